@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace LiquidationLab.Core.Margin;
+
+/// <summary>
+/// Parses a leverage-bracket table from JSON in the shape of one element of Binance's
+/// <c>GET /fapi/v1/leverageBracket</c> response plus two LiquidationLab fields:
+/// <code>
+/// { "symbol": "BTCUSDT", "effectiveDate": "2026-11-23", "source": "…",
+///   "brackets": [ { "bracket": 1, "initialLeverage": 125, "notionalCap": 50000, "notionalFloor": 0,
+///                   "maintMarginRatio": 0.004, "cum": 0.0 }, … ] }
+/// </code>
+/// Numbers may be JSON numbers or numeric strings (Binance sends both); they are read as exact <see cref="decimal"/>.
+/// Unknown fields (e.g. <c>notionalCoef</c>) are ignored.
+/// </summary>
+public static class LeverageBracketTableJson
+{
+    /// <summary>Parses and validates a table.</summary>
+    /// <param name="json">The JSON text.</param>
+    /// <param name="sourceName">Where the text came from (file path), used in every error message.</param>
+    /// <returns>The validated table.</returns>
+    /// <exception cref="LeverageBracketTableException">Malformed JSON (with line number), a missing or non-numeric
+    /// field (naming bracket and field), or a violated table invariant (see <see cref="LeverageBracketTable"/>).</exception>
+    public static LeverageBracketTable Parse(string json, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Skip });
+        }
+        catch (JsonException e)
+        {
+            throw new LeverageBracketTableException(sourceName, $"invalid JSON at line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}: {e.Message}", e);
+        }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                throw new LeverageBracketTableException(sourceName, null, null,
+                    $"expected a JSON object {{symbol, effectiveDate, source, brackets}}, found {root.ValueKind} (a raw API response array must be reduced to one symbol's object).");
+            var symbol = RequiredString(root, "symbol", sourceName, null);
+            var dateText = RequiredString(root, "effectiveDate", sourceName, null);
+            if (!DateOnly.TryParseExact(dateText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var effectiveDate))
+                throw new LeverageBracketTableException(sourceName, null, "effectiveDate", $"expected a date yyyy-MM-dd, found '{dateText}'.");
+            var source = RequiredString(root, "source", sourceName, null);
+            if (!root.TryGetProperty("brackets", out var arr) || arr.ValueKind != JsonValueKind.Array)
+                throw new LeverageBracketTableException(sourceName, null, "brackets", "missing or not an array.");
+
+            var brackets = new List<LeverageBracket>(arr.GetArrayLength());
+            var position = 0;
+            foreach (var e in arr.EnumerateArray())
+            {
+                position++;
+                if (e.ValueKind != JsonValueKind.Object)
+                    throw new LeverageBracketTableException(sourceName, position, null, $"expected an object, found {e.ValueKind}.");
+                brackets.Add(new LeverageBracket(
+                    Number: (int)RequiredInteger(e, "bracket", sourceName, position),
+                    NotionalFloorUsd: RequiredDecimal(e, "notionalFloor", sourceName, position),
+                    NotionalCapUsd: RequiredDecimal(e, "notionalCap", sourceName, position),
+                    MaintenanceMarginRate: RequiredDecimal(e, "maintMarginRatio", sourceName, position),
+                    MaintenanceAmountUsd: RequiredDecimal(e, "cum", sourceName, position),
+                    MaxInitialLeverage: (int)RequiredInteger(e, "initialLeverage", sourceName, position)));
+            }
+            return new LeverageBracketTable(symbol, effectiveDate, source, brackets, sourceName);
+        }
+    }
+
+    private static string RequiredString(JsonElement obj, string field, string src, int? bracket)
+    {
+        if (!obj.TryGetProperty(field, out var v))
+            throw new LeverageBracketTableException(src, bracket, field, "missing.");
+        if (v.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(v.GetString()))
+            throw new LeverageBracketTableException(src, bracket, field, $"expected a non-empty string, found {v.ValueKind}.");
+        return v.GetString()!;
+    }
+
+    private static decimal RequiredDecimal(JsonElement obj, string field, string src, int bracket)
+    {
+        if (!obj.TryGetProperty(field, out var v))
+            throw new LeverageBracketTableException(src, bracket, field, "missing.");
+        switch (v.ValueKind)
+        {
+            case JsonValueKind.Number when v.TryGetDecimal(out var d):
+                return d;
+            case JsonValueKind.String when decimal.TryParse(v.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var s):
+                return s;
+            default:
+                throw new LeverageBracketTableException(src, bracket, field, $"expected a number, found {v.GetRawText()}.");
+        }
+    }
+
+    private static decimal RequiredInteger(JsonElement obj, string field, string src, int bracket)
+    {
+        var d = RequiredDecimal(obj, field, src, bracket);
+        if (d != decimal.Truncate(d) || d < int.MinValue || d > int.MaxValue)
+            throw new LeverageBracketTableException(src, bracket, field, $"expected a whole number, found {d}.");
+        return d;
+    }
+}

@@ -1,0 +1,66 @@
+using LiquidationLab.Core.Margin;
+using LiquidationLab.Data.Tiers;
+
+namespace LiquidationLab.Data.Tests.Tiers;
+
+public sealed class LeverageBracketTableStoreTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("liqlab-tiers-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Shipped_btcusdt_table_loads_beside_the_binary_with_the_seed_brackets()
+    {
+        var store = LeverageBracketTableStore.Locate();
+        var t = store.Get("btcusdt");
+        Assert.Equal("BTCUSDT", t.Symbol);
+        Assert.Equal(10, t.Brackets.Count);
+        decimal[] mmr = [0.004m, 0.005m, 0.01m, 0.025m, 0.05m, 0.1m, 0.125m, 0.15m, 0.25m, 0.5m];
+        decimal[] cum = [0m, 50m, 1_300m, 16_300m, 266_300m, 1_266_300m, 2_516_300m, 5_016_300m, 25_016_300m, 100_016_300m];
+        decimal[] caps = [50_000m, 250_000m, 1_000_000m, 10_000_000m, 20_000_000m, 50_000_000m, 100_000_000m, 200_000_000m, 300_000_000m, 500_000_000m];
+        Assert.Equal(mmr, t.Brackets.Select(b => b.MaintenanceMarginRate));
+        Assert.Equal(cum, t.Brackets.Select(b => b.MaintenanceAmountUsd));
+        Assert.Equal(caps, t.Brackets.Select(b => b.NotionalCapUsd));
+        Assert.Contains("BTCUSDT", store.Symbols);
+    }
+
+    [Fact]
+    public void Missing_symbol_throws_and_lists_what_exists()
+    {
+        File.WriteAllText(Path.Combine(_dir, "ETHUSDT.json"), "{}");
+        var e = Assert.Throws<LeverageBracketTableNotFoundException>(() => new LeverageBracketTableStore(_dir).Get("SOLUSDT"));
+        Assert.Contains("SOLUSDT", e.Message, StringComparison.Ordinal);
+        Assert.Contains("tables exist for: ETHUSDT", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Errors_name_the_file_path()
+    {
+        var path = Path.Combine(_dir, "BADUSDT.json");
+        File.WriteAllText(path, """
+            { "symbol": "BADUSDT", "effectiveDate": "2026-01-01", "source": "test",
+              "brackets": [ { "bracket": 1, "initialLeverage": 50, "notionalFloor": 0, "notionalCap": 10000, "maintMarginRatio": 0.01, "cum": 5 } ] }
+            """);
+        var e = Assert.Throws<LeverageBracketTableException>(() => new LeverageBracketTableStore(_dir).Get("BADUSDT"));
+        Assert.StartsWith(path + ": bracket 1, field 'cum'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_file_declaring_another_symbol_is_rejected()
+    {
+        File.WriteAllText(Path.Combine(_dir, "ETHUSDT.json"), """
+            { "symbol": "BTCUSDT", "effectiveDate": "2026-01-01", "source": "test",
+              "brackets": [ { "bracket": 1, "initialLeverage": 50, "notionalFloor": 0, "notionalCap": 10000, "maintMarginRatio": 0.01, "cum": 0 } ] }
+            """);
+        var e = Assert.Throws<LeverageBracketTableException>(() => new LeverageBracketTableStore(_dir).Get("ETHUSDT"));
+        Assert.Equal("symbol", e.Field);
+    }
+
+    [Fact]
+    public void Missing_directory_is_a_clear_error()
+    {
+        var e = Assert.Throws<DirectoryNotFoundException>(() => new LeverageBracketTableStore(Path.Combine(_dir, "nope")));
+        Assert.Contains("nope", e.Message, StringComparison.Ordinal);
+    }
+}
