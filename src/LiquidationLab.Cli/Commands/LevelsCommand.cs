@@ -1,0 +1,212 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LiquidationLab.Core.Margin;
+using LiquidationLab.Data.Tiers;
+using Spectre.Console;
+
+namespace LiquidationLab.Cli.Commands;
+
+/// <summary><c>liqlab levels</c>: liquidation prices for a batch of leverages, as a table or JSON.</summary>
+internal static class LevelsCommand
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public static Command Create()
+    {
+        var symbol = new Option<string>("--symbol") { Description = "Binance USDⓈ-M symbol; its table is data/tiers/binance-usdm/<SYMBOL>.json.", DefaultValueFactory = _ => "BTCUSDT" };
+        var entry = new Option<decimal>("--entry") { Description = "Entry price, USDT.", Required = true };
+        var quantity = new Option<decimal>("--quantity") { Description = "Position size in base units (BTC for BTCUSDT).", DefaultValueFactory = _ => 1m };
+        var leverage = new Option<int[]>("--leverage")
+        {
+            Description = "Leverages, comma-separated or repeated.",
+            DefaultValueFactory = _ => [5, 10, 25, 50, 100, 125],
+            CustomParser = ParseLeverages,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var margin = new Option<MarginMode[]>("--margin")
+        {
+            Description = "Margin modes: isolated, cross, or both (space- or comma-separated).",
+            DefaultValueFactory = _ => [MarginMode.Isolated],
+            CustomParser = ParseMarginModes,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var side = new Option<string>("--side") { Description = "long, short or both.", DefaultValueFactory = _ => "both" };
+        side.AcceptOnlyFromAmong("long", "short", "both");
+        var mark = new Option<decimal?>("--mark") { Description = "Mark price for distances, USDT (default: the entry price)." };
+        var walletBalance = new Option<decimal?>("--wallet-balance") { Description = "Cross: cross wallet balance WB, USDT (default: each leverage's initial margin, no other positions)." };
+        var otherMm = new Option<decimal>("--other-mm") { Description = "Cross: maintenance margin of the other positions (TMM1), USDT.", DefaultValueFactory = _ => 0m };
+        var otherUpnl = new Option<decimal>("--other-upnl") { Description = "Cross: unrealized PnL of the other positions (UPNL1), USDT.", DefaultValueFactory = _ => 0m };
+        var tiers = new Option<string?>("--tiers") { Description = "Directory of tier tables (default: LIQLAB_TIERS, beside the binary, or data/tiers/binance-usdm above the current directory)." };
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of a table." };
+
+        var cmd = new Command("levels", "Liquidation prices, distance and risk for a batch of leverages (exact Binance USDⓈ-M formula with maintenance-margin brackets).")
+        {
+            symbol, entry, quantity, leverage, margin, side, mark, walletBalance, otherMm, otherUpnl, tiers, json,
+        };
+        cmd.SetAction((parse, _) =>
+        {
+            var store = LeverageBracketTableStore.Locate(parse.GetValue(tiers));
+            var table = store.Get(parse.GetValue(symbol)!);
+            var modes = parse.GetValue(margin)!;
+            var wb = parse.GetValue(walletBalance);
+            var mm = parse.GetValue(otherMm);
+            var upnl = parse.GetValue(otherUpnl);
+            if (wb is null && (mm != 0 || upnl != 0))
+                throw new ArgumentException("--other-mm and --other-upnl need --wallet-balance (the cross wallet balance).");
+            var request = new LiquidationLevelsRequest
+            {
+                EntryPrice = parse.GetValue(entry),
+                QuantityBase = parse.GetValue(quantity),
+                Leverages = parse.GetValue(leverage)!,
+                MarginModes = modes,
+                Sides = parse.GetValue(side) switch
+                {
+                    "long" => [PositionSide.Long],
+                    "short" => [PositionSide.Short],
+                    _ => [PositionSide.Long, PositionSide.Short],
+                },
+                ReferencePrice = parse.GetValue(mark),
+                CrossAccount = wb is null ? null : new CrossMarginAccount(wb.Value, mm, upnl),
+            };
+            var rows = LiquidationLevels.Compute(table, request);
+            var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(json)) WriteJson(output, table, request, rows);
+            else WriteTable(output, table, request, rows);
+            return Task.FromResult(0);
+        });
+        return cmd;
+    }
+
+    private static int[] ParseLeverages(ArgumentResult result)
+    {
+        var values = new List<int>();
+        foreach (var token in result.Tokens)
+        foreach (var part in token.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var text = part.TrimEnd('x', 'X');
+            if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) || v < 1)
+            {
+                result.AddError($"--leverage: '{part}' is not a whole number ≥ 1.");
+                return [];
+            }
+            values.Add(v);
+        }
+        if (values.Count == 0) result.AddError("--leverage: give at least one leverage, e.g. 5,10,25.");
+        return values.Distinct().ToArray();
+    }
+
+    private static MarginMode[] ParseMarginModes(ArgumentResult result)
+    {
+        var modes = new List<MarginMode>();
+        foreach (var token in result.Tokens)
+        foreach (var part in token.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            switch (part.ToLowerInvariant())
+            {
+                case "isolated": modes.Add(MarginMode.Isolated); break;
+                case "cross": modes.Add(MarginMode.Cross); break;
+                case "both": modes.Add(MarginMode.Isolated); modes.Add(MarginMode.Cross); break;
+                default:
+                    result.AddError($"--margin: '{part}' is not one of isolated, cross, both.");
+                    return [];
+            }
+        }
+        return modes.Count == 0 ? [MarginMode.Isolated] : modes.Distinct().ToArray();
+    }
+
+    private static string Price(decimal v) => v.ToString("#,0.00", CultureInfo.InvariantCulture);
+
+    private static void WriteTable(TextWriter output, LeverageBracketTable table, LiquidationLevelsRequest request, IReadOnlyList<LiquidationLevel> rows)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Ansi = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+        });
+        if (!ReferenceEquals(output, Console.Out) || Console.IsOutputRedirected) console.Profile.Width = 120;
+        var notional = request.QuantityBase * request.EntryPrice;
+        console.MarkupLine(Markup.Escape(
+            $"{table.Symbol} {request.QuantityBase.ToString(CultureInfo.InvariantCulture)} @ {Price(request.EntryPrice)} USDT " +
+            $"(notional {Price(notional)} USDT) · brackets effective {table.EffectiveDate:yyyy-MM-dd} · distance from " +
+            $"{Price(request.ReferencePrice ?? request.EntryPrice)}"));
+        var t = new Table().Border(TableBorder.Rounded);
+        t.AddColumn("Leverage", c => c.RightAligned());
+        t.AddColumn("Side");
+        if (request.MarginModes.Count > 1 || request.MarginModes[0] != MarginMode.Isolated) t.AddColumn("Margin");
+        t.AddColumn("Bracket", c => c.RightAligned());
+        t.AddColumn("MMR", c => c.RightAligned());
+        t.AddColumn("Liquidation price", c => c.RightAligned());
+        t.AddColumn("Distance %", c => c.RightAligned());
+        t.AddColumn("Risk");
+        var withMode = t.Columns.Count == 8;
+        foreach (var r in rows)
+        {
+            var cells = new List<string> { $"{r.Leverage}x", r.Side == PositionSide.Long ? "[green]long[/]" : "[red]short[/]" };
+            if (withMode) cells.Add(r.MarginMode.ToString().ToLowerInvariant());
+            if (r.Result is null)
+            {
+                cells.AddRange(["-", "-", $"[grey]{Markup.Escape(r.Rejection ?? "not allowed")}[/]", "-", "-"]);
+            }
+            else
+            {
+                var res = r.Result;
+                cells.Add(res.Bracket.Number.ToString(CultureInfo.InvariantCulture));
+                cells.Add((res.MaintenanceMarginRate * 100m).ToString("0.###", CultureInfo.InvariantCulture) + "%");
+                cells.Add(res.IsLiquidatable ? Price(res.LiquidationPrice) : "-- (none)");
+                cells.Add(r.Distance!.Value.DistancePercent.ToString("0.00", CultureInfo.InvariantCulture));
+                cells.Add(r.Risk switch
+                {
+                    RiskLevel.High => "[red]high[/]",
+                    RiskLevel.Medium => "[yellow]medium[/]",
+                    _ => "[green]low[/]",
+                });
+            }
+            t.AddRow(cells.ToArray());
+        }
+        console.Write(t);
+        console.MarkupLine(Markup.Escape($"Risk: high < {request.RiskThresholds.HighBelowPercent}% ≤ medium < {request.RiskThresholds.MediumBelowPercent}% ≤ low (adverse move to liquidation)."));
+    }
+
+    private static void WriteJson(TextWriter output, LeverageBracketTable table, LiquidationLevelsRequest request, IReadOnlyList<LiquidationLevel> rows)
+    {
+        static decimal R(decimal v) => Math.Round(v, 8, MidpointRounding.AwayFromZero);
+        var doc = new
+        {
+            symbol = table.Symbol,
+            bracketsEffectiveDate = table.EffectiveDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            bracketsSource = table.SourceName,
+            entryPrice = request.EntryPrice,
+            quantityBase = request.QuantityBase,
+            notionalUsd = request.QuantityBase * request.EntryPrice,
+            referencePrice = request.ReferencePrice ?? request.EntryPrice,
+            riskThresholdsPercent = new { high = request.RiskThresholds.HighBelowPercent, medium = request.RiskThresholds.MediumBelowPercent },
+            levels = rows.Select(r => new
+            {
+                leverage = r.Leverage,
+                side = r.Side,
+                marginMode = r.MarginMode,
+                bracket = r.Result?.Bracket.Number,
+                maintenanceMarginRate = r.Result?.MaintenanceMarginRate,
+                maintenanceAmountUsd = r.Result?.MaintenanceAmountUsd,
+                liquidationPrice = r.Result is null ? (decimal?)null : R(r.Result.LiquidationPrice),
+                liquidatable = r.Result?.IsLiquidatable,
+                bankruptcyPrice = r.Result is null ? (decimal?)null : R(r.Result.BankruptcyPrice),
+                distanceUsd = r.Distance is null ? (decimal?)null : R(r.Distance.Value.DistanceUsd),
+                distancePercent = r.Distance is null ? (decimal?)null : R(r.Distance.Value.DistancePercent),
+                risk = r.Risk,
+                rejection = r.Rejection,
+            }),
+        };
+        output.WriteLine(JsonSerializer.Serialize(doc, Json));
+    }
+}

@@ -1,0 +1,3 @@
+using LiquidationLab.Cli;
+
+return await LiqlabApp.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);

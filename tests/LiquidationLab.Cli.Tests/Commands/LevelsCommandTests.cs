@@ -1,0 +1,84 @@
+using System.Text.Json;
+
+namespace LiquidationLab.Cli.Tests.Commands;
+
+public class LevelsCommandTests
+{
+    private static async Task<(int Exit, string Out, string Err)> Run(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var exit = await LiqlabApp.RunAsync(args, stdout, stderr);
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public async Task Readme_command_prints_the_table_with_the_hand_worked_10x_prices()
+    {
+        var (exit, output, err) = await Run("levels", "--symbol", "BTCUSDT", "--entry", "67000");
+        Assert.Equal(0, exit);
+        Assert.Equal("", err);
+        Assert.Contains("60,552.76", output, StringComparison.Ordinal);   // 10x long, see the Core tests
+        Assert.Contains("73,383.08", output, StringComparison.Ordinal);   // 10x short
+        Assert.Contains("max 100x at this notional", output, StringComparison.Ordinal); // 125x on 67,000 USDT
+        foreach (var header in new[] { "Leverage", "Side", "Bracket", "MMR", "Liquidation price", "Distance %", "Risk" })
+            Assert.Contains(header, output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Json_output_carries_every_row_and_field()
+    {
+        var (exit, output, _) = await Run("levels", "--entry", "67000", "--leverage", "10,125", "--json");
+        Assert.Equal(0, exit);
+        using var doc = JsonDocument.Parse(output);
+        var levels = doc.RootElement.GetProperty("levels");
+        Assert.Equal(4, levels.GetArrayLength());
+        var long10 = levels[0];
+        Assert.Equal(10, long10.GetProperty("leverage").GetInt32());
+        Assert.Equal("long", long10.GetProperty("side").GetString());
+        Assert.Equal(2, long10.GetProperty("bracket").GetInt32());
+        Assert.Equal(60_552.7638191m, long10.GetProperty("liquidationPrice").GetDecimal());
+        Assert.Equal("medium", long10.GetProperty("risk").GetString());
+        Assert.Equal(JsonValueKind.Null, levels[2].GetProperty("liquidationPrice").ValueKind);
+        Assert.Equal("max 100x at this notional", levels[2].GetProperty("rejection").GetString());
+    }
+
+    [Fact]
+    public async Task Cross_mode_uses_the_account_options()
+    {
+        var (exit, output, _) = await Run("levels", "--entry", "67000", "--leverage", "20", "--side", "long",
+            "--margin", "cross", "--wallet-balance", "10000", "--other-mm", "500", "--other-upnl", "-1000", "--json");
+        Assert.Equal(0, exit);
+        using var doc = JsonDocument.Parse(output);
+        var row = doc.RootElement.GetProperty("levels")[0];
+        Assert.Equal("cross", row.GetProperty("marginMode").GetString());
+        Assert.Equal(58_743.71859296m, row.GetProperty("liquidationPrice").GetDecimal());
+    }
+
+    [Fact]
+    public async Task Unknown_symbol_fails_with_a_clear_message()
+    {
+        var (exit, _, err) = await Run("levels", "--symbol", "DOGEUSDT", "--entry", "0.1");
+        Assert.Equal(1, exit);
+        Assert.StartsWith("liqlab: No leverage-bracket table for symbol 'DOGEUSDT'", err, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--entry", "-5", "Entry price must be > 0 USDT. (got -5)")]
+    [InlineData("--quantity", "0", "Position quantity must be > 0 (base units). (got 0)")]
+    public async Task Invalid_numbers_fail_in_one_line(string option, string value, string expected)
+    {
+        var args = option == "--entry" ? new[] { "levels", option, value } : new[] { "levels", "--entry", "67000", option, value };
+        var (exit, _, err) = await Run(args);
+        Assert.Equal(1, exit);
+        Assert.Equal($"liqlab: {expected}", err.Trim());
+    }
+
+    [Fact]
+    public async Task Bad_leverage_list_is_a_usage_error()
+    {
+        var (exit, _, err) = await Run("levels", "--entry", "67000", "--leverage", "5,abc");
+        Assert.NotEqual(0, exit);
+        Assert.Contains("--leverage: 'abc' is not a whole number ≥ 1.", err, StringComparison.Ordinal);
+    }
+}
