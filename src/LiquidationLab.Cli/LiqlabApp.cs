@@ -14,6 +14,7 @@ public static class LiqlabApp
     {
         var root = new RootCommand("LiquidationLab: liquidation risk and order-book liquidity research for crypto derivatives.");
         root.Add(LevelsCommand.Create());
+        root.Add(DataCommand.Create());
         return root;
     }
 

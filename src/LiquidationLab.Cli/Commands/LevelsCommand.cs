@@ -127,13 +127,7 @@ internal static class LevelsCommand
 
     private static void WriteTable(TextWriter output, LeverageBracketTable table, LiquidationLevelsRequest request, IReadOnlyList<LiquidationLevel> rows)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(output),
-            Ansi = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-        });
-        if (!ReferenceEquals(output, Console.Out) || Console.IsOutputRedirected) console.Profile.Width = 120;
+        var console = Terminal.Console(output);
         var notional = request.QuantityBase * request.EntryPrice;
         console.MarkupLine(Markup.Escape(
             $"{table.Symbol} {request.QuantityBase.ToString(CultureInfo.InvariantCulture)} @ {Price(request.EntryPrice)} USDT " +

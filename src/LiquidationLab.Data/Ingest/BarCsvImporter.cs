@@ -1,0 +1,112 @@
+using System.Text.RegularExpressions;
+using LiquidationLab.Data.Store;
+
+namespace LiquidationLab.Data.Ingest;
+
+/// <summary>One target of a bar layout: which table, which columns from which SQL expressions over the CSV.</summary>
+/// <param name="Table">Target table.</param>
+/// <param name="Keys">Columns that identify a row of the series (for overlap handling).</param>
+/// <param name="TimeColumn">The time column of the target.</param>
+/// <param name="Columns">Target column → SQL expression over the source columns (and <c>ts</c>, the parsed time).</param>
+/// <param name="Where">Optional SQL row filter (e.g. to drop placeholder rows).</param>
+/// <param name="Qualify">Optional SQL filter over window functions, ordered by <c>ts</c> (e.g. keep change points only).</param>
+public sealed record BarProjection(string Table, string[] Keys, string TimeColumn, (string Column, string Expression)[] Columns, string? Where = null, string? Qualify = null);
+
+/// <summary>
+/// A declared mapping from a bar-CSV layout (OHLC, open interest, funding, liquidation columns) to store tables.
+/// </summary>
+/// <param name="Kind">Importer kind name.</param>
+/// <param name="Description">What the layout is and its quirks.</param>
+/// <param name="Header">The exact header line that identifies the layout.</param>
+/// <param name="FileNamePattern">Regex the file name must match (distinguishes layouts sharing a header).</param>
+/// <param name="SourceColumns">CSV columns with explicit DuckDB types, in file order.</param>
+/// <param name="TimeExpression">SQL expression giving the bar's UTC <c>TIMESTAMP</c> from the source columns.</param>
+/// <param name="Projections">The targets, given the file's interval label (e.g. <c>5m</c>).</param>
+public sealed record BarLayout(
+    string Kind,
+    string Description,
+    string Header,
+    string FileNamePattern,
+    (string Name, string Type)[] SourceColumns,
+    string TimeExpression,
+    Func<string, BarProjection[]> Projections);
+
+/// <summary>
+/// Imports bar CSVs through <see cref="BarLayout"/>s: parsing runs inside DuckDB (<c>read_csv</c> with explicit
+/// column types), then each projection is merged into its table (<see cref="TimeSeriesWriter"/>).
+/// </summary>
+public sealed partial class BarCsvImporter(BarLayout layout) : IImporter
+{
+    /// <summary>The layout this importer reads.</summary>
+    public BarLayout Layout { get; } = layout;
+
+    /// <inheritdoc />
+    public string Kind => Layout.Kind;
+
+    /// <inheritdoc />
+    public string Description => Layout.Description;
+
+    /// <inheritdoc />
+    public bool CanImport(FileProbe probe) =>
+        probe.FirstLine?.Trim() == Layout.Header && Regex.IsMatch(probe.FileName, Layout.FileNamePattern, RegexOptions.IgnoreCase);
+
+    /// <inheritdoc />
+    public ImportOutcome Import(ImportContext context)
+    {
+        var store = context.Store;
+        CheckHeader(context);
+        var columns = string.Join(", ", Layout.SourceColumns.Select(c => $"'{c.Name}': '{c.Type}'"));
+        var source = $"SELECT *, {Layout.TimeExpression} AS ts FROM read_csv({LabStore.Literal(context.Path)}, header = true, auto_detect = false, " +
+                     $"delim = ',', quote = '\"', columns = {{{columns}}})";
+        store.Execute($"CREATE OR REPLACE TEMP TABLE bar_source AS {source}");
+        try
+        {
+            var interval = IntervalFromFileName(context.Probe.FileName) ?? IntervalFromSpacing(store, "bar_source", "ts")
+                ?? throw new IngestException(context.Path, "cannot tell the bar interval from the file name or from the row spacing.");
+            var counts = new List<MergeCounts>();
+            foreach (var p in Layout.Projections(interval))
+            {
+                var select = $"SELECT {string.Join(", ", p.Columns.Select(c => $"{c.Expression} AS {c.Column}"))} FROM bar_source" +
+                             (p.Where is null ? "" : $" WHERE {p.Where}") + (p.Qualify is null ? "" : $" QUALIFY {p.Qualify}");
+                counts.Add(TimeSeriesWriter.Merge(store, p.Table, select, p.Columns.Select(c => c.Column).ToArray(), p.Keys, p.TimeColumn, context.FileId));
+            }
+            return TimeSeriesWriter.Outcome(counts, $"layout {Layout.Kind}, interval {interval}");
+        }
+        finally
+        {
+            store.Execute("DROP TABLE IF EXISTS bar_source");
+        }
+    }
+
+    private void CheckHeader(ImportContext context)
+    {
+        var header = context.Probe.FirstLine?.Trim();
+        if (header != Layout.Header)
+            throw new IngestException(context.Path, $"line 1: header does not match layout {Layout.Kind}: expected '{Layout.Header}', found '{header}'.");
+    }
+
+    /// <summary>The interval label in a file name (<c>5m</c>, <c>30m</c>, <c>1h</c>, <c>4h</c>), or <c>null</c>.</summary>
+    public static string? IntervalFromFileName(string fileName)
+    {
+        var m = IntervalToken().Match(fileName);
+        return m.Success ? m.Groups[1].Value.ToLowerInvariant() : null;
+    }
+
+    /// <summary>The most common spacing between consecutive times, as an interval label, or <c>null</c>.</summary>
+    internal static string? IntervalFromSpacing(LabStore store, string table, string column)
+    {
+        var seconds = store.Scalar<long?>(
+            $"SELECT mode(d) FROM (SELECT epoch({column}) - epoch(lag({column}) OVER (ORDER BY {column})) AS d FROM {table}) WHERE d > 0");
+        return seconds switch
+        {
+            null => null,
+            var s when s % 86_400 == 0 => $"{s / 86_400}d",
+            var s when s % 3_600 == 0 => $"{s / 3_600}h",
+            var s when s % 60 == 0 => $"{s / 60}m",
+            var s => $"{s}s",
+        };
+    }
+
+    [GeneratedRegex(@"(?<![0-9a-z])(\d+[mh])(?![0-9a-z])", RegexOptions.IgnoreCase)]
+    private static partial Regex IntervalToken();
+}

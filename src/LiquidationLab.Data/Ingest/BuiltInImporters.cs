@@ -1,0 +1,11 @@
+namespace LiquidationLab.Data.Ingest;
+
+/// <summary>The importers <c>liqlab data ingest</c> tries, in order.</summary>
+public static class BuiltInImporters
+{
+    /// <summary>All built-in importers; the first that recognises a file imports it.</summary>
+    public static IReadOnlyList<IImporter> All { get; } =
+    [
+        .. BarLayouts.All.Select(l => (IImporter)new BarCsvImporter(l)),
+    ];
+}

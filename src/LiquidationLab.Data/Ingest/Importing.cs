@@ -1,0 +1,162 @@
+using System.IO.Compression;
+using LiquidationLab.Data.Store;
+
+namespace LiquidationLab.Data.Ingest;
+
+/// <summary>A file failed to import. The message names the file and, where known, the line or field; the store is unchanged.</summary>
+public sealed class IngestException : IOException
+{
+    /// <summary>Creates the exception.</summary>
+    public IngestException(string path, string problem, Exception? inner = null)
+        : base($"{path}: {problem}", inner)
+    {
+        FilePath = path;
+        Problem = problem;
+    }
+
+    /// <summary>The file that failed.</summary>
+    public string FilePath { get; }
+
+    /// <summary>What went wrong, without the path.</summary>
+    public string Problem { get; }
+}
+
+/// <summary>What an importer sees to decide whether a file is its kind.</summary>
+/// <param name="Path">Absolute file path.</param>
+/// <param name="FileName">File name without directories; for a <c>.zip</c>, the name of the CSV inside.</param>
+/// <param name="FirstLine">First line of the (decompressed) content, or <c>null</c> when empty or unreadable.</param>
+public sealed record FileProbe(string Path, string FileName, string? FirstLine)
+{
+    /// <summary>Reads the probe of a file: transparently through gzip (<c>.gz</c>) and single-CSV zips (<c>.zip</c>).</summary>
+    public static FileProbe Read(string path)
+    {
+        var name = System.IO.Path.GetFileName(path);
+        try
+        {
+            if (path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
+            {
+                using var zip = ZipFile.OpenRead(path);
+                var entry = zip.Entries.FirstOrDefault(e => e.Name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase));
+                if (entry is null) return new FileProbe(path, name, null);
+                using var reader = new StreamReader(entry.Open());
+                return new FileProbe(path, entry.Name, reader.ReadLine());
+            }
+            using var stream = ImportFiles.OpenText(path);
+            return new FileProbe(path, name, stream.ReadLine());
+        }
+        catch (InvalidDataException)
+        {
+            return new FileProbe(path, name, null);
+        }
+    }
+
+    /// <summary>True when the first line looks like a header (its first field does not start with a digit or sign).</summary>
+    public bool HasHeader => FirstLine is { Length: > 0 } l && !(char.IsAsciiDigit(l[0]) || l[0] == '-');
+}
+
+/// <summary>Result of one importer run on one file.</summary>
+/// <param name="Rows">Rows written (after de-duplication against the store).</param>
+/// <param name="FirstTime">Earliest data time in the file (UTC), if any.</param>
+/// <param name="LastTime">Latest data time in the file (UTC), if any.</param>
+/// <param name="Detail">Per-table counts and notes for the ingest log.</param>
+public sealed record ImportOutcome(long Rows, DateTime? FirstTime, DateTime? LastTime, string Detail);
+
+/// <summary>Everything an importer needs: the store (inside the file's transaction) and the file.</summary>
+public sealed class ImportContext
+{
+    internal ImportContext(LabStore store, string path, long fileId, FileProbe probe)
+    {
+        Store = store;
+        Path = path;
+        FileId = fileId;
+        Probe = probe;
+    }
+
+    /// <summary>The store; a transaction is open on its connection.</summary>
+    public LabStore Store { get; }
+
+    /// <summary>Absolute path of the file.</summary>
+    public string Path { get; }
+
+    /// <summary>The <c>ingest_log.id</c> to stamp on every row.</summary>
+    public long FileId { get; }
+
+    /// <summary>The probe the importer was chosen with.</summary>
+    public FileProbe Probe { get; }
+}
+
+/// <summary>One kind of input file.</summary>
+public interface IImporter
+{
+    /// <summary>Short kind name, used by <c>--kind</c> and in the ingest log (e.g. <c>binance-vision-aggtrades</c>).</summary>
+    string Kind { get; }
+
+    /// <summary>One line for help output.</summary>
+    string Description { get; }
+
+    /// <summary>Whether the file is this importer's kind (from its name and first line).</summary>
+    bool CanImport(FileProbe probe);
+
+    /// <summary>Writes the file's rows. Runs inside the file's transaction; throw <see cref="IngestException"/> on bad input.</summary>
+    ImportOutcome Import(ImportContext context);
+}
+
+/// <summary>Helpers shared by importers.</summary>
+public static class ImportFiles
+{
+    /// <summary>Opens a text file, decompressing gzip when the name ends in <c>.gz</c>.</summary>
+    public static StreamReader OpenText(string path)
+    {
+        Stream s = File.OpenRead(path);
+        if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) s = new GZipStream(s, CompressionMode.Decompress);
+        return new StreamReader(s);
+    }
+
+    /// <summary>
+    /// A path DuckDB's <c>read_csv</c> can read for this file: the file itself for <c>.csv</c>, or the CSV extracted
+    /// from a <c>.zip</c> into a temporary file (deleted when the returned handle is disposed).
+    /// </summary>
+    /// <exception cref="IngestException">The zip is corrupt or truncated, or holds no CSV.</exception>
+    public static CsvHandle Materialize(string path)
+    {
+        if (!path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase)) return new CsvHandle(path, null);
+        var temp = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"liqlab-{Guid.NewGuid():N}.csv");
+        try
+        {
+            using var zip = ZipFile.OpenRead(path);
+            var entry = zip.Entries.FirstOrDefault(e => e.Name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
+                ?? throw new IngestException(path, "the zip archive holds no .csv file.");
+            entry.ExtractToFile(temp);
+            return new CsvHandle(temp, temp);
+        }
+        catch (InvalidDataException e)
+        {
+            File.Delete(temp);
+            throw new IngestException(path, $"corrupt or truncated zip archive ({e.Message}).", e);
+        }
+    }
+
+    /// <summary>A CSV path readable by DuckDB, possibly temporary.</summary>
+    public sealed class CsvHandle(string csvPath, string? tempFile) : IDisposable
+    {
+        /// <summary>Path to pass to <c>read_csv</c>.</summary>
+        public string CsvPath { get; } = csvPath;
+
+        /// <inheritdoc />
+        public void Dispose()
+        {
+            if (tempFile is not null) File.Delete(tempFile);
+        }
+    }
+
+    /// <summary>
+    /// DuckDB's error, cut to its first informative lines (it names the CSV line and the column), for an
+    /// <see cref="IngestException"/>.
+    /// </summary>
+    public static string Brief(Exception e)
+    {
+        var lines = e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return string.Join(" ", lines.TakeWhile(l => !l.StartsWith("Column ", StringComparison.Ordinal) && !l.StartsWith("This type", StringComparison.Ordinal)
+                                                   && !l.StartsWith("file =", StringComparison.Ordinal) && !l.StartsWith("* ", StringComparison.Ordinal)).Take(4));
+    }
+}

@@ -1,0 +1,139 @@
+using System.Security.Cryptography;
+using DuckDB.NET.Data;
+using LiquidationLab.Data.Store;
+
+namespace LiquidationLab.Data.Ingest;
+
+/// <summary>How one file's ingestion ended.</summary>
+public enum IngestStatus
+{
+    /// <summary>Rows were written.</summary>
+    Ingested,
+
+    /// <summary>A file with the same SHA-256 was ingested before: nothing was written.</summary>
+    AlreadyIngested,
+
+    /// <summary>No importer recognises the file (only when walking a directory; an explicit file is an error).</summary>
+    NotRecognised,
+}
+
+/// <summary>One file's ingestion result.</summary>
+public sealed record FileIngestResult(string Path, IngestStatus Status, string? Kind, long Rows, string? Detail, TimeSpan Elapsed);
+
+/// <summary>
+/// Ingests files into the store: each file inside one transaction, recorded in <c>ingest_log</c> with its SHA-256,
+/// so a second ingestion of the same content is a no-op and a failure leaves the store as it was.
+/// </summary>
+public sealed class Ingestor
+{
+    private readonly LabStore _store;
+
+    /// <summary>Creates an ingestor over <paramref name="store"/> with the given importers (default: all built-in).</summary>
+    public Ingestor(LabStore store, IReadOnlyList<IImporter>? importers = null)
+    {
+        _store = store;
+        Importers = importers ?? BuiltInImporters.All;
+    }
+
+    /// <summary>The importers tried, in order; the first whose <see cref="IImporter.CanImport"/> is true wins.</summary>
+    public IReadOnlyList<IImporter> Importers { get; }
+
+    /// <summary>
+    /// Ingests files and directories (recursively, in ordinal path order so that consecutive recordings chain).
+    /// Files in directories that no importer recognises are reported as <see cref="IngestStatus.NotRecognised"/>.
+    /// </summary>
+    /// <param name="paths">Files or directories.</param>
+    /// <param name="kind">Force this importer kind for every file (named files only), or <c>null</c> to detect.</param>
+    /// <param name="progress">Called after each file.</param>
+    /// <exception cref="IngestException">A file failed (earlier files stay ingested; the failing one left no trace).</exception>
+    public IReadOnlyList<FileIngestResult> Ingest(IEnumerable<string> paths, string? kind = null, Action<FileIngestResult>? progress = null)
+    {
+        var results = new List<FileIngestResult>();
+        foreach (var raw in paths)
+        {
+            var path = Path.GetFullPath(raw);
+            if (Directory.Exists(path))
+            {
+                foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+                {
+                    var r = IngestFile(file, kind, requireRecognised: false);
+                    results.Add(r);
+                    progress?.Invoke(r);
+                }
+            }
+            else if (File.Exists(path))
+            {
+                var r = IngestFile(path, kind, requireRecognised: true);
+                results.Add(r);
+                progress?.Invoke(r);
+            }
+            else
+            {
+                throw new IngestException(path, "no such file or directory.");
+            }
+        }
+        return results;
+    }
+
+    /// <summary>Ingests one file.</summary>
+    /// <exception cref="IngestException">Bad content, unknown kind, or (with <paramref name="requireRecognised"/>) no importer for it.</exception>
+    public FileIngestResult IngestFile(string path, string? kind = null, bool requireRecognised = true)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        path = Path.GetFullPath(path);
+        var probe = FileProbe.Read(path);
+        IImporter? importer;
+        if (kind is not null)
+        {
+            importer = Importers.FirstOrDefault(i => string.Equals(i.Kind, kind, StringComparison.OrdinalIgnoreCase))
+                ?? throw new IngestException(path, $"unknown kind '{kind}'; known kinds: {string.Join(", ", Importers.Select(i => i.Kind))}.");
+        }
+        else
+        {
+            importer = Importers.FirstOrDefault(i => i.CanImport(probe));
+            if (importer is null)
+            {
+                if (requireRecognised)
+                    throw new IngestException(path, $"not a recognised format (first line: '{Truncate(probe.FirstLine)}'); name one with --kind.");
+                return new FileIngestResult(path, IngestStatus.NotRecognised, null, 0, null, started.Elapsed);
+            }
+        }
+
+        var sha = Sha256(path);
+        var existing = _store.Scalar<string?>("SELECT kind FROM ingest_log WHERE sha256 = $1", sha);
+        if (existing is not null)
+            return new FileIngestResult(path, IngestStatus.AlreadyIngested, existing, 0, null, started.Elapsed);
+
+        using var tx = _store.Connection.BeginTransaction();
+        try
+        {
+            var fileId = _store.Scalar<long>(
+                "INSERT INTO ingest_log (file_path, sha256, kind, rows, ingested_at) VALUES ($1, $2, $3, 0, now()) RETURNING id",
+                path, sha, importer.Kind);
+            var outcome = importer.Import(new ImportContext(_store, path, fileId, probe));
+            _store.Execute("UPDATE ingest_log SET rows = $1, first_time = $2, last_time = $3, detail = $4 WHERE id = $5",
+                outcome.Rows, outcome.FirstTime, outcome.LastTime, outcome.Detail, fileId);
+            tx.Commit();
+            return new FileIngestResult(path, IngestStatus.Ingested, importer.Kind, outcome.Rows, outcome.Detail, started.Elapsed);
+        }
+        catch (IngestException)
+        {
+            tx.Rollback();
+            throw;
+        }
+        catch (Exception e) when (e is DuckDBException or FormatException or InvalidDataException or IOException or System.Text.Json.JsonException or OverflowException)
+        {
+            tx.Rollback();
+            throw new IngestException(path, ImportFiles.Brief(e), e);
+        }
+    }
+
+    /// <summary>Lower-case hex SHA-256 of a file's bytes.</summary>
+    public static string Sha256(string path)
+    {
+        using var s = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(s));
+    }
+
+    private static string Truncate(string? s) => s is null ? "" : s.Length <= 80 ? s : s[..80] + "…";
+}

@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using DuckDB.NET.Data;
+
+namespace LiquidationLab.Data.Store;
+
+/// <summary>Another process holds the DuckDB file open for writing.</summary>
+public sealed class StoreLockedException : IOException
+{
+    /// <summary>Creates the exception.</summary>
+    public StoreLockedException(string path, string holder, Exception inner)
+        : base($"The database {path} is locked by {holder}; close that process (or use --db for another file) and try again.", inner)
+    {
+        Path = path;
+        Holder = holder;
+    }
+
+    /// <summary>The store file.</summary>
+    public string Path { get; }
+
+    /// <summary>The process holding the lock, as DuckDB reports it (program and PID).</summary>
+    public string Holder { get; }
+}
+
+/// <summary>
+/// The embedded DuckDB store (default <c>data/lab.duckdb</c>). Opening creates the file if needed and applies the
+/// schema migrations of <see cref="Schema"/>. One instance owns one connection; it is not thread-safe.
+/// </summary>
+public sealed partial class LabStore : IDisposable
+{
+    /// <summary>Environment variable naming the store file.</summary>
+    public const string EnvironmentVariable = "LIQLAB_DB";
+
+    /// <summary>Default store path, relative to the current directory.</summary>
+    public const string DefaultRelativePath = "data/lab.duckdb";
+
+    private LabStore(string path, DuckDBConnection connection)
+    {
+        Path = path;
+        Connection = connection;
+    }
+
+    /// <summary>Absolute path of the DuckDB file.</summary>
+    public string Path { get; }
+
+    /// <summary>The open connection (for the read API and importers).</summary>
+    public DuckDBConnection Connection { get; }
+
+    /// <summary>The schema version of the open store.</summary>
+    public int SchemaVersion => Scalar<int>("SELECT coalesce(max(version), 0) FROM schema_version");
+
+    /// <summary>The store path to use: <paramref name="explicitPath"/>, else <c>LIQLAB_DB</c>, else <c>data/lab.duckdb</c>.</summary>
+    public static string ResolvePath(string? explicitPath) =>
+        System.IO.Path.GetFullPath(!string.IsNullOrWhiteSpace(explicitPath) ? explicitPath
+            : Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } env ? env
+            : DefaultRelativePath);
+
+    /// <summary>Opens (creating and migrating as needed) the store at <paramref name="path"/>.</summary>
+    /// <param name="path">DuckDB file path; its directory is created if missing.</param>
+    /// <param name="readOnly">Open read-only (several readers may share the file; no migration is applied).</param>
+    /// <exception cref="StoreLockedException">Another process has the file open for writing.</exception>
+    /// <exception cref="InvalidOperationException">The file was written by a newer LiquidationLab (higher schema version).</exception>
+    public static LabStore Open(string path, bool readOnly = false)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        if (!readOnly) Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+        var connection = new DuckDBConnection($"Data Source={full}{(readOnly ? ";ACCESS_MODE=READ_ONLY" : "")}");
+        try
+        {
+            connection.Open();
+        }
+        catch (DuckDBException e) when (e.Message.Contains("Could not set lock", StringComparison.Ordinal))
+        {
+            connection.Dispose();
+            var holder = LockHolder().Match(e.Message);
+            throw new StoreLockedException(full, holder.Success ? holder.Groups[1].Value : "another process", e);
+        }
+        var store = new LabStore(full, connection);
+        try
+        {
+            if (!readOnly) store.Migrate();
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+        return store;
+    }
+
+    private void Migrate()
+    {
+        Execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)");
+        var version = SchemaVersion;
+        if (version > Schema.CurrentVersion)
+            throw new InvalidOperationException(
+                $"{Path} has schema version {version}, newer than this build's {Schema.CurrentVersion}: update LiquidationLab.");
+        for (var v = version; v < Schema.CurrentVersion; v++)
+        {
+            using var tx = Connection.BeginTransaction();
+            Execute(Schema.Migrations[v]);
+            Execute($"INSERT INTO schema_version VALUES ({v + 1}, now())");
+            tx.Commit();
+        }
+    }
+
+    /// <summary>Runs a statement (or several separated by semicolons); returns the affected row count.</summary>
+    public int Execute(string sql, params object?[] parameters)
+    {
+        using var cmd = Command(sql, parameters);
+        return cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>Runs a query returning one value.</summary>
+    public T Scalar<T>(string sql, params object?[] parameters)
+    {
+        using var cmd = Command(sql, parameters);
+        var value = cmd.ExecuteScalar();
+        if (value is null or DBNull) return default!;
+        var target = Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T);
+        return (T)Convert.ChangeType(value, target, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Creates a command with positional parameters <c>$1</c>, <c>$2</c>, ….</summary>
+    public DuckDBCommand Command(string sql, params object?[] parameters)
+    {
+        var cmd = Connection.CreateCommand();
+        cmd.CommandText = sql;
+        foreach (var p in parameters) cmd.Parameters.Add(new DuckDBParameter(p ?? DBNull.Value));
+        return cmd;
+    }
+
+    /// <summary>A SQL string literal for <paramref name="value"/> (single quotes doubled).</summary>
+    public static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    /// <inheritdoc />
+    public void Dispose() => Connection.Dispose();
+
+    [GeneratedRegex(@"Conflicting lock is held in (.+?)(?:\. See also|$)", RegexOptions.Singleline)]
+    private static partial Regex LockHolder();
+}

@@ -1,0 +1,99 @@
+namespace LiquidationLab.Data.Store;
+
+/// <summary>
+/// The DuckDB schema, as ordered migrations. <see cref="LabStore"/> applies the ones newer than the store's
+/// <c>schema_version</c> on open, each in its own transaction.
+/// </summary>
+/// <remarks>
+/// Conventions: times are <c>TIMESTAMP</c> in UTC (microsecond precision); market data is <c>DOUBLE</c> except
+/// order-book prices and sizes, which are <c>DECIMAL(38,18)</c> so Polymarket's string prices and sizes keep their
+/// full precision; every data row carries <c>file_id</c>, the <c>ingest_log.id</c> of the file it came from.
+/// </remarks>
+public static class Schema
+{
+    /// <summary>The schema version this build writes.</summary>
+    public static int CurrentVersion => Migrations.Count;
+
+    /// <summary>Migration i (0-based) brings the store from version i to i + 1.</summary>
+    public static IReadOnlyList<string> Migrations { get; } =
+    [
+        """
+        CREATE SEQUENCE ingest_log_id START 1;
+        CREATE TABLE ingest_log (
+            id           BIGINT PRIMARY KEY DEFAULT nextval('ingest_log_id'),
+            file_path    VARCHAR NOT NULL,
+            sha256       VARCHAR NOT NULL UNIQUE,
+            kind         VARCHAR NOT NULL,
+            rows         BIGINT NOT NULL,
+            first_time   TIMESTAMP,
+            last_time    TIMESTAMP,
+            ingested_at  TIMESTAMP NOT NULL,
+            detail       VARCHAR
+        );
+        CREATE TABLE instruments (
+            venue VARCHAR NOT NULL, instrument_id VARCHAR NOT NULL, symbol VARCHAR, kind VARCHAR,
+            description VARCHAR, starts_at TIMESTAMP, ends_at TIMESTAMP, metadata JSON, file_id BIGINT NOT NULL
+        );
+        CREATE TABLE agg_trades (
+            venue VARCHAR NOT NULL, symbol VARCHAR NOT NULL, agg_trade_id BIGINT, price DOUBLE NOT NULL, quantity DOUBLE NOT NULL,
+            first_trade_id BIGINT, last_trade_id BIGINT, transact_time TIMESTAMP NOT NULL, is_buyer_maker BOOLEAN NOT NULL,
+            file_id BIGINT NOT NULL
+        );
+        CREATE TABLE trades (
+            venue VARCHAR NOT NULL, symbol VARCHAR NOT NULL, trade_id BIGINT, price DOUBLE NOT NULL, quantity DOUBLE NOT NULL,
+            quote_quantity DOUBLE, transact_time TIMESTAMP NOT NULL, is_buyer_maker BOOLEAN NOT NULL, order_type VARCHAR,
+            file_id BIGINT NOT NULL
+        );
+        CREATE TABLE klines (
+            venue VARCHAR NOT NULL, symbol VARCHAR NOT NULL, market VARCHAR NOT NULL, interval VARCHAR NOT NULL,
+            open_time TIMESTAMP NOT NULL, open DOUBLE NOT NULL, high DOUBLE NOT NULL, low DOUBLE NOT NULL, close DOUBLE NOT NULL,
+            volume DOUBLE, quote_volume DOUBLE, trade_count BIGINT, taker_buy_volume DOUBLE, taker_buy_quote_volume DOUBLE,
+            file_id BIGINT NOT NULL
+        );
+        CREATE TABLE open_interest (
+            venue VARCHAR NOT NULL, symbol VARCHAR NOT NULL, source VARCHAR NOT NULL, interval VARCHAR NOT NULL,
+            time TIMESTAMP NOT NULL, oi_base DOUBLE, oi_usd DOUBLE, oi_usd_open DOUBLE, oi_usd_high DOUBLE, oi_usd_low DOUBLE,
+            file_id BIGINT NOT NULL
+        );
+        CREATE TABLE funding_rates (
+            venue VARCHAR NOT NULL, symbol VARCHAR NOT NULL, source VARCHAR NOT NULL, interval VARCHAR,
+            funding_time TIMESTAMP NOT NULL, funding_rate DOUBLE NOT NULL, mark_price DOUBLE, file_id BIGINT NOT NULL
+        );
+        CREATE TABLE liquidation_totals (
+            source VARCHAR NOT NULL, exchange_scope VARCHAR NOT NULL, symbol VARCHAR NOT NULL, interval VARCHAR NOT NULL,
+            period_start TIMESTAMP NOT NULL, long_usd DOUBLE NOT NULL, short_usd DOUBLE NOT NULL, file_id BIGINT NOT NULL
+        );
+        CREATE TABLE liquidation_orders (
+            venue VARCHAR NOT NULL, symbol VARCHAR NOT NULL, time TIMESTAMP NOT NULL, side VARCHAR NOT NULL,
+            price DOUBLE NOT NULL, quantity DOUBLE NOT NULL, order_type VARCHAR NOT NULL, trade_id BIGINT, file_id BIGINT NOT NULL
+        );
+        CREATE TABLE book_snapshots (
+            venue VARCHAR NOT NULL, instrument_id VARCHAR NOT NULL, time TIMESTAMP NOT NULL, side VARCHAR NOT NULL,
+            level INTEGER NOT NULL, price DECIMAL(38,18) NOT NULL, size DECIMAL(38,18) NOT NULL, file_id BIGINT NOT NULL
+        );
+        CREATE TABLE book_trades (
+            venue VARCHAR NOT NULL, instrument_id VARCHAR NOT NULL, time TIMESTAMP NOT NULL, price DECIMAL(38,18) NOT NULL,
+            size DECIMAL(38,18) NOT NULL, side VARCHAR, trade_id VARCHAR, file_id BIGINT NOT NULL
+        );
+        CREATE TABLE book_depth_bands (
+            venue VARCHAR NOT NULL, symbol VARCHAR NOT NULL, time TIMESTAMP NOT NULL, percentage DOUBLE NOT NULL,
+            depth DOUBLE NOT NULL, notional DOUBLE NOT NULL, file_id BIGINT NOT NULL
+        );
+        CREATE TABLE long_short_ratios (
+            venue VARCHAR NOT NULL, symbol VARCHAR NOT NULL, kind VARCHAR NOT NULL, interval VARCHAR NOT NULL, time TIMESTAMP NOT NULL,
+            long_fraction DOUBLE, short_fraction DOUBLE, ratio DOUBLE, buy_volume DOUBLE, sell_volume DOUBLE, file_id BIGINT NOT NULL
+        );
+        CREATE TABLE book_state (
+            venue VARCHAR NOT NULL, symbol VARCHAR NOT NULL, last_update_id BIGINT NOT NULL, time TIMESTAMP NOT NULL,
+            side VARCHAR NOT NULL, price DECIMAL(38,18) NOT NULL, size DECIMAL(38,18) NOT NULL, file_id BIGINT NOT NULL
+        );
+        """,
+    ];
+
+    /// <summary>The data tables (everything but the log and the book continuation state), for status and validation.</summary>
+    public static IReadOnlyList<string> DataTables { get; } =
+    [
+        "agg_trades", "trades", "klines", "open_interest", "funding_rates", "liquidation_totals", "liquidation_orders",
+        "book_snapshots", "book_trades", "book_depth_bands", "long_short_ratios", "instruments",
+    ];
+}

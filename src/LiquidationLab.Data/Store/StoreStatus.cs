@@ -1,0 +1,56 @@
+namespace LiquidationLab.Data.Store;
+
+/// <summary>One table's summary for <c>liqlab data status</c>.</summary>
+/// <param name="Table">Table name.</param>
+/// <param name="Rows">Row count.</param>
+/// <param name="Symbols">Distinct symbols or instrument ids (at most 8 listed, then a count).</param>
+/// <param name="FirstTime">Earliest time (UTC), if any.</param>
+/// <param name="LastTime">Latest time (UTC), if any.</param>
+public sealed record TableStatus(string Table, long Rows, string Symbols, DateTime? FirstTime, DateTime? LastTime);
+
+/// <summary>Summaries of the store's data tables.</summary>
+public static class StoreStatus
+{
+    private static readonly Dictionary<string, (string Symbol, string Time)> Columns = new(StringComparer.Ordinal)
+    {
+        ["agg_trades"] = ("symbol", "transact_time"),
+        ["trades"] = ("symbol", "transact_time"),
+        ["klines"] = ("symbol || ' ' || market || ' ' || interval", "open_time"),
+        ["open_interest"] = ("symbol || ' ' || venue || ' ' || interval", "time"),
+        ["funding_rates"] = ("symbol || ' ' || source", "funding_time"),
+        ["liquidation_totals"] = ("symbol || ' ' || exchange_scope || ' ' || interval", "period_start"),
+        ["liquidation_orders"] = ("symbol", "time"),
+        ["book_snapshots"] = ("venue || ':' || instrument_id", "time"),
+        ["book_trades"] = ("venue || ':' || instrument_id", "time"),
+        ["book_depth_bands"] = ("symbol", "time"),
+        ["long_short_ratios"] = ("symbol || ' ' || kind", "time"),
+        ["instruments"] = ("venue", "starts_at"),
+    };
+
+    /// <summary>Reads the summary of every data table plus the ingest log.</summary>
+    public static IReadOnlyList<TableStatus> Read(LabStore store)
+    {
+        var result = new List<TableStatus>();
+        foreach (var table in Schema.DataTables)
+        {
+            var (symbol, time) = Columns[table];
+            using var cmd = store.Command(
+                $"SELECT count(*), min({time}), max({time}) FROM {table}");
+            using var r = cmd.ExecuteReader();
+            r.Read();
+            var rows = r.GetInt64(0);
+            DateTime? first = r.IsDBNull(1) ? null : r.GetDateTime(1);
+            DateTime? last = r.IsDBNull(2) ? null : r.GetDateTime(2);
+            var names = new List<string>();
+            using (var s = store.Command($"SELECT DISTINCT {symbol} AS s FROM {table} WHERE s IS NOT NULL ORDER BY s"))
+            using (var sr = s.ExecuteReader())
+                while (sr.Read()) names.Add(sr.GetString(0));
+            var listed = names.Count <= 8 ? string.Join(", ", names) : string.Join(", ", names.Take(8)) + $" … ({names.Count} in all)";
+            result.Add(new TableStatus(table, rows, listed, first, last));
+        }
+        var files = store.Scalar<long>("SELECT count(*) FROM ingest_log");
+        result.Add(new TableStatus("ingest_log", files, $"{files} files", store.Scalar<DateTime?>("SELECT min(ingested_at) FROM ingest_log"),
+            store.Scalar<DateTime?>("SELECT max(ingested_at) FROM ingest_log")));
+        return result;
+    }
+}
