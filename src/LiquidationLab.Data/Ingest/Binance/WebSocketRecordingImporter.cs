@@ -1,0 +1,329 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using DuckDB.NET.Data;
+using LiquidationLab.Data.Store;
+
+namespace LiquidationLab.Data.Ingest.Binance;
+
+/// <summary>
+/// Binance USDⓈ-M websocket recordings: gzip text, one message per line <c>&lt;local_timestamp&gt; &lt;raw JSON&gt;</c>
+/// (the format of ../shared/data/real/nkaz001__hftbacktest; local timestamps in µs or ns, detected by magnitude).
+/// </summary>
+/// <remarks>
+/// <list type="bullet">
+/// <item><c>@trade</c> with order type <c>X = MARKET</c> → <c>trades</c>, and → <c>agg_trades</c> by merging consecutive
+/// trades with equal transact time, price and maker flag (aggregate id = first trade id; quantities summed exactly).</item>
+/// <item><c>@trade</c> with any other <c>X</c> (<c>INSURANCE_FUND</c>, <c>LIQUIDATION</c>, …) → <c>liquidation_orders</c>;
+/// the side is that of the liquidation order, inferred from the print against the last market trade: above it → BUY
+/// (a short was liquidated), below → SELL (a long was liquidated); the trade stream itself carries no order side.</item>
+/// <item>REST depth snapshot + <c>@depth</c> diffs → <see cref="OrderBookReplica"/>, sampled every
+/// <see cref="SampleIntervalMs"/> of exchange event time into <c>book_snapshots</c> (top <see cref="Levels"/> per side).
+/// A file without a snapshot continues the book stored by the previous recording of the symbol when the sequence
+/// (<c>pu</c>) connects; gaps stop sampling and are counted in the ingest log.</item>
+/// <item><c>@markPrice</c> → <c>funding_rates</c> (source <c>binance-markPrice-ws</c>, the live funding rate and mark
+/// price, stored where the rate changes). <c>@bookTicker</c> is not stored.</item>
+/// </list>
+/// Every row is written with DuckDB's appender inside the file's transaction.
+/// </remarks>
+public sealed partial class WebSocketRecordingImporter : IImporter
+{
+    private const string Venue = "binance-usdm";
+
+    /// <summary>Creates the importer.</summary>
+    /// <param name="sampleIntervalMs">Book sampling interval in milliseconds of exchange time, ≥ 1; default 1000.</param>
+    /// <param name="levels">Levels per side stored per sample, ≥ 1; default 20.</param>
+    public WebSocketRecordingImporter(int sampleIntervalMs = 1000, int levels = 20)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(sampleIntervalMs, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(levels, 1);
+        SampleIntervalMs = sampleIntervalMs;
+        Levels = levels;
+    }
+
+    /// <summary>Book sampling interval, ms.</summary>
+    public int SampleIntervalMs { get; }
+
+    /// <summary>Levels per side per sample.</summary>
+    public int Levels { get; }
+
+    /// <inheritdoc />
+    public string Kind => "binance-ws-recording";
+
+    /// <inheritdoc />
+    public string Description => "Binance USDⓈ-M websocket recording (gzip, '<local ts> <json>' per line): trades, aggTrades, liquidations, book snapshots, funding.";
+
+    /// <inheritdoc />
+    public bool CanImport(FileProbe probe) => probe.FirstLine is { } l && RecordingLine().IsMatch(l);
+
+    /// <inheritdoc />
+    public ImportOutcome Import(ImportContext context)
+    {
+        var store = context.Store;
+        var state = new State(this, context);
+        using var reader = ImportFiles.OpenText(context.Path);
+        using (var trades = store.Connection.CreateAppender("trades"))
+        using (var aggs = store.Connection.CreateAppender("agg_trades"))
+        using (var liqs = store.Connection.CreateAppender("liquidation_orders"))
+        using (var books = store.Connection.CreateAppender("book_snapshots"))
+        using (var funding = store.Connection.CreateAppender("funding_rates"))
+        {
+            state.Trades = trades;
+            state.Aggs = aggs;
+            state.Liquidations = liqs;
+            state.Books = books;
+            state.Funding = funding;
+            var lineNumber = 0;
+            string? line;
+            while ((line = reader.ReadLine()) is not null)
+            {
+                lineNumber++;
+                if (line.Length == 0) continue;
+                try
+                {
+                    state.Line(line);
+                }
+                catch (Exception e) when (e is JsonException or FormatException or KeyNotFoundException or InvalidOperationException or OverflowException)
+                {
+                    throw new IngestException(context.Path, $"line {lineNumber}: {e.Message}", e);
+                }
+            }
+            state.FlushAggregate();
+        }
+        state.SaveBookState();
+        var rows = state.TradeRows + state.AggRows + state.LiquidationRows + state.BookRows + state.FundingRows;
+        var detail = $"trades +{state.TradeRows}; agg_trades +{state.AggRows}; liquidation_orders +{state.LiquidationRows}; " +
+                     $"book_snapshots +{state.BookRows} ({state.Samples} samples of {Levels} levels every {SampleIntervalMs} ms; {state.BookStart}); " +
+                     $"depth updates applied {state.Book?.Applied ?? 0}, gaps {state.Book?.Gaps ?? 0}; funding_rates +{state.FundingRows}; " +
+                     $"local timestamps in {state.LocalUnit}";
+        return new ImportOutcome(rows, state.First, state.Last, detail);
+    }
+
+    [GeneratedRegex(@"^\d{13,19} \{")]
+    private static partial Regex RecordingLine();
+
+    private sealed class State(WebSocketRecordingImporter owner, ImportContext context)
+    {
+        public DuckDBAppender Trades = null!, Aggs = null!, Liquidations = null!, Books = null!, Funding = null!;
+        public long TradeRows, AggRows, LiquidationRows, BookRows, FundingRows, Samples;
+        public DateTime? First, Last;
+        public string LocalUnit = "?";
+        public string BookStart = "no book";
+        public OrderBookReplica? Book;
+        private string? _symbol;
+        private long _nextSampleMs = long.MinValue;
+        private double _lastMarketPrice = double.NaN;
+        private double? _lastFundingRate;
+        // pending aggregate
+        private bool _aggOpen;
+        private long _aggFirstId, _aggLastId, _aggTime;
+        private string _aggPrice = "";
+        private decimal _aggQty;
+        private bool _aggMaker;
+
+        public void Line(string line)
+        {
+            var space = line.IndexOf(' ', StringComparison.Ordinal);
+            var local = long.Parse(line.AsSpan(0, space), NumberStyles.None, CultureInfo.InvariantCulture);
+            if (LocalUnit == "?") LocalUnit = local > 100_000_000_000_000_000 ? "ns" : local > 100_000_000_000_000 ? "µs" : "ms";
+            using var doc = JsonDocument.Parse(line.AsMemory(space + 1));
+            var root = doc.RootElement;
+            if (root.TryGetProperty("lastUpdateId", out var lastId))
+            {
+                Snapshot(lastId.GetInt64(), root, LocalToMs(local));
+                return;
+            }
+            if (!root.TryGetProperty("stream", out var streamEl)) return;
+            var stream = streamEl.GetString() ?? "";
+            var data = root.GetProperty("data");
+            if (stream.EndsWith("@trade", StringComparison.Ordinal)) Trade(data);
+            else if (stream.Contains("@depth", StringComparison.Ordinal)) Depth(data);
+            else if (stream.Contains("@markPrice", StringComparison.Ordinal)) MarkPrice(data);
+        }
+
+        private long LocalToMs(long local) => LocalUnit switch { "ns" => local / 1_000_000, "µs" => local / 1_000, _ => local };
+
+        private void Seen(long ms)
+        {
+            var t = DateTime.UnixEpoch.AddMilliseconds(ms);
+            if (First is null || t < First) First = t;
+            if (Last is null || t > Last) Last = t;
+        }
+
+        private void Trade(JsonElement d)
+        {
+            var symbol = d.GetProperty("s").GetString()!;
+            _symbol ??= symbol;
+            var time = d.GetProperty("T").GetInt64();
+            var id = d.GetProperty("t").GetInt64();
+            var priceText = d.GetProperty("p").GetString()!;
+            var qtyText = d.GetProperty("q").GetString()!;
+            var price = double.Parse(priceText, CultureInfo.InvariantCulture);
+            var qty = decimal.Parse(qtyText, CultureInfo.InvariantCulture);
+            var maker = d.GetProperty("m").GetBoolean();
+            var type = d.TryGetProperty("X", out var x) ? x.GetString() ?? "MARKET" : "MARKET";
+            var ts = DateTime.UnixEpoch.AddMilliseconds(time);
+            Seen(time);
+            if (type != "MARKET")
+            {
+                var side = double.IsNaN(_lastMarketPrice) ? (maker ? "SELL" : "BUY") : price > _lastMarketPrice ? "BUY" : "SELL";
+                Liquidations.CreateRow().AppendValue(Venue).AppendValue(symbol).AppendValue(ts).AppendValue(side).AppendValue(price)
+                    .AppendValue((double)qty).AppendValue(type).AppendValue(id).AppendValue(context.FileId).EndRow();
+                LiquidationRows++;
+                return;
+            }
+            _lastMarketPrice = price;
+            Trades.CreateRow().AppendValue(Venue).AppendValue(symbol).AppendValue(id).AppendValue(price).AppendValue((double)qty)
+                .AppendValue(price * (double)qty).AppendValue(ts).AppendValue(maker).AppendValue(type).AppendValue(context.FileId).EndRow();
+            TradeRows++;
+            if (_aggOpen && _aggTime == time && _aggPrice == priceText && _aggMaker == maker)
+            {
+                _aggQty += qty;
+                _aggLastId = id;
+                return;
+            }
+            FlushAggregate();
+            (_aggOpen, _aggFirstId, _aggLastId, _aggTime, _aggPrice, _aggQty, _aggMaker) = (true, id, id, time, priceText, qty, maker);
+        }
+
+        public void FlushAggregate()
+        {
+            if (!_aggOpen) return;
+            Aggs.CreateRow().AppendValue(Venue).AppendValue(_symbol).AppendValue(_aggFirstId)
+                .AppendValue(double.Parse(_aggPrice, CultureInfo.InvariantCulture)).AppendValue((double)_aggQty)
+                .AppendValue(_aggFirstId).AppendValue(_aggLastId).AppendValue(DateTime.UnixEpoch.AddMilliseconds(_aggTime))
+                .AppendValue(_aggMaker).AppendValue(context.FileId).EndRow();
+            AggRows++;
+            _aggOpen = false;
+        }
+
+        private static IEnumerable<(decimal, decimal)> Levels(JsonElement array)
+        {
+            foreach (var level in array.EnumerateArray())
+                yield return (decimal.Parse(level[0].GetString()!, CultureInfo.InvariantCulture), decimal.Parse(level[1].GetString()!, CultureInfo.InvariantCulture));
+        }
+
+        private void Snapshot(long lastUpdateId, JsonElement root, long localMs)
+        {
+            Book ??= new OrderBookReplica();
+            Book.ApplySnapshot(lastUpdateId, Levels(root.GetProperty("bids")).ToList(), Levels(root.GetProperty("asks")).ToList());
+            BookStart = $"REST snapshot lastUpdateId {lastUpdateId}";
+            _nextSampleMs = long.MinValue;
+            Seen(localMs);
+            foreach (var u in _pending) ApplyUpdate(u);
+            _pending.Clear();
+        }
+
+        private sealed record DepthUpdate(long EventMs, long First, long Final, long PreviousFinal, List<(decimal, decimal)> Bids, List<(decimal, decimal)> Asks);
+
+        // Updates received before the REST snapshot: Binance's procedure buffers them and replays those with u ≥ lastUpdateId.
+        private readonly List<DepthUpdate> _pending = [];
+        private bool _triedResume;
+
+        private void Depth(JsonElement d)
+        {
+            var symbol = d.GetProperty("s").GetString()!;
+            _symbol ??= symbol;
+            var update = new DepthUpdate(d.GetProperty("E").GetInt64(), d.GetProperty("U").GetInt64(), d.GetProperty("u").GetInt64(),
+                d.GetProperty("pu").GetInt64(), Levels(d.GetProperty("b")).ToList(), Levels(d.GetProperty("a")).ToList());
+            Seen(update.EventMs);
+            if (Book is null && !_triedResume)
+            {
+                _triedResume = true;
+                TryResume(symbol, update.PreviousFinal);
+            }
+            if (Book is null)
+            {
+                _pending.Add(update);
+                return;
+            }
+            ApplyUpdate(update);
+        }
+
+        private void ApplyUpdate(DepthUpdate u)
+        {
+            SampleUpTo(u.EventMs, _symbol!);
+            Book!.Apply(u.First, u.Final, u.PreviousFinal, u.Bids, u.Asks);
+        }
+
+        private void TryResume(string symbol, long previousFinal)
+        {
+            var stored = context.Store.Scalar<long?>("SELECT max(last_update_id) FROM book_state WHERE venue = $1 AND symbol = $2", Venue, symbol);
+            Book = new OrderBookReplica();
+            if (stored != previousFinal)
+            {
+                BookStart = stored is null ? "no snapshot in the file and no stored book to continue" : $"stored book ends at update {stored}, file starts after {previousFinal}: not continuous";
+                Book = null;
+                return;
+            }
+            var bids = new List<(decimal, decimal)>();
+            var asks = new List<(decimal, decimal)>();
+            using (var cmd = context.Store.Command("SELECT side, price, size FROM book_state WHERE venue = $1 AND symbol = $2", Venue, symbol))
+            using (var r = cmd.ExecuteReader())
+                while (r.Read()) (r.GetString(0) == "bid" ? bids : asks).Add((r.GetDecimal(1), r.GetDecimal(2)));
+            Book.Resume(previousFinal, bids, asks);
+            BookStart = $"continued the stored book at update {previousFinal}";
+        }
+
+        private void SampleUpTo(long eventMs, string symbol)
+        {
+            var step = owner.SampleIntervalMs;
+            if (_nextSampleMs == long.MinValue) _nextSampleMs = (eventMs / step + 1) * step;
+            while (eventMs >= _nextSampleMs)
+            {
+                if (Book!.IsValid) EmitSample(symbol, _nextSampleMs);
+                _nextSampleMs += step;
+            }
+        }
+
+        private void EmitSample(string symbol, long ms)
+        {
+            var ts = DateTime.UnixEpoch.AddMilliseconds(ms);
+            var level = 0;
+            foreach (var (p, s) in Book!.Bids)
+            {
+                if (++level > owner.Levels) break;
+                Books.CreateRow().AppendValue(Venue).AppendValue(symbol).AppendValue(ts).AppendValue("bid").AppendValue(level)
+                    .AppendValue(p).AppendValue(s).AppendValue(context.FileId).EndRow();
+                BookRows++;
+            }
+            level = 0;
+            foreach (var (p, s) in Book.Asks)
+            {
+                if (++level > owner.Levels) break;
+                Books.CreateRow().AppendValue(Venue).AppendValue(symbol).AppendValue(ts).AppendValue("ask").AppendValue(level)
+                    .AppendValue(p).AppendValue(s).AppendValue(context.FileId).EndRow();
+                BookRows++;
+            }
+            Samples++;
+        }
+
+        private void MarkPrice(JsonElement d)
+        {
+            var symbol = d.GetProperty("s").GetString()!;
+            var rate = double.Parse(d.GetProperty("r").GetString()!, CultureInfo.InvariantCulture);
+            var time = d.GetProperty("E").GetInt64();
+            Seen(time);
+            if (_lastFundingRate == rate) return;
+            _lastFundingRate = rate;
+            Funding.CreateRow().AppendValue(Venue).AppendValue(symbol).AppendValue("binance-markPrice-ws").AppendValue((string?)null)
+                .AppendValue(DateTime.UnixEpoch.AddMilliseconds(time)).AppendValue(rate)
+                .AppendValue(double.Parse(d.GetProperty("p").GetString()!, CultureInfo.InvariantCulture)).AppendValue(context.FileId).EndRow();
+            FundingRows++;
+        }
+
+        /// <summary>Stores the final book so the next recording of the symbol can continue it.</summary>
+        public void SaveBookState()
+        {
+            if (Book is not { IsValid: true } || _symbol is null) return;
+            var store = context.Store;
+            store.Execute("DELETE FROM book_state WHERE venue = $1 AND symbol = $2", Venue, _symbol);
+            var ts = Last ?? DateTime.UnixEpoch;
+            using var app = store.Connection.CreateAppender("book_state");
+            foreach (var (p, s) in Book.Bids)
+                app.CreateRow().AppendValue(Venue).AppendValue(_symbol).AppendValue(Book.LastUpdateId).AppendValue(ts).AppendValue("bid").AppendValue(p).AppendValue(s).AppendValue(context.FileId).EndRow();
+            foreach (var (p, s) in Book.Asks)
+                app.CreateRow().AppendValue(Venue).AppendValue(_symbol).AppendValue(Book.LastUpdateId).AppendValue(ts).AppendValue("ask").AppendValue(p).AppendValue(s).AppendValue(context.FileId).EndRow();
+        }
+    }
+}
