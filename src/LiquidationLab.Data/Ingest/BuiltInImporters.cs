@@ -7,6 +7,8 @@ public static class BuiltInImporters
     public static IReadOnlyList<IImporter> All { get; } =
     [
         new Binance.WebSocketRecordingImporter(),
+        new Polymarket.PolymarketJsonImporter(),
+        new Polymarket.PolymarketTopOfBookCsvImporter(),
         .. BarLayouts.All.Select(l => (IImporter)new BarCsvImporter(l)),
     ];
 }

@@ -25,7 +25,8 @@ public sealed class IngestException : IOException
 /// <param name="Path">Absolute file path.</param>
 /// <param name="FileName">File name without directories; for a <c>.zip</c>, the name of the CSV inside.</param>
 /// <param name="FirstLine">First line of the (decompressed) content, or <c>null</c> when empty or unreadable.</param>
-public sealed record FileProbe(string Path, string FileName, string? FirstLine)
+/// <param name="Head">The first 4,096 characters of the (decompressed) content, for formats whose first line says little (JSON).</param>
+public sealed record FileProbe(string Path, string FileName, string? FirstLine, string Head = "")
 {
     /// <summary>Reads the probe of a file: transparently through gzip (<c>.gz</c>) and single-CSV zips (<c>.zip</c>).</summary>
     public static FileProbe Read(string path)
@@ -39,15 +40,25 @@ public sealed record FileProbe(string Path, string FileName, string? FirstLine)
                 var entry = zip.Entries.FirstOrDefault(e => e.Name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase));
                 if (entry is null) return new FileProbe(path, name, null);
                 using var reader = new StreamReader(entry.Open());
-                return new FileProbe(path, entry.Name, reader.ReadLine());
+                return Of(path, entry.Name, reader);
             }
             using var stream = ImportFiles.OpenText(path);
-            return new FileProbe(path, name, stream.ReadLine());
+            return Of(path, name, stream);
         }
         catch (InvalidDataException)
         {
             return new FileProbe(path, name, null);
         }
+    }
+
+    private static FileProbe Of(string path, string name, StreamReader reader)
+    {
+        var buffer = new char[4096];
+        var n = reader.ReadBlock(buffer, 0, buffer.Length);
+        var head = new string(buffer, 0, n);
+        var end = head.IndexOf('\n', StringComparison.Ordinal);
+        var first = n == 0 ? null : (end < 0 ? head : head[..end]).TrimEnd('\r');
+        return new FileProbe(path, name, first, head);
     }
 
     /// <summary>True when the first line looks like a header (its first field does not start with a digit or sign).</summary>
