@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using LiquidationLab.Data.Ingest;
 using LiquidationLab.Data.Store;
+using LiquidationLab.Data.Validation;
 using Spectre.Console;
 
 namespace LiquidationLab.Cli.Commands;
@@ -14,6 +15,7 @@ internal static class DataCommand
         var data = new Command("data", "The DuckDB store: ingest exchange data, inspect and validate it.");
         data.Add(Ingest());
         data.Add(Status());
+        data.Add(Validate());
         return data;
     }
 
@@ -82,6 +84,37 @@ internal static class DataCommand
             console.MarkupLine($"Store {Markup.Escape(store.Path)} (schema v{store.SchemaVersion})");
             console.Write(t);
             return Task.FromResult(0);
+        });
+        return cmd;
+    }
+
+    private static Command Validate()
+    {
+        var db = DbOption();
+        var cmd = new Command("validate", "Check the store: gaps, duplicates, non-positive prices or sizes, inconsistent OHLC, non-monotonic time, crossed books. Exit code 1 on errors.") { db };
+        cmd.SetAction((parse, _) =>
+        {
+            var console = Terminal.Console(parse.InvocationConfiguration.Output);
+            using var store = LabStore.Open(LabStore.ResolvePath(parse.GetValue(db)));
+            var findings = StoreValidator.Validate(store);
+            if (findings.Count == 0)
+            {
+                console.MarkupLine("[green]No findings.[/]");
+                return Task.FromResult(0);
+            }
+            var t = new Table().Border(TableBorder.Rounded);
+            t.AddColumn("Severity");
+            t.AddColumn("Table");
+            t.AddColumn("Check");
+            t.AddColumn("Count", c => c.RightAligned());
+            t.AddColumn("Example");
+            foreach (var f in findings)
+                t.AddRow(f.Severity == FindingSeverity.Error ? "[red]error[/]" : "[yellow]warning[/]", f.Table, Markup.Escape(f.Check),
+                    f.Count.ToString("N0", CultureInfo.InvariantCulture), Markup.Escape(f.Example));
+            console.Write(t);
+            var errors = findings.Count(f => f.Severity == FindingSeverity.Error);
+            console.MarkupLine($"{errors} error(s), {findings.Count - errors} warning(s).");
+            return Task.FromResult(errors > 0 ? 1 : 0);
         });
         return cmd;
     }
