@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using LiquidationLab.Data.Store;
+
+namespace LiquidationLab.Cli.Tests.Commands;
+
+public sealed class DataCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("liqlab-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private static async Task<(int Exit, string Out, string Err)> Run(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var exit = await LiqlabApp.RunAsync(args, stdout, stderr);
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public async Task Ingest_twice_then_status_and_validate()
+    {
+        var db = Path.Combine(_dir, "lab.duckdb");
+        var file = Path.Combine(_dir, "coinglass_liquidation_4h.csv");
+        await File.WriteAllTextAsync(file, "timestamp,long_usd,short_usd\n2025-10-10T16:00:00,1,2\n2025-10-10T20:00:00,235600000.5,107500000.25\n");
+        var first = await Run("data", "ingest", file, "--db", db);
+        Assert.Equal(0, first.Exit);
+        Assert.Contains("1 files ingested (2 rows)", first.Out, StringComparison.Ordinal);
+        var second = await Run("data", "ingest", file, "--db", db);
+        Assert.Contains("0 files ingested (0 rows), 1 unchanged", second.Out, StringComparison.Ordinal);
+        var status = await Run("data", "status", "--db", db);
+        Assert.Contains("liquidation_totals", status.Out, StringComparison.Ordinal);
+        Assert.Contains("BTC Binance 4h", status.Out, StringComparison.Ordinal);
+        var validate = await Run("data", "validate", "--db", db);
+        Assert.Equal(0, validate.Exit);
+        Assert.Contains("No findings.", validate.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bad_file_fails_with_its_name_and_exit_code_1()
+    {
+        var db = Path.Combine(_dir, "lab.duckdb");
+        var file = Path.Combine(_dir, "coinglass_liquidation_4h.csv");
+        await File.WriteAllTextAsync(file, "timestamp,long_usd,short_usd\n2025-10-10T16:00:00,lots,2\n");
+        var r = await Run("data", "ingest", file, "--db", db);
+        Assert.Equal(1, r.Exit);
+        Assert.StartsWith($"liqlab: {file}:", r.Err, StringComparison.Ordinal);
+        Assert.Contains("Line: 2", r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_second_writer_is_told_who_holds_the_lock()
+    {
+        var db = Path.Combine(_dir, "locked.duckdb");
+        using var holder = LabStore.Open(db);
+        var liqlab = Path.Combine(AppContext.BaseDirectory, "liqlab.dll");
+        var psi = new ProcessStartInfo("dotnet", ["exec", liqlab, "data", "status", "--db", db])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.Equal(1, p.ExitCode);
+        Assert.Contains($"The database {db} is locked by", err, StringComparison.Ordinal);
+        Assert.Contains($"(PID {Environment.ProcessId})", err, StringComparison.Ordinal);
+    }
+}
