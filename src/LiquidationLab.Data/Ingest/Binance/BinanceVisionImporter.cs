@@ -1,0 +1,147 @@
+using System.Text.RegularExpressions;
+using LiquidationLab.Data.Store;
+
+namespace LiquidationLab.Data.Ingest.Binance;
+
+/// <summary>
+/// Binance Vision (data.binance.vision) USDⓈ-M daily/monthly files, <c>.csv</c> or <c>.zip</c>, with or without a
+/// header row: <c>&lt;SYMBOL&gt;-aggTrades|trades|&lt;interval&gt;|metrics|fundingRate|bookDepth|liquidationSnapshot-&lt;date&gt;</c>.
+/// Parsed inside DuckDB with <c>read_csv</c> and explicit column types (no per-row managed code). Epoch times in
+/// milliseconds, or microseconds where Binance switched to them, are both accepted.
+/// </summary>
+public sealed partial class BinanceVisionImporter : IImporter
+{
+    private const string Venue = "binance-usdm";
+
+    private sealed record Format(string Header, (string Name, string Type)[] Columns);
+
+    private static readonly Dictionary<string, Format> Formats = new(StringComparer.Ordinal)
+    {
+        ["aggTrades"] = new("agg_trade_id,price,quantity,first_trade_id,last_trade_id,transact_time,is_buyer_maker",
+            [("agg_trade_id", "BIGINT"), ("price", "DOUBLE"), ("quantity", "DOUBLE"), ("first_trade_id", "BIGINT"), ("last_trade_id", "BIGINT"),
+             ("transact_time", "BIGINT"), ("is_buyer_maker", "BOOLEAN")]),
+        ["trades"] = new("id,price,qty,quote_qty,time,is_buyer_maker",
+            [("id", "BIGINT"), ("price", "DOUBLE"), ("qty", "DOUBLE"), ("quote_qty", "DOUBLE"), ("time", "BIGINT"), ("is_buyer_maker", "BOOLEAN")]),
+        ["klines"] = new("open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,taker_buy_quote_volume,ignore",
+            [("open_time", "BIGINT"), ("open", "DOUBLE"), ("high", "DOUBLE"), ("low", "DOUBLE"), ("close", "DOUBLE"), ("volume", "DOUBLE"),
+             ("close_time", "BIGINT"), ("quote_volume", "DOUBLE"), ("count", "BIGINT"), ("taker_buy_volume", "DOUBLE"),
+             ("taker_buy_quote_volume", "DOUBLE"), ("ignore", "VARCHAR")]),
+        ["metrics"] = new("create_time,symbol,sum_open_interest,sum_open_interest_value,count_toptrader_long_short_ratio,sum_toptrader_long_short_ratio,count_long_short_ratio,sum_taker_long_short_vol_ratio",
+            [("create_time", "TIMESTAMP"), ("symbol", "VARCHAR"), ("sum_open_interest", "DOUBLE"), ("sum_open_interest_value", "DOUBLE"),
+             ("count_toptrader_long_short_ratio", "DOUBLE"), ("sum_toptrader_long_short_ratio", "DOUBLE"), ("count_long_short_ratio", "DOUBLE"),
+             ("sum_taker_long_short_vol_ratio", "DOUBLE")]),
+        ["fundingRate"] = new("calc_time,funding_interval_hours,last_funding_rate",
+            [("calc_time", "BIGINT"), ("funding_interval_hours", "INTEGER"), ("last_funding_rate", "DOUBLE")]),
+        ["bookDepth"] = new("timestamp,percentage,depth,notional",
+            [("timestamp", "TIMESTAMP"), ("percentage", "DOUBLE"), ("depth", "DOUBLE"), ("notional", "DOUBLE")]),
+        ["liquidationSnapshot"] = new("time,side,order_type,time_in_force,original_quantity,price,average_price,order_status,last_fill_quantity,accumulated_fill_quantity",
+            [("time", "BIGINT"), ("side", "VARCHAR"), ("order_type", "VARCHAR"), ("time_in_force", "VARCHAR"), ("original_quantity", "DOUBLE"),
+             ("price", "DOUBLE"), ("average_price", "DOUBLE"), ("order_status", "VARCHAR"), ("last_fill_quantity", "DOUBLE"),
+             ("accumulated_fill_quantity", "DOUBLE")]),
+    };
+
+    /// <inheritdoc />
+    public string Kind => "binance-vision";
+
+    /// <inheritdoc />
+    public string Description => "Binance Vision USDⓈ-M files (.csv/.zip, with or without header): aggTrades, trades, klines, metrics, fundingRate, bookDepth, liquidationSnapshot.";
+
+    /// <inheritdoc />
+    public bool CanImport(FileProbe probe) => Parse(probe.FileName) is not null;
+
+    /// <summary>Symbol, data kind (klines for an interval name) and interval from a Binance Vision file name.</summary>
+    internal static (string Symbol, string Kind, string? Interval)? Parse(string fileName)
+    {
+        var m = FileName().Match(fileName);
+        if (!m.Success) return null;
+        var kind = m.Groups[2].Value;
+        return IntervalName().IsMatch(kind) ? (m.Groups[1].Value, "klines", kind) : (m.Groups[1].Value, kind, null);
+    }
+
+    /// <summary>SQL for an epoch in ms (or µs, recognised by magnitude) as a UTC TIMESTAMP.</summary>
+    private static string Epoch(string column) => $"CASE WHEN {column} > 100000000000000 THEN make_timestamp({column}) ELSE epoch_ms({column}) END";
+
+    /// <inheritdoc />
+    public ImportOutcome Import(ImportContext context)
+    {
+        var name = Parse(context.Probe.FileName)
+            ?? throw new IngestException(context.Path, "the file name is not a Binance Vision name (<SYMBOL>-<kind>-<date>.csv|zip).");
+        var format = Formats[name.Kind];
+        var hasHeader = context.Probe.HasHeader;
+        if (hasHeader && context.Probe.FirstLine!.Trim() != format.Header)
+            throw new IngestException(context.Path, $"line 1: expected the {name.Kind} header '{format.Header}', found '{context.Probe.FirstLine.Trim()}'.");
+        using var csv = ImportFiles.Materialize(context.Path);
+        var columns = string.Join(", ", format.Columns.Select(c => $"'{c.Name}': '{c.Type}'"));
+        var src = $"read_csv({LabStore.Literal(csv.CsvPath)}, header = {(hasHeader ? "true" : "false")}, auto_detect = false, delim = ',', " +
+                  $"quote = '\"', columns = {{{columns}}})";
+        var store = context.Store;
+        var symbol = LabStore.Literal(name.Symbol);
+        var id = context.FileId;
+        switch (name.Kind)
+        {
+            case "aggTrades":
+                return Direct(store, "agg_trades", "transact_time", id,
+                    $"INSERT INTO agg_trades SELECT '{Venue}', {symbol}, agg_trade_id, price, quantity, first_trade_id, last_trade_id, " +
+                    $"{Epoch("transact_time")}, is_buyer_maker, {id} FROM {src}");
+            case "trades":
+                return Direct(store, "trades", "transact_time", id,
+                    $"INSERT INTO trades SELECT '{Venue}', {symbol}, id, price, qty, quote_qty, {Epoch("time")}, is_buyer_maker, NULL, {id} FROM {src}");
+            case "liquidationSnapshot":
+                return Direct(store, "liquidation_orders", "time", id,
+                    $"INSERT INTO liquidation_orders SELECT '{Venue}', {symbol}, {Epoch("time")}, side, " +
+                    $"CASE WHEN average_price > 0 THEN average_price ELSE price END, accumulated_fill_quantity, order_type, NULL, {id} FROM {src}");
+            case "bookDepth":
+                return Direct(store, "book_depth_bands", "time", id,
+                    $"INSERT INTO book_depth_bands SELECT '{Venue}', {symbol}, timestamp, percentage, depth, notional, {id} FROM {src}");
+            case "klines":
+                return TimeSeriesWriter.Outcome(
+                [
+                    TimeSeriesWriter.Merge(store, "klines",
+                        $"SELECT '{Venue}' AS venue, {symbol} AS symbol, 'perp' AS market, '{name.Interval}' AS interval, {Epoch("open_time")} AS open_time, " +
+                        $"open, high, low, close, volume, quote_volume, count AS trade_count, taker_buy_volume, taker_buy_quote_volume FROM {src}",
+                        ["venue", "symbol", "market", "interval", "open_time", "open", "high", "low", "close", "volume", "quote_volume", "trade_count",
+                         "taker_buy_volume", "taker_buy_quote_volume"],
+                        ["venue", "symbol", "market", "interval", "open_time"], "open_time", id),
+                ]);
+            case "fundingRate":
+                return TimeSeriesWriter.Outcome(
+                [
+                    TimeSeriesWriter.Merge(store, "funding_rates",
+                        $"SELECT '{Venue}' AS venue, {symbol} AS symbol, 'binance-fundingRate' AS source, funding_interval_hours || 'h' AS interval, " +
+                        $"{Epoch("calc_time")} AS funding_time, last_funding_rate AS funding_rate FROM {src}",
+                        ["venue", "symbol", "source", "interval", "funding_time", "funding_rate"], ["venue", "symbol", "source", "funding_time"], "funding_time", id),
+                ]);
+            default: // metrics
+                string Ratio(string kind, string column) =>
+                    $"SELECT '{Venue}' AS venue, symbol, '{kind}' AS kind, '5m' AS interval, create_time AS time, {column} AS ratio FROM {src}";
+                string[] ratioColumns = ["venue", "symbol", "kind", "interval", "time", "ratio"];
+                string[] ratioKeys = ["venue", "symbol", "kind", "interval", "time"];
+                return TimeSeriesWriter.Outcome(
+                [
+                    TimeSeriesWriter.Merge(store, "open_interest",
+                        $"SELECT '{Venue}' AS venue, symbol, 'binance-metrics' AS source, '5m' AS interval, create_time AS time, " +
+                        $"sum_open_interest AS oi_base, sum_open_interest_value AS oi_usd FROM {src}",
+                        ["venue", "symbol", "source", "interval", "time", "oi_base", "oi_usd"], ["venue", "symbol", "source", "interval", "time"], "time", id),
+                    TimeSeriesWriter.Merge(store, "long_short_ratios", Ratio("top_trader_account", "count_toptrader_long_short_ratio"), ratioColumns, ratioKeys, "time", id),
+                    TimeSeriesWriter.Merge(store, "long_short_ratios", Ratio("top_trader_position", "sum_toptrader_long_short_ratio"), ratioColumns, ratioKeys, "time", id),
+                    TimeSeriesWriter.Merge(store, "long_short_ratios", Ratio("global_account", "count_long_short_ratio"), ratioColumns, ratioKeys, "time", id),
+                    TimeSeriesWriter.Merge(store, "long_short_ratios", Ratio("taker_volume", "sum_taker_long_short_vol_ratio"), ratioColumns, ratioKeys, "time", id),
+                ]);
+        }
+    }
+
+    private static ImportOutcome Direct(LabStore store, string table, string timeColumn, long fileId, string insertSql)
+    {
+        var rows = store.Execute(insertSql);
+        using var cmd = store.Command($"SELECT min({timeColumn}), max({timeColumn}) FROM {table} WHERE file_id = $1", fileId);
+        using var r = cmd.ExecuteReader();
+        r.Read();
+        return new ImportOutcome(rows, r.IsDBNull(0) ? null : r.GetDateTime(0), r.IsDBNull(1) ? null : r.GetDateTime(1), $"{table} +{rows}");
+    }
+
+    [GeneratedRegex(@"^([A-Z0-9]+)-(aggTrades|trades|metrics|fundingRate|bookDepth|liquidationSnapshot|\d+[smhdwM])-(\d{4}-\d{2}(?:-\d{2})?)\.(?:csv|zip)$")]
+    private static partial Regex FileName();
+
+    [GeneratedRegex(@"^\d+[smhdwM]$")]
+    private static partial Regex IntervalName();
+}
