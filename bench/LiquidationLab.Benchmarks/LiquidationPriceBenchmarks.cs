@@ -9,6 +9,7 @@ namespace LiquidationLab.Benchmarks;
 /// on the 2-core machine. Positions: entry 20k–120k USDT, 0.001–50 BTC, leverage 1–125x, half long, half short.
 /// </summary>
 [MemoryDiagnoser]
+[SimpleJob(warmupCount: 3, iterationCount: 10)]
 public class LiquidationPriceBenchmarks
 {
     private const int Rows = 10_000_000;

@@ -104,6 +104,13 @@ public sealed partial class LabStore : IDisposable
         }
     }
 
+    /// <summary>The id of the (venue, symbol) series used by the <c>*_data</c> tables, created if new.</summary>
+    public int SeriesId(string venue, string symbol)
+    {
+        Execute("INSERT INTO series (venue, symbol) VALUES ($1, $2) ON CONFLICT DO NOTHING", venue, symbol);
+        return Scalar<int>("SELECT id FROM series WHERE venue = $1 AND symbol = $2", venue, symbol);
+    }
+
     /// <summary>Runs a statement (or several separated by semicolons); returns the affected row count.</summary>
     public int Execute(string sql, params object?[] parameters)
     {

@@ -8,6 +8,9 @@ namespace LiquidationLab.Data.Store;
 /// Conventions: times are <c>TIMESTAMP</c> in UTC (microsecond precision); market data is <c>DOUBLE</c> except
 /// order-book prices and sizes, which are <c>DECIMAL(38,18)</c> so Polymarket's string prices and sizes keep their
 /// full precision; every data row carries <c>file_id</c>, the <c>ingest_log.id</c> of the file it came from.
+/// The two tables that hold millions of rows per file (<c>agg_trades</c>, <c>trades</c>) store an integer
+/// <c>series_id</c> (→ <c>series</c>: venue, symbol) in <c>*_data</c> tables and are read through views of the plain
+/// names: writing two constant strings per row cost 60 % of the ingest time of a 10-million-row file.
 /// </remarks>
 public static class Schema
 {
@@ -34,16 +37,28 @@ public static class Schema
             venue VARCHAR NOT NULL, instrument_id VARCHAR NOT NULL, symbol VARCHAR, kind VARCHAR,
             description VARCHAR, starts_at TIMESTAMP, ends_at TIMESTAMP, metadata JSON, file_id BIGINT NOT NULL
         );
-        CREATE TABLE agg_trades (
-            venue VARCHAR NOT NULL, symbol VARCHAR NOT NULL, agg_trade_id BIGINT, price DOUBLE NOT NULL, quantity DOUBLE NOT NULL,
+        CREATE SEQUENCE series_id START 1;
+        CREATE TABLE series (
+            id INTEGER PRIMARY KEY DEFAULT nextval('series_id'), venue VARCHAR NOT NULL, symbol VARCHAR NOT NULL, UNIQUE (venue, symbol)
+        );
+        CREATE TABLE agg_trades_data (
+            series_id INTEGER NOT NULL, agg_trade_id BIGINT, price DOUBLE NOT NULL, quantity DOUBLE NOT NULL,
             first_trade_id BIGINT, last_trade_id BIGINT, transact_time TIMESTAMP NOT NULL, is_buyer_maker BOOLEAN NOT NULL,
             file_id BIGINT NOT NULL
         );
-        CREATE TABLE trades (
-            venue VARCHAR NOT NULL, symbol VARCHAR NOT NULL, trade_id BIGINT, price DOUBLE NOT NULL, quantity DOUBLE NOT NULL,
+        CREATE VIEW agg_trades AS
+            SELECT s.venue, s.symbol, d.agg_trade_id, d.price, d.quantity, d.first_trade_id, d.last_trade_id, d.transact_time,
+                   d.is_buyer_maker, d.file_id
+            FROM agg_trades_data d JOIN series s ON s.id = d.series_id;
+        CREATE TABLE trades_data (
+            series_id INTEGER NOT NULL, trade_id BIGINT, price DOUBLE NOT NULL, quantity DOUBLE NOT NULL,
             quote_quantity DOUBLE, transact_time TIMESTAMP NOT NULL, is_buyer_maker BOOLEAN NOT NULL, order_type VARCHAR,
             file_id BIGINT NOT NULL
         );
+        CREATE VIEW trades AS
+            SELECT s.venue, s.symbol, d.trade_id, d.price, d.quantity, d.quote_quantity, d.transact_time, d.is_buyer_maker,
+                   d.order_type, d.file_id
+            FROM trades_data d JOIN series s ON s.id = d.series_id;
         CREATE TABLE klines (
             venue VARCHAR NOT NULL, symbol VARCHAR NOT NULL, market VARCHAR NOT NULL, interval VARCHAR NOT NULL,
             open_time TIMESTAMP NOT NULL, open DOUBLE NOT NULL, high DOUBLE NOT NULL, low DOUBLE NOT NULL, close DOUBLE NOT NULL,

@@ -80,12 +80,12 @@ public sealed partial class BinanceVisionImporter : IImporter
         switch (name.Kind)
         {
             case "aggTrades":
-                return Direct(store, "agg_trades", "transact_time", id,
-                    $"INSERT INTO agg_trades SELECT '{Venue}', {symbol}, agg_trade_id, price, quantity, first_trade_id, last_trade_id, " +
+                return Direct(store, "agg_trades_data", "transact_time", id,
+                    $"INSERT INTO agg_trades_data SELECT {store.SeriesId(Venue, name.Symbol)}, agg_trade_id, price, quantity, first_trade_id, last_trade_id, " +
                     $"{Epoch("transact_time")}, is_buyer_maker, {id} FROM {src}");
             case "trades":
-                return Direct(store, "trades", "transact_time", id,
-                    $"INSERT INTO trades SELECT '{Venue}', {symbol}, id, price, qty, quote_qty, {Epoch("time")}, is_buyer_maker, NULL, {id} FROM {src}");
+                return Direct(store, "trades_data", "transact_time", id,
+                    $"INSERT INTO trades_data SELECT {store.SeriesId(Venue, name.Symbol)}, id, price, qty, quote_qty, {Epoch("time")}, is_buyer_maker, NULL, {id} FROM {src}");
             case "liquidationSnapshot":
                 return Direct(store, "liquidation_orders", "time", id,
                     $"INSERT INTO liquidation_orders SELECT '{Venue}', {symbol}, {Epoch("time")}, side, " +
@@ -136,7 +136,7 @@ public sealed partial class BinanceVisionImporter : IImporter
         using var cmd = store.Command($"SELECT min({timeColumn}), max({timeColumn}) FROM {table} WHERE file_id = $1", fileId);
         using var r = cmd.ExecuteReader();
         r.Read();
-        return new ImportOutcome(rows, r.IsDBNull(0) ? null : r.GetDateTime(0), r.IsDBNull(1) ? null : r.GetDateTime(1), $"{table} +{rows}");
+        return new ImportOutcome(rows, r.IsDBNull(0) ? null : r.GetDateTime(0), r.IsDBNull(1) ? null : r.GetDateTime(1), $"{table.Replace("_data", "", StringComparison.Ordinal)} +{rows}");
     }
 
     [GeneratedRegex(@"^([A-Z0-9]+)-(aggTrades|trades|metrics|fundingRate|bookDepth|liquidationSnapshot|\d+[smhdwM])-(\d{4}-\d{2}(?:-\d{2})?)\.(?:csv|zip)$")]

@@ -62,8 +62,8 @@ public sealed partial class WebSocketRecordingImporter : IImporter
         var store = context.Store;
         var state = new State(this, context);
         using var reader = ImportFiles.OpenText(context.Path);
-        using (var trades = store.Connection.CreateAppender("trades"))
-        using (var aggs = store.Connection.CreateAppender("agg_trades"))
+        using (var trades = store.Connection.CreateAppender("trades_data"))
+        using (var aggs = store.Connection.CreateAppender("agg_trades_data"))
         using (var liqs = store.Connection.CreateAppender("liquidation_orders"))
         using (var books = store.Connection.CreateAppender("book_snapshots"))
         using (var funding = store.Connection.CreateAppender("funding_rates"))
@@ -141,6 +141,11 @@ public sealed partial class WebSocketRecordingImporter : IImporter
             else if (stream.Contains("@markPrice", StringComparison.Ordinal)) MarkPrice(data);
         }
 
+        private int? _seriesId;
+
+        // One recording holds one symbol; the series id is looked up once.
+        private int Series(string symbol) => _seriesId ??= context.Store.SeriesId(Venue, symbol);
+
         private long LocalToMs(long local) => LocalUnit switch { "ns" => local / 1_000_000, "µs" => local / 1_000, _ => local };
 
         private void Seen(long ms)
@@ -173,7 +178,7 @@ public sealed partial class WebSocketRecordingImporter : IImporter
                 return;
             }
             _lastMarketPrice = price;
-            Trades.CreateRow().AppendValue(Venue).AppendValue(symbol).AppendValue(id).AppendValue(price).AppendValue((double)qty)
+            Trades.CreateRow().AppendValue(Series(symbol)).AppendValue(id).AppendValue(price).AppendValue((double)qty)
                 .AppendValue(price * (double)qty).AppendValue(ts).AppendValue(maker).AppendValue(type).AppendValue(context.FileId).EndRow();
             TradeRows++;
             if (_aggOpen && _aggTime == time && _aggPrice == priceText && _aggMaker == maker)
@@ -189,7 +194,7 @@ public sealed partial class WebSocketRecordingImporter : IImporter
         public void FlushAggregate()
         {
             if (!_aggOpen) return;
-            Aggs.CreateRow().AppendValue(Venue).AppendValue(_symbol).AppendValue(_aggFirstId)
+            Aggs.CreateRow().AppendValue(Series(_symbol!)).AppendValue(_aggFirstId)
                 .AppendValue(double.Parse(_aggPrice, CultureInfo.InvariantCulture)).AppendValue((double)_aggQty)
                 .AppendValue(_aggFirstId).AppendValue(_aggLastId).AppendValue(DateTime.UnixEpoch.AddMilliseconds(_aggTime))
                 .AppendValue(_aggMaker).AppendValue(context.FileId).EndRow();
