@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using LiquidationLab.Data.Download;
 using LiquidationLab.Data.Ingest;
 using LiquidationLab.Data.Store;
 using LiquidationLab.Data.Validation;
@@ -16,6 +17,7 @@ internal static class DataCommand
         data.Add(Ingest());
         data.Add(Status());
         data.Add(Validate());
+        data.Add(Fetch());
         return data;
     }
 
@@ -117,5 +119,90 @@ internal static class DataCommand
             return Task.FromResult(errors > 0 ? 1 : 0);
         });
         return cmd;
+    }
+
+    private static Command Fetch()
+    {
+        var fetch = new Command("fetch", "Download exchange archives.");
+        var symbol = new Option<string>("--symbol") { Description = "USDⓈ-M symbol.", DefaultValueFactory = _ => "BTCUSDT" };
+        var kinds = new Option<string>("--kinds")
+        {
+            Description = "Comma-separated: aggTrades, trades, klines:<interval>, metrics, fundingRate, bookDepth, liquidationSnapshot.",
+            DefaultValueFactory = _ => "aggTrades,metrics,fundingRate,klines:5m",
+        };
+        var from = new Option<string>("--from") { Description = "First day, yyyy-MM-dd (UTC).", Required = true };
+        var to = new Option<string>("--to") { Description = "Last day, yyyy-MM-dd (UTC), inclusive.", Required = true };
+        var baseUrl = new Option<string>("--base-url") { Description = "Archive server.", DefaultValueFactory = _ => "https://data.binance.vision/" };
+        var dest = new Option<string>("--dest") { Description = "Where archives are kept (resumable).", DefaultValueFactory = _ => "data/binance-vision" };
+        var attempts = new Option<int>("--attempts") { Description = "Attempts per request, with exponential backoff.", DefaultValueFactory = _ => 4 };
+        var noIngest = new Option<bool>("--no-ingest") { Description = "Only download; do not ingest into the store." };
+        var db = DbOption();
+        var binance = new Command("binance", "Binance Vision USDⓈ-M daily/monthly archives, verified against their .CHECKSUM, then ingested.")
+        {
+            symbol, kinds, from, to, baseUrl, dest, attempts, noIngest, db,
+        };
+        binance.SetAction(async (parse, ct) =>
+        {
+            var console = Terminal.Console(parse.InvocationConfiguration.Output);
+            var plan = BinanceVisionDownloader.Plan(parse.GetValue(symbol)!.ToUpperInvariant(),
+                parse.GetValue(kinds)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                BinanceVisionDownloader.ParseDate(parse.GetValue(from)!, "--from"), BinanceVisionDownloader.ParseDate(parse.GetValue(to)!, "--to"));
+            var baseUri = new Uri(parse.GetValue(baseUrl)!.TrimEnd('/') + "/");
+            using var http = new HttpClient();
+            var downloader = new BinanceVisionDownloader(http, new DownloaderOptions
+            {
+                BaseUrl = baseUri,
+                Destination = Path.GetFullPath(parse.GetValue(dest)!),
+                Attempts = Math.Max(1, parse.GetValue(attempts)),
+            });
+            console.MarkupLine($"Fetching {plan.Count} archives from {Markup.Escape(baseUri.ToString())}");
+            IReadOnlyList<FetchResult> results = [];
+            if (console.Profile.Capabilities.Interactive)
+            {
+                await console.Progress().StartAsync(async p =>
+                {
+                    var task = p.AddTask("archives", maxValue: plan.Count);
+                    results = await downloader.FetchAllAsync(plan, new Progress<(FetchResult Result, int Done, int Total)>(x => task.Value = x.Done), ct).ConfigureAwait(false);
+                }).ConfigureAwait(false);
+                foreach (var r in results) Report(console, r);
+            }
+            else
+            {
+                results = await downloader.FetchAllAsync(plan, new InlineProgress(x => Report(console, x.Result, $"[{x.Done}/{x.Total}] ")), ct).ConfigureAwait(false);
+            }
+            var bad = results.Count(r => r.Status is FetchStatus.ChecksumMismatch or FetchStatus.Failed);
+            var missing = results.Count(r => r.Status == FetchStatus.Missing);
+            var files = results.Where(r => r.LocalPath is not null).Select(r => r.LocalPath!).ToList();
+            console.MarkupLine($"{results.Count(r => r.Status == FetchStatus.Downloaded)} downloaded, {results.Count(r => r.Status == FetchStatus.AlreadyPresent)} already present, " +
+                               $"{missing} missing, {bad} rejected or failed.");
+            if (!parse.GetValue(noIngest) && files.Count > 0)
+            {
+                using var store = LabStore.Open(LabStore.ResolvePath(parse.GetValue(db)));
+                var ingested = new Ingestor(store).Ingest(files);
+                console.MarkupLine($"Ingested {ingested.Count(r => r.Status == IngestStatus.Ingested)} files " +
+                                   $"({ingested.Sum(r => r.Rows):N0} rows), {ingested.Count(r => r.Status == IngestStatus.AlreadyIngested)} unchanged → {Markup.Escape(store.Path)}");
+            }
+            return bad > 0 ? 1 : 0;
+        });
+        fetch.Add(binance);
+        return fetch;
+    }
+
+    private static void Report(IAnsiConsole console, FetchResult r, string prefix = "")
+    {
+        var colour = r.Status switch
+        {
+            FetchStatus.Downloaded => "green",
+            FetchStatus.AlreadyPresent => "grey",
+            FetchStatus.Missing => "yellow",
+            _ => "red",
+        };
+        console.MarkupLine($"{Markup.Escape(prefix)}[{colour}]{r.Status.ToString().ToLowerInvariant()}[/] {Markup.Escape(r.Message)}");
+    }
+
+    /// <summary>Reports synchronously on the calling thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class InlineProgress(Action<(FetchResult Result, int Done, int Total)> report) : IProgress<(FetchResult Result, int Done, int Total)>
+    {
+        public void Report((FetchResult Result, int Done, int Total) value) => report(value);
     }
 }

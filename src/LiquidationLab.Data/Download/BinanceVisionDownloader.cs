@@ -1,0 +1,230 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+
+namespace LiquidationLab.Data.Download;
+
+/// <summary>One archive to fetch from Binance Vision.</summary>
+/// <param name="RelativePath">Path under the base URL, e.g. <c>data/futures/um/daily/aggTrades/BTCUSDT/BTCUSDT-aggTrades-2024-01-01.zip</c>.</param>
+/// <param name="Kind">Data kind (<c>aggTrades</c>, <c>klines</c>, …).</param>
+public sealed record VisionArchive(string RelativePath, string Kind)
+{
+    /// <summary>The archive's file name.</summary>
+    public string FileName => RelativePath[(RelativePath.LastIndexOf('/') + 1)..];
+}
+
+/// <summary>How fetching one archive ended.</summary>
+public enum FetchStatus
+{
+    /// <summary>Downloaded and its SHA-256 matched the published <c>.CHECKSUM</c>.</summary>
+    Downloaded,
+
+    /// <summary>Already on disk with a matching checksum: not downloaded again.</summary>
+    AlreadyPresent,
+
+    /// <summary>The server has no such file (HTTP 404): e.g. a date before the symbol was listed.</summary>
+    Missing,
+
+    /// <summary>The downloaded bytes do not match the published checksum: deleted, not to be ingested.</summary>
+    ChecksumMismatch,
+
+    /// <summary>Failed after all retries (network or server errors).</summary>
+    Failed,
+}
+
+/// <summary>Result for one archive.</summary>
+public sealed record FetchResult(VisionArchive Archive, FetchStatus Status, string? LocalPath, long Bytes, string Message);
+
+/// <summary>Options of <see cref="BinanceVisionDownloader"/>.</summary>
+public sealed record DownloaderOptions
+{
+    /// <summary>Base URL; default <c>https://data.binance.vision/</c>.</summary>
+    public Uri BaseUrl { get; init; } = new("https://data.binance.vision/");
+
+    /// <summary>Local directory; archives keep their relative paths under it.</summary>
+    public required string Destination { get; init; }
+
+    /// <summary>Attempts per request (first try included), ≥ 1; default 4.</summary>
+    public int Attempts { get; init; } = 4;
+
+    /// <summary>Delay before the first retry; doubled on each further retry. Default 500 ms.</summary>
+    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Timeout per request; default 100 s.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(100);
+}
+
+/// <summary>
+/// Fetches Binance Vision USDⓈ-M archives: plans daily and monthly files for a date range, verifies each archive
+/// against its published <c>.CHECKSUM</c> (SHA-256), resumes partial downloads (<c>.part</c> files, HTTP Range),
+/// and retries transient failures with exponential backoff. A missing file is reported and the rest continue; a
+/// corrupted one is deleted and reported.
+/// </summary>
+public sealed class BinanceVisionDownloader(HttpClient http, DownloaderOptions options)
+{
+    /// <summary>Kinds with monthly archives (used for whole calendar months inside the range).</summary>
+    private static readonly HashSet<string> Monthly = new(StringComparer.Ordinal) { "aggTrades", "trades", "klines", "fundingRate" };
+
+    /// <summary>Kinds with daily archives.</summary>
+    private static readonly HashSet<string> Daily = new(StringComparer.Ordinal) { "aggTrades", "trades", "klines", "metrics", "bookDepth", "liquidationSnapshot" };
+
+    /// <summary>
+    /// The archives covering <paramref name="from"/>..<paramref name="to"/> (inclusive) for each kind: monthly archives
+    /// for whole months where the kind has them, daily ones elsewhere; <c>fundingRate</c> exists only monthly.
+    /// </summary>
+    /// <param name="symbol">e.g. <c>BTCUSDT</c>.</param>
+    /// <param name="kinds">e.g. <c>aggTrades</c>, <c>metrics</c>, <c>fundingRate</c>, <c>klines:5m</c>.</param>
+    /// <param name="from">First day.</param>
+    /// <param name="to">Last day, ≥ <paramref name="from"/>.</param>
+    /// <exception cref="ArgumentException">Unknown kind, klines without interval, or an inverted range.</exception>
+    public static IReadOnlyList<VisionArchive> Plan(string symbol, IEnumerable<string> kinds, DateOnly from, DateOnly to)
+    {
+        if (to < from) throw new ArgumentException($"--to {to:yyyy-MM-dd} is before --from {from:yyyy-MM-dd}.");
+        var list = new List<VisionArchive>();
+        foreach (var raw in kinds)
+        {
+            var parts = raw.Split(':', 2);
+            var kind = parts[0];
+            var interval = parts.Length > 1 ? parts[1] : null;
+            if (!Monthly.Contains(kind) && !Daily.Contains(kind))
+                throw new ArgumentException($"Unknown kind '{kind}': use aggTrades, trades, klines:<interval>, metrics, fundingRate, bookDepth, liquidationSnapshot.");
+            if (kind == "klines" && string.IsNullOrEmpty(interval))
+                throw new ArgumentException("klines needs an interval, e.g. klines:5m.");
+            var folder = kind == "klines" ? $"klines/{symbol}/{interval}" : $"{kind}/{symbol}";
+            var stem = kind == "klines" ? $"{symbol}-{interval}" : $"{symbol}-{kind}";
+            var day = from;
+            while (day <= to)
+            {
+                var monthStart = new DateOnly(day.Year, day.Month, 1);
+                var monthEnd = monthStart.AddMonths(1).AddDays(-1);
+                var wholeMonth = day == monthStart && monthEnd <= to;
+                if (Monthly.Contains(kind) && (wholeMonth || !Daily.Contains(kind)))
+                {
+                    list.Add(new VisionArchive($"data/futures/um/monthly/{folder}/{stem}-{monthStart:yyyy-MM}.zip", kind));
+                    day = monthEnd.AddDays(1);
+                }
+                else
+                {
+                    list.Add(new VisionArchive($"data/futures/um/daily/{folder}/{stem}-{day:yyyy-MM-dd}.zip", kind));
+                    day = day.AddDays(1);
+                }
+            }
+        }
+        return list;
+    }
+
+    /// <summary>Fetches every archive in order, reporting each result.</summary>
+    public async Task<IReadOnlyList<FetchResult>> FetchAllAsync(IEnumerable<VisionArchive> archives, IProgress<(FetchResult Result, int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var all = archives.ToList();
+        var results = new List<FetchResult>(all.Count);
+        foreach (var a in all)
+        {
+            var r = await FetchAsync(a, cancellationToken).ConfigureAwait(false);
+            results.Add(r);
+            progress?.Report((r, results.Count, all.Count));
+        }
+        return results;
+    }
+
+    /// <summary>Fetches one archive (see the class remarks).</summary>
+    public async Task<FetchResult> FetchAsync(VisionArchive archive, CancellationToken cancellationToken = default)
+    {
+        var local = Path.Combine(options.Destination, archive.RelativePath.Replace('/', Path.DirectorySeparatorChar));
+        Directory.CreateDirectory(Path.GetDirectoryName(local)!);
+        var url = new Uri(options.BaseUrl, archive.RelativePath);
+        string expected;
+        try
+        {
+            var checksum = await WithRetries(() => GetStringOrNull(new Uri(url + ".CHECKSUM"), cancellationToken), cancellationToken).ConfigureAwait(false);
+            if (checksum is null)
+                return new FetchResult(archive, FetchStatus.Missing, null, 0, $"{url} not found (HTTP 404): skipped.");
+            expected = checksum.Split(' ', 2, StringSplitOptions.TrimEntries)[0].ToLowerInvariant();
+            if (expected.Length != 64 || !expected.All(Uri.IsHexDigit))
+                return new FetchResult(archive, FetchStatus.Failed, null, 0, $"{url}.CHECKSUM is not a SHA-256 line: '{checksum.Trim()}'.");
+            if (File.Exists(local) && await Sha256Async(local, cancellationToken).ConfigureAwait(false) == expected)
+                return new FetchResult(archive, FetchStatus.AlreadyPresent, local, new FileInfo(local).Length, $"{archive.FileName} already downloaded and verified.");
+            var part = local + ".part";
+            var found = await WithRetries(() => DownloadToPart(url, part, cancellationToken), cancellationToken).ConfigureAwait(false);
+            if (!found)
+                return new FetchResult(archive, FetchStatus.Missing, null, 0, $"{url} not found (HTTP 404): skipped.");
+            var actual = await Sha256Async(part, cancellationToken).ConfigureAwait(false);
+            if (actual != expected)
+            {
+                File.Delete(part);
+                return new FetchResult(archive, FetchStatus.ChecksumMismatch, null, 0,
+                    $"{archive.FileName}: checksum mismatch (published {expected}, downloaded {actual}): deleted, not ingested.");
+            }
+            File.Move(part, local, overwrite: true);
+            return new FetchResult(archive, FetchStatus.Downloaded, local, new FileInfo(local).Length, $"{archive.FileName} downloaded and verified.");
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return new FetchResult(archive, FetchStatus.Failed, null, 0, $"{url}: failed after {options.Attempts} attempts: {e.Message}");
+        }
+    }
+
+    private async Task<string?> GetStringOrNull(Uri url, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(options.Timeout);
+        using var response = await http.GetAsync(url, timeout.Token).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>Downloads into <paramref name="part"/>, continuing an existing partial file with a Range request.
+    /// Returns false on 404.</summary>
+    private async Task<bool> DownloadToPart(Uri url, string part, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(options.Timeout);
+        var have = File.Exists(part) ? new FileInfo(part).Length : 0;
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        if (have > 0) request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(have, null);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound) return false;
+        if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
+        {
+            File.Delete(part); // the partial file is not a prefix of this resource: start over on the next attempt
+            throw new IOException($"server refused to resume {url} at byte {have}; restarting.");
+        }
+        response.EnsureSuccessStatusCode();
+        var append = have > 0 && response.StatusCode == HttpStatusCode.PartialContent;
+        await using var target = new FileStream(part, append ? FileMode.Append : FileMode.Create, FileAccess.Write);
+        await using var body = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+        await body.CopyToAsync(target, timeout.Token).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task<T> WithRetries<T>(Func<Task<T>> action, CancellationToken ct)
+    {
+        var delay = options.InitialBackoff;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await action().ConfigureAwait(false);
+            }
+            catch (Exception e) when (attempt < options.Attempts && !ct.IsCancellationRequested &&
+                                      (e is IOException or TaskCanceledException || e is HttpRequestException h && (h.StatusCode is null || (int)h.StatusCode >= 500 || h.StatusCode == HttpStatusCode.TooManyRequests)))
+            {
+                await Task.Delay(delay, ct).ConfigureAwait(false);
+                delay *= 2;
+            }
+        }
+    }
+
+    private static async Task<string> Sha256Async(string path, CancellationToken ct)
+    {
+        await using var s = File.OpenRead(path);
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(s, ct).ConfigureAwait(false));
+    }
+
+    /// <summary>Parses <c>yyyy-MM-dd</c>.</summary>
+    /// <exception cref="FormatException">Another format.</exception>
+    public static DateOnly ParseDate(string text, string option) =>
+        DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
+            ? d : throw new FormatException($"{option}: expected a date yyyy-MM-dd, found '{text}'.");
+}
