@@ -1,0 +1,119 @@
+using System.Data.Common;
+using LiquidationLab.Core.MarketData;
+using LiquidationLab.Data.Store;
+using Microsoft.Data.Analysis;
+
+namespace LiquidationLab.Data.Query;
+
+/// <summary>
+/// Typed reads from the store for models (arrays of Core records, ordered by time) and notebooks
+/// (<see cref="DataFrame"/>). Time ranges are half-open <c>[from, to)</c> in UTC.
+/// </summary>
+public sealed class MarketDataReader(LabStore store)
+{
+    /// <summary>Open-interest sources in order of preference when several cover the same bars.</summary>
+    public static IReadOnlyList<string> OpenInterestSourcePreference { get; } =
+        ["binance-openInterestHist", "binance-metrics", "coinglass"];
+
+    /// <summary>
+    /// Candles of <paramref name="symbol"/> at <paramref name="interval"/> with the open interest (USD) of the same
+    /// bar time from the preferred source, NaN where none.
+    /// </summary>
+    /// <param name="symbol">e.g. <c>BTCUSDT</c>.</param>
+    /// <param name="interval">e.g. <c>5m</c>, <c>1h</c>.</param>
+    /// <param name="from">Inclusive start, UTC.</param>
+    /// <param name="to">Exclusive end, UTC.</param>
+    /// <param name="market"><c>perp</c> (default) or <c>spot</c>.</param>
+    public Candle[] Candles(string symbol, string interval, DateTime from, DateTime to, string market = "perp")
+    {
+        const string sql = """
+            WITH oi AS (
+                SELECT time, oi_usd FROM open_interest
+                WHERE symbol = $1 AND interval = $2 AND time >= $3 AND time < $4 AND oi_usd IS NOT NULL
+                QUALIFY row_number() OVER (PARTITION BY time ORDER BY coalesce(list_position($6, source), 99)) = 1)
+            SELECT k.open_time, k.open, k.high, k.low, k.close, k.volume, k.taker_buy_volume, oi.oi_usd
+            FROM klines k LEFT JOIN oi ON oi.time = k.open_time
+            WHERE k.symbol = $1 AND k.interval = $2 AND k.open_time >= $3 AND k.open_time < $4 AND k.market = $5
+            ORDER BY k.open_time
+            """;
+        using var cmd = store.Command(sql, symbol, interval, from, to, market, OpenInterestSourcePreference.ToArray());
+        using var r = cmd.ExecuteReader();
+        var list = new List<Candle>();
+        while (r.Read())
+            list.Add(new Candle(r.GetDateTime(0), r.GetDouble(1), r.GetDouble(2), r.GetDouble(3), r.GetDouble(4),
+                D(r, 5), D(r, 6), D(r, 7)));
+        return list.ToArray();
+    }
+
+    /// <summary>Aggregate trades of <paramref name="symbol"/> with notional ≥ <paramref name="minNotionalUsd"/>, by time.</summary>
+    public AggTrade[] AggTrades(string symbol, DateTime from, DateTime to, double minNotionalUsd = 0)
+    {
+        using var cmd = store.Command(
+            "SELECT transact_time, price, quantity, is_buyer_maker FROM agg_trades WHERE symbol = $1 AND transact_time >= $2 AND transact_time < $3 " +
+            "AND price * quantity >= $4 ORDER BY transact_time, agg_trade_id", symbol, from, to, minNotionalUsd);
+        using var r = cmd.ExecuteReader();
+        var list = new List<AggTrade>();
+        while (r.Read()) list.Add(new AggTrade(r.GetDateTime(0), r.GetDouble(1), r.GetDouble(2), r.GetBoolean(3)));
+        return list.ToArray();
+    }
+
+    /// <summary>Liquidation totals per period for one source scope (e.g. <c>Binance</c>, <c>Binance+Bybit+OKX</c>).</summary>
+    public LiquidationTotal[] LiquidationTotals(string symbol, string interval, string exchangeScope, DateTime from, DateTime to)
+    {
+        using var cmd = store.Command(
+            "SELECT period_start, long_usd, short_usd FROM liquidation_totals WHERE symbol = $1 AND interval = $2 AND exchange_scope = $3 " +
+            "AND period_start >= $4 AND period_start < $5 ORDER BY period_start", symbol, interval, exchangeScope, from, to);
+        using var r = cmd.ExecuteReader();
+        var list = new List<LiquidationTotal>();
+        while (r.Read()) list.Add(new LiquidationTotal(r.GetDateTime(0), r.GetDouble(1), r.GetDouble(2)));
+        return list.ToArray();
+    }
+
+    /// <summary>Funding rates of <paramref name="symbol"/> from one source (e.g. <c>binance-fundingRate</c>).</summary>
+    public FundingRate[] FundingRates(string symbol, string source, DateTime from, DateTime to)
+    {
+        using var cmd = store.Command(
+            "SELECT funding_time, funding_rate FROM funding_rates WHERE symbol = $1 AND source = $2 AND funding_time >= $3 AND funding_time < $4 ORDER BY funding_time",
+            symbol, source, from, to);
+        using var r = cmd.ExecuteReader();
+        var list = new List<FundingRate>();
+        while (r.Read()) list.Add(new FundingRate(r.GetDateTime(0), r.GetDouble(1)));
+        return list.ToArray();
+    }
+
+    /// <summary>Order-book snapshots of one instrument, levels best first.</summary>
+    public BookSnapshot[] BookSnapshots(string venue, string instrumentId, DateTime from, DateTime to)
+    {
+        using var cmd = store.Command(
+            "SELECT time, side, price, size FROM book_snapshots WHERE venue = $1 AND instrument_id = $2 AND time >= $3 AND time < $4 " +
+            "ORDER BY time, file_id, side, level", venue, instrumentId, from, to);
+        using var r = cmd.ExecuteReader();
+        var list = new List<BookSnapshot>();
+        DateTime? current = null;
+        List<BookLevel> bids = [], asks = [];
+        while (r.Read())
+        {
+            var t = r.GetDateTime(0);
+            if (current != t)
+            {
+                if (current is not null) list.Add(new BookSnapshot(current.Value, bids, asks));
+                (current, bids, asks) = (t, [], []);
+            }
+            (r.GetString(1) == "bid" ? bids : asks).Add(new BookLevel(r.GetDecimal(2), r.GetDecimal(3)));
+        }
+        if (current is not null) list.Add(new BookSnapshot(current.Value, bids, asks));
+        return list.ToArray();
+    }
+
+    /// <summary>Runs SQL and returns the result as a <see cref="DataFrame"/> (columns typed from DuckDB's types).</summary>
+    /// <param name="sql">A query; positional parameters <c>$1</c>… bind to <paramref name="parameters"/>.</param>
+    /// <param name="parameters">Parameter values.</param>
+    public DataFrame Query(string sql, params object?[] parameters)
+    {
+        using var cmd = store.Command(sql, parameters);
+        using var r = cmd.ExecuteReader();
+        return DataFrames.From(r);
+    }
+
+    private static double D(DbDataReader r, int i) => r.IsDBNull(i) ? double.NaN : r.GetDouble(i);
+}
