@@ -30,16 +30,45 @@ internal static class DataCommand
     {
         var paths = new Argument<string[]>("paths") { Description = "Files or directories (recursive).", Arity = ArgumentArity.OneOrMore };
         var kind = new Option<string?>("--kind") { Description = "Force an importer kind instead of detecting it (see --list-kinds)." };
+        var map = new Option<string?>("--map") { Description = "Bar CSV of another layout: col=name,… with names time, open, high, low, close, volume, oi_usd, oi_base, funding_rate, long_usd, short_usd." };
+        var symbol = new Option<string?>("--symbol") { Description = "With --map: the series' symbol (required)." };
+        var venue = new Option<string>("--venue") { Description = "With --map: venue (and liquidation scope).", DefaultValueFactory = _ => "custom" };
+        var market = new Option<string>("--market") { Description = "With --map: perp or spot.", DefaultValueFactory = _ => "perp" };
+        market.AcceptOnlyFromAmong("perp", "spot");
+        var interval = new Option<string?>("--interval") { Description = "With --map: bar interval (default: from the file name or row spacing)." };
+        var listKinds = new Option<bool>("--list-kinds") { Description = "List the importer kinds and exit." };
         var db = DbOption();
-        var cmd = new Command("ingest", "Ingest files into the store; each file in one transaction, skipped when its SHA-256 was ingested before.") { paths, kind, db };
+        var cmd = new Command("ingest", "Ingest files into the store; each file in one transaction, skipped when its SHA-256 was ingested before.")
+        {
+            paths, kind, map, symbol, venue, market, interval, listKinds, db,
+        };
+        paths.Arity = ArgumentArity.ZeroOrMore;
         cmd.SetAction((parse, _) =>
         {
             var console = Terminal.Console(parse.InvocationConfiguration.Output);
+            if (parse.GetValue(listKinds))
+            {
+                foreach (var i in BuiltInImporters.All.Append(new MappedBarImporter(new BarMapping(new Dictionary<string, string>(), ""))))
+                    console.MarkupLine($"[bold]{Markup.Escape(i.Kind)}[/]  {Markup.Escape(i.Description)}");
+                return Task.FromResult(0);
+            }
+            if (parse.GetValue(paths) is not { Length: > 0 })
+                throw new ArgumentException("data ingest: give at least one file or directory.");
+            IReadOnlyList<IImporter>? importers = null;
+            var forcedKind = parse.GetValue(kind);
+            if (parse.GetValue(map) is { } mapText)
+            {
+                var mapping = new BarMapping(BarMapping.ParsePairs(mapText),
+                    parse.GetValue(symbol) ?? throw new ArgumentException("--map needs --symbol."),
+                    parse.GetValue(venue)!, parse.GetValue(market)!, parse.GetValue(venue)!, parse.GetValue(interval));
+                importers = [new MappedBarImporter(mapping)];
+                forcedKind = "mapped";
+            }
             using var store = LabStore.Open(LabStore.ResolvePath(parse.GetValue(db)));
-            var ingestor = new Ingestor(store);
+            var ingestor = new Ingestor(store, importers);
             long rows = 0;
             int ingested = 0, skipped = 0, unknown = 0;
-            var results = ingestor.Ingest(parse.GetValue(paths)!, parse.GetValue(kind), r =>
+            var results = ingestor.Ingest(parse.GetValue(paths)!, forcedKind, r =>
             {
                 var name = Markup.Escape(Path.GetRelativePath(Directory.GetCurrentDirectory(), r.Path));
                 switch (r.Status)

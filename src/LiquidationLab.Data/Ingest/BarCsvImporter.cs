@@ -35,7 +35,9 @@ public sealed record BarLayout(
 /// Imports bar CSVs through <see cref="BarLayout"/>s: parsing runs inside DuckDB (<c>read_csv</c> with explicit
 /// column types), then each projection is merged into its table (<see cref="TimeSeriesWriter"/>).
 /// </summary>
-public sealed partial class BarCsvImporter(BarLayout layout) : IImporter
+/// <param name="layout">The layout.</param>
+/// <param name="interval">The bar interval label; <c>null</c> (default) reads it from the file name, else the row spacing.</param>
+public sealed partial class BarCsvImporter(BarLayout layout, string? interval = null) : IImporter
 {
     /// <summary>The layout this importer reads.</summary>
     public BarLayout Layout { get; } = layout;
@@ -56,21 +58,23 @@ public sealed partial class BarCsvImporter(BarLayout layout) : IImporter
         var store = context.Store;
         CheckHeader(context);
         var columns = string.Join(", ", Layout.SourceColumns.Select(c => $"'{c.Name}': '{c.Type}'"));
-        var source = $"SELECT *, {Layout.TimeExpression} AS ts FROM read_csv({LabStore.Literal(context.Path)}, header = true, auto_detect = false, " +
+        // The parsed bar time is the column "ts"; a source column of that name is replaced by it.
+        var star = Layout.SourceColumns.Any(c => c.Name == "ts") ? "* EXCLUDE (\"ts\")" : "*";
+        var source = $"SELECT {star}, {Layout.TimeExpression} AS ts FROM read_csv({LabStore.Literal(context.Path)}, header = true, auto_detect = false, " +
                      $"delim = ',', quote = '\"', columns = {{{columns}}})";
         store.Execute($"CREATE OR REPLACE TEMP TABLE bar_source AS {source}");
         try
         {
-            var interval = IntervalFromFileName(context.Probe.FileName) ?? IntervalFromSpacing(store, "bar_source", "ts")
+            var barInterval = interval ?? IntervalFromFileName(context.Probe.FileName) ?? IntervalFromSpacing(store, "bar_source", "ts")
                 ?? throw new IngestException(context.Path, "cannot tell the bar interval from the file name or from the row spacing.");
             var counts = new List<MergeCounts>();
-            foreach (var p in Layout.Projections(interval))
+            foreach (var p in Layout.Projections(barInterval))
             {
                 var select = $"SELECT {string.Join(", ", p.Columns.Select(c => $"{c.Expression} AS {c.Column}"))} FROM bar_source" +
                              (p.Where is null ? "" : $" WHERE {p.Where}") + (p.Qualify is null ? "" : $" QUALIFY {p.Qualify}");
                 counts.Add(TimeSeriesWriter.Merge(store, p.Table, select, p.Columns.Select(c => c.Column).ToArray(), p.Keys, p.TimeColumn, context.FileId));
             }
-            return TimeSeriesWriter.Outcome(counts, $"layout {Layout.Kind}, interval {interval}");
+            return TimeSeriesWriter.Outcome(counts, $"layout {Layout.Kind}, interval {barInterval}");
         }
         finally
         {
