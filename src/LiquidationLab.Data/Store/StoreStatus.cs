@@ -3,7 +3,7 @@ namespace LiquidationLab.Data.Store;
 /// <summary>One table's summary for <c>liqlab data status</c>.</summary>
 /// <param name="Table">Table name.</param>
 /// <param name="Rows">Row count.</param>
-/// <param name="Symbols">Distinct symbols or instrument ids (at most 8 listed, then a count).</param>
+/// <param name="Symbols">Distinct symbols or instrument ids (at most 6 listed, long ids shortened, then a count).</param>
 /// <param name="FirstTime">Earliest time (UTC), if any.</param>
 /// <param name="LastTime">Latest time (UTC), if any.</param>
 public sealed record TableStatus(string Table, long Rows, string Symbols, DateTime? FirstTime, DateTime? LastTime);
@@ -45,7 +45,9 @@ public static class StoreStatus
             using (var s = store.Command($"SELECT DISTINCT {symbol} AS s FROM {table} WHERE s IS NOT NULL ORDER BY s"))
             using (var sr = s.ExecuteReader())
                 while (sr.Read()) names.Add(sr.GetString(0));
-            var listed = names.Count <= 8 ? string.Join(", ", names) : string.Join(", ", names.Take(8)) + $" … ({names.Count} in all)";
+            // Polymarket token ids are 77 digits: shorten long names so the table stays readable.
+            var shown = names.Select(n => n.Length <= 40 ? n : n[..18] + "…" + n[^8..]).ToList();
+            var listed = shown.Count <= 6 ? string.Join(", ", shown) : string.Join(", ", shown.Take(6)) + $" … ({shown.Count} in all)";
             result.Add(new TableStatus(table, rows, listed, first, last));
         }
         var files = store.Scalar<long>("SELECT count(*) FROM ingest_log");
