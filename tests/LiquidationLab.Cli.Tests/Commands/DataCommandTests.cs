@@ -9,29 +9,21 @@ public sealed class DataCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, true);
 
-    private static async Task<(int Exit, string Out, string Err)> Run(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var exit = await LiqlabApp.RunAsync(args, stdout, stderr);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
-
     [Fact]
     public async Task Ingest_twice_then_status_and_validate()
     {
         var db = Path.Combine(_dir, "lab.duckdb");
         var file = Path.Combine(_dir, "coinglass_liquidation_4h.csv");
         await File.WriteAllTextAsync(file, "timestamp,long_usd,short_usd\n2025-10-10T16:00:00,1,2\n2025-10-10T20:00:00,235600000.5,107500000.25\n");
-        var first = await Run("data", "ingest", file, "--db", db);
+        var first = await CliRunner.Run("data", "ingest", file, "--db", db);
         Assert.Equal(0, first.Exit);
         Assert.Contains("1 files ingested (2 rows)", first.Out, StringComparison.Ordinal);
-        var second = await Run("data", "ingest", file, "--db", db);
+        var second = await CliRunner.Run("data", "ingest", file, "--db", db);
         Assert.Contains("0 files ingested (0 rows), 1 unchanged", second.Out, StringComparison.Ordinal);
-        var status = await Run("data", "status", "--db", db);
+        var status = await CliRunner.Run("data", "status", "--db", db);
         Assert.Contains("liquidation_totals", status.Out, StringComparison.Ordinal);
         Assert.Contains("BTC Binance 4h", status.Out, StringComparison.Ordinal);
-        var validate = await Run("data", "validate", "--db", db);
+        var validate = await CliRunner.Run("data", "validate", "--db", db);
         Assert.Equal(0, validate.Exit);
         Assert.Contains("No findings.", validate.Out, StringComparison.Ordinal);
     }
@@ -42,7 +34,7 @@ public sealed class DataCommandTests : IDisposable
         var db = Path.Combine(_dir, "lab.duckdb");
         var file = Path.Combine(_dir, "coinglass_liquidation_4h.csv");
         await File.WriteAllTextAsync(file, "timestamp,long_usd,short_usd\n2025-10-10T16:00:00,lots,2\n");
-        var r = await Run("data", "ingest", file, "--db", db);
+        var r = await CliRunner.Run("data", "ingest", file, "--db", db);
         Assert.Equal(1, r.Exit);
         Assert.StartsWith($"liqlab: {file}:", r.Err, StringComparison.Ordinal);
         Assert.Contains("Line: 2", r.Err, StringComparison.Ordinal);

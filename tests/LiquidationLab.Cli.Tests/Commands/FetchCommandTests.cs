@@ -44,12 +44,9 @@ public sealed class FetchCommandTests : IDisposable
         tampered[^12] ^= 0x55;
         Publish("2024-01-02", tampered, bad);
         var db = Path.Combine(_dir, "lab.duckdb");
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var exit = await LiqlabApp.RunAsync(
+        var (exit, output, _) = await CliRunner.Run(
             ["data", "fetch", "binance", "--symbol", "BTCUSDT", "--kinds", "aggTrades", "--from", "2024-01-01", "--to", "2024-01-03",
-             "--base-url", _server.BaseUrl.ToString(), "--dest", Path.Combine(_dir, "vision"), "--db", db, "--attempts", "1"], stdout, stderr);
-        var output = stdout.ToString();
+             "--base-url", _server.BaseUrl.ToString(), "--dest", Path.Combine(_dir, "vision"), "--db", db, "--attempts", "1"]);
         Assert.Equal(1, exit);
         Assert.Contains("checksum mismatch", output, StringComparison.Ordinal);
         Assert.Contains("not found (HTTP 404)", output, StringComparison.Ordinal);

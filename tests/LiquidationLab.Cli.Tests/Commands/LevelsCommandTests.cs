@@ -4,18 +4,10 @@ namespace LiquidationLab.Cli.Tests.Commands;
 
 public class LevelsCommandTests
 {
-    private static async Task<(int Exit, string Out, string Err)> Run(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var exit = await LiqlabApp.RunAsync(args, stdout, stderr);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
-
     [Fact]
     public async Task Readme_command_prints_the_table_with_the_hand_worked_10x_prices()
     {
-        var (exit, output, err) = await Run("levels", "--symbol", "BTCUSDT", "--entry", "67000");
+        var (exit, output, err) = await CliRunner.Run("levels", "--symbol", "BTCUSDT", "--entry", "67000");
         Assert.Equal(0, exit);
         Assert.Equal("", err);
         Assert.Contains("60,552.76", output, StringComparison.Ordinal);   // 10x long, see the Core tests
@@ -28,7 +20,7 @@ public class LevelsCommandTests
     [Fact]
     public async Task Json_output_carries_every_row_and_field()
     {
-        var (exit, output, _) = await Run("levels", "--entry", "67000", "--leverage", "10,125", "--json");
+        var (exit, output, _) = await CliRunner.Run("levels", "--entry", "67000", "--leverage", "10,125", "--json");
         Assert.Equal(0, exit);
         using var doc = JsonDocument.Parse(output);
         var levels = doc.RootElement.GetProperty("levels");
@@ -46,7 +38,7 @@ public class LevelsCommandTests
     [Fact]
     public async Task Cross_mode_uses_the_account_options()
     {
-        var (exit, output, _) = await Run("levels", "--entry", "67000", "--leverage", "20", "--side", "long",
+        var (exit, output, _) = await CliRunner.Run("levels", "--entry", "67000", "--leverage", "20", "--side", "long",
             "--margin", "cross", "--wallet-balance", "10000", "--other-mm", "500", "--other-upnl", "-1000", "--json");
         Assert.Equal(0, exit);
         using var doc = JsonDocument.Parse(output);
@@ -58,7 +50,7 @@ public class LevelsCommandTests
     [Fact]
     public async Task Unknown_symbol_fails_with_a_clear_message()
     {
-        var (exit, _, err) = await Run("levels", "--symbol", "DOGEUSDT", "--entry", "0.1");
+        var (exit, _, err) = await CliRunner.Run("levels", "--symbol", "DOGEUSDT", "--entry", "0.1");
         Assert.Equal(1, exit);
         Assert.StartsWith("liqlab: No leverage-bracket table for symbol 'DOGEUSDT'", err, StringComparison.Ordinal);
     }
@@ -69,7 +61,7 @@ public class LevelsCommandTests
     public async Task Invalid_numbers_fail_in_one_line(string option, string value, string expected)
     {
         var args = option == "--entry" ? new[] { "levels", option, value } : new[] { "levels", "--entry", "67000", option, value };
-        var (exit, _, err) = await Run(args);
+        var (exit, _, err) = await CliRunner.Run(args);
         Assert.Equal(1, exit);
         Assert.Equal($"liqlab: {expected}", err.Trim());
     }
@@ -77,7 +69,7 @@ public class LevelsCommandTests
     [Fact]
     public async Task Bad_leverage_list_is_a_usage_error()
     {
-        var (exit, _, err) = await Run("levels", "--entry", "67000", "--leverage", "5,abc");
+        var (exit, _, err) = await CliRunner.Run("levels", "--entry", "67000", "--leverage", "5,abc");
         Assert.NotEqual(0, exit);
         Assert.Contains("--leverage: 'abc' is not a whole number ≥ 1.", err, StringComparison.Ordinal);
     }
