@@ -23,6 +23,8 @@ public sealed class BulkLiquidationPriceCalculator
     private readonly double[] _longAtFloor;   // cum_k + floor_k·(1 − MMR_k): f(floor_k) − c for a long
     private readonly double[] _shortAtFloor;  // cum_k + floor_k·(−1 − MMR_k): f(floor_k) − c for a short
     private readonly double _longAtLastCap;
+    private readonly double[] _caps;
+    private readonly int[] _maxLeverage;
     private readonly double _shortAtLastCap;
 
     /// <summary>Prepares the bulk path for one symbol's brackets.</summary>
@@ -44,9 +46,22 @@ public sealed class BulkLiquidationPriceCalculator
             _longAtFloor[k] = (double)(b.MaintenanceAmountUsd + b.NotionalFloorUsd * (1m - b.MaintenanceMarginRate));
             _shortAtFloor[k] = (double)(b.MaintenanceAmountUsd + b.NotionalFloorUsd * (-1m - b.MaintenanceMarginRate));
         }
+        _caps = table.Brackets.Select(b => (double)b.NotionalCapUsd).ToArray();
+        _maxLeverage = table.Brackets.Select(b => b.MaxInitialLeverage).ToArray();
         var last = table.Brackets[^1];
         _longAtLastCap = (double)(last.MaintenanceAmountUsd + last.NotionalCapUsd * (1m - last.MaintenanceMarginRate));
         _shortAtLastCap = (double)(last.MaintenanceAmountUsd + last.NotionalCapUsd * (-1m - last.MaintenanceMarginRate));
+    }
+
+    /// <summary>
+    /// Highest initial leverage allowed for a position of <paramref name="notionalUsd"/> (the bracket of that notional;
+    /// a notional equal to a cap may use that bracket's leverage). Beyond the table: 1.
+    /// </summary>
+    public int MaxLeverageFor(double notionalUsd)
+    {
+        for (var k = 0; k < _caps.Length; k++)
+            if (notionalUsd <= _caps[k]) return _maxLeverage[k];
+        return 1;
     }
 
     /// <summary>The table the calculator was built from.</summary>

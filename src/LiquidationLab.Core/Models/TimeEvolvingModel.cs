@@ -1,0 +1,254 @@
+using LiquidationLab.Core.Binning;
+using LiquidationLab.Core.Heatmaps;
+using LiquidationLab.Core.Margin;
+using LiquidationLab.Core.MarketData;
+
+namespace LiquidationLab.Core.Models;
+
+/// <summary>Running totals of a <see cref="TimeEvolvingModel"/> run, USD (for checks and reports).</summary>
+/// <param name="CreatedUsd">Notional of all positions created.</param>
+/// <param name="ConsumedUsd">Notional liquidated by candle ranges.</param>
+/// <param name="ClosedUsd">Notional removed by open-interest decreases.</param>
+/// <param name="OpenUsd">Notional still open at the end.</param>
+public readonly record struct TimeEvolvingTotals(double CreatedUsd, double ConsumedUsd, double ClosedUsd, double OpenUsd);
+
+/// <summary>
+/// The seed spec's time-evolving heatmap. Candles are walked in order; for each candle:
+/// <list type="number">
+/// <item>positions already open are <b>consumed</b> (liquidated) when the candle's range reaches their liquidation price,
+/// inclusive: longs with LP ≥ low, shorts with LP ≤ high;</item>
+/// <item>if open interest rose by ΔOI &gt; 0 (USD), positions worth ΔOI are <b>created</b> at the candle's close across
+/// the leverage mix; the long share is taker-buy volume ÷ volume when the candle has it, else 1 for a candle closing at
+/// or above its open and 0 below;</item>
+/// <item>if open interest fell, every open position loses the same <b>fraction</b> |ΔOI| ÷ previous OI (positions
+/// closed without liquidation);</item>
+/// <item>the open notional per price bin is recorded (the heatmap column) with the consumed long and short notional
+/// (the model's predicted liquidations for the period).</item>
+/// </list>
+/// Candles without open interest leave the book unchanged except for consumption.
+/// </summary>
+/// <remarks>
+/// <para>Performance: positions sit in two priority queues ordered by liquidation price (longs highest first, shorts
+/// lowest first), so consumption pops a contiguous range from one end; proportional removal multiplies a global scale
+/// factor (stored notionals are unscaled); the per-bin density is maintained incrementally, so no candle scans all
+/// positions. Memory: the positions (≤ 2 × tiers per candle) plus the grid, <c>priceBins × ⌈candles ÷ CandlesPerColumn⌉</c> doubles.</para>
+/// <para>Liquidation prices use the exact bracket formula for an isolated position of
+/// <see cref="RepresentativePositionUsd"/> (default 10,000 USD), since the created notional stands for many positions.</para>
+/// </remarks>
+public sealed class TimeEvolvingModel(LeverageMix? mix = null, int priceBinCount = 250, double? priceBinWidth = null, int candlesPerColumn = 1, double representativePositionUsd = 10_000) : ILiquidationModel
+{
+    /// <summary>The model's name.</summary>
+    public const string ModelName = "time-evolving";
+
+    /// <summary>Leverage tiers and weights.</summary>
+    public LeverageMix Mix { get; } = mix ?? LeverageMix.Default;
+
+    /// <summary>Approximate number of price bins (when no width is given).</summary>
+    public int PriceBinCount { get; } = priceBinCount;
+
+    /// <summary>Fixed price bin width, USD, or <c>null</c>.</summary>
+    public double? PriceBinWidth { get; } = priceBinWidth;
+
+    /// <summary>Candles per heatmap column (the column shows the state after its last candle), ≥ 1.</summary>
+    public int CandlesPerColumn { get; } = candlesPerColumn >= 1 ? candlesPerColumn
+        : throw new ArgumentOutOfRangeException(nameof(candlesPerColumn), candlesPerColumn, "Must be ≥ 1.");
+
+    /// <summary>Notional of the representative position (bracket selection), USD.</summary>
+    public double RepresentativePositionUsd { get; } = representativePositionUsd > 0 ? representativePositionUsd
+        : throw new ArgumentOutOfRangeException(nameof(representativePositionUsd), representativePositionUsd, "Must be > 0 USD.");
+
+    /// <summary>Test hook: called for every consumed position with the candle index, side and liquidation price.</summary>
+    internal Action<int, PositionSide, double>? OnConsumed { get; set; }
+
+    /// <summary>Totals of the last <see cref="Run"/> on this instance.</summary>
+    public TimeEvolvingTotals LastTotals { get; private set; }
+
+    /// <inheritdoc />
+    public string Name => ModelName;
+
+    /// <inheritdoc />
+    /// <exception cref="InvalidOperationException">The window has no candles.</exception>
+    public LiquidationModelResult Run(MarketWindow window)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        var candles = window.Candles;
+        if (candles.Count == 0) throw new InvalidOperationException($"{Name} needs candles.");
+        var bins = Bins(candles);
+        var columns = (candles.Count + CandlesPerColumn - 1) / CandlesPerColumn;
+        var times = new DateTime[columns];
+        for (var c = 0; c < columns; c++) times[c] = candles[c * CandlesPerColumn].OpenTime;
+        var grid = new TimePriceGrid(bins, times);
+        var periods = new PeriodLiquidations[candles.Count];
+        var calc = new BulkLiquidationPriceCalculator(window.Brackets);
+        var book = new Book(bins.Count) { OnConsumed = OnConsumed };
+        var tiers = Mix.Tiers;
+        var effective = tiers.Select(t => Math.Min(t.Leverage, calc.MaxLeverageFor(RepresentativePositionUsd))).ToArray();
+        double created = 0, consumedTotal = 0, closed = 0;
+        var previousOi = double.NaN;
+
+        for (var i = 0; i < candles.Count; i++)
+        {
+            var c = candles[i];
+            book.CandleIndex = i;
+            var (longConsumed, shortConsumed) = book.Consume(c.Low, c.High);
+            consumedTotal += longConsumed + shortConsumed;
+            periods[i] = new PeriodLiquidations(c.OpenTime, longConsumed, shortConsumed);
+
+            if (double.IsFinite(c.OpenInterestUsd))
+            {
+                if (double.IsFinite(previousOi))
+                {
+                    var delta = c.OpenInterestUsd - previousOi;
+                    if (delta > 0)
+                    {
+                        var longShare = LongShare(c);
+                        var qty = RepresentativePositionUsd / c.Close;
+                        for (var k = 0; k < tiers.Count; k++)
+                        {
+                            var w = tiers[k].Weight;
+                            if (longShare > 0) book.Add(PositionSide.Long, k, calc.Isolated(1, qty, c.Close, effective[k]), delta * longShare * w, bins, c.Close);
+                            if (longShare < 1) book.Add(PositionSide.Short, k, calc.Isolated(-1, qty, c.Close, effective[k]), delta * (1 - longShare) * w, bins, c.Close);
+                        }
+                        created += delta;
+                    }
+                    else if (delta < 0 && previousOi > 0)
+                    {
+                        closed += book.ScaleAll(Math.Min(1, -delta / previousOi));
+                    }
+                }
+                previousOi = c.OpenInterestUsd;
+            }
+
+            if (i % CandlesPerColumn == CandlesPerColumn - 1 || i == candles.Count - 1)
+                book.Snapshot(grid.Values, i / CandlesPerColumn);
+        }
+
+        LastTotals = new TimeEvolvingTotals(created, consumedTotal, closed, book.OpenUsd);
+        var current = candles[^1].Close;
+        var map = new LiquidationMap(bins, current, tiers.Select(t => t.Leverage).ToArray());
+        book.AddOpenTo(map);
+        map.ComputeCumulative();
+        return new LiquidationModelResult(Name, map.ToLevels(Name, Mix), grid, periods);
+    }
+
+    private static double LongShare(Candle c) =>
+        double.IsFinite(c.TakerBuyVolumeBase) && double.IsFinite(c.VolumeBase) && c.VolumeBase > 0
+            ? Math.Clamp(c.TakerBuyVolumeBase / c.VolumeBase, 0, 1)
+            : c.Close >= c.Open ? 1 : 0;
+
+    private PriceBins Bins(IReadOnlyList<Candle> candles)
+    {
+        double lo = double.MaxValue, hi = double.MinValue;
+        foreach (var c in candles)
+        {
+            lo = Math.Min(lo, c.Low);
+            hi = Math.Max(hi, c.High);
+        }
+        var pad = 1.0 / Mix.Tiers[0].Leverage;
+        lo *= Math.Max(0.01, 1 - pad);
+        hi *= 1 + pad;
+        return PriceBinWidth is { } w ? PriceBins.FixedWidth(lo, hi, w) : PriceBins.Nice(lo, hi, PriceBinCount);
+    }
+
+    /// <summary>Open positions: two heaps by liquidation price, unscaled notionals, a global scale and a per-bin density.</summary>
+    private sealed class Book(int binCount)
+    {
+        private readonly PriorityQueue<int, double> _longs = new();   // priority −LP: highest LP first
+        private readonly PriorityQueue<int, double> _shorts = new();  // priority LP: lowest LP first
+        private readonly List<double> _notional = [];                  // unscaled
+        private readonly List<double> _price = [];
+        private readonly List<double> _entry = [];
+        private readonly List<int> _bin = [];
+        private readonly List<int> _tier = [];
+        private readonly List<PositionSide> _side = [];
+        private readonly double[] _density = new double[binCount];    // unscaled notional per bin
+        private double _scale = 1.0;
+        private double _openUnscaled;
+
+        public Action<int, PositionSide, double>? OnConsumed { get; init; }
+
+        public int CandleIndex { get; set; }
+
+        public double OpenUsd => _openUnscaled * _scale;
+
+        public void Add(PositionSide side, int tier, double liquidationPrice, double notionalUsd, PriceBins bins, double entryPrice)
+        {
+            if (!(notionalUsd > 0)) return;
+            var id = _notional.Count;
+            var unscaled = notionalUsd / _scale;
+            var bin = bins.IndexOf(liquidationPrice);
+            _notional.Add(unscaled);
+            _price.Add(liquidationPrice);
+            _bin.Add(bin);
+            _tier.Add(tier);
+            _side.Add(side);
+            _entry.Add(entryPrice);
+            if (bin >= 0) _density[bin] += unscaled;
+            _openUnscaled += unscaled;
+            if (side == PositionSide.Long) _longs.Enqueue(id, -liquidationPrice);
+            else _shorts.Enqueue(id, liquidationPrice);
+        }
+
+        /// <summary>Liquidates longs with LP ≥ low and shorts with LP ≤ high; returns the consumed USD per side.</summary>
+        public (double Long, double Short) Consume(double low, double high)
+        {
+            double l = 0, s = 0;
+            while (_longs.TryPeek(out var id, out var p) && -p >= low)
+            {
+                _longs.Dequeue();
+                l += Remove(id);
+            }
+            while (_shorts.TryPeek(out var id, out var p) && p <= high)
+            {
+                _shorts.Dequeue();
+                s += Remove(id);
+            }
+            return (l * _scale, s * _scale);
+        }
+
+        private double Remove(int id)
+        {
+            OnConsumed?.Invoke(CandleIndex, _side[id], _price[id]);
+            var n = _notional[id];
+            if (_bin[id] >= 0) _density[_bin[id]] -= n;
+            _openUnscaled -= n;
+            _notional[id] = 0;
+            return n;
+        }
+
+        /// <summary>Removes the same fraction of every open position; returns the USD removed.</summary>
+        public double ScaleAll(double fraction)
+        {
+            var removed = OpenUsd * fraction;
+            _scale *= 1 - fraction;
+            if (_scale < 1e-150) Renormalise();
+            return removed;
+        }
+
+        private void Renormalise()
+        {
+            for (var i = 0; i < _notional.Count; i++) _notional[i] *= _scale;
+            for (var b = 0; b < _density.Length; b++) _density[b] *= _scale;
+            _openUnscaled *= _scale;
+            _scale = 1.0;
+        }
+
+        public void Snapshot(double[,] grid, int column)
+        {
+            for (var b = 0; b < _density.Length; b++)
+            {
+                var v = _density[b] * _scale;
+                grid[b, column] = v > 1e-9 ? v : 0; // clears floating-point residue of removed positions
+            }
+        }
+
+        public void AddOpenTo(LiquidationMap map)
+        {
+            for (var i = 0; i < _notional.Count; i++)
+            {
+                if (_notional[i] <= 0) continue;
+                map.Add(_side[i], _tier[i], _price[i], _notional[i] * _scale, _entry[i]);
+            }
+        }
+    }
+}
