@@ -15,6 +15,8 @@ public static class LiqlabApp
         var root = new RootCommand("LiquidationLab: liquidation risk and order-book liquidity research for crypto derivatives.");
         root.Add(LevelsCommand.Create());
         root.Add(DataCommand.Create());
+        root.Add(ChartCommands.Heatmap());
+        root.Add(ChartCommands.Map());
         return root;
     }
 
