@@ -23,6 +23,7 @@ public static class LiquidationCharts
     ];
 
     private static readonly string[] TierColors = ["#4cc9f0", "#4361ee", "#7209b7", "#f72585", "#ffb703", "#fb8500", "#06d6a0", "#8d99ae"];
+    private static readonly string[] ModelColors = ["#f7b32b", "#4cc9f0", "#f72585", "#06d6a0", "#b388ff", "#ff8c42", "#e6edf3"];
     private const string Background = "#0d1117";
     private const string Grid = "#21262d";
     private const string Text = "#c9d1d9";
@@ -146,7 +147,7 @@ public static class LiquidationCharts
         var i = 0;
         foreach (var r in results)
         {
-            var color = TierColors[i++ % TierColors.Length];
+            var color = ModelColors[i++ % ModelColors.Length];
             var total = r.Levels.Sum(l => l.NotionalUsd);
             if (total <= 0) continue;
             var longs = new double[bins.Count];
