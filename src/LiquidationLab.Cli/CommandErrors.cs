@@ -5,7 +5,7 @@ namespace LiquidationLab.Cli;
 /// <summary>Which exceptions are the user's input problems (shown as one clear line) rather than bugs (stack trace).</summary>
 internal static class CommandErrors
 {
-    public static bool IsUserFacing(Exception e) => e is ArgumentException or FormatException or IOException
+    public static bool IsUserFacing(Exception e) => e is ArgumentException or FormatException or IOException or KeyNotFoundException
         or LeverageBracketTableNotFoundException or UnauthorizedAccessException or InvalidOperationException;
 
     /// <summary>One line for the terminal: the message without .NET's "(Parameter 'x')" and "Actual value was" lines.</summary>

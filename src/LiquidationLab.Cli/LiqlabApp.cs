@@ -17,6 +17,7 @@ public static class LiqlabApp
         root.Add(DataCommand.Create());
         root.Add(ChartCommands.Heatmap());
         root.Add(ChartCommands.Map());
+        root.Add(NotebookCommand.Create());
         return root;
     }
 

@@ -1,0 +1,358 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text;
+using System.Text.RegularExpressions;
+using LiquidationLab.Notebooks.Formatting;
+using Markdig;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Scripting;
+using Microsoft.CodeAnalysis.Scripting;
+
+namespace LiquidationLab.Notebooks.Engine;
+
+/// <summary>A handle to an earlier display, for updating it in place.</summary>
+public sealed class DisplayHandle
+{
+    private readonly NotebookContext _context;
+
+    internal DisplayHandle(NotebookContext context, string displayId)
+    {
+        _context = context;
+        DisplayId = displayId;
+    }
+
+    /// <summary>The display id.</summary>
+    public string DisplayId { get; }
+
+    /// <summary>Replaces what the display shows.</summary>
+    public void Update(object? value) => _context.update_display(value, DisplayId);
+}
+
+/// <summary>
+/// The globals of a notebook session: what cells can call without qualification (<c>display</c>,
+/// <c>update_display</c>, <c>CancellationToken</c>).
+/// </summary>
+public sealed class NotebookContext
+{
+    private readonly ScriptSession _session;
+
+    internal NotebookContext(ScriptSession session) => _session = session;
+
+    /// <summary>Shows <paramref name="value"/> with the session's formatters; returns a handle for later updates.</summary>
+    /// <param name="value">Any value.</param>
+    /// <param name="displayId">Id to update later (default: a new one).</param>
+#pragma warning disable IDE1006, CA1707 // notebook users expect display(...) as in Jupyter
+    public DisplayHandle display(object? value, string? displayId = null)
+    {
+        var id = displayId ?? Guid.NewGuid().ToString("N");
+        _session.Emit(new DisplayEvent(_session.Formatters.Format(value), id));
+        return new DisplayHandle(this, id);
+    }
+
+    /// <summary>Replaces the display with id <paramref name="displayId"/>.</summary>
+    public void update_display(object? value, string displayId) =>
+        _session.Emit(new UpdateDisplayEvent(_session.Formatters.Format(value), displayId));
+#pragma warning restore IDE1006, CA1707
+
+    /// <summary>The running cell's cancellation token (interrupt or timeout).</summary>
+#pragma warning disable CA1822 // an instance member so cells can write CancellationToken unqualified
+    public CancellationToken CancellationToken => CellCancellation.Current;
+#pragma warning restore CA1822
+
+    /// <summary>The session's formatters, to register more (e.g. <c>Formatters.Register&lt;MyType&gt;(…)</c>).</summary>
+    public FormatterRegistry Formatters => _session.Formatters;
+
+    /// <summary>The folder of the notebook being run (relative paths in cells resolve against it).</summary>
+    public string NotebookDirectory => _session.WorkingDirectory;
+}
+
+/// <summary>
+/// A C# notebook session on Roslyn scripting: the first cell runs with <c>CSharpScript.RunAsync</c>, later cells with
+/// <c>ContinueWithAsync</c>, so variables, types and usings persist. LiquidationLab, DuckDB.NET, Microsoft.Data.Analysis,
+/// MathNet.Numerics and Plotly.NET(.CSharp) are referenced and their namespaces imported. Cells run one at a time;
+/// each yields ordered <see cref="CellEvent"/>s (also pushed live to <see cref="EventEmitted"/>).
+/// </summary>
+public sealed partial class ScriptSession
+{
+    private static readonly Assembly[] DefaultAssemblies =
+    [
+        typeof(object).Assembly, typeof(Enumerable).Assembly, typeof(Console).Assembly, typeof(System.Text.Json.JsonSerializer).Assembly,
+        typeof(Core.Margin.LiquidationPriceCalculator).Assembly, typeof(Data.Store.LabStore).Assembly, typeof(Charts.Figure).Assembly,
+        typeof(ScriptSession).Assembly, typeof(DuckDB.NET.Data.DuckDBConnection).Assembly, typeof(Microsoft.Data.Analysis.DataFrame).Assembly,
+        typeof(MathNet.Numerics.Statistics.Statistics).Assembly, typeof(Plotly.NET.GenericChart).Assembly, typeof(Plotly.NET.CSharp.Chart).Assembly,
+        typeof(Markdown).Assembly, typeof(Microsoft.FSharp.Core.FSharpOption<>).Assembly,
+    ];
+
+    /// <summary>Namespaces every cell sees.</summary>
+    public static IReadOnlyList<string> DefaultImports { get; } =
+    [
+        "System", "System.Collections.Generic", "System.Globalization", "System.IO", "System.Linq", "System.Text", "System.Threading", "System.Threading.Tasks",
+        "LiquidationLab.Core.Binning", "LiquidationLab.Core.Heatmaps", "LiquidationLab.Core.Margin", "LiquidationLab.Core.MarketData", "LiquidationLab.Core.Models",
+        "LiquidationLab.Data.Ingest", "LiquidationLab.Data.Query", "LiquidationLab.Data.Store", "LiquidationLab.Data.Tiers",
+        "LiquidationLab.Charts", "LiquidationLab.Notebooks.Formatting", "DuckDB.NET.Data", "Microsoft.Data.Analysis", "MathNet.Numerics",
+        "MathNet.Numerics.Statistics", "Plotly.NET.CSharp",
+    ];
+
+    private readonly NotebookContext _context;
+    private readonly object _gate = new();
+    private List<CellEvent>? _events;
+    private ScriptState<object>? _state;
+    private ScriptOptions _options;
+    private int _cellNumber;
+
+    /// <summary>Creates a session.</summary>
+    /// <param name="workingDirectory">Folder of the notebook: relative <c>#r</c> paths resolve against it (default: the
+    /// current directory). The session never changes the process's current directory; hosts do (the kernel is started in
+    /// the notebook's folder, the runner switches with <see cref="Running.RunOptions.SetCurrentDirectory"/>).</param>
+    /// <param name="formatters">Formatter registry (default: a new one with the built-ins).</param>
+    public ScriptSession(string? workingDirectory = null, FormatterRegistry? formatters = null)
+    {
+        WorkingDirectory = Path.GetFullPath(workingDirectory ?? Directory.GetCurrentDirectory());
+        Formatters = formatters ?? new FormatterRegistry();
+        _context = new NotebookContext(this);
+        _options = ScriptOptions.Default
+            .WithReferences(DefaultAssemblies.Distinct())
+            .WithImports(DefaultImports)
+            .WithEmitDebugInformation(true)
+            .WithFileEncoding(Encoding.UTF8)
+            .WithOptimizationLevel(OptimizationLevel.Release)
+            .WithAllowUnsafe(false)
+            .WithMetadataResolver(ScriptMetadataResolver.Default.WithBaseDirectory(WorkingDirectory).WithSearchPaths(WorkingDirectory))
+            .WithSourceResolver(ScriptSourceResolver.Default.WithBaseDirectory(WorkingDirectory));
+    }
+
+    /// <summary>The notebook's folder.</summary>
+    public string WorkingDirectory { get; }
+
+    /// <summary>The session's formatters.</summary>
+    public FormatterRegistry Formatters { get; }
+
+    /// <summary>Number of cells executed (the Jupyter execution count of the last one).</summary>
+    public int ExecutionCount => _cellNumber;
+
+    /// <summary>Raised for every event as it happens (the kernel forwards these to iopub).</summary>
+    public event Action<CellEvent>? EventEmitted;
+
+    /// <summary>Names of the variables defined so far.</summary>
+    public IReadOnlyList<string> Variables => _state?.Variables.Select(v => v.Name).Distinct().ToArray() ?? [];
+
+    /// <summary>The current Roslyn script state (for completion and inspection), or <c>null</c> before the first cell.</summary>
+    public ScriptState<object>? State => _state;
+
+    /// <summary>The options cells compile with.</summary>
+    public ScriptOptions Options => _options;
+
+    internal void Emit(CellEvent e)
+    {
+        lock (_gate)
+        {
+            if (_events is null) return;
+            if (e is StreamEvent s && _events.Count > 0 && _events[^1] is StreamEvent last && last.Name == s.Name)
+                _events[^1] = last with { Text = last.Text + s.Text };
+            else _events.Add(e);
+        }
+        EventEmitted?.Invoke(e);
+    }
+
+    /// <summary>
+    /// Runs one cell. Never throws for problems in the cell: compile errors, exceptions, interrupts and timeouts become an
+    /// <see cref="ErrorEvent"/> (and <see cref="CellResult.Succeeded"/> false); the session stays usable.
+    /// </summary>
+    /// <param name="code">The cell's source.</param>
+    /// <param name="timeout">Wall-time limit; the cell is cancelled when it passes (default: none).</param>
+    /// <param name="cancellationToken">Interrupt.</param>
+    public async Task<CellResult> ExecuteAsync(string code, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(code);
+        var sw = Stopwatch.StartNew();
+        var number = ++_cellNumber;
+        lock (_gate) _events = [];
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout is { } t) cts.CancelAfter(t);
+        var prepared = CellPreprocessor.Prepare(code);
+        var ok = true;
+        if (prepared.Error is not null)
+        {
+            Emit(new ErrorEvent("MagicError", prepared.Error, [$"MagicError: {prepared.Error}"]));
+            ok = false;
+        }
+        else if (prepared.Markdown is not null)
+        {
+            var html = Markdown.ToHtml(prepared.Markdown, Pipeline);
+            Emit(new DisplayEvent(new MimeBundle(prepared.Markdown).With("text/markdown", prepared.Markdown).With("text/html", html), null));
+        }
+        else if (prepared.Code.Trim().Length > 0)
+        {
+            ok = await RunCodeAsync(prepared.Code, number, cts, timeout, cancellationToken).ConfigureAwait(false);
+        }
+        List<CellEvent> events;
+        lock (_gate)
+        {
+            events = _events!;
+            _events = null;
+        }
+        return new CellResult(events, ok, sw.Elapsed);
+    }
+
+    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UseAdvancedExtensions().Build();
+
+    private async Task<bool> RunCodeAsync(string code, int number, CancellationTokenSource cts, TimeSpan? timeout, CancellationToken interrupt)
+    {
+        var options = _options.WithFilePath($"cell{number}");
+        ConsoleRouter.Install();
+        ConsoleRouter.Current = this;
+        CellCancellation.Current = cts.Token;
+        try
+        {
+            // Run on the thread pool so a timeout can be reported even for code that never checks the token.
+            var run = Task.Run(async () => _state is null
+                ? await CSharpScript.RunAsync(code, options, _context, typeof(NotebookContext), cts.Token).ConfigureAwait(false)
+                : await _state.ContinueWithAsync(code, options, _ => true, cts.Token).ConfigureAwait(false));
+            ScriptState<object> state;
+            try
+            {
+                state = await run.WaitAsync(cts.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cts.IsCancellationRequested)
+            {
+                // A loop saw the token, or the cell ignores it and is still running: either way, report and move on.
+                var finished = await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)).ConfigureAwait(false) == run;
+                if (finished && run.IsCompletedSuccessfully) _state = run.Result; // keeps variables defined before the interrupt
+                Emit(Cancelled(interrupt.IsCancellationRequested, timeout, stillRunning: !finished));
+                return false;
+            }
+            _state = state;
+            if (state.Exception is OperationCanceledException && cts.IsCancellationRequested)
+            {
+                Emit(Cancelled(interrupt.IsCancellationRequested, timeout, stillRunning: false));
+                return false;
+            }
+            if (state.Exception is { } ex)
+            {
+                Emit(Error(ex, number));
+                return false;
+            }
+            if (state.ReturnValue is { } value && HasTrailingExpression(code))
+                Emit(new ResultEvent(Formatters.Format(value)));
+            return true;
+        }
+        catch (CompilationErrorException e)
+        {
+            var lines = e.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d =>
+            {
+                var span = d.Location.GetLineSpan();
+                return $"(cell {number}, line {span.StartLinePosition.Line + 1}, column {span.StartLinePosition.Character + 1}): error {d.Id}: {d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}";
+            }).ToList();
+            Emit(new ErrorEvent("CompilationError", lines.FirstOrDefault() ?? e.Message, lines));
+            return false;
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            Emit(Cancelled(interrupt.IsCancellationRequested, timeout, stillRunning: false));
+            return false;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Emit(Error(e, number));
+            return false;
+        }
+        finally
+        {
+            CellCancellation.Current = CancellationToken.None;
+            ConsoleRouter.Current = null;
+        }
+    }
+
+    private static ErrorEvent Cancelled(bool interrupted, TimeSpan? timeout, bool stillRunning)
+    {
+        var reason = interrupted ? "Cell interrupted." : $"Cell timed out after {timeout?.TotalSeconds ?? 0:0.#} s.";
+        if (stillRunning) reason += " It does not check for cancellation and keeps running in the background; its results are discarded.";
+        return new ErrorEvent(interrupted ? "KeyboardInterrupt" : "TimeoutError", reason, [reason]);
+    }
+
+    /// <summary>Only a trailing expression without semicolon produces a result (as in Jupyter).</summary>
+    private static bool HasTrailingExpression(string code)
+    {
+        var tree = Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(code, new Microsoft.CodeAnalysis.CSharp.CSharpParseOptions(kind: SourceCodeKind.Script));
+        var last = tree.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.GlobalStatementSyntax>().LastOrDefault();
+        return last?.Statement is Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionStatementSyntax es && es.SemicolonToken.IsMissing;
+    }
+
+    private static ErrorEvent Error(Exception e, int number)
+    {
+        if (e is AggregateException { InnerExceptions.Count: 1 } a) e = a.InnerExceptions[0];
+        if (e is TargetInvocationException { InnerException: { } inner }) e = inner;
+        var name = e.GetType().Name;
+        var trace = new List<string> { $"{name}: {e.Message}" };
+        foreach (var line in (e.StackTrace ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var m = CellFrame().Match(line);
+            if (m.Success) trace.Add($"   at {Tidy(m.Groups[1].Value)} in cell {m.Groups[2].Value}, line {m.Groups[3].Value}");
+            else if (!line.Contains("Microsoft.CodeAnalysis.Scripting", StringComparison.Ordinal) && !line.Contains("System.Runtime.CompilerServices", StringComparison.Ordinal)
+                     && !line.Contains("LiquidationLab.Notebooks.Engine.ScriptSession", StringComparison.Ordinal) && !line.Contains("System.Threading", StringComparison.Ordinal)
+                     && !line.StartsWith("--- End of stack trace", StringComparison.Ordinal))
+                trace.Add("   " + line);
+        }
+        if (e.InnerException is { } ie) trace.Add($" ---> {ie.GetType().Name}: {ie.Message}");
+        _ = number;
+        return new ErrorEvent(name, e.Message, trace);
+    }
+
+    private static string Tidy(string frame) => SubmissionName().Replace(frame, "cell").Replace("<<Initialize>>d__0.MoveNext()", "<top level>", StringComparison.Ordinal);
+
+    [GeneratedRegex(@"^at (.+?) in (?:.*[/\\])?cell(\d+):line (\d+)$")]
+    private static partial Regex CellFrame();
+
+    [GeneratedRegex(@"Submission#\d+")]
+    private static partial Regex SubmissionName();
+
+    /// <summary>
+    /// Console output routing: installed once per process, it sends writes to the session whose cell is running on the
+    /// current execution context (an <see cref="AsyncLocal{T}"/>), and everything else to the original console, so
+    /// sessions running concurrently in one process keep their output apart.
+    /// </summary>
+    private static class ConsoleRouter
+    {
+        private static readonly AsyncLocal<ScriptSession?> Session = new();
+        private static int _installed;
+
+        public static ScriptSession? Current
+        {
+            get => Session.Value;
+            set => Session.Value = value;
+        }
+
+        public static void Install()
+        {
+            if (Interlocked.Exchange(ref _installed, 1) == 1) return;
+            Console.SetOut(TextWriter.Synchronized(new RoutingWriter(Console.Out, "stdout")));
+            Console.SetError(TextWriter.Synchronized(new RoutingWriter(Console.Error, "stderr")));
+        }
+    }
+
+    /// <summary>Forwards Console writes to the running cell's session as stream events, or to the original writer.</summary>
+    private sealed class RoutingWriter(TextWriter original, string name) : TextWriter
+    {
+        public override Encoding Encoding => original.Encoding;
+
+        public override void Write(char value) => Write(value.ToString());
+
+        public override void Write(string? value)
+        {
+            if (string.IsNullOrEmpty(value)) return;
+            if (ConsoleRouter.Current is { } session) session.Emit(new StreamEvent(name, value));
+            else original.Write(value);
+        }
+
+        public override void Write(char[] buffer, int index, int count) => Write(new string(buffer, index, count));
+
+        public override void WriteLine(string? value) => Write((value ?? "") + "\n");
+
+        public override void WriteLine() => Write("\n");
+
+        public override void Flush()
+        {
+            if (ConsoleRouter.Current is null) original.Flush();
+        }
+    }
+}

@@ -1,0 +1,161 @@
+using System.Text.Json.Nodes;
+using LiquidationLab.Notebooks.Engine;
+
+namespace LiquidationLab.Notebooks.Tests;
+
+public class ScriptSessionTests
+{
+    private static string Plain(MimeBundle b) => b.Data["text/plain"].GetValue<string>();
+
+    [Fact]
+    public async Task State_persists_across_cells_and_a_trailing_expression_is_the_result()
+    {
+        var s = new ScriptSession();
+        Assert.True((await s.ExecuteAsync("var x = 20; int Twice(int v) => 2 * v;")).Succeeded);
+        var r = await s.ExecuteAsync("Twice(x) + 2");
+        Assert.Equal("42", Plain(Assert.IsType<ResultEvent>(Assert.Single(r.Events)).Bundle));
+        var noResult = await s.ExecuteAsync("var y = Twice(x) + 2;"); // a statement has no result
+        Assert.Empty(noResult.Events);
+        Assert.Equal(3, s.ExecutionCount);
+        Assert.Contains("x", s.Variables);
+    }
+
+    [Fact]
+    public async Task Library_namespaces_are_imported_by_default()
+    {
+        var s = new ScriptSession();
+        var r = await s.ExecuteAsync("new PriceBins(100, 10, 3).IndexOf(115)");
+        Assert.Equal("1", Plain(((ResultEvent)r.Events[0]).Bundle));
+        Assert.True((await s.ExecuteAsync("var df = new DataFrame(new DoubleDataFrameColumn(\"a\", new double[] { 1, 2 })); var m = MathNet.Numerics.Statistics.Statistics.Mean(new[] { 1.0, 3.0 });")).Succeeded);
+    }
+
+    [Fact]
+    public async Task Stdout_and_stderr_are_captured_in_order_with_displays()
+    {
+        var s = new ScriptSession();
+        var r = await s.ExecuteAsync("Console.Write(\"a\"); Console.WriteLine(\"b\"); display(\"shown\"); Console.Error.WriteLine(\"warn\"); Console.WriteLine(\"c\");");
+        Assert.Collection(r.Events,
+            e => Assert.Equal(new StreamEvent("stdout", "ab\n"), e),
+            e => Assert.Equal("shown", Plain(Assert.IsType<DisplayEvent>(e).Bundle)),
+            e => Assert.Equal(new StreamEvent("stderr", "warn\n"), e),
+            e => Assert.Equal(new StreamEvent("stdout", "c\n"), e));
+    }
+
+    [Fact]
+    public async Task Display_handles_update_in_place()
+    {
+        var s = new ScriptSession();
+        var r = await s.ExecuteAsync("var h = display(1, \"progress\"); h.Update(2); update_display(3, \"progress\");");
+        var d = Assert.IsType<DisplayEvent>(r.Events[0]);
+        Assert.Equal("progress", d.DisplayId);
+        Assert.Equal(["2", "3"], r.Events.Skip(1).Cast<UpdateDisplayEvent>().Select(u => Plain(u.Bundle)));
+    }
+
+    [Fact]
+    public async Task Compile_errors_name_the_cell_line_and_column()
+    {
+        var s = new ScriptSession();
+        await s.ExecuteAsync("var ok = 1;");
+        var r = await s.ExecuteAsync("var a = 1;\nvar b = a +;\n");
+        Assert.False(r.Succeeded);
+        var e = Assert.IsType<ErrorEvent>(Assert.Single(r.Events));
+        Assert.Equal("CompilationError", e.Name);
+        Assert.StartsWith("(cell 2, line 2, column 12): error CS1525", e.Value, StringComparison.Ordinal);
+        Assert.True((await s.ExecuteAsync("ok + 1")).Succeeded); // the session survives
+    }
+
+    [Fact]
+    public async Task Exceptions_report_type_message_and_the_cell_line()
+    {
+        var s = new ScriptSession();
+        var r = await s.ExecuteAsync("var a = 1;\nvar b = 2;\nthrow new InvalidOperationException(\"boom\");");
+        var e = Assert.IsType<ErrorEvent>(Assert.Single(r.Events));
+        Assert.Equal(("InvalidOperationException", "boom"), (e.Name, e.Value));
+        Assert.Equal("InvalidOperationException: boom", e.Traceback[0]);
+        Assert.True(e.Traceback.Any(l => l.Contains("in cell 1, line 3", StringComparison.Ordinal)), string.Join("|", e.Traceback));
+        var inner = await s.ExecuteAsync("int F(int v) => 10 / v;\nF(0)");
+        Assert.Contains(((ErrorEvent)inner.Events[0]).Traceback, l => l.Contains("in cell 2, line 1", StringComparison.Ordinal));
+        Assert.Equal("DivideByZeroException", ((ErrorEvent)inner.Events[0]).Name);
+    }
+
+    [Fact]
+    public async Task A_tight_loop_is_stopped_by_the_cell_timeout_and_the_session_keeps_its_state()
+    {
+        var s = new ScriptSession();
+        await s.ExecuteAsync("var kept = 7;");
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var r = await s.ExecuteAsync("long n = 0; while (true) n++;", TimeSpan.FromMilliseconds(300));
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5));
+        var e = Assert.IsType<ErrorEvent>(Assert.Single(r.Events));
+        Assert.Equal("TimeoutError", e.Name);
+        Assert.DoesNotContain("keeps running", e.Value, StringComparison.Ordinal); // the rewritten loop saw the token
+        Assert.Equal("7", Plain(((ResultEvent)(await s.ExecuteAsync("kept")).Events[0]).Bundle));
+    }
+
+    [Fact]
+    public async Task Interrupt_stops_a_running_cell()
+    {
+        var s = new ScriptSession();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        var r = await s.ExecuteAsync("for (var i = 0; ; i++) { }", cancellationToken: cts.Token);
+        Assert.Equal("KeyboardInterrupt", Assert.IsType<ErrorEvent>(Assert.Single(r.Events)).Name);
+    }
+
+    [Fact]
+    public async Task Magics_markdown_workspace_packages_and_unknown_packages()
+    {
+        var s = new ScriptSession();
+        var md = await s.ExecuteAsync("#!markdown\n# Title\nSome *text*.");
+        var bundle = Assert.IsType<DisplayEvent>(Assert.Single(md.Events)).Bundle;
+        Assert.Contains("<h1", bundle.Data["text/html"].GetValue<string>(), StringComparison.Ordinal);
+        Assert.True((await s.ExecuteAsync("#r \"nuget: Plotly.NET.CSharp, 0.14.0\"\n#r \"nuget:DuckDB.NET.Data.Full\"\nvar ok = 1;")).Succeeded);
+        var bad = await s.ExecuteAsync("#r \"nuget: Newtonsoft.Json, 13.0.3\"");
+        var e = Assert.IsType<ErrorEvent>(Assert.Single(bad.Events));
+        Assert.Contains("line 1: #r \"nuget: Newtonsoft.Json\": packages cannot be restored", e.Value, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task R_directive_loads_an_assembly_by_path()
+    {
+        var dir = Directory.CreateTempSubdirectory("liqlab-r-").FullName;
+        try
+        {
+            var dll = typeof(Xunit.Assert).Assembly.Location;
+            File.Copy(dll, Path.Combine(dir, "x.dll"));
+            var s = new ScriptSession(dir);
+            var r = await s.ExecuteAsync("#r \"x.dll\"\ntypeof(Xunit.Assert).Name");
+            Assert.True(r.Succeeded, string.Join("\n", r.Events));
+            Assert.Equal("Assert", ((ResultEvent)r.Events[0]).Bundle.Data["text/plain"].GetValue<string>());
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public async Task Charts_produce_plotly_json_and_html_bundles()
+    {
+        var s = new ScriptSession();
+        var r = await s.ExecuteAsync("Chart.Line<double, double, string>(x: new[] { 1.0, 2 }, y: new[] { 3.0, 4 }, Name: \"l\")");
+        var b = ((ResultEvent)r.Events[0]).Bundle;
+        var plotly = Assert.IsType<JsonObject>(b.Data["application/vnd.plotly.v1+json"]);
+        Assert.Equal("scatter", plotly["data"]![0]!["type"]!.GetValue<string>());
+        Assert.NotNull(plotly["layout"]);
+        Assert.Contains("Plotly.newPlot", b.Data["text/html"].GetValue<string>(), StringComparison.Ordinal);
+        Assert.StartsWith("[chart]", Plain(b), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Tables_are_truncated_at_the_row_cap_with_a_note()
+    {
+        var s = new ScriptSession(formatters: new Formatting.FormatterRegistry(rowCap: 3));
+        var r = await s.ExecuteAsync("Enumerable.Range(0, 10).Select(i => new { I = i, Sq = i * i })");
+        var b = ((ResultEvent)r.Events[0]).Bundle;
+        var html = b.Data["text/html"].GetValue<string>();
+        Assert.Equal(3, html.Split("<tr><td>").Length - 1);
+        Assert.Contains("showing the first 3 of 10 rows", html, StringComparison.Ordinal);
+        var df = await s.ExecuteAsync("new DataFrame(new Int32DataFrameColumn(\"a\", Enumerable.Range(0, 10)))");
+        Assert.Contains("showing the first 3 of 10 rows", ((ResultEvent)df.Events[0]).Bundle.Data["text/html"].GetValue<string>(), StringComparison.Ordinal);
+    }
+}
