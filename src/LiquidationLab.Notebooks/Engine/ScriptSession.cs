@@ -113,7 +113,7 @@ public sealed partial class ScriptSession
         _options = ScriptOptions.Default
             .WithReferences(DefaultAssemblies.Distinct())
             .WithImports(DefaultImports)
-            .WithEmitDebugInformation(true)
+            .WithEmitDebugInformation(false)
             .WithFileEncoding(Encoding.UTF8)
             .WithOptimizationLevel(OptimizationLevel.Release)
             .WithAllowUnsafe(false)
@@ -205,9 +205,13 @@ public sealed partial class ScriptSession
         try
         {
             // Run on the thread pool so a timeout can be reported even for code that never checks the token.
+            var script = _state is null
+                ? CSharpScript.Create<object>(code, options, typeof(NotebookContext))
+                : _state.Script.ContinueWith<object>(code, options);
+            _lines.Register(script, number);
             var run = Task.Run(async () => _state is null
-                ? await CSharpScript.RunAsync(code, options, _context, typeof(NotebookContext), cts.Token).ConfigureAwait(false)
-                : await _state.ContinueWithAsync(code, options, _ => true, cts.Token).ConfigureAwait(false));
+                ? await script.RunAsync(_context, _ => true, cts.Token).ConfigureAwait(false)
+                : await script.RunFromAsync(_state, _ => true, cts.Token).ConfigureAwait(false));
             ScriptState<object> state;
             try
             {
@@ -229,7 +233,7 @@ public sealed partial class ScriptSession
             }
             if (state.Exception is { } ex)
             {
-                Emit(Error(ex, number));
+                Emit(Error(ex, _lines));
                 return false;
             }
             if (state.ReturnValue is { } value && HasTrailingExpression(code))
@@ -253,7 +257,7 @@ public sealed partial class ScriptSession
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            Emit(Error(e, number));
+            Emit(Error(e, _lines));
             return false;
         }
         finally
@@ -278,33 +282,44 @@ public sealed partial class ScriptSession
         return last?.Statement is Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionStatementSyntax es && es.SemicolonToken.IsMissing;
     }
 
-    private static ErrorEvent Error(Exception e, int number)
+    private readonly CellLineMap _lines = new();
+
+    private static ErrorEvent Error(Exception e, CellLineMap lines)
     {
         if (e is AggregateException { InnerExceptions.Count: 1 } a) e = a.InnerExceptions[0];
         if (e is TargetInvocationException { InnerException: { } inner }) e = inner;
         var name = e.GetType().Name;
         var trace = new List<string> { $"{name}: {e.Message}" };
-        foreach (var line in (e.StackTrace ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        var frames = new System.Diagnostics.StackTrace(e, fNeedFileInfo: false).GetFrames();
+        foreach (var frame in frames)
         {
-            var m = CellFrame().Match(line);
-            if (m.Success) trace.Add($"   at {Tidy(m.Groups[1].Value)} in cell {m.Groups[2].Value}, line {m.Groups[3].Value}");
-            else if (!line.Contains("Microsoft.CodeAnalysis.Scripting", StringComparison.Ordinal) && !line.Contains("System.Runtime.CompilerServices", StringComparison.Ordinal)
-                     && !line.Contains("LiquidationLab.Notebooks.Engine.ScriptSession", StringComparison.Ordinal) && !line.Contains("System.Threading", StringComparison.Ordinal)
-                     && !line.StartsWith("--- End of stack trace", StringComparison.Ordinal))
-                trace.Add("   " + line);
+            var method = frame.GetMethod();
+            if (method is null) continue;
+            if (lines.Locate(method, frame.GetILOffset()) is { } where)
+            {
+                trace.Add($"   at {Describe(method)} in cell {where.Cell}, line {where.Line}");
+                continue;
+            }
+            var ns = method.DeclaringType?.Namespace ?? "";
+            if (ns.StartsWith("Microsoft.CodeAnalysis.Scripting", StringComparison.Ordinal) || ns.StartsWith("System.Runtime.CompilerServices", StringComparison.Ordinal)
+                || ns.StartsWith("System.Threading", StringComparison.Ordinal) || method.DeclaringType == typeof(ScriptSession)) continue;
+            trace.Add($"   at {method.DeclaringType?.FullName}.{method.Name}");
         }
         if (e.InnerException is { } ie) trace.Add($" ---> {ie.GetType().Name}: {ie.Message}");
-        _ = number;
         return new ErrorEvent(name, e.Message, trace);
     }
 
-    private static string Tidy(string frame) => SubmissionName().Replace(frame, "cell").Replace("<<Initialize>>d__0.MoveNext()", "<top level>", StringComparison.Ordinal);
+    private static string Describe(MethodBase method)
+    {
+        var type = method.DeclaringType?.Name ?? "";
+        if (type.StartsWith("<<Initialize>>", StringComparison.Ordinal) || method.Name == "<Initialize>") return "<top level>";
+        var local = LocalFunction().Match(method.Name);
+        if (local.Success) return local.Groups[1].Value + "()";
+        return (method.Name.StartsWith('<') ? method.Name : $"{method.Name}()");
+    }
 
-    [GeneratedRegex(@"^at (.+?) in (?:.*[/\\])?cell(\d+):line (\d+)$")]
-    private static partial Regex CellFrame();
-
-    [GeneratedRegex(@"Submission#\d+")]
-    private static partial Regex SubmissionName();
+    [GeneratedRegex(@"g__(\w+)\|")]
+    private static partial Regex LocalFunction();
 
     /// <summary>
     /// Console output routing: installed once per process, it sends writes to the session whose cell is running on the
