@@ -139,7 +139,12 @@ public static class LiquidationCharts
     /// Models side by side on one price axis: each model's liquidation notional per bin as a share of its own total
     /// (longs drawn downward, shorts upward) so models of different scale compare by shape; current price marked.
     /// </summary>
-    public static Figure ModelComparison(IReadOnlyList<LiquidationModelResult> results, PriceBins bins, double currentPrice, string title)
+    /// <param name="results">Model results (levels).</param>
+    /// <param name="bins">Common price axis.</param>
+    /// <param name="currentPrice">Where the current-price line goes (0 when prices are distances in percent).</param>
+    /// <param name="title">Figure title.</param>
+    /// <param name="xTitle">Axis title (default: liquidation price in USDT).</param>
+    public static Figure ModelComparison(IReadOnlyList<LiquidationModelResult> results, PriceBins bins, double currentPrice, string title, string xTitle = "liquidation price (USDT)")
     {
         ArgumentNullException.ThrowIfNull(results);
         var x = bins.Centers();
@@ -170,7 +175,7 @@ public static class LiquidationCharts
                 }));
             }
         }
-        var chart = Style(Chart.Combine(charts), title, "liquidation price (USDT)", "share of the model's notional (%): longs ↓, shorts ↑", height: 560);
+        var chart = Style(Chart.Combine(charts), title, xTitle, "share of the model's notional (%): longs ↓, shorts ↑", height: 560);
         chart = WithLayout(chart, l =>
         {
             l.SetProperty("shapes", new[] { PriceLine(currentPrice) });

@@ -18,6 +18,7 @@ public static class LiqlabApp
         root.Add(ChartCommands.Heatmap());
         root.Add(ChartCommands.Map());
         root.Add(NotebookCommand.Create());
+        root.Add(ReportCommand.Create());
         return root;
     }
 

@@ -80,14 +80,15 @@ public sealed partial class ScriptSession
         typeof(Core.Margin.LiquidationPriceCalculator).Assembly, typeof(Data.Store.LabStore).Assembly, typeof(Charts.Figure).Assembly,
         typeof(ScriptSession).Assembly, typeof(DuckDB.NET.Data.DuckDBConnection).Assembly, typeof(Microsoft.Data.Analysis.DataFrame).Assembly,
         typeof(MathNet.Numerics.Statistics.Statistics).Assembly, typeof(Plotly.NET.GenericChart).Assembly, typeof(Plotly.NET.CSharp.Chart).Assembly,
-        typeof(Markdown).Assembly, typeof(Microsoft.FSharp.Core.FSharpOption<>).Assembly,
+        typeof(Markdown).Assembly, typeof(Microsoft.FSharp.Core.FSharpOption<>).Assembly, typeof(Microsoft.CSharp.RuntimeBinder.Binder).Assembly,
+        typeof(System.Dynamic.DynamicObject).Assembly,
     ];
 
     /// <summary>Namespaces every cell sees.</summary>
     public static IReadOnlyList<string> DefaultImports { get; } =
     [
         "System", "System.Collections.Generic", "System.Globalization", "System.IO", "System.Linq", "System.Text", "System.Threading", "System.Threading.Tasks",
-        "LiquidationLab.Core.Binning", "LiquidationLab.Core.Heatmaps", "LiquidationLab.Core.Margin", "LiquidationLab.Core.MarketData", "LiquidationLab.Core.Models",
+        "LiquidationLab.Core.Backtesting", "LiquidationLab.Core.Binning", "LiquidationLab.Core.Heatmaps", "LiquidationLab.Core.Margin", "LiquidationLab.Core.MarketData", "LiquidationLab.Core.Models",
         "LiquidationLab.Data.Ingest", "LiquidationLab.Data.Query", "LiquidationLab.Data.Store", "LiquidationLab.Data.Tiers",
         "LiquidationLab.Charts", "LiquidationLab.Notebooks.Formatting", "DuckDB.NET.Data", "Microsoft.Data.Analysis", "MathNet.Numerics",
         "MathNet.Numerics.Statistics", "Plotly.NET.CSharp",
