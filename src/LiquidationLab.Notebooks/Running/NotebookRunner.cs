@@ -75,7 +75,7 @@ public static class NotebookRunner
         }
         finally
         {
-            if (options.SetCurrentDirectory) Directory.SetCurrentDirectory(previousDirectory);
+            if (options.SetCurrentDirectory && Directory.Exists(previousDirectory)) Directory.SetCurrentDirectory(previousDirectory);
         }
     }
 
