@@ -50,8 +50,7 @@ internal static class NotebookCommand
                 CellTimeout = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(timeout))),
                 AllowErrors = parse.GetValue(allowErrors),
                 SetCurrentDirectory = true,
-            }, p => console.MarkupLine(
-                $"  [[{p.CodeCellNumber}/{p.CodeCells}]] {(p.Succeeded ? "[green]ok[/]   " : "[red]error[/]")} {p.Elapsed.TotalSeconds,6:0.00} s  [grey]{Markup.Escape(p.FirstLine)}[/]"), ct).ConfigureAwait(false);
+            }, p => console.MarkupLine(ProgressLine(p)), ct).ConfigureAwait(false);
             var outPath = Path.GetFullPath(parse.GetValue(output) ?? path);
             result.Notebook.Save(outPath);
             if (parse.GetValue(html) is { } htmlPath)
@@ -71,6 +70,10 @@ internal static class NotebookCommand
         });
         return cmd;
     }
+
+    /// <summary>One progress line per executed cell (Spectre markup).</summary>
+    internal static string ProgressLine(CellProgress p) =>
+        $"  [[{p.CodeCellNumber}/{p.CodeCells}]] {(p.Succeeded ? "[green]ok[/]   " : "[red]error[/]")} {p.Elapsed.TotalSeconds,6:0.00} s  [grey]{Markup.Escape(p.FirstLine)}[/]";
 
     private static Command Export()
     {

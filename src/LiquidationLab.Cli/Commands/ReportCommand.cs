@@ -60,8 +60,7 @@ internal static class ReportCommand
                     Parameters = new Dictionary<string, string> { ["dataRoot"] = dataRoot, ["db"] = dbPath },
                     CellTimeout = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(timeout))),
                     SetCurrentDirectory = true,
-                }, p => console.MarkupLine(
-                    $"  [[{p.CodeCellNumber}/{p.CodeCells}]] {(p.Succeeded ? "[green]ok[/]   " : "[red]error[/]")} {p.Elapsed.TotalSeconds,6:0.00} s  [grey]{Markup.Escape(p.FirstLine)}[/]"), ct)
+                }, p => console.MarkupLine(NotebookCommand.ProgressLine(p)), ct)
                     .ConfigureAwait(false);
                 result.Notebook.Save(Path.Combine(outDir, name + ".ipynb"));
                 await File.WriteAllTextAsync(Path.Combine(outDir, name + ".html"), HtmlExporter.Render(result.Notebook), ct).ConfigureAwait(false);
