@@ -78,7 +78,7 @@ public sealed class NotebookRunnerTests : IDisposable
         Assert.Equal(["injected-parameters"], NotebookDocument.Tags(injected));
         Assert.Contains("name = \"b \\\"c\\\"\";", NotebookDocument.Source(injected), StringComparison.Ordinal);
         var output = nb.Cells[2]!["outputs"]![0]!;
-        Assert.Equal("10|1.25|b \"c\"|True", string.Concat(output["data"]!["text/plain"]!.AsArray().Select(l => l!.GetValue<string>())));
+        Assert.Equal("10|1.25|b \"c\"|True", output["data"]!["text/plain"]!.GetValue<string>());
 
         Assert.Contains("'missing' is not declared", Assert.Throws<ArgumentException>(() =>
             NotebookRunner.InjectParameters(nb, new Dictionary<string, string> { ["missing"] = "1" })).Message, StringComparison.Ordinal);
@@ -106,7 +106,7 @@ public sealed class NotebookRunnerTests : IDisposable
         var allowed = Notebook(NotebookDocument.CodeCell("throw new Exception(\"x\");"), NotebookDocument.CodeCell("Console.WriteLine(\"ran\");"));
         var r2 = await Run(allowed, new RunOptions { AllowErrors = true });
         Assert.False(r2.Succeeded);
-        Assert.Equal("ran\n", allowed.Cells[1]!["outputs"]![0]!["text"]![0]!.GetValue<string>());
+        Assert.Equal("ran\n", allowed.Cells[1]!["outputs"]![0]!["text"]!.GetValue<string>());
     }
 
     [Fact]
@@ -120,7 +120,7 @@ public sealed class NotebookRunnerTests : IDisposable
         var result = await Run(nb, new RunOptions { AllowErrors = true });
         var display = nb.Cells[1]!["outputs"]![0]!;
         Assert.Equal("display_data", display["output_type"]!.GetValue<string>());
-        Assert.Equal("done", display["data"]!["text/plain"]![0]!.GetValue<string>());
+        Assert.Equal("done", display["data"]!["text/plain"]!.GetValue<string>());
         Assert.Null(display["transient"]);
         Assert.DoesNotContain(nb.Cells[2]!["outputs"]!.AsArray(), o => o!["output_type"]!.GetValue<string>() == "update_display_data");
         Assert.Equal("execute_result", nb.Cells[2]!["outputs"]![0]!["output_type"]!.GetValue<string>());

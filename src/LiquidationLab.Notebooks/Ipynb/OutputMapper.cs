@@ -5,8 +5,8 @@ namespace LiquidationLab.Notebooks.Ipynb;
 
 /// <summary>
 /// The one mapping from engine events to Jupyter's output shapes. nbformat outputs and iopub message contents have
-/// the same structure, so the runner stores these objects in cells and the kernel sends them (with
-/// <see cref="IopubMessageType"/> as the message type; <c>output_type</c> is dropped there).
+/// the same structure (text as plain strings, which both accept), so the runner stores these objects in cells and the
+/// kernel sends them (with <see cref="IopubMessageType"/> as the message type; <c>output_type</c> is dropped there).
 /// </summary>
 public static class OutputMapper
 {
@@ -15,7 +15,7 @@ public static class OutputMapper
     /// <param name="executionCount">Execution count for results.</param>
     public static JsonObject ToOutput(CellEvent e, int executionCount) => e switch
     {
-        StreamEvent s => new JsonObject { ["output_type"] = "stream", ["name"] = s.Name, ["text"] = NotebookDocument.Lines(s.Text) },
+        StreamEvent s => new JsonObject { ["output_type"] = "stream", ["name"] = s.Name, ["text"] = s.Text },
         DisplayEvent d => Display("display_data", d.Bundle, d.DisplayId),
         UpdateDisplayEvent u => Display("update_display_data", u.Bundle, u.DisplayId),
         ResultEvent r => new JsonObject
@@ -40,14 +40,8 @@ public static class OutputMapper
         return o;
     }
 
-    /// <summary>Jupyter stores multi-line text as a list of lines in files; JSON MIME types stay objects.</summary>
-    private static JsonObject Data(MimeBundle bundle)
-    {
-        var o = new JsonObject();
-        foreach (var (k, v) in bundle.Data)
-            o[k] = v is JsonValue val && val.TryGetValue<string>(out var text) && !k.EndsWith("json", StringComparison.Ordinal) ? NotebookDocument.Lines(text) : v.DeepClone();
-        return o;
-    }
+    /// <summary>Text stays a single string (valid in nbformat files, required in iopub messages); JSON MIME types stay objects.</summary>
+    private static JsonObject Data(MimeBundle bundle) => bundle.DataJson();
 
     /// <summary>
     /// Converts outputs for storing in a file: nbformat forbids <c>update_display_data</c> and <c>transient</c> in files,
