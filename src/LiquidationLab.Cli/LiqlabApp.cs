@@ -19,6 +19,7 @@ public static class LiqlabApp
         root.Add(ChartCommands.Map());
         root.Add(NotebookCommand.Create());
         root.Add(ReportCommand.Create());
+        root.Add(KernelCommand.Create());
         return root;
     }
 

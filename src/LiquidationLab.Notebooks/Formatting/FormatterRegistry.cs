@@ -101,7 +101,8 @@ public sealed class FormatterRegistry
         }
         var props = elementType.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.GetIndexParameters().Length == 0).ToArray();
         var rows = items.Select(i => props.Select(p => i is null ? "" : Cell(SafeGet(p, i))).ToArray()).ToList();
-        return Table(props.Select(p => p.Name).ToArray(), rows, total, $"{total:N0} × {elementType.Name}");
+        var typeName = elementType.Name.Contains("AnonymousType", StringComparison.Ordinal) ? "rows" : elementType.Name;
+        return Table(props.Select(p => p.Name).ToArray(), rows, total, $"{total:N0} {typeName}");
     }
 
     private static object? SafeGet(PropertyInfo p, object o)

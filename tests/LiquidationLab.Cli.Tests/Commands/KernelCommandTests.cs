@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using LiquidationLab.Cli.Commands;
+
+namespace LiquidationLab.Cli.Tests.Commands;
+
+public sealed class KernelCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("liqlab-kernel-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    [Fact]
+    public async Task Install_writes_a_kernelspec_that_runs_this_build_and_remove_deletes_it()
+    {
+        var (exit, _, err) = await CliRunner.Run("kernel", "install", "--prefix", _dir);
+        Assert.True(exit == 0, err);
+        var specPath = Path.Combine(_dir, "share", "jupyter", "kernels", "liquidationlab-csharp", "kernel.json");
+        var spec = JsonNode.Parse(await File.ReadAllTextAsync(specPath))!;
+        Assert.Equal("C# (LiquidationLab)", spec["display_name"]!.GetValue<string>());
+        Assert.Equal("csharp", spec["language"]!.GetValue<string>());
+        Assert.Equal("message", spec["interrupt_mode"]!.GetValue<string>());
+        var argv = spec["argv"]!.AsArray().Select(a => a!.GetValue<string>()).ToArray();
+        Assert.EndsWith("liqlab.dll", argv[1], StringComparison.Ordinal);
+        Assert.Equal(["kernel", "start", "-f", "{connection_file}"], argv[2..]);
+        Assert.Equal(0, (await CliRunner.Run("kernel", "remove", "--prefix", _dir)).Exit);
+        Assert.False(File.Exists(specPath));
+    }
+
+    /// <summary>
+    /// Debian's jupyter_client drives the kernel (tests/kernel/test_kernel.py): state across cells, display and update,
+    /// an error, completion and inspection, is_complete, interrupting while(true){} within 2 s, a bad signature, restart.
+    /// </summary>
+    [Fact]
+    public async Task Jupyter_client_suite_passes_against_the_kernel()
+    {
+        Assert.Equal(0, (await CliRunner.Run("kernel", "install", "--prefix", _dir)).Exit);
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "LiquidationLab.sln"))) root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("repository root not found");
+        var psi = new ProcessStartInfo("/usr/bin/python3", ["-u", Path.Combine(root, "tests", "kernel", "test_kernel.py"), "50"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        psi.Environment["JUPYTER_PATH"] = Path.Combine(_dir, "share", "jupyter");
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(3))) p.Kill(entireProcessTree: true);
+        var output = await stdout;
+        Assert.True(p.ExitCode == 0, output + await stderr);
+        Assert.Contains("17 passed, 0 failed", output, StringComparison.Ordinal);
+    }
+}

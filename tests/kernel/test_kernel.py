@@ -1,0 +1,109 @@
+"""Drives the LiquidationLab kernel with Debian's jupyter_client (a client no one here wrote).
+
+Usage: JUPYTER_PATH=<prefix>/share/jupyter /usr/bin/python3 tests/kernel/test_kernel.py
+Prints one line per check and 'N passed, N failed'; exit code 1 on any failure.
+"""
+import sys, time, json, hmac, hashlib, uuid, datetime
+import jupyter_client, zmq
+
+passed, failed = 0, 0
+def check(name, cond, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1; print(f"ok   {name}")
+    else:
+        failed += 1; print(f"FAIL {name} {detail}")
+
+def run(kc, code, timeout=60, **kw):
+    """Execute and collect iopub messages of this request until idle, plus the reply."""
+    msg_id = kc.execute(code, **kw)
+    outputs = []
+    while True:
+        m = kc.get_iopub_msg(timeout=timeout)
+        if m["parent_header"].get("msg_id") != msg_id: continue
+        t = m["msg_type"]
+        if t == "status" and m["content"]["execution_state"] == "idle": break
+        if t not in ("status",): outputs.append(m)
+    reply = kc.get_shell_msg(timeout=timeout)
+    while reply["parent_header"].get("msg_id") != msg_id: reply = kc.get_shell_msg(timeout=timeout)
+    return reply, outputs
+
+km = jupyter_client.KernelManager(kernel_name="liquidationlab-csharp")
+t0 = time.time()
+km.start_kernel()
+kc = km.client(); kc.start_channels()
+kc.wait_for_ready(timeout=60)
+cold = time.time() - t0
+info = kc.kernel_info(reply=True, timeout=30)
+check("kernel_info", info["content"]["language_info"]["name"] == "csharp" and info["content"]["protocol_version"] == "5.3", info["content"])
+print(f"cold start to kernel_info_reply: {cold:.2f} s")
+
+reply, outs = run(kc, "var x = 20;")
+check("execute ok", reply["content"]["status"] == "ok")
+reply, outs = run(kc, "x * 2 + 2")
+results = [o for o in outs if o["msg_type"] == "execute_result"]
+check("state across cells", results and results[0]["content"]["data"]["text/plain"] == "42", outs)
+check("execute_input published", any(o["msg_type"] == "execute_input" for o in outs))
+
+reply, outs = run(kc, 'Console.WriteLine("hello"); var h = display("first", "d1"); h.Update("second");')
+types = [o["msg_type"] for o in outs]
+check("stream", any(o["msg_type"] == "stream" and "hello" in o["content"]["text"] for o in outs), types)
+check("display and update", "display_data" in types and "update_display_data" in types and
+      [o for o in outs if o["msg_type"] == "update_display_data"][0]["content"]["transient"]["display_id"] == "d1", types)
+
+reply, outs = run(kc, 'throw new InvalidOperationException("boom");')
+check("error reply", reply["content"]["status"] == "error" and reply["content"]["ename"] == "InvalidOperationException", reply["content"])
+check("error on iopub", any(o["msg_type"] == "error" for o in outs))
+
+c = kc.complete("Math.Ma", 7, reply=True, timeout=30)["content"]
+check("complete members", "Max" in c["matches"] and c["cursor_start"] == 5, c)
+c = kc.complete("var zzTop = 1; zz", 17, reply=True, timeout=30)["content"]
+check("complete session names", "zzTop" in c["matches"], c)
+i = kc.inspect("LiquidationPriceCalculator", 5, reply=True, timeout=30)["content"]
+check("inspect", i["found"] and "LiquidationPriceCalculator" in i["data"]["text/plain"] and "Binance" in i["data"]["text/plain"], i)
+def is_complete(code):
+    mid = kc.is_complete(code)
+    r = kc.get_shell_msg(timeout=30)
+    while r["parent_header"].get("msg_id") != mid: r = kc.get_shell_msg(timeout=30)
+    return r["content"]
+ic = is_complete("for (var i = 0; i < 3; i++) {")
+check("is_complete incomplete", ic["status"] == "incomplete", ic)
+ic = is_complete("var a = 1;")
+check("is_complete complete", ic["status"] == "complete", ic)
+
+# interrupt a tight loop
+msg_id = kc.execute("long n = 0; while (true) n++;")
+time.sleep(1.0)
+t1 = time.time()
+km.interrupt_kernel()
+reply = kc.get_shell_msg(timeout=30)
+while reply["parent_header"].get("msg_id") != msg_id: reply = kc.get_shell_msg(timeout=30)
+check("interrupt within 2 s", reply["content"]["status"] == "error" and time.time() - t1 < 2.0, (reply["content"], time.time() - t1))
+reply, outs = run(kc, "x + 1")
+check("works after interrupt", [o for o in outs if o["msg_type"] == "execute_result"][0]["content"]["data"]["text/plain"] == "21")
+
+# a message with a bad signature is ignored: send raw frames on the shell socket
+session = kc.session
+header = {"msg_id": uuid.uuid4().hex, "session": session.session, "username": "x", "date": datetime.datetime.utcnow().isoformat() + "Z", "msg_type": "execute_request", "version": "5.3"}
+parts = [json.dumps(p).encode() for p in (header, {}, {}, {"code": "x = 999;", "silent": False, "store_history": True, "user_expressions": {}, "allow_stdin": False})]
+bad = [b"<IDS|MSG>", b"0" * 64] + parts
+ctx = zmq.Context.instance(); sock = ctx.socket(zmq.DEALER); sock.connect(f"tcp://{km.ip}:{km.shell_port}")
+sock.send_multipart(bad); time.sleep(0.5); sock.close()
+reply, outs = run(kc, "x")
+check("bad signature ignored", [o for o in outs if o["msg_type"] == "execute_result"][0]["content"]["data"]["text/plain"] == "20")
+
+# latency of trivial requests
+lat = []
+for k in range(int(sys.argv[1]) if len(sys.argv) > 1 else 50):
+    s = time.perf_counter(); run(kc, "1;" if False else "x;" if False else "var _t = 1;"); lat.append((time.perf_counter() - s) * 1000)
+lat.sort()
+print(f"execute round trip over {len(lat)} requests: p50 {lat[len(lat)//2]:.1f} ms, p95 {lat[int(len(lat)*0.95)-1]:.1f} ms")
+
+# restart: state is gone
+km.restart_kernel(now=False); kc.wait_for_ready(timeout=60)
+reply, outs = run(kc, "x")
+check("restart clears state", reply["content"]["status"] == "error")
+
+kc.stop_channels(); km.shutdown_kernel(now=False)
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
