@@ -21,7 +21,7 @@ public sealed class KernelServer : IDisposable
     private readonly BlockingCollection<JupyterMessage> _iopub = [];
     private readonly CancellationTokenSource _stop = new();
     private ScriptSession _engine = null!;
-    private CancellationTokenSource? _running;
+    private volatile CancellationTokenSource? _running; // set by the shell thread, cancelled by the control thread
     private JsonObject _currentParent = [];
     private int _executionCount;
     private bool _silent;
