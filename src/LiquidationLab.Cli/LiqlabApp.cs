@@ -20,6 +20,7 @@ public static class LiqlabApp
         root.Add(NotebookCommand.Create());
         root.Add(ReportCommand.Create());
         root.Add(KernelCommand.Create());
+        root.Add(LiquidityCommand.Create());
         return root;
     }
 

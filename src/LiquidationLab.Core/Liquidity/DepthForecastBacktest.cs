@@ -50,10 +50,13 @@ public static class DepthForecastBacktest
     /// <param name="estimators">Estimators to score; persistence is always scored (it is the reference).</param>
     /// <param name="options">Half-lives, warm-up and fill-rate parameters.</param>
     /// <param name="mapeFloorUsd">Realised depths below this are excluded from MAPE (sMAPE keeps them).</param>
+    /// <param name="segmentGapSeconds">A gap between snapshots longer than this splits the series into separate recordings:
+    /// estimators restart after it and no forecast is scored across it. Default: no splitting.</param>
     /// <exception cref="ArgumentException">Unsorted series or a non-positive horizon.</exception>
     public static DepthBacktestResult Run(
         IReadOnlyList<DepthObservation> series, IReadOnlyList<(long TimeMs, double NotionalUsd)> trades,
-        IReadOnlyList<double> horizonsSeconds, IReadOnlyList<DepthEstimatorKind> estimators, LiquidityForecastOptions options, double mapeFloorUsd = 1)
+        IReadOnlyList<double> horizonsSeconds, IReadOnlyList<DepthEstimatorKind> estimators, LiquidityForecastOptions options,
+        double mapeFloorUsd = 1, double segmentGapSeconds = double.PositiveInfinity)
     {
         ArgumentNullException.ThrowIfNull(series);
         ArgumentNullException.ThrowIfNull(trades);
@@ -75,7 +78,8 @@ public static class DepthForecastBacktest
             {
                 foreach (var weighted in trades.Count > 0 && kind != DepthEstimatorKind.Persistence ? new[] { false, true } : [false])
                 {
-                    var path = Walk(series, weighted ? trades : [], h, kind, options, weighted);
+                    var path = Concat(Segments(series, segmentGapSeconds).Select(seg => Walk(seg, weighted ? trades : [], h, kind, options, weighted)).ToList(),
+                        weighted ? $"{kind}+fill" : kind.ToString(), h);
                     var mape = Metrics.Mape(path.Forecast, path.Realised, mapeFloorUsd);
                     var smape = Metrics.Smape(path.Forecast, path.Realised);
                     if (kind == DepthEstimatorKind.Persistence) persistenceMape = mape.Percent;
@@ -87,6 +91,22 @@ public static class DepthForecastBacktest
         }
         return new DepthBacktestResult(rows, paths);
     }
+
+    private static List<IReadOnlyList<DepthObservation>> Segments(IReadOnlyList<DepthObservation> series, double gapSeconds)
+    {
+        var result = new List<IReadOnlyList<DepthObservation>>();
+        var start = 0;
+        for (var i = 1; i <= series.Count; i++)
+        {
+            if (i < series.Count && (series[i].TimeMs - series[i - 1].TimeMs) / 1000.0 <= gapSeconds) continue;
+            result.Add(series.Skip(start).Take(i - start).ToList());
+            start = i;
+        }
+        return result;
+    }
+
+    private static DepthForecastPath Concat(List<DepthForecastPath> parts, string name, double h) =>
+        new(name, h, parts.SelectMany(p => p.TargetTimeMs).ToArray(), parts.SelectMany(p => p.Forecast).ToArray(), parts.SelectMany(p => p.Realised).ToArray());
 
     private static DepthForecastPath Walk(IReadOnlyList<DepthObservation> series, IReadOnlyList<(long TimeMs, double NotionalUsd)> trades,
         double h, DepthEstimatorKind kind, LiquidityForecastOptions options, bool weighted)

@@ -78,11 +78,11 @@ public sealed record LiquidityForecastOptions
     /// <see cref="LiquidityForecastModel"/>).</summary>
     public DepthEstimatorKind Estimator { get; init; } = LiquidityForecastModel.DefaultEstimator;
 
-    /// <summary>Half-life of the EWMA, seconds; default 60.</summary>
-    public double EwmaHalfLifeSeconds { get; init; } = 60;
+    /// <summary>Half-life of the EWMA, seconds; default 15 (best of 5–60 s in the notebook-06 backtest).</summary>
+    public double EwmaHalfLifeSeconds { get; init; } = 15;
 
-    /// <summary>Half-life of the mean-reversion fit's statistics, seconds; default 300.</summary>
-    public double MeanReversionHalfLifeSeconds { get; init; } = 300;
+    /// <summary>Half-life of the mean-reversion fit's statistics, seconds; default 120 (best of 60–1800 s in the notebook-06 backtest).</summary>
+    public double MeanReversionHalfLifeSeconds { get; init; } = 120;
 
     /// <summary>Pairs of observations before the mean-reversion fit is used; default 10.</summary>
     public int MeanReversionWarmUp { get; init; } = 10;

@@ -103,12 +103,24 @@ public static class Schema
             side VARCHAR NOT NULL, price DECIMAL(38,18) NOT NULL, size DECIMAL(38,18) NOT NULL, file_id BIGINT NOT NULL
         );
         """,
+        // v2: ObservationReports of the LiquidityForecastModel service (`liqlab liquidity watch`). One row per market and
+        // book snapshot: (condition_id, snapshot_ts_ms) is the spec's idempotency key.
+        """
+        CREATE TABLE liquidity_reports (
+            report_id VARCHAR NOT NULL, trace_id VARCHAR NOT NULL, condition_id VARCHAR NOT NULL, token_id VARCHAR,
+            snapshot_ts_ms BIGINT NOT NULL, emitted_at TIMESTAMP NOT NULL, emitted_at_ms BIGINT NOT NULL,
+            current_bid_depth_pusd DOUBLE NOT NULL, current_ask_depth_pusd DOUBLE NOT NULL, forecast_pusd DOUBLE NOT NULL,
+            horizon_s DOUBLE NOT NULL, low_forecast BOOLEAN NOT NULL, book_empty BOOLEAN NOT NULL, severity VARCHAR NOT NULL,
+            reason_codes VARCHAR NOT NULL, report_json JSON NOT NULL,
+            PRIMARY KEY (condition_id, snapshot_ts_ms)
+        );
+        """,
     ];
 
     /// <summary>The data tables (everything but the log and the book continuation state), for status and validation.</summary>
     public static IReadOnlyList<string> DataTables { get; } =
     [
         "agg_trades", "trades", "klines", "open_interest", "funding_rates", "liquidation_totals", "liquidation_orders",
-        "book_snapshots", "book_trades", "book_depth_bands", "long_short_ratios", "instruments",
+        "book_snapshots", "book_trades", "book_depth_bands", "long_short_ratios", "instruments", "liquidity_reports",
     ];
 }

@@ -25,6 +25,7 @@ public static class StoreStatus
         ["book_depth_bands"] = ("symbol", "time"),
         ["long_short_ratios"] = ("symbol || ' ' || kind", "time"),
         ["instruments"] = ("venue", "starts_at"),
+        ["liquidity_reports"] = ("condition_id", "emitted_at"),
     };
 
     /// <summary>Reads the summary of every data table plus the ingest log.</summary>

@@ -1,0 +1,84 @@
+using System.Threading.Channels;
+using LiquidationLab.Core.Liquidity;
+using LiquidationLab.Data.Store;
+
+namespace LiquidationLab.Data.Liquidity;
+
+/// <summary>
+/// Appends ObservationReports to the store's <c>liquidity_reports</c> table from one background writer: reports queue in
+/// memory and are written in batches, one transaction per batch, <c>INSERT OR IGNORE</c> on the idempotency key
+/// (condition_id, snapshot_ts_ms) so a report is stored at most once. <see cref="DisposeAsync"/> drains the queue.
+/// </summary>
+public sealed class LiquidityReportWriter : IAsyncDisposable
+{
+    private readonly LabStore _store;
+    private readonly Channel<(ObservationReport Report, long SnapshotMs, string TokenId)> _queue =
+        Channel.CreateUnbounded<(ObservationReport, long, string)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _loop;
+    private long _written;
+
+    /// <summary>Starts the writer on an open, writable store (which it does not dispose).</summary>
+    public LiquidityReportWriter(LabStore store)
+    {
+        _store = store ?? throw new ArgumentNullException(nameof(store));
+        _loop = Task.Run(LoopAsync);
+    }
+
+    /// <summary>Rows written so far (duplicates ignored by the key are not counted).</summary>
+    public long Written => Interlocked.Read(ref _written);
+
+    /// <summary>The last write error, if any (the writer keeps going; the failed batch is retried once per second).</summary>
+    public string? LastError { get; private set; }
+
+    /// <summary>Queues a report.</summary>
+    public void Enqueue(ObservationReport report, long snapshotMs, string tokenId) => _queue.Writer.TryWrite((report, snapshotMs, tokenId));
+
+    private async Task LoopAsync()
+    {
+        var batch = new List<(ObservationReport Report, long SnapshotMs, string TokenId)>();
+        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (batch.Count < 2000 && _queue.Reader.TryRead(out var item)) batch.Add(item);
+            while (true)
+            {
+                try
+                {
+                    Write(batch);
+                    LastError = null;
+                    break;
+                }
+                catch (Exception e) when (e is DuckDB.NET.Data.DuckDBException or InvalidOperationException)
+                {
+                    LastError = e.Message;
+                    await Task.Delay(1000).ConfigureAwait(false);
+                }
+            }
+            batch.Clear();
+        }
+    }
+
+    private void Write(List<(ObservationReport Report, long SnapshotMs, string TokenId)> batch)
+    {
+        using var tx = _store.Connection.BeginTransaction();
+        using var cmd = _store.Command(
+            "INSERT OR IGNORE INTO liquidity_reports VALUES ($1, $2, $3, $4, $5, make_timestamp($6 * 1000), $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)");
+        var n = 0;
+        foreach (var (r, snapshot, token) in batch)
+        {
+            cmd.Parameters.Clear();
+            foreach (var v in new object[] { r.ReportId, r.TraceId, r.ConditionId, token, snapshot, r.EmittedAtMs, r.CurrentBidDepthPusd, r.CurrentAskDepthPusd,
+                         r.ForecastPusd, r.HorizonSeconds, r.LowForecast, r.BookEmpty, r.Severity, string.Join(',', r.ReasonCodes), r.ToJson() })
+                cmd.Parameters.Add(new DuckDB.NET.Data.DuckDBParameter(v));
+            n += cmd.ExecuteNonQuery();
+        }
+        tx.Commit();
+        Interlocked.Add(ref _written, n);
+    }
+
+    /// <summary>Writes everything queued, then stops.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,140 @@
+using System.Globalization;
+using LiquidationLab.Core.Liquidity;
+using StackExchange.Redis;
+
+namespace LiquidationLab.Data.Liquidity;
+
+/// <summary>Redis could not be reached.</summary>
+public sealed class RedisUnavailableException(string message) : Exception(message);
+
+/// <summary>
+/// The service's state in Redis (the seed spec's store). Keys, all prefixed <c>lfm:</c>:
+/// <list type="bullet">
+/// <item><c>lfm:state:{condition_id}</c> — hash: estimator, estimator_state, last_snapshot_ms, last_bid_depth_pusd,
+/// last_ask_depth_pusd, last_forecast_pusd, last_computed_ms, fill_rate, fill_rate_ms, last_trade_ms; TTL 2 h, renewed on
+/// every write.</item>
+/// <item><c>lfm:lock:{condition_id}</c> — SETNX lock held while one instance computes the market (expires after 10 s so a
+/// crashed holder cannot block it).</item>
+/// <item><c>lfm:idem:{condition_id}:{snapshot_ts_ms}</c> — SETNX idempotency key of an emitted report; TTL 2 h.</item>
+/// <item><c>lfm:kill_switch</c> — present with value <c>1</c>: emissions suppressed.</item>
+/// </list>
+/// Reports are published on <see cref="ReportChannel"/>.
+/// </summary>
+public sealed class RedisLiquidityState : IAsyncDisposable
+{
+    /// <summary>The spec's pub/sub channel for ObservationReports.</summary>
+    public const string ReportChannel = "polytraders.reports.observation";
+
+    /// <summary>The kill-switch key.</summary>
+    public const string KillSwitchKey = "lfm:kill_switch";
+
+    /// <summary>TTL of state and idempotency keys (the spec's 2 h).</summary>
+    public static readonly TimeSpan StateTtl = TimeSpan.FromHours(2);
+
+    /// <summary>Expiry of a computation lock.</summary>
+    public static readonly TimeSpan LockTtl = TimeSpan.FromSeconds(10);
+
+    private readonly ConnectionMultiplexer _mux;
+    private readonly string _owner = Guid.NewGuid().ToString("N");
+
+    private RedisLiquidityState(ConnectionMultiplexer mux) => _mux = mux;
+
+    /// <summary>Connects (and keeps reconnecting in the background after a Redis restart).</summary>
+    /// <param name="configuration">StackExchange.Redis configuration, e.g. <c>127.0.0.1:6379</c>.</param>
+    /// <exception cref="RedisUnavailableException">Redis is not reachable at start.</exception>
+    public static async Task<RedisLiquidityState> ConnectAsync(string configuration)
+    {
+        var options = ConfigurationOptions.Parse(configuration);
+        options.AbortOnConnectFail = false;
+        options.ConnectTimeout = 2000;
+        options.SyncTimeout = 2000;
+        options.AsyncTimeout = 2000;
+        options.ReconnectRetryPolicy = new LinearRetry(250);
+        var mux = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
+        if (!mux.IsConnected)
+        {
+            await mux.DisposeAsync().ConfigureAwait(false);
+            throw new RedisUnavailableException($"Redis is not reachable at {configuration}.");
+        }
+        return new RedisLiquidityState(mux);
+    }
+
+    /// <summary>True while connected.</summary>
+    public bool IsConnected => _mux.IsConnected;
+
+    /// <summary>The connection, for subscribers.</summary>
+    public ConnectionMultiplexer Connection => _mux;
+
+    private IDatabase Db => _mux.GetDatabase();
+
+    private static string StateKey(string condition) => $"lfm:state:{condition}";
+
+    /// <summary>Reads the kill switch.</summary>
+    public async Task<bool> KillSwitchAsync() => (await Db.StringGetAsync(KillSwitchKey).ConfigureAwait(false)) == "1";
+
+    /// <summary>Sets or clears the kill switch.</summary>
+    public Task SetKillSwitchAsync(bool on) => on ? Db.StringSetAsync(KillSwitchKey, "1") : Db.KeyDeleteAsync(KillSwitchKey);
+
+    /// <summary>Takes the computation lock of a market (SET NX with expiry); false when another instance holds it.</summary>
+    public Task<bool> TryLockAsync(string condition) => Db.LockTakeAsync($"lfm:lock:{condition}", _owner, LockTtl);
+
+    /// <summary>Releases a lock taken by this instance.</summary>
+    public Task ReleaseLockAsync(string condition) => Db.LockReleaseAsync($"lfm:lock:{condition}", _owner);
+
+    /// <summary>Claims the idempotency key <c>condition_id + snapshot_ts_ms</c>; false when already claimed (report already emitted).</summary>
+    public Task<bool> ClaimAsync(string condition, long snapshotMs) =>
+        Db.StringSetAsync(string.Create(CultureInfo.InvariantCulture, $"lfm:idem:{condition}:{snapshotMs}"), "1", StateTtl, When.NotExists);
+
+    /// <summary>Publishes a report on <see cref="ReportChannel"/>; returns the number of subscribers that received it.</summary>
+    public Task<long> PublishAsync(string reportJson) => Db.PublishAsync(RedisChannel.Literal(ReportChannel), reportJson);
+
+    /// <summary>Writes a market's state (hash, TTL 2 h).</summary>
+    public async Task SaveAsync(string condition, MarketForecastState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var key = StateKey(condition);
+        var batch = Db.CreateBatch();
+        var set = batch.HashSetAsync(key,
+        [
+            new("estimator", state.Estimator.ToString()),
+            new("estimator_state", string.Join(',', state.EstimatorState.Select(d => d.ToString("R", CultureInfo.InvariantCulture)))),
+            new("last_snapshot_ms", state.LastSnapshotMs),
+            new("last_bid_depth_pusd", state.LastBidDepthUsd),
+            new("last_ask_depth_pusd", state.LastAskDepthUsd),
+            new("last_forecast_pusd", state.LastForecastPusd.ToString("R", CultureInfo.InvariantCulture)),
+            new("last_computed_ms", state.LastComputedMs),
+            new("fill_rate", state.FillRate.ToString("R", CultureInfo.InvariantCulture)),
+            new("fill_rate_ms", state.FillRateMs),
+            new("last_trade_ms", state.LastTradeMs),
+        ]);
+        var expire = batch.KeyExpireAsync(key, StateTtl);
+        batch.Execute();
+        await Task.WhenAll(set, expire).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads a market's state, or null when Redis has none.</summary>
+    /// <exception cref="FormatException">The stored hash is malformed (names the key and field).</exception>
+    public async Task<MarketForecastState?> LoadAsync(string condition)
+    {
+        var key = StateKey(condition);
+        var entries = await Db.HashGetAllAsync(key).ConfigureAwait(false);
+        if (entries.Length == 0) return null;
+        var h = entries.ToDictionary(e => e.Name.ToString(), e => e.Value.ToString(), StringComparer.Ordinal);
+        string F(string name) => h.TryGetValue(name, out var v) ? v : throw new FormatException($"Redis {key}: field {name} is missing.");
+        double D(string name) => double.TryParse(F(name), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v
+            : throw new FormatException($"Redis {key}: field {name} is not a number: '{F(name)}'.");
+        long L(string name) => long.TryParse(F(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v
+            : throw new FormatException($"Redis {key}: field {name} is not an integer: '{F(name)}'.");
+        if (!Enum.TryParse<DepthEstimatorKind>(F("estimator"), out var kind)) throw new FormatException($"Redis {key}: unknown estimator '{F("estimator")}'.");
+        var numbers = F("estimator_state").Split(',', StringSplitOptions.RemoveEmptyEntries)
+            .Select(s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray();
+        return new MarketForecastState(kind, numbers, L("last_snapshot_ms"), D("last_bid_depth_pusd"), D("last_ask_depth_pusd"),
+            D("last_forecast_pusd"), L("last_computed_ms"), D("fill_rate"), L("fill_rate_ms"), L("last_trade_ms"));
+    }
+
+    /// <summary>Remaining TTL of a market's state key (null when absent).</summary>
+    public Task<TimeSpan?> StateTtlAsync(string condition) => Db.KeyTimeToLiveAsync(StateKey(condition));
+
+    /// <summary>Closes the connection.</summary>
+    public ValueTask DisposeAsync() => _mux.DisposeAsync();
+}
