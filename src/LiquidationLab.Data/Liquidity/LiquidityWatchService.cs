@@ -201,6 +201,9 @@ public sealed class LiquidityWatchService : IAsyncDisposable
     /// <summary>Reports waiting for Redis to come back.</summary>
     public long Unpublished => Interlocked.Read(ref _unpublished);
 
+    /// <summary>The kill switch as last read from Redis.</summary>
+    public bool KillSwitchActive => _killSwitch;
+
     /// <summary>Polls dropped by backpressure.</summary>
     public long Dropped => (long)_dropped.Value;
 

@@ -1,0 +1,252 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using LiquidationLab.Core.Liquidity;
+using LiquidationLab.Data.Liquidity;
+using StackExchange.Redis;
+
+namespace LiquidationLab.Data.Tests.Liquidity;
+
+/// <summary>Locates ../shared/data/real beside the repository (the real data the issue asks the replay to serve).</summary>
+internal static class RealData
+{
+    public static string Polymarket
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "LiquidationLab.sln")))
+                {
+                    var p = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "data", "real", "polymarket"));
+                    return Directory.Exists(p) ? p : throw new DirectoryNotFoundException($"Real Polymarket data not found at {p}.");
+                }
+            throw new DirectoryNotFoundException("LiquidationLab.sln not found above the test binaries.");
+        }
+    }
+}
+
+/// <summary>
+/// Redis server, replay server on recorded real books (x20 speed), DuckDB store, the watch service (0.2 s polls, 3 s
+/// staleness) and a Redis subscriber on the report channel.
+/// </summary>
+internal sealed class WatchHarness : IAsyncDisposable
+{
+    public const string Btc = "btc-updown-1h-1765450800";
+    public readonly RedisServer Redis = new();
+    public readonly TempStore Store = new();
+    public BookReplayServer Replay = null!;
+    public RedisLiquidityState State = null!;
+    public LiquidityReportWriter Writer = null!;
+    public LiquidityWatchService Service = null!;
+    public ConnectionMultiplexer Subscriber = null!;
+    public readonly ConcurrentQueue<string> Received = new();
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private bool _serviceDisposed;
+
+    public static readonly LiquidityForecastOptions Model = new() { StalenessThresholdSeconds = 3 };
+
+    public static async Task<WatchHarness> StartAsync()
+    {
+        var h = new WatchHarness();
+        h.Replay = new BookReplayServer(BookRecordings.Load(RealData.Polymarket), new BookReplayOptions { Speed = 20 });
+        await h.Replay.StartAsync();
+        h.State = await RedisLiquidityState.ConnectAsync(h.Redis.Configuration);
+        var options = ConfigurationOptions.Parse(h.Redis.Configuration);
+        options.AbortOnConnectFail = false;
+        options.ReconnectRetryPolicy = new LinearRetry(200);
+        h.Subscriber = await ConnectionMultiplexer.ConnectAsync(options);
+        await h.Subscriber.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisLiquidityState.ReportChannel), (_, v) => h.Received.Enqueue(v!));
+        h.Writer = new LiquidityReportWriter(h.Store.Store);
+        h.Service = new LiquidityWatchService(new LiquidityWatchOptions
+        {
+            ClobBaseUrl = h.Replay.BaseUrl, Markets = h.Replay.Markets.Select(m => new WatchMarket(m.ConditionId, m.TokenId)).ToList(),
+            Model = Model, PollIntervalSeconds = 0.2, HttpPort = 0, TradePollIntervalSeconds = 1,
+        }, h.State, h.Writer);
+        await h.Service.StartAsync();
+        return h;
+    }
+
+    public static async Task Until(Func<bool> condition, string what, double seconds = 20)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Timed out after {seconds} s waiting for: {what}");
+            await Task.Delay(50);
+        }
+    }
+
+    public async Task<(HttpStatusCode Status, string Body)> Get(string path)
+    {
+        using var r = await _http.GetAsync(new Uri(Service.HttpBaseUrl!, path));
+        return (r.StatusCode, await r.Content.ReadAsStringAsync());
+    }
+
+    public async Task<(HttpStatusCode Status, string Body)> Post(string path)
+    {
+        using var r = await _http.PostAsync(new Uri(Service.HttpBaseUrl!, path), null);
+        return (r.StatusCode, await r.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Stops the service and drains the writer, so the store and the counters are final.</summary>
+    public async Task StopServiceAsync()
+    {
+        if (_serviceDisposed) return;
+        _serviceDisposed = true;
+        await Service.DisposeAsync();
+        await Writer.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopServiceAsync();
+        await Replay.DisposeAsync();
+        await State.DisposeAsync();
+        await Subscriber.DisposeAsync();
+        _http.Dispose();
+        Store.Dispose();
+        Redis.Dispose();
+    }
+}
+
+[CollectionDefinition("liquidity-service", DisableParallelization = true)]
+public sealed class LiquidityServiceTests;
+
+[Collection("liquidity-service")]
+public class LiquidityWatchIntegrationTests
+{
+    [Fact]
+    public async Task Normal_polling_emits_reports_to_duckdb_redis_and_metrics()
+    {
+        await using var h = await WatchHarness.StartAsync();
+        await WatchHarness.Until(() => h.Service.Emitted >= 8, "8 reports");
+
+        var metrics = await h.Get("metrics");
+        Assert.Equal(HttpStatusCode.OK, metrics.Status);
+        Assert.Matches(@"(?m)^liquidityforecastmodel_observations_emitted_total [1-9]\d*$", metrics.Body);
+        Assert.Matches(@"(?m)^liquidityforecastmodel_forecast_pusd\{condition_id=""btc-updown-1h-1765450800""\} \d", metrics.Body);
+        Assert.Matches(@"(?m)^liquidityforecastmodel_low_forecast_total \d+$", metrics.Body);
+        var health = await h.Get("internal/health/liquidityforecastmodel");
+        Assert.Equal(HttpStatusCode.OK, health.Status);
+        Assert.Equal("green", JsonDocument.Parse(health.Body).RootElement.GetProperty("status").GetString());
+        var served = await h.Get($"internal/liquidityforecastmodel/forecast?condition_id={WatchHarness.Btc}");
+        Assert.Equal(HttpStatusCode.OK, served.Status);
+        var recompute = await h.Post($"internal/liquidityforecastmodel/recompute?condition_id={WatchHarness.Btc}");
+        Assert.Equal(HttpStatusCode.OK, recompute.Status);
+        Assert.Equal("Emit", JsonDocument.Parse(recompute.Body).RootElement.GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await h.Post("internal/liquidityforecastmodel/recompute?condition_id=nope")).Status);
+
+        var state = await h.State.LoadAsync(WatchHarness.Btc);
+        Assert.NotNull(state);
+        Assert.True(state.LastSnapshotMs > 0);
+        var ttl = await h.State.StateTtlAsync(WatchHarness.Btc);
+        Assert.InRange(ttl!.Value, TimeSpan.FromMinutes(119), TimeSpan.FromHours(2));
+
+        await h.StopServiceAsync();
+        var emitted = h.Service.Emitted;
+        Assert.Equal(emitted, h.Store.Count("liquidity_reports"));
+        Assert.Equal(emitted, h.Service.Published);
+        await WatchHarness.Until(() => h.Received.Count == emitted, "every report received by the subscriber", 5);
+        // Idempotency: one row per (condition, snapshot); no report older than the staleness threshold.
+        Assert.Equal(emitted, h.Store.Store.Scalar<long>("SELECT count(DISTINCT (condition_id, snapshot_ts_ms)) FROM liquidity_reports"));
+        Assert.Equal(0, h.Store.Count("liquidity_reports", "emitted_at_ms - snapshot_ts_ms > 3000"));
+        foreach (var json in h.Received)
+        {
+            var r = ObservationReport.FromJson(json);
+            Assert.Equal("intel.liquidityforecastmodel", r.BotId);
+            Assert.Equal("ObservationReport", r.Kind);
+            Assert.Matches(new Regex("^rep_lfm_[a-z0-9]{1,8}_[0-9]{13}$"), r.ReportId);
+            Assert.Matches(new Regex("^[0-9a-f]{32}$"), r.TraceId);
+            Assert.True(r.CurrentBidDepthPusd > 0 && r.ForecastPusd > 0);
+        }
+    }
+
+    [Fact]
+    public async Task An_outage_turns_markets_stale_emits_nothing_and_recovers()
+    {
+        await using var h = await WatchHarness.StartAsync();
+        await WatchHarness.Until(() => h.Service.Emitted >= 2, "first reports");
+        h.Replay.Outage = true;
+        await WatchHarness.Until(() => h.Service.LastOutcome(WatchHarness.Btc).Status == ForecastStatus.Stale, "STALE_DATA after the staleness threshold", 10);
+        Assert.Equal([LiquidityReasonCodes.StaleData], h.Service.LastOutcome(WatchHarness.Btc).Codes);
+        await WatchHarness.Until(() => h.Service.Health().Green == false, "all markets stale");
+        var before = h.Service.Emitted;
+        await Task.Delay(1500);
+        Assert.Equal(before, h.Service.Emitted);
+        var health = await h.Get("internal/health/liquidityforecastmodel");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, health.Status);
+        Assert.Equal("red", JsonDocument.Parse(health.Body).RootElement.GetProperty("status").GetString());
+        var served = await h.Get($"internal/liquidityforecastmodel/forecast?condition_id={WatchHarness.Btc}");
+        Assert.Equal(HttpStatusCode.NotFound, served.Status);
+        Assert.Contains("STALE_DATA", served.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("liquidityforecastmodel_forecast_pusd{", (await h.Get("metrics")).Body, StringComparison.Ordinal);
+
+        h.Replay.Outage = false;
+        await WatchHarness.Until(() => h.Service.Emitted > before && h.Service.Health().Green, "recovery after the outage");
+        Assert.Equal(ForecastStatus.Emit, h.Service.LastOutcome(WatchHarness.Btc).Status);
+    }
+
+    [Fact]
+    public async Task An_empty_book_is_reported_with_book_empty()
+    {
+        await using var h = await WatchHarness.StartAsync();
+        await WatchHarness.Until(() => h.Service.Emitted >= 1, "first report");
+        h.Replay.SetEmpty(WatchHarness.Btc + "-up", true);
+        ObservationReport? empty = null;
+        await WatchHarness.Until(() =>
+        {
+            empty = h.Received.Select(ObservationReport.FromJson).FirstOrDefault(r => r.BookEmpty);
+            return empty is not null;
+        }, "a book_empty report");
+        Assert.Equal(WatchHarness.Btc, empty!.ConditionId);
+        Assert.Equal(0, empty.ForecastPusd);
+        Assert.True(empty.LowForecast);
+        Assert.Contains(LiquidityReasonCodes.BookEmpty, empty.ReasonCodes);
+        Assert.Equal(0, empty.CurrentBidDepthPusd + empty.CurrentAskDepthPusd);
+    }
+
+    [Fact]
+    public async Task The_kill_switch_suppresses_emission_while_forecasts_continue()
+    {
+        await using var h = await WatchHarness.StartAsync();
+        await WatchHarness.Until(() => h.Service.Emitted >= 2, "first reports");
+        await h.State.SetKillSwitchAsync(true);
+        await WatchHarness.Until(() => h.Service.KillSwitchActive, "kill switch seen");
+        await Task.Delay(300); // polls already running finish
+        var before = h.Service.Emitted;
+        var received = h.Received.Count;
+        var metricsBefore = (await h.Get("metrics")).Body;
+        await Task.Delay(2000);
+        Assert.Equal(before, h.Service.Emitted);
+        var metrics = (await h.Get("metrics")).Body;
+        Assert.Matches(@"(?m)^liquidityforecastmodel_suppressed_total [1-9]", metrics);
+        Assert.NotEqual(Polls(metricsBefore), Polls(metrics)); // still polling and forecasting
+        Assert.Equal(ForecastStatus.Suppressed, h.Service.LastOutcome(WatchHarness.Btc).Status);
+        await Task.Delay(200);
+        Assert.Equal(received, h.Received.Count);
+
+        await h.State.SetKillSwitchAsync(false);
+        await WatchHarness.Until(() => h.Service.Emitted > before, "emission after the kill switch is cleared");
+
+        static string Polls(string m) => Regex.Match(m, @"(?m)^liquidityforecastmodel_polls_total\{outcome=""ok""\} (\d+)").Groups[1].Value;
+    }
+
+    [Fact]
+    public async Task A_redis_restart_loses_no_report_and_state_recovers()
+    {
+        await using var h = await WatchHarness.StartAsync();
+        await WatchHarness.Until(() => h.Service.Emitted >= 3, "first reports");
+        h.Redis.Stop();
+        var atStop = h.Service.Emitted;
+        await WatchHarness.Until(() => h.Service.Emitted > atStop + 2, "reports while Redis is down");
+        Assert.True(h.Service.Unpublished > 0);
+        h.Redis.Start(); // empty: no persistence
+        await WatchHarness.Until(() => h.Service.Unpublished == 0, "queued reports published after the restart");
+        await WatchHarness.Until(() => h.State.LoadAsync(WatchHarness.Btc).GetAwaiter().GetResult() is not null, "state rewritten");
+        await h.StopServiceAsync();
+        Assert.Equal(h.Service.Emitted, h.Service.Published);
+        Assert.Equal(h.Service.Emitted, h.Store.Count("liquidity_reports"));
+        Assert.Equal(h.Service.Emitted, h.Store.Store.Scalar<long>("SELECT count(DISTINCT (condition_id, snapshot_ts_ms)) FROM liquidity_reports"));
+    }
+}
