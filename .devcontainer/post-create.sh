@@ -8,6 +8,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 pkgs=()
 /usr/bin/python3 -c "import jupyter_client, nbclient, nbconvert, nbformat" >/dev/null 2>&1 || pkgs+=(python3-jupyter-client python3-nbclient python3-nbconvert python3-nbformat)
 command -v jupyter-console >/dev/null 2>&1 || pkgs+=(jupyter-console)
+command -v redis-server >/dev/null 2>&1 || pkgs+=(redis-server)
 if [ ${#pkgs[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${pkgs[@]}" >/dev/null
