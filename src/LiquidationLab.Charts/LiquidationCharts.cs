@@ -233,7 +233,7 @@ public static class LiquidationCharts
         return new Figure(chart, title);
     }
 
-    private static Dictionary<string, object?> Axis(string title, (double From, double To) domain, string? tickFormat, string? anchor = null)
+    internal static Dictionary<string, object?> Axis(string title, (double From, double To) domain, string? tickFormat, string? anchor = null)
     {
         var d = Obj(("title", Obj(("text", title))), ("domain", new[] { domain.From, domain.To }), ("gridcolor", Grid), ("zerolinecolor", Grid), ("color", Text));
         if (tickFormat is not null) d["tickformat"] = tickFormat;
@@ -249,7 +249,7 @@ public static class LiquidationCharts
         Obj(("x", price), ("y", 1.02), ("xref", "x"), ("yref", "paper"), ("showarrow", false),
             ("text", $"current price {price:N1}"), ("font", Obj(("color", "#ffffff"), ("size", 12))));
 
-    private static GenericChart Style(GenericChart chart, string title, string xTitle, string yTitle, int height) =>
+    internal static GenericChart Style(GenericChart chart, string title, string xTitle, string yTitle, int height) =>
         WithLayout(chart, l =>
         {
             l.SetProperty("title", Obj(("text", title), ("x", 0.01), ("font", Obj(("size", 18), ("color", "#e6edf3")))));
@@ -266,19 +266,19 @@ public static class LiquidationCharts
             l.SetProperty("hoverlabel", Obj(("bgcolor", "#161b22"), ("font", Obj(("color", "#e6edf3")))));
         });
 
-    private static GenericChart Traces(GenericChart chart, Action<Trace> set) =>
+    internal static GenericChart Traces(GenericChart chart, Action<Trace> set) =>
         GenericChart.mapTrace(FuncConvert.FromFunc<Trace, Trace>(t =>
         {
             set(t);
             return t;
         }), chart);
 
-    private static GenericChart WithLayout(GenericChart chart, Action<Layout> set)
+    internal static GenericChart WithLayout(GenericChart chart, Action<Layout> set)
     {
         var layout = GenericChart.getLayout(chart);
         set(layout);
         return GenericChart.setLayout(layout, chart);
     }
 
-    private static Dictionary<string, object?> Obj(params (string Key, object? Value)[] pairs) => pairs.ToDictionary(p => p.Key, p => p.Value);
+    internal static Dictionary<string, object?> Obj(params (string Key, object? Value)[] pairs) => pairs.ToDictionary(p => p.Key, p => p.Value);
 }

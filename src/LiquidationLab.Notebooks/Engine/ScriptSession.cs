@@ -88,8 +88,8 @@ public sealed partial class ScriptSession
     public static IReadOnlyList<string> DefaultImports { get; } =
     [
         "System", "System.Collections.Generic", "System.Globalization", "System.IO", "System.Linq", "System.Text", "System.Threading", "System.Threading.Tasks",
-        "LiquidationLab.Core.Backtesting", "LiquidationLab.Core.Binning", "LiquidationLab.Core.Heatmaps", "LiquidationLab.Core.Margin", "LiquidationLab.Core.MarketData", "LiquidationLab.Core.Models",
-        "LiquidationLab.Data.Ingest", "LiquidationLab.Data.Query", "LiquidationLab.Data.Store", "LiquidationLab.Data.Tiers",
+        "LiquidationLab.Core.Backtesting", "LiquidationLab.Core.Binning", "LiquidationLab.Core.Heatmaps", "LiquidationLab.Core.Liquidity", "LiquidationLab.Core.Margin", "LiquidationLab.Core.MarketData", "LiquidationLab.Core.Models",
+        "LiquidationLab.Data.Ingest", "LiquidationLab.Data.Liquidity", "LiquidationLab.Data.Query", "LiquidationLab.Data.Store", "LiquidationLab.Data.Tiers",
         "LiquidationLab.Charts", "LiquidationLab.Notebooks.Formatting", "DuckDB.NET.Data", "Microsoft.Data.Analysis", "MathNet.Numerics",
         "MathNet.Numerics.Statistics", "Plotly.NET.CSharp",
     ];
