@@ -21,6 +21,7 @@ public static class LiqlabApp
         root.Add(ReportCommand.Create());
         root.Add(KernelCommand.Create());
         root.Add(LiquidityCommand.Create());
+        root.Add(BenchCommand.Create());
         return root;
     }
 

@@ -100,7 +100,8 @@ public sealed record LiquidityWatchOptions
 /// CLOB-compatible endpoint, forecasts its depth (<see cref="LiquidityForecastModel"/>), keeps per-market state in Redis,
 /// appends reports to DuckDB and publishes them on Redis channel <c>polytraders.reports.observation</c>. It observes
 /// only: it never signs or submits an order.
-/// <para>Scheduling: every poll interval each market whose previous poll has finished is queued; at most
+/// <para>Scheduling: markets are staggered evenly over the poll interval; each is queued when due unless its previous poll
+/// is still running (coalesced); at most
 /// <see cref="LiquidityWatchOptions.MaxInFlight"/> requests run at once with a 10 s timeout; when the queue is full the
 /// poll is dropped (drop-after-buffer backpressure, counted in <c>liquidityforecastmodel_polls_dropped_total</c>).</para>
 /// <para>Emission: a report is emitted once per (condition_id, snapshot_ts_ms) — the idempotency key is claimed in Redis
@@ -201,6 +202,9 @@ public sealed class LiquidityWatchService : IAsyncDisposable
     /// <summary>Reports waiting for Redis to come back.</summary>
     public long Unpublished => Interlocked.Read(ref _unpublished);
 
+    /// <summary>Raised after every poll with its lag in seconds (scheduled time → evaluation done); for benchmarks.</summary>
+    public event Action<double>? PollCompleted;
+
     /// <summary>The kill switch as last read from Redis.</summary>
     public bool KillSwitchActive => _killSwitch;
 
@@ -241,24 +245,40 @@ public sealed class LiquidityWatchService : IAsyncDisposable
 
     private async Task SchedulerAsync()
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.PollIntervalSeconds));
+        // Markets are staggered evenly over the poll interval (market i is due at start + i/N of it), so a poll cycle is not
+        // one burst of N requests; the scheduler ticks every 5–20 ms and queues the markets due. The kill switch is read from
+        // Redis at most every 100 ms (a switch takes effect within that).
+        var intervalMs = _options.PollIntervalSeconds * 1000;
+        var slice = TimeSpan.FromMilliseconds(Math.Clamp(intervalMs / 50, 5, 20));
+        long killReadMs = 0;
+        var start = _clock();
+        var due = _markets.Values.Select((m, i) => (Market: m, Due: start + i * intervalMs / _markets.Count)).ToArray();
+        using var timer = new PeriodicTimer(slice);
         do
         {
             var now = _clock();
             Interlocked.Exchange(ref _lastTickMs, now);
             _redisUp.Set(_redis.IsConnected ? 1 : 0);
-            try
+            if (now - killReadMs >= 100)
             {
-                _killSwitch = await _redis.KillSwitchAsync().ConfigureAwait(false);
+                killReadMs = now;
+                try
+                {
+                    _killSwitch = await _redis.KillSwitchAsync().ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+                {
+                    // Redis unreachable: keep the last known kill-switch state.
+                }
             }
-            catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+            for (var i = 0; i < due.Length; i++)
             {
-                // Redis unreachable: keep the last known kill-switch state.
-            }
-            foreach (var m in _markets.Values)
-            {
-                if (Interlocked.CompareExchange(ref m.Queued, 1, 0) != 0) continue; // previous poll still running
-                if (!_queue.Writer.TryWrite((m, now)))
+                var (m, at) = due[i];
+                if (at > now) continue;
+                var next = at + intervalMs;
+                due[i].Due = next > now ? next : now + intervalMs; // fell behind: skip the missed slots
+                if (Interlocked.CompareExchange(ref m.Queued, 1, 0) != 0) continue; // previous poll still running: coalesce
+                if (!_queue.Writer.TryWrite((m, (long)at)))
                 {
                     Volatile.Write(ref m.Queued, 0);
                     _dropped.Inc();
@@ -297,7 +317,9 @@ public sealed class LiquidityWatchService : IAsyncDisposable
                 finally
                 {
                     Volatile.Write(ref m.Queued, 0);
-                    _lag.Observe(Math.Max(0, _clock() - scheduled) / 1000.0);
+                    var lag = Math.Max(0, _clock() - scheduled) / 1000.0;
+                    _lag.Observe(lag);
+                    PollCompleted?.Invoke(lag);
                 }
             }
         }
@@ -498,7 +520,7 @@ public sealed class LiquidityWatchService : IAsyncDisposable
         var now = _clock();
         var fresh = _markets.Values.Count(m => m.Model.ServeableForecast(now) is not null);
         var tickAge = now - Interlocked.Read(ref _lastTickMs);
-        var schedulerOk = tickAge <= 3 * _options.PollIntervalSeconds * 1000;
+        var schedulerOk = tickAge <= Math.Max(3 * _options.PollIntervalSeconds * 1000, 1000);
         var green = _redis.IsConnected && schedulerOk && (fresh > 0 || _markets.Count == 0);
         var reasons = new List<string>();
         if (!_redis.IsConnected) reasons.Add("redis disconnected");
