@@ -50,6 +50,9 @@ public sealed class RedisLiquidityState : IAsyncDisposable
         options.SyncTimeout = 2000;
         options.AsyncTimeout = 2000;
         options.ReconnectRetryPolicy = new LinearRetry(250);
+        // While disconnected, fail at once instead of queueing commands until the timeout: the service then goes on
+        // without Redis (emitting to DuckDB, queueing publications) rather than stalling every poll for 2 s.
+        options.BacklogPolicy = BacklogPolicy.FailFast;
         var mux = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
         if (!mux.IsConnected)
         {
