@@ -50,6 +50,7 @@ internal static class LiquidityCommand
         cmd.SetAction(async (parse, ct) =>
         {
             var console = Terminal.Console(parse.InvocationConfiguration.Output);
+            var clobUrl = BaseUrl(parse.GetValue(clob)!);
             var markets = new List<WatchMarket>();
             foreach (var m in parse.GetValue(market) ?? []) markets.AddRange(WatchMarket.Parse(m, "--market"));
             if (parse.GetValue(marketsFile) is { } file)
@@ -78,7 +79,7 @@ internal static class LiquidityCommand
                 {
                     var options = new LiquidityWatchOptions
                     {
-                        ClobBaseUrl = BaseUrl(parse.GetValue(clob)!), Markets = markets, Model = model, PollIntervalSeconds = parse.GetValue(interval),
+                        ClobBaseUrl = clobUrl, Markets = markets, Model = model, PollIntervalSeconds = parse.GetValue(interval),
                         MaxInFlight = parse.GetValue(maxInFlight), HttpPort = parse.GetValue(httpPort),
                     };
                     await using var service = new LiquidityWatchService(options, state, writer);
