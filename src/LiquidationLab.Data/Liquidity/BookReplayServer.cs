@@ -112,10 +112,11 @@ public sealed class BookReplayServer : IAsyncDisposable
     /// <summary>Starts listening on 127.0.0.1.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, _options.Port));
-        var app = builder.Build();
+        (_app, BaseUrl) = await LoopbackHttp.StartAsync(_options.Port, Map, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void Map(WebApplication app)
+    {
         app.MapGet("/book", (HttpContext c) => Book(c));
         app.MapGet("/trades", (HttpContext c) => Trades(c));
         app.MapPost("/replay/outage", (bool on) => { Outage = on; return Results.Ok(new { outage = on }); });
@@ -127,10 +128,6 @@ public sealed class BookReplayServer : IAsyncDisposable
         });
         app.MapGet("/replay/markets", () => Results.Json(Markets.Select(m => new { condition_id = m.ConditionId, token_id = m.TokenId })));
         app.MapGet("/replay/stats", () => Results.Json(new { book_requests = BookRequests, trade_requests = Interlocked.Read(ref _tradeRequests), refused = Interlocked.Read(ref _refused), outage = Outage }));
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        _app = app;
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        BaseUrl = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
     }
 
     /// <summary>Replay position of a series at wall time <paramref name="nowMs"/>: (recorded time, wall time at which this loop began).</summary>

@@ -487,26 +487,33 @@ public sealed class LiquidityWatchService : IAsyncDisposable
         {
             while (await _outbox.Reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
             {
-                while (_outbox.Reader.TryPeek(out var json))
-                {
-                    try
-                    {
-                        await _redis.PublishAsync(json).ConfigureAwait(false);
-                        _outbox.Reader.TryRead(out _);
-                        Interlocked.Increment(ref _published);
-                        Interlocked.Decrement(ref _unpublished);
-                    }
-                    catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
-                    {
+                while (_outbox.Reader.TryPeek(out _))
+                    if (!await PublishNextAsync().ConfigureAwait(false))
                         await Task.Delay(250, _stop.Token).ConfigureAwait(false); // Redis down: keep the report, retry
-                    }
-                }
             }
         }
         catch (OperationCanceledException)
         {
             // stopping
         }
+    }
+
+    /// <summary>Publishes the oldest queued report; false (report kept) when Redis refuses.</summary>
+    private async Task<bool> PublishNextAsync()
+    {
+        if (!_outbox.Reader.TryPeek(out var json)) return true;
+        try
+        {
+            await _redis.PublishAsync(json).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            return false;
+        }
+        _outbox.Reader.TryRead(out _);
+        Interlocked.Increment(ref _published);
+        Interlocked.Decrement(ref _unpublished);
+        return true;
     }
 
     /// <summary>Polls and evaluates one market now (the recompute endpoint).</summary>
@@ -544,10 +551,11 @@ public sealed class LiquidityWatchService : IAsyncDisposable
 
     private async Task StartHttpAsync(int port)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, port));
-        var app = builder.Build();
+        (_app, HttpBaseUrl) = await LoopbackHttp.StartAsync(port, MapEndpoints).ConfigureAwait(false);
+    }
+
+    private void MapEndpoints(WebApplication app)
+    {
         app.MapGet("/metrics", async (HttpContext c) =>
         {
             c.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
@@ -579,10 +587,6 @@ public sealed class LiquidityWatchService : IAsyncDisposable
                 ? Results.Json(new { condition_id, reason_code = LiquidityReasonCodes.StaleData }, statusCode: 404)
                 : Results.Json(new { condition_id, forecast_pusd = f.Value, horizon_s = _options.Model.ForecastHorizonSeconds, snapshot_ts_ms = m.Model.LastSnapshotMs });
         });
-        await app.StartAsync().ConfigureAwait(false);
-        _app = app;
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        HttpBaseUrl = new Uri(address + "/");
     }
 
     /// <summary>Stops polling and HTTP; reports already emitted stay queued for the writer (dispose it after this).</summary>
@@ -600,20 +604,9 @@ public sealed class LiquidityWatchService : IAsyncDisposable
         }
         // Publish what is still queued (Redis permitting, within 5 s): reports are in DuckDB already.
         var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (_outbox.Reader.TryPeek(out var json) && DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                await _redis.PublishAsync(json).ConfigureAwait(false);
-                _outbox.Reader.TryRead(out _);
-                Interlocked.Increment(ref _published);
-                Interlocked.Decrement(ref _unpublished);
-            }
-            catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
-            {
+        while (_outbox.Reader.TryPeek(out _) && DateTime.UtcNow < deadline)
+            if (!await PublishNextAsync().ConfigureAwait(false))
                 await Task.Delay(250).ConfigureAwait(false);
-            }
-        }
         if (_app is not null)
         {
             await _app.StopAsync().ConfigureAwait(false);
