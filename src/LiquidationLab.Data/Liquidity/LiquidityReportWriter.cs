@@ -15,7 +15,8 @@ public sealed class LiquidityReportWriter : IAsyncDisposable
     private readonly Channel<(ObservationReport Report, long SnapshotMs, string TokenId)> _queue =
         Channel.CreateUnbounded<(ObservationReport, long, string)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _loop;
-    private long _written;
+    private long _written, _failed;
+    private volatile bool _stopping;
 
     /// <summary>Starts the writer on an open, writable store (which it does not dispose).</summary>
     public LiquidityReportWriter(LabStore store)
@@ -26,6 +27,9 @@ public sealed class LiquidityReportWriter : IAsyncDisposable
 
     /// <summary>Rows written so far (duplicates ignored by the key are not counted).</summary>
     public long Written => Interlocked.Read(ref _written);
+
+    /// <summary>Reports that could not be written when the writer stopped (after retries); 0 normally.</summary>
+    public long Failed => Interlocked.Read(ref _failed);
 
     /// <summary>The last write error, if any (the writer keeps going; the failed batch is retried once per second).</summary>
     public string? LastError { get; private set; }
@@ -39,7 +43,7 @@ public sealed class LiquidityReportWriter : IAsyncDisposable
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             while (batch.Count < 2000 && _queue.Reader.TryRead(out var item)) batch.Add(item);
-            while (true)
+            for (var attempt = 1; ; attempt++)
             {
                 try
                 {
@@ -50,6 +54,12 @@ public sealed class LiquidityReportWriter : IAsyncDisposable
                 catch (Exception e) when (e is DuckDB.NET.Data.DuckDBException or InvalidOperationException)
                 {
                     LastError = e.Message;
+                    // Retry once per second while running; when stopping, give up after 3 attempts (counted in Failed).
+                    if (_stopping && attempt >= 3)
+                    {
+                        Interlocked.Add(ref _failed, batch.Count);
+                        break;
+                    }
                     await Task.Delay(1000).ConfigureAwait(false);
                 }
             }
@@ -78,6 +88,7 @@ public sealed class LiquidityReportWriter : IAsyncDisposable
     /// <summary>Writes everything queued, then stops.</summary>
     public async ValueTask DisposeAsync()
     {
+        _stopping = true;
         _queue.Writer.TryComplete();
         await _loop.ConfigureAwait(false);
     }
