@@ -81,8 +81,11 @@ public sealed class RedisLiquidityState : IAsyncDisposable
     /// <summary>Takes the computation lock of a market (SET NX with expiry); false when another instance holds it.</summary>
     public Task<bool> TryLockAsync(string condition) => Db.LockTakeAsync($"lfm:lock:{condition}", _owner, LockTtl);
 
-    /// <summary>Releases a lock taken by this instance.</summary>
-    public Task ReleaseLockAsync(string condition) => Db.LockReleaseAsync($"lfm:lock:{condition}", _owner);
+    /// <summary>Releases a lock taken by this instance (compare-and-delete in one Lua call, one round trip).</summary>
+    public Task ReleaseLockAsync(string condition) =>
+        Db.ScriptEvaluateAsync(ReleaseScript, [(RedisKey)$"lfm:lock:{condition}"], [(RedisValue)_owner]);
+
+    private const string ReleaseScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
     /// <summary>Claims the idempotency key <c>condition_id + snapshot_ts_ms</c>; false when already claimed (report already emitted).</summary>
     public Task<bool> ClaimAsync(string condition, long snapshotMs) =>
