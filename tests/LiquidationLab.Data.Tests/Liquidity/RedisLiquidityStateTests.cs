@@ -1,0 +1,52 @@
+using LiquidationLab.Core.Liquidity;
+using LiquidationLab.Data.Liquidity;
+
+namespace LiquidationLab.Data.Tests.Liquidity;
+
+[Collection("liquidity-service")]
+public class RedisLiquidityStateTests
+{
+    [Fact]
+    public async Task Locks_idempotency_keys_state_and_kill_switch_behave_as_documented()
+    {
+        using var redis = new RedisServer();
+        await using var a = await RedisLiquidityState.ConnectAsync(redis.Configuration);
+        await using var b = await RedisLiquidityState.ConnectAsync(redis.Configuration);
+
+        // SETNX lock: one holder at a time; only the owner releases it.
+        Assert.True(await a.TryLockAsync("0xc"));
+        Assert.False(await b.TryLockAsync("0xc"));
+        await b.ReleaseLockAsync("0xc");
+        Assert.False(await b.TryLockAsync("0xc"));
+        await a.ReleaseLockAsync("0xc");
+        Assert.True(await b.TryLockAsync("0xc"));
+
+        // Idempotency key condition_id + snapshot_ts_ms: claimed once.
+        Assert.True(await a.ClaimAsync("0xc", 1_000));
+        Assert.False(await b.ClaimAsync("0xc", 1_000));
+        Assert.True(await b.ClaimAsync("0xc", 1_001));
+
+        // State hash round trip with a 2 h TTL.
+        var state = new MarketForecastState(DepthEstimatorKind.MeanRevertingLog, [3, 1000, 7.5, 1, 7.5, 0.1, 0.2, 0.3, 0.4], 1000, 5350.25, 6500, 5350.25, 1100, 0.72, 1100, 999);
+        await a.SaveAsync("0xc", state);
+        var loaded = await b.LoadAsync("0xc");
+        Assert.NotNull(loaded);
+        Assert.Equal(state with { EstimatorState = [] }, loaded with { EstimatorState = [] });
+        Assert.Equal(state.EstimatorState, loaded.EstimatorState);
+        Assert.InRange((await b.StateTtlAsync("0xc"))!.Value, TimeSpan.FromMinutes(119), TimeSpan.FromHours(2));
+        Assert.Null(await b.LoadAsync("0xother"));
+
+        Assert.False(await b.KillSwitchAsync());
+        await a.SetKillSwitchAsync(true);
+        Assert.True(await b.KillSwitchAsync());
+        await a.SetKillSwitchAsync(false);
+        Assert.False(await b.KillSwitchAsync());
+    }
+
+    [Fact]
+    public async Task Connecting_to_nothing_fails_clearly()
+    {
+        var e = await Assert.ThrowsAsync<RedisUnavailableException>(() => RedisLiquidityState.ConnectAsync("127.0.0.1:1"));
+        Assert.Equal("Redis is not reachable at 127.0.0.1:1.", e.Message);
+    }
+}
