@@ -69,18 +69,23 @@ public sealed class LiquidityReportWriter : IAsyncDisposable
 
     private void Write(List<(ObservationReport Report, long SnapshotMs, string TokenId)> batch)
     {
+        // Rows go through DuckDB's appender into a temporary staging table, then one INSERT OR IGNORE per batch: a
+        // prepared INSERT per row cost a statement preparation per report.
+        _store.Execute("CREATE TEMP TABLE IF NOT EXISTS liquidity_reports_stage AS SELECT * FROM liquidity_reports LIMIT 0");
         using var tx = _store.Connection.BeginTransaction();
-        using var cmd = _store.Command(
-            "INSERT OR IGNORE INTO liquidity_reports VALUES ($1, $2, $3, $4, $5, make_timestamp($6 * 1000), $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)");
-        var n = 0;
-        foreach (var (r, snapshot, token) in batch)
+        using (var appender = _store.Connection.CreateAppender("liquidity_reports_stage"))
         {
-            cmd.Parameters.Clear();
-            foreach (var v in new object[] { r.ReportId, r.TraceId, r.ConditionId, token, snapshot, r.EmittedAtMs, r.CurrentBidDepthPusd, r.CurrentAskDepthPusd,
-                         r.ForecastPusd, r.HorizonSeconds, r.LowForecast, r.BookEmpty, r.Severity, string.Join(',', r.ReasonCodes), r.ToJson() })
-                cmd.Parameters.Add(new DuckDB.NET.Data.DuckDBParameter(v));
-            n += cmd.ExecuteNonQuery();
+            foreach (var (r, snapshot, token) in batch)
+            {
+                appender.CreateRow().AppendValue(r.ReportId).AppendValue(r.TraceId).AppendValue(r.ConditionId).AppendValue(token).AppendValue(snapshot)
+                    .AppendValue(DateTime.UnixEpoch.AddMilliseconds(r.EmittedAtMs)).AppendValue(r.EmittedAtMs)
+                    .AppendValue(r.CurrentBidDepthPusd).AppendValue(r.CurrentAskDepthPusd).AppendValue(r.ForecastPusd).AppendValue(r.HorizonSeconds)
+                    .AppendValue(r.LowForecast).AppendValue(r.BookEmpty).AppendValue(r.Severity).AppendValue(string.Join(',', r.ReasonCodes))
+                    .AppendValue(r.ToJson()).EndRow();
+            }
         }
+        var n = _store.Execute("INSERT OR IGNORE INTO liquidity_reports SELECT * FROM liquidity_reports_stage");
+        _store.Execute("DELETE FROM liquidity_reports_stage");
         tx.Commit();
         Interlocked.Add(ref _written, n);
     }
