@@ -85,7 +85,7 @@ internal static class LiquidityCommand
                     await using var service = new LiquidityWatchService(options, state, writer);
                     await service.StartAsync().ConfigureAwait(false);
                     console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                        $"Watching {markets.Count} market(s) at {options.ClobBaseUrl} every {options.PollIntervalSeconds} s; estimator {model.Estimator}, horizon {model.ForecastHorizonSeconds} s")));
+                        $"Watching {markets.Count} market(s) at {options.ClobBaseUrl} every {options.PollIntervalSeconds} s; estimator {model.Estimator}, horizon {model.ForecastHorizonSeconds} s; state of {service.RestoredMarkets} restored from Redis")));
                     console.MarkupLine(Markup.Escape($"Metrics {service.HttpBaseUrl}metrics · health {service.HttpBaseUrl}internal/health/liquidityforecastmodel · reports → {(store is null ? "Redis only" : store.Path)}"));
                     var seconds = parse.GetValue(duration);
                     var until = seconds > 0 ? DateTime.UtcNow.AddSeconds(seconds) : DateTime.MaxValue;

@@ -41,7 +41,7 @@ public sealed record ReplayMarket(string ConditionId, string TokenId);
 /// is served as 12 s old, so staleness behaves as it did live). A recording loops when it ends.
 /// <c>GET /trades?token_id=…&amp;after_ms=…</c> returns the prints of the current loop up to now (a replay-server
 /// extension: the public CLOB's trade endpoints need authentication). Test controls: <c>POST /replay/outage?on=true|false</c>
-/// (every data request answers 503), <c>POST /replay/empty?token_id=…&amp;on=true|false</c> (that token's book is served
+/// (every data request answers 503), <c>POST /replay/delay?ms=…</c> (a slow exchange), <c>POST /replay/empty?token_id=…&amp;on=true|false</c> (that token's book is served
 /// empty), <c>GET /replay/markets</c>, <c>GET /replay/stats</c>.
 /// </summary>
 public sealed class BookReplayServer : IAsyncDisposable
@@ -58,6 +58,7 @@ public sealed class BookReplayServer : IAsyncDisposable
     private readonly Func<long> _clock;
     private WebApplication? _app;
     private volatile bool _outage;
+    private volatile int _delayMs;
     private long _bookRequests, _tradeRequests, _refused;
 
     /// <summary>Creates the server (not yet listening).</summary>
@@ -102,6 +103,9 @@ public sealed class BookReplayServer : IAsyncDisposable
     /// <summary>Simulates an exchange outage: every data request answers 503 while true.</summary>
     public bool Outage { get => _outage; set => _outage = value; }
 
+    /// <summary>Delay added to every data response (a slow exchange), milliseconds; 0 by default.</summary>
+    public int DelayMs { get => _delayMs; set => _delayMs = Math.Max(0, value); }
+
     /// <summary>Serves the token's book empty (both sides) while true.</summary>
     public void SetEmpty(string tokenId, bool empty)
     {
@@ -120,6 +124,7 @@ public sealed class BookReplayServer : IAsyncDisposable
         app.MapGet("/book", (HttpContext c) => Book(c));
         app.MapGet("/trades", (HttpContext c) => Trades(c));
         app.MapPost("/replay/outage", (bool on) => { Outage = on; return Results.Ok(new { outage = on }); });
+        app.MapPost("/replay/delay", (int ms) => { DelayMs = ms; return Results.Ok(new { delay_ms = DelayMs }); });
         app.MapPost("/replay/empty", (string token_id, bool on) =>
         {
             if (!_series.ContainsKey(token_id)) return Results.NotFound(new { error = $"unknown token_id {token_id}" });
@@ -140,6 +145,7 @@ public sealed class BookReplayServer : IAsyncDisposable
 
     private async Task Book(HttpContext c)
     {
+        if (_delayMs > 0) await Task.Delay(_delayMs, c.RequestAborted).ConfigureAwait(false);
         if (!TryResolve(c, out var s)) return;
         Interlocked.Increment(ref _bookRequests);
         var now = _clock();

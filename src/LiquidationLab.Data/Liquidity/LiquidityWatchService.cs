@@ -203,6 +203,9 @@ public sealed class LiquidityWatchService : IAsyncDisposable
     /// <summary>Reports waiting for Redis to come back.</summary>
     public long Unpublished => Interlocked.Read(ref _unpublished);
 
+    /// <summary>Markets whose state was restored from Redis at start (same estimator).</summary>
+    public int RestoredMarkets { get; private set; }
+
     /// <summary>Raised after every poll with its lag in seconds (scheduled time → evaluation done); for benchmarks.</summary>
     public event Action<double>? PollCompleted;
 
@@ -230,6 +233,7 @@ public sealed class LiquidityWatchService : IAsyncDisposable
                 {
                     m.Model.Restore(state);
                     m.LastTradeSeenMs = state.LastTradeMs;
+                    RestoredMarkets++;
                 }
             }
             catch (Exception e) when (e is FormatException or StackExchange.Redis.RedisException or TimeoutException)
@@ -459,7 +463,7 @@ public sealed class LiquidityWatchService : IAsyncDisposable
             }
             try
             {
-                await _redis.SaveAsync(condition, m.Model.SaveState()).ConfigureAwait(false);
+                if (m.Model.LastSnapshotMs > 0) await _redis.SaveAsync(condition, m.Model.SaveState()).ConfigureAwait(false); // nothing to keep before a first book
             }
             catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
             {

@@ -232,3 +232,55 @@ public class LiquidityWatchIntegrationTests
         Assert.Equal(h.Service.Emitted, h.Store.Store.Scalar<long>("SELECT count(DISTINCT (condition_id, snapshot_ts_ms)) FROM liquidity_reports"));
     }
 }
+
+[Collection("liquidity-service")]
+public class LiquidityWatchBackpressureTests
+{
+    [Fact]
+    public async Task A_slow_exchange_times_out_polls_and_a_full_buffer_drops_them()
+    {
+        using var redis = new RedisServer();
+        await using var replay = new BookReplayServer(BookRecordings.Load(RealData.Polymarket), new BookReplayOptions { Speed = 20, Copies = 5 });
+        await replay.StartAsync();
+        await using var state = await RedisLiquidityState.ConnectAsync(redis.Configuration);
+        replay.DelayMs = 400;
+        await using (var service = new LiquidityWatchService(new LiquidityWatchOptions
+        {
+            ClobBaseUrl = replay.BaseUrl, Markets = replay.Markets.Select(m => new WatchMarket(m.ConditionId, m.TokenId)).ToList(),
+            Model = WatchHarness.Model, PollIntervalSeconds = 0.05, MaxInFlight = 2, BufferCapacity = 2,
+            RequestTimeout = TimeSpan.FromMilliseconds(200), TradePollIntervalSeconds = 0, HttpPort = 0,
+        }, state, writer: null))
+        {
+            await service.StartAsync();
+            using var http = new HttpClient();
+            string metrics = "";
+            await WatchHarness.Until(() =>
+            {
+                metrics = http.GetStringAsync(new Uri(service.HttpBaseUrl!, "metrics")).GetAwaiter().GetResult();
+                return service.Dropped > 0 && Regex.IsMatch(metrics, @"polls_total\{outcome=""timeout""\} [1-9]");
+            }, "dropped and timed-out polls");
+            Assert.Equal(0, service.Emitted); // no book ever arrived in time
+            Assert.Equal(ForecastStatus.Stale, service.LastOutcome(replay.Markets[0].ConditionId).Status);
+        }
+        // Same Redis, new process: nothing to restore for markets that never had a fresh book.
+        replay.DelayMs = 0;
+        await using (var again = new LiquidityWatchService(new LiquidityWatchOptions
+        {
+            ClobBaseUrl = replay.BaseUrl, Markets = replay.Markets.Select(m => new WatchMarket(m.ConditionId, m.TokenId)).ToList(),
+            Model = WatchHarness.Model, PollIntervalSeconds = 0.2,
+        }, state, writer: null))
+        {
+            await again.StartAsync();
+            Assert.Equal(0, again.RestoredMarkets);
+            await WatchHarness.Until(() => again.Emitted >= 10, "reports once the exchange is fast again");
+        }
+        // A third start finds the state the second one saved.
+        await using var third = new LiquidityWatchService(new LiquidityWatchOptions
+        {
+            ClobBaseUrl = replay.BaseUrl, Markets = replay.Markets.Select(m => new WatchMarket(m.ConditionId, m.TokenId)).ToList(),
+            Model = WatchHarness.Model, PollIntervalSeconds = 0.2,
+        }, state, writer: null);
+        await third.StartAsync();
+        Assert.Equal(replay.Markets.Count, third.RestoredMarkets);
+    }
+}
