@@ -6,12 +6,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using LiquidationLab.Core.Liquidity;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Prometheus;
 
 namespace LiquidationLab.Data.Liquidity;
