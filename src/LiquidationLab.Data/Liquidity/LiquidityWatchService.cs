@@ -101,7 +101,8 @@ public sealed record LiquidityWatchOptions
 /// poll is dropped (drop-after-buffer backpressure, counted in <c>liquidityforecastmodel_polls_dropped_total</c>).</para>
 /// <para>Emission: a report is emitted once per (condition_id, snapshot_ts_ms) — the idempotency key is claimed in Redis
 /// (and checked in memory, so a Redis outage cannot cause duplicates) — never while the kill switch is set (read each
-/// scheduler tick and again at the moment of emission; while Redis is unreachable the last value read holds), never from a
+/// scheduler tick, and checked atomically with the idempotency claim in one Lua call, so nothing is emitted once Redis holds
+/// the switch; while Redis is unreachable the last value read holds), never from a
 /// book older than <c>staleness_threshold_s</c>. If Redis is down, reports are still appended to DuckDB, queued for
 /// publication and published when Redis returns; state is rewritten on the next poll, so a Redis restart loses nothing.</para>
 /// <para>Health (<c>/internal/health/liquidityforecastmodel</c>): green when Redis is connected, the scheduler ran within three
@@ -436,25 +437,26 @@ public sealed class LiquidityWatchService : IAsyncDisposable
         if (!lockTaken) return result; // another instance is computing this market
         try
         {
-            if (result.Status == ForecastStatus.Emit && result.SnapshotIsNew && await KillSwitchNowAsync().ConfigureAwait(false))
+            if (result.Status == ForecastStatus.Emit && result.SnapshotIsNew)
             {
-                // The switch was set after this poll began: re-checked at the moment of emission, so no report leaves
-                // once Redis holds the switch.
-                _suppressed.Inc();
-                (m.LastStatus, m.LastCodes) = (ForecastStatus.Suppressed, [.. result.ReasonCodes, LiquidityReasonCodes.KillSwitchActive]);
-            }
-            else if (result.Status == ForecastStatus.Emit && result.SnapshotIsNew)
-            {
-                var claimed = true;
+                // Claim the idempotency key and check the kill switch in one atomic step; if Redis is unreachable the
+                // in-memory checks (new snapshot, last switch value read) decide alone.
+                var claim = 1;
                 try
                 {
-                    claimed = await _redis.ClaimAsync(condition, m.Model.LastSnapshotMs).ConfigureAwait(false);
+                    claim = await _redis.ClaimUnlessKilledAsync(condition, m.Model.LastSnapshotMs).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
                 {
-                    // unclaimed in Redis; in memory the snapshot is new, so emit once
+                    claim = _killSwitch ? -1 : 1;
                 }
-                if (claimed) Emit(m, result.Report!);
+                if (claim == 1) Emit(m, result.Report!);
+                else if (claim == -1)
+                {
+                    _killSwitch = true;
+                    _suppressed.Inc();
+                    (m.LastStatus, m.LastCodes) = (ForecastStatus.Suppressed, [.. result.ReasonCodes, LiquidityReasonCodes.KillSwitchActive]);
+                }
             }
             try
             {
@@ -477,19 +479,6 @@ public sealed class LiquidityWatchService : IAsyncDisposable
             }
         }
         return result;
-    }
-
-    /// <summary>The kill switch read from Redis now (the last known value when Redis is unreachable).</summary>
-    private async Task<bool> KillSwitchNowAsync()
-    {
-        try
-        {
-            return _killSwitch = await _redis.KillSwitchAsync().ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
-        {
-            return _killSwitch;
-        }
     }
 
     private void Emit(MarketState m, ObservationReport report)

@@ -91,6 +91,22 @@ public sealed class RedisLiquidityState : IAsyncDisposable
     public Task<bool> ClaimAsync(string condition, long snapshotMs) =>
         Db.StringSetAsync(string.Create(CultureInfo.InvariantCulture, $"lfm:idem:{condition}:{snapshotMs}"), "1", StateTtl, When.NotExists);
 
+    /// <summary>
+    /// Claims the idempotency key unless the kill switch is set, atomically (one Lua call): once Redis holds the switch no
+    /// claim succeeds, so no report can be emitted after it, not even by a poll that began before it was set.
+    /// </summary>
+    /// <returns>1 claimed, 0 already claimed (emitted before), −1 kill switch active.</returns>
+    public async Task<int> ClaimUnlessKilledAsync(string condition, long snapshotMs)
+    {
+        var key = string.Create(CultureInfo.InvariantCulture, $"lfm:idem:{condition}:{snapshotMs}");
+        var r = await Db.ScriptEvaluateAsync(ClaimScript, [(RedisKey)key, (RedisKey)KillSwitchKey], [(RedisValue)(long)StateTtl.TotalSeconds]).ConfigureAwait(false);
+        return (int)r;
+    }
+
+    private const string ClaimScript =
+        "if redis.call('get', KEYS[2]) == '1' then return -1 end " +
+        "if redis.call('set', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 1 else return 0 end";
+
     /// <summary>Publishes a report on <see cref="ReportChannel"/>; returns the number of subscribers that received it.</summary>
     public Task<long> PublishAsync(string reportJson) => Db.PublishAsync(RedisChannel.Literal(ReportChannel), reportJson);
 

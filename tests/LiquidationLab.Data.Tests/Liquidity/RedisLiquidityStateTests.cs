@@ -37,8 +37,11 @@ public class RedisLiquidityStateTests
         Assert.Null(await b.LoadAsync("0xother"));
 
         Assert.False(await b.KillSwitchAsync());
+        Assert.Equal(1, await b.ClaimUnlessKilledAsync("0xc", 2_000));
+        Assert.Equal(0, await a.ClaimUnlessKilledAsync("0xc", 2_000));
         await a.SetKillSwitchAsync(true);
         Assert.True(await b.KillSwitchAsync());
+        Assert.Equal(-1, await b.ClaimUnlessKilledAsync("0xc", 3_000)); // switch set: nothing can be claimed
         await a.SetKillSwitchAsync(false);
         Assert.False(await b.KillSwitchAsync());
     }
