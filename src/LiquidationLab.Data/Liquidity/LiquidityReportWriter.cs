@@ -6,7 +6,7 @@ namespace LiquidationLab.Data.Liquidity;
 
 /// <summary>
 /// Appends ObservationReports to the store's <c>liquidity_reports</c> table from one background writer: reports queue in
-/// memory and are written in batches, one transaction per batch, <c>INSERT OR IGNORE</c> on the idempotency key
+/// memory and are written in batches (every 200 ms, up to 2,000 reports), one transaction per batch, <c>INSERT OR IGNORE</c> on the idempotency key
 /// (condition_id, snapshot_ts_ms) so a report is stored at most once. <see cref="DisposeAsync"/> drains the queue.
 /// </summary>
 public sealed class LiquidityReportWriter : IAsyncDisposable
@@ -17,6 +17,7 @@ public sealed class LiquidityReportWriter : IAsyncDisposable
     private readonly Task _loop;
     private long _written, _failed;
     private volatile bool _stopping;
+    private bool _staged;
 
     /// <summary>Starts the writer on an open, writable store (which it does not dispose).</summary>
     public LiquidityReportWriter(LabStore store)
@@ -42,6 +43,8 @@ public sealed class LiquidityReportWriter : IAsyncDisposable
         var batch = new List<(ObservationReport Report, long SnapshotMs, string TokenId)>();
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
+            // Let reports accumulate for 200 ms: a batch costs a handful of statements whatever its size.
+            if (!_stopping) await Task.Delay(200).ConfigureAwait(false);
             while (batch.Count < 2000 && _queue.Reader.TryRead(out var item)) batch.Add(item);
             for (var attempt = 1; ; attempt++)
             {
@@ -71,7 +74,11 @@ public sealed class LiquidityReportWriter : IAsyncDisposable
     {
         // Rows go through DuckDB's appender into a temporary staging table, then one INSERT OR IGNORE per batch: a
         // prepared INSERT per row cost a statement preparation per report.
-        _store.Execute("CREATE TEMP TABLE IF NOT EXISTS liquidity_reports_stage AS SELECT * FROM liquidity_reports LIMIT 0");
+        if (!_staged)
+        {
+            _store.Execute("CREATE TEMP TABLE IF NOT EXISTS liquidity_reports_stage AS SELECT * FROM liquidity_reports LIMIT 0");
+            _staged = true;
+        }
         using var tx = _store.Connection.BeginTransaction();
         using (var appender = _store.Connection.CreateAppender("liquidity_reports_stage"))
         {
