@@ -42,33 +42,40 @@ internal static class BenchCommand
             var secs = parse.GetValue(seconds);
             string redisConfig = parse.GetValue(redis) ?? "";
             using var redisServer = parse.GetValue(redis) is null ? StartRedis(out redisConfig) : null;
-            var replayPort = FreePort();
-            using var replay = StartChild([.. KernelCommand.Launcher(), "liquidity", "replay", "--data", folder, "--port", replayPort.ToString(CultureInfo.InvariantCulture),
-                "--copies", copies.ToString(CultureInfo.InvariantCulture), "--duration", (secs + 60).ToString(CultureInfo.InvariantCulture)]);
-            var baseUrl = new Uri($"http://127.0.0.1:{replayPort}/");
-            var served = await WaitForMarkets(baseUrl, ct).ConfigureAwait(false);
-            var watch = served.Take(count).ToList();
-            var storeDir = Directory.CreateTempSubdirectory("liqlab-bench-");
             try
             {
-                console.MarkupLine(Markup.Escape($"Service: {watch.Count} markets polled every 1 s from the replay server (separate process) at {baseUrl}, Redis {redisConfig}, DuckDB {storeDir.FullName}; 10 s warm-up, {secs} s measured…"));
-                var replayCpu0 = replay.TotalProcessorTime;
-                var r = await LiquidityBenchmark.RunServiceAsync(new LiquidityWatchOptions
+                var replayPort = FreePort();
+                using var replay = StartChild([.. KernelCommand.Launcher(), "liquidity", "replay", "--data", folder, "--port", replayPort.ToString(CultureInfo.InvariantCulture),
+                    "--copies", copies.ToString(CultureInfo.InvariantCulture), "--duration", (secs + 60).ToString(CultureInfo.InvariantCulture)]);
+                var baseUrl = new Uri($"http://127.0.0.1:{replayPort}/");
+                var served = await WaitForMarkets(baseUrl, ct).ConfigureAwait(false);
+                var watch = served.Take(count).ToList();
+                var storeDir = Directory.CreateTempSubdirectory("liqlab-bench-");
+                try
                 {
-                    ClobBaseUrl = baseUrl, Markets = watch, Model = model, PollIntervalSeconds = 1,
-                }, redisConfig, Path.Combine(storeDir.FullName, "bench.duckdb"), 10, secs).ConfigureAwait(false);
-                replay.Refresh();
-                console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                    $"  polls {r.Polls:N0} in {r.Seconds:F1} s = {r.Polls / r.Seconds:F0}/s (target {watch.Count}/s); dropped {r.Dropped:N0}; reports emitted {r.Emitted:N0} ({r.ReportsInStore:N0} in DuckDB after the run)")));
-                console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                    $"  poll lag (scheduled → evaluated): p50 {r.LagSeconds.P50 * 1000:F1} ms, p99 {r.LagSeconds.P99 * 1000:F1} ms, max {r.LagSeconds.Max * 1000:F0} ms")));
-                console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                    $"  CPU: watcher {r.CpuPercentOfOneCore:F0} % of one core; replay server ≈ {(replay.TotalProcessorTime - replayCpu0).TotalSeconds / (r.Seconds + 10) * 100:F0} % (incl. warm-up); {Environment.ProcessorCount} cores")));
+                    console.MarkupLine(Markup.Escape($"Service: {watch.Count} markets polled every 1 s from the replay server (separate process) at {baseUrl}, Redis {redisConfig}, DuckDB {storeDir.FullName}; 10 s warm-up, {secs} s measured…"));
+                    var replayCpu0 = replay.TotalProcessorTime;
+                    var r = await LiquidityBenchmark.RunServiceAsync(new LiquidityWatchOptions
+                    {
+                        ClobBaseUrl = baseUrl, Markets = watch, Model = model, PollIntervalSeconds = 1,
+                    }, redisConfig, Path.Combine(storeDir.FullName, "bench.duckdb"), 10, secs).ConfigureAwait(false);
+                    replay.Refresh();
+                    console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                        $"  polls {r.Polls:N0} in {r.Seconds:F1} s = {r.Polls / r.Seconds:F0}/s (target {watch.Count}/s); dropped {r.Dropped:N0}; reports emitted {r.Emitted:N0} ({r.ReportsInStore:N0} in DuckDB after the run)")));
+                    console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                        $"  poll lag (scheduled → evaluated): p50 {r.LagSeconds.P50 * 1000:F1} ms, p99 {r.LagSeconds.P99 * 1000:F1} ms, max {r.LagSeconds.Max * 1000:F0} ms")));
+                    console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                        $"  CPU: watcher {r.CpuPercentOfOneCore:F0} % of one core; replay server ≈ {(replay.TotalProcessorTime - replayCpu0).TotalSeconds / (r.Seconds + 10) * 100:F0} % (incl. warm-up); {Environment.ProcessorCount} cores")));
+                }
+                finally
+                {
+                    if (!replay.HasExited) replay.Kill(entireProcessTree: true);
+                    storeDir.Delete(recursive: true);
+                }
             }
             finally
             {
-                if (!replay.HasExited) replay.Kill(entireProcessTree: true);
-                storeDir.Delete(recursive: true);
+                if (redisServer is { HasExited: false }) redisServer.Kill(entireProcessTree: true); // Dispose alone leaves it running
             }
             return 0;
         });
