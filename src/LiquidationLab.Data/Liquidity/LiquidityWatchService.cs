@@ -106,7 +106,7 @@ public sealed record LiquidityWatchOptions
 /// book older than <c>staleness_threshold_s</c>. If Redis is down, reports are still appended to DuckDB, queued for
 /// publication and published when Redis returns; state is rewritten on the next poll, so a Redis restart loses nothing.</para>
 /// <para>Health (<c>/internal/health/liquidityforecastmodel</c>): green when Redis is connected, the scheduler ran within three
-/// poll intervals and at least one market has a fresh book (or none is configured); red otherwise (HTTP 503). The kill
+/// poll intervals (at least 5 s) and at least one market has a fresh book (or none is configured); red otherwise (HTTP 503). The kill
 /// switch is reported but does not turn health red: it is a deliberate state.</para>
 /// </summary>
 public sealed class LiquidityWatchService : IAsyncDisposable
@@ -536,7 +536,7 @@ public sealed class LiquidityWatchService : IAsyncDisposable
         var now = _clock();
         var fresh = _markets.Values.Count(m => m.Model.ServeableForecast(now) is not null);
         var tickAge = now - Interlocked.Read(ref _lastTickMs);
-        var schedulerOk = tickAge <= Math.Max(3 * _options.PollIntervalSeconds * 1000, 1000);
+        var schedulerOk = tickAge <= Math.Max(3 * _options.PollIntervalSeconds * 1000, 5000);
         var green = _redis.IsConnected && schedulerOk && (fresh > 0 || _markets.Count == 0);
         var reasons = new List<string>();
         if (!_redis.IsConnected) reasons.Add("redis disconnected");
