@@ -152,7 +152,8 @@ public class LiquidityWatchIntegrationTests
         h.Replay.Outage = true;
         await WatchHarness.Until(() => h.Service.LastOutcome(WatchHarness.Btc).Status == ForecastStatus.Stale, "STALE_DATA after the staleness threshold", 10);
         Assert.Equal([LiquidityReasonCodes.StaleData], h.Service.LastOutcome(WatchHarness.Btc).Codes);
-        await WatchHarness.Until(() => h.Service.Health().Green == false, "all markets stale");
+        await WatchHarness.Until(() => h.Service.Health().Green == false
+            && h.Replay.Markets.All(m => h.Service.LastOutcome(m.ConditionId).Status == ForecastStatus.Stale), "every market evaluated as stale");
         var before = h.Service.Emitted;
         await Task.Delay(1500);
         Assert.Equal(before, h.Service.Emitted);
@@ -165,8 +166,8 @@ public class LiquidityWatchIntegrationTests
         Assert.DoesNotContain("liquidityforecastmodel_forecast_pusd{", (await h.Get("metrics")).Body, StringComparison.Ordinal);
 
         h.Replay.Outage = false;
-        await WatchHarness.Until(() => h.Service.Emitted > before && h.Service.Health().Green, "recovery after the outage");
-        Assert.Equal(ForecastStatus.Emit, h.Service.LastOutcome(WatchHarness.Btc).Status);
+        await WatchHarness.Until(() => h.Service.Emitted > before && h.Service.Health().Green
+            && h.Service.LastOutcome(WatchHarness.Btc).Status == ForecastStatus.Emit, "recovery after the outage");
     }
 
     [Fact]
