@@ -43,6 +43,20 @@ public class ClobJsonTests
     }
 
     [Fact]
+    public void Parses_a_real_captured_clob_book_response()
+    {
+        // nautilus_trader's captured REST /book response (SOURCES.md: 5 bids / 7 asks, 2024-10-13 06:03:38 UTC).
+        var file = Path.Combine(RealData.Polymarket, "nautechsystems__nautilus_trader", "tests", "integration_tests", "adapters", "polymarket",
+            "resources", "http_responses", "book.json");
+        var b = ClobJson.ParseBook(File.ReadAllText(file), file);
+        Assert.Equal(5, b.Bids.Count);
+        Assert.Equal(7, b.Asks.Count);
+        Assert.Equal(new DateTime(2024, 10, 13, 6, 3, 38, DateTimeKind.Utc), DateTime.UnixEpoch.AddSeconds(b.TimestampMs / 1000));
+        Assert.True(b.BestBid < b.BestAsk);
+        Assert.True(b.BidDepthUsd > 0 && b.AskDepthUsd > 0);
+    }
+
+    [Fact]
     public void Markets_parse_from_lines_or_json_and_reject_duplicates()
     {
         var lines = WatchMarket.Parse("# markets\n0xabc 111\n0xdef=222\n\nsingle\n", "m.txt");
