@@ -138,7 +138,7 @@ public sealed class LiquidityWatchService : IAsyncDisposable
     private readonly CollectorRegistry _registry = Metrics.NewCustomRegistry();
     private readonly Counter _emitted, _lowForecast, _polls, _dropped, _stale, _suppressed;
     private readonly Gauge _forecast, _redisUp;
-    private readonly Histogram _lag, _compute;
+    private readonly Histogram _lag, _parse, _evaluate;
     private WebApplication? _app;
     private volatile bool _killSwitch;
     private long _lastTickMs;
@@ -183,8 +183,9 @@ public sealed class LiquidityWatchService : IAsyncDisposable
         _redisUp = f.CreateGauge("liquidityforecastmodel_redis_connected", "1 while Redis is connected.");
         _lag = f.CreateHistogram("liquidityforecastmodel_poll_lag_seconds", "Scheduled poll time to evaluation done.",
             new HistogramConfiguration { Buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
-        _compute = f.CreateHistogram("liquidityforecastmodel_forecast_compute_seconds", "Book parse + forecast computation per poll.",
-            new HistogramConfiguration { Buckets = [1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3] });
+        var computeBuckets = new HistogramConfiguration { Buckets = [1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3] };
+        _parse = f.CreateHistogram("liquidityforecastmodel_book_parse_seconds", "Parsing and validating a /book response, per poll.", computeBuckets);
+        _evaluate = f.CreateHistogram("liquidityforecastmodel_evaluate_seconds", "Model evaluation (depth, forecast, report), per poll.", computeBuckets);
     }
 
     /// <summary>HTTP base URL once started with a port.</summary>
@@ -363,7 +364,7 @@ public sealed class LiquidityWatchService : IAsyncDisposable
             var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
             var sw = Stopwatch.StartNew();
             var book = ClobJson.ParseBook(body, $"{_options.ClobBaseUrl}{url}");
-            _compute.Observe(sw.Elapsed.TotalSeconds);
+            _parse.Observe(sw.Elapsed.TotalSeconds);
             _polls.WithLabels("ok").Inc();
             m.LastError = null;
             return book;
@@ -412,7 +413,9 @@ public sealed class LiquidityWatchService : IAsyncDisposable
         var condition = m.Market.ConditionId;
         var now = _clock();
         var kill = _killSwitch;
+        var started = Stopwatch.GetTimestamp();
         var result = m.Model.Evaluate(m.LastBook, now, kill, ActivityTraceId.CreateRandom().ToHexString());
+        _evaluate.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
         (m.LastStatus, m.LastCodes) = (result.Status, result.ReasonCodes);
         if (result.Status == ForecastStatus.Stale)
         {
