@@ -16,6 +16,7 @@ public class NotebookBenchmarks
     private string _dir = null!;
     private string _notebook = null!;
     private ScriptSession _session = null!;
+    private string _liqlab = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -25,6 +26,7 @@ public class NotebookBenchmarks
         nb.Cells.Add(NotebookDocument.CodeCell("1 + 1"));
         _notebook = Path.Combine(_dir, "trivial.ipynb");
         nb.Save(_notebook);
+        _liqlab = CliBuild.LiqlabDll();
     }
 
     /// <summary>A fresh session per iteration, warmed with 10 cells: Roslyn's submission chain makes each cell a little
@@ -50,8 +52,7 @@ public class NotebookBenchmarks
     [Benchmark(Description = "cold start: dotnet liqlab.dll notebook run (one trivial cell)")]
     public int ColdStart()
     {
-        var liqlab = Path.Combine(AppContext.BaseDirectory, "liqlab.dll");
-        using var p = Process.Start(new ProcessStartInfo("dotnet", ["exec", liqlab, "notebook", "run", _notebook, "-o", Path.Combine(_dir, "out.ipynb")])
+        using var p = Process.Start(new ProcessStartInfo("dotnet", ["exec", _liqlab, "notebook", "run", _notebook, "-o", Path.Combine(_dir, "out.ipynb")])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

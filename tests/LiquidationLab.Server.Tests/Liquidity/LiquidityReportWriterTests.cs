@@ -1,7 +1,9 @@
+using LiquidationLab.TestSupport;
 using LiquidationLab.Core.Liquidity;
 using LiquidationLab.Data.Liquidity;
+using LiquidationLab.Server.Liquidity;
 
-namespace LiquidationLab.Data.Tests.Liquidity;
+namespace LiquidationLab.Server.Tests.Liquidity;
 
 public class LiquidityReportWriterTests
 {

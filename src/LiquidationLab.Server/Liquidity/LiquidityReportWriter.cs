@@ -2,7 +2,7 @@ using System.Threading.Channels;
 using LiquidationLab.Core.Liquidity;
 using LiquidationLab.Data.Store;
 
-namespace LiquidationLab.Data.Liquidity;
+namespace LiquidationLab.Server.Liquidity;
 
 /// <summary>
 /// Appends ObservationReports to the store's <c>liquidity_reports</c> table from one background writer: reports queue in

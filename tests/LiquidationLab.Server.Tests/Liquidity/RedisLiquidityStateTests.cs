@@ -1,9 +1,13 @@
 using LiquidationLab.Core.Liquidity;
 using LiquidationLab.Data.Liquidity;
+using LiquidationLab.Server.Liquidity;
 
-namespace LiquidationLab.Data.Tests.Liquidity;
+using LiquidationLab.TestSupport;
+
+namespace LiquidationLab.Server.Tests.Liquidity;
 
 [Collection("liquidity-service")]
+[Trait(RequiredTools.Trait, "redis-server")]
 public class RedisLiquidityStateTests
 {
     [Fact]

@@ -9,7 +9,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Prometheus;
 
-namespace LiquidationLab.Data.Liquidity;
+using LiquidationLab.Data.Liquidity;
+
+namespace LiquidationLab.Server.Liquidity;
 
 /// <summary>A market to watch: the condition id reports are keyed by and the token whose <c>/book</c> is polled.</summary>
 /// <param name="ConditionId">Market id.</param>

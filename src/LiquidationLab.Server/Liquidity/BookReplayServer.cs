@@ -4,7 +4,9 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
-namespace LiquidationLab.Data.Liquidity;
+using LiquidationLab.Data.Liquidity;
+
+namespace LiquidationLab.Server.Liquidity;
 
 /// <summary>Options of <see cref="BookReplayServer"/>.</summary>
 public sealed record BookReplayOptions
@@ -73,7 +75,7 @@ public sealed class BookReplayServer : IAsyncDisposable
         foreach (var r in usable)
         {
             var times = r.Books.Select(b => b.TimestampMs).ToArray();
-            var arrays = r.Books.Select(BookRecordings.LevelArrays).ToArray();
+            var arrays = r.Books.Select(ClobBookJson.LevelArrays).ToArray();
             var span = Math.Max(1000, times[^1] - times[0] + 1000);
             for (var k = 0; k < options.Copies; k++)
             {

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace LiquidationLab.Data.Liquidity;
+namespace LiquidationLab.Server.Liquidity;
 
 /// <summary>A quiet Kestrel app listening on 127.0.0.1 only (the service's endpoints and the replay server).</summary>
 internal static class LoopbackHttp

@@ -2,7 +2,7 @@ using System.Globalization;
 using LiquidationLab.Core.Liquidity;
 using StackExchange.Redis;
 
-namespace LiquidationLab.Data.Liquidity;
+namespace LiquidationLab.Server.Liquidity;
 
 /// <summary>Redis could not be reached.</summary>
 public sealed class RedisUnavailableException(string message) : Exception(message);

@@ -3,7 +3,9 @@ using System.Diagnostics;
 using LiquidationLab.Core.Liquidity;
 using LiquidationLab.Data.Store;
 
-namespace LiquidationLab.Data.Liquidity;
+using LiquidationLab.Data.Liquidity;
+
+namespace LiquidationLab.Server.Liquidity;
 
 /// <summary>Percentiles of a sample, in the sample's unit.</summary>
 /// <param name="Count">Samples.</param>
@@ -51,7 +53,7 @@ public static class LiquidityBenchmark
         ArgumentNullException.ThrowIfNull(recordings);
         var books = recordings.Where(r => r.Books.Count > 0).SelectMany(r => r.Books).ToList();
         if (books.Count == 0) throw new ArgumentException("No recorded books.", nameof(recordings));
-        var json = books.Select(b => BookRecordings.LevelArrays(b)).ToArray();
+        var json = books.Select(b => ClobBookJson.LevelArrays(b)).ToArray();
         var model = new LiquidityForecastModel("bench", options);
         var total = new double[iterations];
         var evaluate = new double[iterations];
