@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using LiquidationLab.Data.Download;
 using LiquidationLab.Data.Ingest;
+using LiquidationLab.Data.Snapshot;
 using LiquidationLab.Data.Store;
 using LiquidationLab.Data.Validation;
 using Spectre.Console;
@@ -18,6 +19,7 @@ internal static class DataCommand
         data.Add(Status());
         data.Add(Validate());
         data.Add(Fetch());
+        data.Add(Export());
         return data;
     }
 
@@ -89,6 +91,41 @@ internal static class DataCommand
                 }
             });
             console.MarkupLine($"{ingested} files ingested ({rows:N0} rows), {skipped} unchanged, {unknown} not recognised → {Markup.Escape(store.Path)}");
+            return Task.FromResult(0);
+        });
+        return cmd;
+    }
+
+    private static Command Export()
+    {
+        var output = new Option<string>("--out") { Description = "Snapshot folder (its *.parquet and manifest.json are replaced; other files kept).", DefaultValueFactory = _ => "data/real" };
+        var sourceRoot = new Option<string?>("--source-root") { Description = "Raw-data root the store was ingested from; source paths are written relative to it (default: the folder all ingested files share)." };
+        var db = DbOption();
+        var cmd = new Command("export", "Write the store's data tables as a compact snapshot (zstd Parquet per table + manifest.json with every source file's path and SHA-256); `data ingest` loads it.")
+        {
+            output, sourceRoot, db,
+        };
+        cmd.SetAction((parse, _) =>
+        {
+            var console = Terminal.Console(parse.InvocationConfiguration.Output);
+            var folder = Path.GetFullPath(parse.GetValue(output)!);
+            SnapshotManifest manifest;
+            using (var store = LabStore.Open(LabStore.ResolvePath(parse.GetValue(db)), readOnly: true))
+                manifest = StoreSnapshot.Export(store, folder, parse.GetValue(sourceRoot));
+            var t = new Table().Border(TableBorder.Rounded);
+            t.AddColumn("Table");
+            t.AddColumn("Rows", c => c.RightAligned());
+            t.AddColumn("Bytes", c => c.RightAligned());
+            long total = 0;
+            foreach (var table in manifest.Tables)
+            {
+                var bytes = new FileInfo(Path.Combine(folder, table.File)).Length;
+                total += bytes;
+                t.AddRow(table.Table, table.Rows.ToString("N0", CultureInfo.InvariantCulture), bytes.ToString("N0", CultureInfo.InvariantCulture));
+            }
+            console.Write(t);
+            console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                $"Snapshot {folder}: {manifest.Tables.Count} tables, {manifest.Tables.Sum(x => x.Rows):N0} rows, {manifest.Sources.Count} source files, {total / 1e6:0.00} MB of Parquet.")));
             return Task.FromResult(0);
         });
         return cmd;

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using DuckDB.NET.Data;
+using System.Globalization;
+using LiquidationLab.Data.Snapshot;
 using LiquidationLab.Data.Store;
 
 namespace LiquidationLab.Data.Ingest;
@@ -54,12 +56,29 @@ public sealed class Ingestor
             var path = Path.GetFullPath(raw);
             if (Directory.Exists(path))
             {
+                // Snapshot folders (data/real) are imported whole; the files inside them are not walked one by one.
+                var snapshots = Directory.EnumerateFiles(path, StoreSnapshot.ManifestFile, SearchOption.AllDirectories)
+                    .Select(Path.GetDirectoryName).Where(d => StoreSnapshot.IsSnapshot(d!)).Select(d => d! + Path.DirectorySeparatorChar)
+                    .Order(StringComparer.Ordinal).ToList();
+                foreach (var snapshot in snapshots)
+                {
+                    var r = IngestSnapshot(snapshot.TrimEnd(Path.DirectorySeparatorChar));
+                    results.Add(r);
+                    progress?.Invoke(r);
+                }
                 foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
                 {
+                    if (snapshots.Any(s => file.StartsWith(s, StringComparison.Ordinal))) continue;
                     var r = IngestFile(file, kind, requireRecognised: false);
                     results.Add(r);
                     progress?.Invoke(r);
                 }
+            }
+            else if (File.Exists(path) && Path.GetFileName(path) == StoreSnapshot.ManifestFile && StoreSnapshot.IsSnapshot(Path.GetDirectoryName(path)!))
+            {
+                var r = IngestSnapshot(Path.GetDirectoryName(path)!);
+                results.Add(r);
+                progress?.Invoke(r);
             }
             else if (File.Exists(path))
             {
@@ -74,6 +93,34 @@ public sealed class Ingestor
         }
         return results;
     }
+
+    /// <summary>
+    /// Imports a store snapshot folder (<see cref="StoreSnapshot"/>) in one transaction. The result is
+    /// <see cref="IngestStatus.AlreadyIngested"/> when the store knows every source file of the snapshot already.
+    /// </summary>
+    /// <exception cref="IngestException">The snapshot is malformed or altered; the store is unchanged.</exception>
+    public FileIngestResult IngestSnapshot(string folder)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            var r = StoreSnapshot.Import(_store, folder);
+            if (r.Imported.Count == 0)
+                return new FileIngestResult(folder, IngestStatus.AlreadyIngested, SnapshotKind, 0, $"{r.AlreadyPresent.Count} source files", started.Elapsed);
+            var tables = string.Join("; ", r.RowsPerTable.Where(kv => kv.Value > 0).Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} +{kv.Value}")));
+            var detail = string.Create(CultureInfo.InvariantCulture,
+                $"{r.Imported.Count} source files new, {r.AlreadyPresent.Count} already in the store: {tables}");
+            return new FileIngestResult(folder, IngestStatus.Ingested, SnapshotKind, r.Rows, detail, started.Elapsed);
+        }
+        catch (SnapshotException e)
+        {
+            var message = e.Message.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal) ? e.Message[(folder.Length + 1)..] : e.Message;
+            throw new IngestException(folder, message, e);
+        }
+    }
+
+    /// <summary>The kind reported for a snapshot import.</summary>
+    public const string SnapshotKind = "store-snapshot";
 
     /// <summary>Ingests one file.</summary>
     /// <exception cref="IngestException">Bad content, unknown kind, or (with <paramref name="requireRecognised"/>) no importer for it.</exception>

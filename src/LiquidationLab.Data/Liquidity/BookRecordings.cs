@@ -1,9 +1,10 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using LiquidationLab.Core.Liquidity;
 using LiquidationLab.Core.MarketData;
+using LiquidationLab.Data.Query;
+using LiquidationLab.Data.Store;
 
 namespace LiquidationLab.Data.Liquidity;
 
@@ -47,6 +48,50 @@ public static partial class BookRecordings
         return result.OrderBy(r => r.TokenId, StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>
+    /// Loads the book series a store holds for <paramref name="venue"/> (e.g. the in-repo snapshot <c>data/real</c> once
+    /// ingested), with each instrument's trade prints from <c>book_trades</c>, sorted by token id. By default only the
+    /// recorded Up/Down series (instrument ids <c>…-up</c>/<c>…-down</c>, the collector's full-depth series, as
+    /// <see cref="Load"/> reads from the raw files); their condition id is the id without that suffix. With
+    /// <paramref name="allInstruments"/>, every instrument with at least two snapshots (top-of-book samples included),
+    /// its condition id being the instrument id.
+    /// </summary>
+    /// <param name="store">An open store (read-only is enough).</param>
+    /// <param name="venue">Venue of the books (default <c>polymarket</c>).</param>
+    /// <param name="domain">Price domain of the books (default: probabilities in (0, 1), Polymarket's).</param>
+    /// <param name="allInstruments">Include instruments other than the Up/Down series.</param>
+    /// <exception cref="OrderBookException">A stored snapshot is invalid (crossed, out of domain); the message names the instrument and time.</exception>
+    public static IReadOnlyList<BookRecording> FromStore(LabStore store, string venue = "polymarket", PriceDomain domain = PriceDomain.Probability,
+        bool allInstruments = false)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var ids = new List<(string Id, string Source)>();
+        using (var cmd = store.Command(
+            "SELECT b.instrument_id, string_agg(DISTINCT l.file_path, ', ' ORDER BY l.file_path) FROM book_snapshots b JOIN ingest_log l ON l.id = b.file_id " +
+            "WHERE b.venue = $1 GROUP BY b.instrument_id HAVING count(DISTINCT b.time) >= 2 ORDER BY b.instrument_id", venue))
+        using (var r = cmd.ExecuteReader())
+            while (r.Read()) ids.Add((r.GetString(0), r.GetString(1)));
+        var reader = new MarketDataReader(store);
+        var result = new List<BookRecording>();
+        foreach (var (id, source) in ids)
+        {
+            var m = OutcomeSuffix().Match(id);
+            if (!m.Success && !allInstruments) continue;
+            var books = reader.BookSnapshots(venue, id, DateTime.MinValue, DateTime.MaxValue)
+                .Select(s => OrderBook.FromSnapshot(s, domain, string.Create(CultureInfo.InvariantCulture, $"{venue}:{id} at {s.Time:yyyy-MM-dd HH:mm:ss.fff}")))
+                .ToList();
+            var trades = new List<TradePrint>();
+            using (var cmd = store.Command("SELECT epoch_ms(time), price, size FROM book_trades WHERE venue = $1 AND instrument_id = $2 ORDER BY time", venue, id))
+            using (var r = cmd.ExecuteReader())
+                while (r.Read()) trades.Add(new TradePrint(r.GetInt64(0), r.GetDecimal(1), r.GetDecimal(2)));
+            result.Add(new BookRecording(m.Success ? m.Groups[1].Value : id, id, books, trades, $"{store.Path}: {source}"));
+        }
+        return result.OrderBy(r => r.TokenId, StringComparer.Ordinal).ToList();
+    }
+
+    [GeneratedRegex(@"^(.+)-(up|down)$")]
+    private static partial Regex OutcomeSuffix();
+
     /// <summary>Reads an array of book snapshots; snapshots sharing a timestamp keep the last.</summary>
     /// <exception cref="OrderBookException">Invalid JSON or snapshot, naming the file and element.</exception>
     public static IReadOnlyList<OrderBook> ReadBooks(string file)
@@ -88,21 +133,5 @@ public static partial class BookRecordings
         {
             throw new OrderBookException($"{file}: invalid JSON: {e.Message}");
         }
-    }
-
-    /// <summary>The JSON arrays of a book's levels (bids ascending, asks descending, as the CLOB serves them), for fast serving.</summary>
-    internal static (string Bids, string Asks) LevelArrays(OrderBook book)
-    {
-        static string Arr(IEnumerable<BookLevel> levels)
-        {
-            var sb = new StringBuilder("[");
-            foreach (var l in levels)
-            {
-                if (sb.Length > 1) sb.Append(',');
-                sb.Append(CultureInfo.InvariantCulture, $"{{\"price\":\"{l.Price}\",\"size\":\"{l.Size}\"}}");
-            }
-            return sb.Append(']').ToString();
-        }
-        return (Arr(book.Bids.Reverse()), Arr(book.Asks.Reverse()));
     }
 }
