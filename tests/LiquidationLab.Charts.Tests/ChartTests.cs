@@ -102,6 +102,7 @@ public sealed class ChartTests : IDisposable
     }
 
     [Fact]
+    [Trait(LiquidationLab.TestSupport.RequiredTools.Trait, "chromium")]
     public void Exported_html_renders_plotly_svg_in_headless_chromium()
     {
         var path = Path.Combine(_dir, "map.html");

@@ -4,10 +4,11 @@ namespace LiquidationLab.Charts.Tests;
 
 internal static class Chromium
 {
-    /// <summary>Runs Debian's headless Chromium (installed by .ci/run) and returns the DOM after scripts ran.</summary>
+    /// <summary>Runs Debian's headless Chromium (./test.sh installs it) and returns the DOM after scripts ran.</summary>
+    /// <exception cref="InvalidOperationException">chromium is not installed; the message names the package.</exception>
     public static string DumpDom(string htmlPath, string profileParent)
     {
-        var psi = new ProcessStartInfo("chromium",
+        var psi = new ProcessStartInfo(LiquidationLab.TestSupport.RequiredTools.Chromium(),
         [
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", $"--user-data-dir={Path.Combine(profileParent, "profile")}",

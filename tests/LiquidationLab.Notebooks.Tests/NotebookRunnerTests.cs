@@ -1,3 +1,4 @@
+using LiquidationLab.TestSupport;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using LiquidationLab.Charts.Tests;
@@ -24,10 +25,10 @@ public sealed class NotebookRunnerTests : IDisposable
     private async Task<RunResult> Run(NotebookDocument nb, RunOptions? options = null) =>
         await NotebookRunner.RunAsync(nb, Path.Combine(_dir, "nb.ipynb"), options ?? new RunOptions());
 
-    /// <summary>Validates with Debian's nbformat (python3-nbformat, installed by .ci/run).</summary>
+    /// <summary>Validates with Debian's nbformat (python3-nbformat; ./test.sh installs it).</summary>
     internal static void AssertValidNbformat(string path)
     {
-        var psi = new ProcessStartInfo("/usr/bin/python3", ["-c", "import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); print('valid')", path])
+        var psi = new ProcessStartInfo(RequiredTools.Python3(("nbformat", "python3-nbformat")), ["-c", "import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); print('valid')", path])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -110,6 +111,7 @@ public sealed class NotebookRunnerTests : IDisposable
     }
 
     [Fact]
+    [Trait(RequiredTools.Trait, "python3-nbformat")]
     public async Task Display_updates_are_applied_in_place_and_the_written_notebook_validates()
     {
         var nb = Notebook(
@@ -132,6 +134,7 @@ public sealed class NotebookRunnerTests : IDisposable
     }
 
     [Fact]
+    [Trait(RequiredTools.Trait, "chromium")]
     public async Task Exported_html_renders_markdown_code_and_the_chart_offline_in_chromium()
     {
         var nb = Notebook(
@@ -159,6 +162,7 @@ public sealed class NotebookRunnerTests : IDisposable
     }
 
     [Fact]
+    [Trait(RequiredTools.Trait, "python3-nbformat")]
     public async Task The_quickstart_notebook_runs_against_a_store_and_validates()
     {
         var db = Path.Combine(_dir, "lab.duckdb");

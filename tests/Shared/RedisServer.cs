@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace LiquidationLab.Data.Tests.Liquidity;
+namespace LiquidationLab.TestSupport;
 
-/// <summary>A real redis-server on a free loopback port (Debian's redis-server; .ci/run installs it). No persistence:
+/// <summary>A real redis-server on a free loopback port (Debian's redis-server; ./test.sh installs it). No persistence:
 /// a restart starts empty, the worst case for the service's recovery.</summary>
 internal sealed class RedisServer : IDisposable
 {
@@ -23,15 +23,7 @@ internal sealed class RedisServer : IDisposable
 
     public string Configuration => $"127.0.0.1:{Port}";
 
-    public static string Executable()
-    {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Append("/usr/bin").Append("/usr/sbin"))
-        {
-            var p = Path.Combine(dir, "redis-server");
-            if (File.Exists(p)) return p;
-        }
-        throw new InvalidOperationException("redis-server is not installed (apt-get install redis-server; .ci/run installs it).");
-    }
+    public static string Executable() => RequiredTools.RedisServer();
 
     public void Start()
     {

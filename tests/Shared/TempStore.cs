@@ -1,7 +1,7 @@
 using LiquidationLab.Data.Ingest;
 using LiquidationLab.Data.Store;
 
-namespace LiquidationLab.Data.Tests;
+namespace LiquidationLab.TestSupport;
 
 /// <summary>A fresh store in a temporary directory, plus helpers to write fixture files beside it.</summary>
 public sealed class TempStore : IDisposable

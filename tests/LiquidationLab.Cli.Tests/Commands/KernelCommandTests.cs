@@ -1,3 +1,4 @@
+using LiquidationLab.TestSupport;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using LiquidationLab.Cli.Commands;
@@ -11,7 +12,7 @@ public sealed class KernelCommandTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, true);
 
     [Fact]
-    public async Task Install_writes_a_kernelspec_that_runs_this_build_and_remove_deletes_it()
+    public async Task Install_writes_a_kernelspec_that_runs_its_own_copy_of_this_build_and_remove_deletes_it()
     {
         var (exit, _, err) = await CliRunner.Run("kernel", "install", "--prefix", _dir);
         Assert.True(exit == 0, err);
@@ -21,8 +22,17 @@ public sealed class KernelCommandTests : IDisposable
         Assert.Equal("csharp", spec["language"]!.GetValue<string>());
         Assert.Equal("message", spec["interrupt_mode"]!.GetValue<string>());
         var argv = spec["argv"]!.AsArray().Select(a => a!.GetValue<string>()).ToArray();
-        Assert.EndsWith("liqlab.dll", argv[1], StringComparison.Ordinal);
+        // The kernel runs a copy inside the kernelspec folder, not the build output: `git clean` or a rebuild cannot break it.
+        var specDir = Path.GetDirectoryName(specPath)!;
+        Assert.Equal(Path.Combine(specDir, "app", "liqlab.dll"), argv[1]);
+        Assert.True(File.Exists(argv[1]));
+        Assert.True(File.Exists(Path.Combine(specDir, "app", "LiquidationLab.Notebooks.dll")));
+        Assert.True(File.Exists(Path.Combine(specDir, "app", "data", "tiers", "binance-usdm", "BTCUSDT.json")));
+        Assert.False(Directory.Exists(Path.Combine(specDir, "app", "runtimes", "win-x64")), "other platforms' native runtimes are left out");
         Assert.Equal(["kernel", "start", "-f", "{connection_file}"], argv[2..]);
+        // Installing again replaces the copy in place (no staging folder left behind).
+        Assert.Equal(0, (await CliRunner.Run("kernel", "install", "--prefix", _dir)).Exit);
+        Assert.Equal([Path.GetFileName(specDir)], Directory.GetDirectories(Path.GetDirectoryName(specDir)!).Select(Path.GetFileName));
         Assert.Equal(0, (await CliRunner.Run("kernel", "remove", "--prefix", _dir)).Exit);
         Assert.False(File.Exists(specPath));
     }
@@ -32,12 +42,14 @@ public sealed class KernelCommandTests : IDisposable
     /// an error, completion and inspection, is_complete, interrupting while(true){} within 2 s, a bad signature, restart.
     /// </summary>
     [Fact]
+    [Trait(RequiredTools.Trait, "python3-jupyter-client")]
     public async Task Jupyter_client_suite_passes_against_the_kernel()
     {
         Assert.Equal(0, (await CliRunner.Run("kernel", "install", "--prefix", _dir)).Exit);
         var root = AppContext.BaseDirectory;
         while (!File.Exists(Path.Combine(root, "LiquidationLab.sln"))) root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("repository root not found");
-        var psi = new ProcessStartInfo("/usr/bin/python3", ["-u", Path.Combine(root, "tests", "kernel", "test_kernel.py"), "50"])
+        var python = RequiredTools.Python3(("jupyter_client", "python3-jupyter-client"));
+        var psi = new ProcessStartInfo(python, ["-u", Path.Combine(root, "tests", "kernel", "test_kernel.py"), "50"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

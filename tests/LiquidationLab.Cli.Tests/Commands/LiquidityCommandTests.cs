@@ -1,6 +1,7 @@
 using LiquidationLab.Data.Liquidity;
 using LiquidationLab.Data.Store;
-using LiquidationLab.Data.Tests.Liquidity;
+using LiquidationLab.Server.Liquidity;
+using LiquidationLab.TestSupport;
 
 namespace LiquidationLab.Cli.Tests.Commands;
 
@@ -29,13 +30,14 @@ public class LiquidityCommandTests
     }
 
     [Fact]
+    [Trait(RequiredTools.Trait, "redis-server")]
     public async Task Watch_against_the_replay_server_writes_reports_and_the_kill_switch_command_sets_redis()
     {
         using var redis = new RedisServer();
         var dir = Directory.CreateTempSubdirectory("liqlab-watch-");
         try
         {
-            await using var replay = new BookReplayServer(BookRecordings.Load(RealData.Polymarket), new BookReplayOptions { Speed = 20 });
+            await using var replay = new BookReplayServer(RealSnapshot.PolymarketRecordings, new BookReplayOptions { Speed = 20 });
             await replay.StartAsync();
             var markets = Path.Combine(dir.FullName, "markets.txt");
             await File.WriteAllLinesAsync(markets, replay.Markets.Select(m => $"{m.ConditionId} {m.TokenId}"));

@@ -1,3 +1,4 @@
+using LiquidationLab.TestSupport;
 using LiquidationLab.Data.Ingest;
 
 namespace LiquidationLab.Data.Tests.Ingest;

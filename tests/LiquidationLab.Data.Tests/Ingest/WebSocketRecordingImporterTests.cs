@@ -1,3 +1,4 @@
+using LiquidationLab.TestSupport;
 using System.IO.Compression;
 using System.Text;
 using LiquidationLab.Data.Ingest;

@@ -1,6 +1,9 @@
 using LiquidationLab.Core.Liquidity;
 using LiquidationLab.Core.MarketData;
 using LiquidationLab.Data.Liquidity;
+using LiquidationLab.Data.Query;
+using LiquidationLab.Data.Store;
+using LiquidationLab.TestSupport;
 
 namespace LiquidationLab.Data.Tests.Liquidity;
 
@@ -43,75 +46,37 @@ public class ClobJsonTests
     }
 
     [Fact]
-    public void Parses_a_real_captured_clob_book_response()
+    public void The_real_captured_clob_book_in_the_snapshot_round_trips_through_the_book_json()
     {
-        // nautilus_trader's captured REST /book response (SOURCES.md: 5 bids / 7 asks, 2024-10-13 06:03:38 UTC).
-        var file = Path.Combine(RealData.Polymarket, "nautechsystems__nautilus_trader", "tests", "integration_tests", "adapters", "polymarket",
-            "resources", "http_responses", "book.json");
-        var b = ClobJson.ParseBook(File.ReadAllText(file), file);
+        // nautilus_trader's captured REST /book response (data/real/SOURCES.md: 5 bids / 7 asks, 2024-10-13 06:03:38 UTC),
+        // as the store holds it after ingesting the repository's snapshot.
+        using var store = LabStore.Open(RealSnapshot.StorePath, readOnly: true);
+        var token = store.Scalar<string>(
+            "SELECT b.instrument_id FROM book_snapshots b JOIN ingest_log l ON l.id = b.file_id WHERE l.file_path LIKE '%http_responses/book.json' LIMIT 1");
+        var snapshot = Assert.Single(new MarketDataReader(store).BookSnapshots("polymarket", token, DateTime.MinValue, DateTime.MaxValue));
+        var book = OrderBook.FromSnapshot(snapshot, PriceDomain.Probability, "snapshot");
+        var b = ClobJson.ParseBook(ClobJson.WriteBook("c", token, book.TimestampMs, book.Bids, book.Asks), "written");
         Assert.Equal(5, b.Bids.Count);
         Assert.Equal(7, b.Asks.Count);
         Assert.Equal(new DateTime(2024, 10, 13, 6, 3, 38, DateTimeKind.Utc), DateTime.UnixEpoch.AddSeconds(b.TimestampMs / 1000));
+        Assert.Equal(book.Bids, b.Bids);
+        Assert.Equal(book.Asks, b.Asks);
         Assert.True(b.BestBid < b.BestAsk);
-        Assert.True(b.BidDepthUsd > 0 && b.AskDepthUsd > 0);
     }
 
     [Fact]
-    public void Markets_parse_from_lines_or_json_and_reject_duplicates()
+    public void The_snapshot_store_gives_the_collector_book_series_with_their_trades()
     {
-        var lines = WatchMarket.Parse("# markets\n0xabc 111\n0xdef=222\n\nsingle\n", "m.txt");
-        Assert.Equal([new WatchMarket("0xabc", "111"), new WatchMarket("0xdef", "222"), new WatchMarket("single", "single")], lines);
-        var json = WatchMarket.Parse("""[{"condition_id":"c","token_id":"t"}]""", "m.json");
-        Assert.Equal([new WatchMarket("c", "t")], json);
-        Assert.Equal("m.txt: line 2: expected 'condition_id token_id', found 3 fields.",
-            Assert.Throws<FormatException>(() => WatchMarket.Parse("a b\na b c", "m.txt")).Message);
-        Assert.Equal("m.txt: condition_id a is listed twice.", Assert.Throws<FormatException>(() => WatchMarket.Parse("a 1\na 2", "m.txt")).Message);
-    }
-}
-
-public class BookReplayTests
-{
-    private static OrderBook B(long ms, decimal bidSize) =>
-        OrderBook.Create([new BookLevel(0.4m, bidSize)], [new BookLevel(0.6m, 10)], ms, PriceDomain.Probability, "fixture");
-
-    [Fact]
-    public async Task Serves_the_recorded_snapshot_current_at_the_replay_position_with_its_age_preserved()
-    {
-        long now = 5_000_000;
-        var rec = new BookRecording("cond", "cond-up", [B(1_000, 1), B(3_000, 2), B(9_000, 3)], [new TradePrint(2_000, 0.5m, 4)], "fixture");
-        await using var server = new BookReplayServer([rec], new BookReplayOptions(), () => now);
-        await server.StartAsync();
-        using var http = new HttpClient { BaseAddress = server.BaseUrl };
-
-        now += 4_500; // replay position 5,500: the 3,000 snapshot, 2.5 s old
-        var book = ClobJson.ParseBook(await http.GetStringAsync("book?token_id=cond-up"), "replay");
-        Assert.Equal(2m, book.Bids[0].Size);
-        Assert.Equal(now - 2_500, book.TimestampMs);
-        var trades = await http.GetStringAsync("trades?token_id=cond-up&after_ms=0");
-        Assert.Contains("\"size\":\"4\"", trades, StringComparison.Ordinal);
-        Assert.Contains($"\"timestamp\":\"{now - 3_500}\"", trades, StringComparison.Ordinal); // 2,000 → 3.5 s before the position
-
-        now += 10_000 - 4_500 + 500; // span 9,000 (8,000 + 1 s pad): position wraps to 1,500 → first snapshot
-        book = ClobJson.ParseBook(await http.GetStringAsync("book?token_id=cond-up"), "replay");
-        Assert.Equal(1m, book.Bids[0].Size);
-
-        server.Outage = true;
-        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, (await http.GetAsync("book?token_id=cond-up")).StatusCode);
-        server.Outage = false;
-        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync("book?token_id=nope")).StatusCode);
-        server.SetEmpty("cond-up", true);
-        Assert.True(ClobJson.ParseBook(await http.GetStringAsync("book?token_id=cond-up"), "replay").IsEmpty);
-    }
-
-    [Fact]
-    public void Loads_the_real_collector_recordings()
-    {
-        var recs = BookRecordings.Load(RealData.Polymarket);
-        var btc = Assert.Single(recs, r => r.TokenId == "btc-updown-1h-1765450800-up");
+        using var store = LabStore.Open(RealSnapshot.StorePath, readOnly: true);
+        var recs = BookRecordings.FromStore(store);
+        Assert.Equal(["btc-updown-1h-1765450800-down", "btc-updown-1h-1765450800-up", "sol-updown-15m-1765450800-down", "sol-updown-15m-1765450800-up"],
+            recs.Select(r => r.TokenId));
+        var btc = recs.Single(r => r.TokenId == "btc-updown-1h-1765450800-up");
         Assert.Equal("btc-updown-1h-1765450800", btc.ConditionId);
-        Assert.True(btc.Books.Count > 250); // SOURCES.md: 300 snapshots (equal timestamps collapse)
-        Assert.Equal(200, btc.Trades.Count);
-        var copies = new BookReplayServer(recs, new BookReplayOptions { Copies = 250 }).Markets;
-        Assert.Equal(500, copies.Count); // two Up recordings × 250
+        Assert.Equal(300, btc.Books.Count);   // SOURCES.md: 300 snapshots, 11:00:42 – 11:09:56
+        Assert.Equal(200, btc.Trades.Count);  // 1h/btc/trades/…up.json
+        Assert.True(btc.Books.Zip(btc.Books.Skip(1)).All(p => p.First.TimestampMs < p.Second.TimestampMs));
+        Assert.Equal(248, recs.Single(r => r.TokenId == "sol-updown-15m-1765450800-up").Books.Count);
+        Assert.Contains("1h/btc/orderbooks/1765450800up.json", btc.Source, StringComparison.Ordinal);
     }
 }

@@ -1,3 +1,4 @@
+using LiquidationLab.TestSupport;
 using LiquidationLab.Data.Query;
 using Microsoft.Data.Analysis;
 

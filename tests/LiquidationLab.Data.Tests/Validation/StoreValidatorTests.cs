@@ -1,3 +1,4 @@
+using LiquidationLab.TestSupport;
 using LiquidationLab.Data.Validation;
 
 namespace LiquidationLab.Data.Tests.Validation;

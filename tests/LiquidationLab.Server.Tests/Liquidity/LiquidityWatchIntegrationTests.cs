@@ -4,9 +4,11 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using LiquidationLab.Core.Liquidity;
 using LiquidationLab.Data.Liquidity;
+using LiquidationLab.Server.Liquidity;
+using LiquidationLab.TestSupport;
 using StackExchange.Redis;
 
-namespace LiquidationLab.Data.Tests.Liquidity;
+namespace LiquidationLab.Server.Tests.Liquidity;
 
 /// <summary>
 /// Redis server, replay server on recorded real books (x20 speed), DuckDB store, the watch service (0.2 s polls, 3 s
@@ -31,7 +33,7 @@ internal sealed class WatchHarness : IAsyncDisposable
     public static async Task<WatchHarness> StartAsync()
     {
         var h = new WatchHarness();
-        h.Replay = new BookReplayServer(BookRecordings.Load(RealData.Polymarket), new BookReplayOptions { Speed = 20 });
+        h.Replay = new BookReplayServer(RealSnapshot.PolymarketRecordings, new BookReplayOptions { Speed = 20 });
         await h.Replay.StartAsync();
         h.State = await RedisLiquidityState.ConnectAsync(h.Redis.Configuration);
         var options = ConfigurationOptions.Parse(h.Redis.Configuration);
@@ -96,6 +98,7 @@ internal sealed class WatchHarness : IAsyncDisposable
 public sealed class LiquidityServiceTests;
 
 [Collection("liquidity-service")]
+[Trait(RequiredTools.Trait, "redis-server")]
 public class LiquidityWatchIntegrationTests
 {
     [Fact]
@@ -236,13 +239,14 @@ public class LiquidityWatchIntegrationTests
 }
 
 [Collection("liquidity-service")]
+[Trait(RequiredTools.Trait, "redis-server")]
 public class LiquidityWatchBackpressureTests
 {
     [Fact]
     public async Task A_slow_exchange_times_out_polls_and_a_full_buffer_drops_them()
     {
         using var redis = new RedisServer();
-        await using var replay = new BookReplayServer(BookRecordings.Load(RealData.Polymarket), new BookReplayOptions { Speed = 20, Copies = 5 });
+        await using var replay = new BookReplayServer(RealSnapshot.PolymarketRecordings, new BookReplayOptions { Speed = 20, Copies = 5 });
         await replay.StartAsync();
         await using var state = await RedisLiquidityState.ConnectAsync(redis.Configuration);
         replay.DelayMs = 400;
