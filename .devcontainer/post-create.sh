@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Onboarding: Jupyter from Debian, build, the C# (LiquidationLab) kernel, and a first ingest when data is present.
-# Runs as-is in the dev container and on a plain Debian machine with the .NET 10 SDK (tested on the latter).
+# Onboarding: Jupyter clients from the distribution, the build, the C# (LiquidationLab) kernel, and the repository's
+# real-data snapshot (data/real) loaded into data/lab.duckdb. Runs as the container's non-root user (sudo for apt) and
+# as-is on a plain Debian/Ubuntu machine with the .NET 10 SDK.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""
@@ -13,9 +14,7 @@ if [ ${#pkgs[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${pkgs[@]}" >/dev/null
 fi
-dotnet build LiquidationLab.sln -v quiet -nologo
-dotnet run --project src/LiquidationLab.Cli --no-build -- kernel install --user
-if [ -d ../shared/data/real ] || [ -d data/real ]; then
-  dotnet run --project src/LiquidationLab.Cli --no-build -- data ingest "$( [ -d data/real ] && echo data/real || echo ../shared/data/real )" | tail -1
-fi
-echo "Ready: open notebooks/*.ipynb in VS Code and pick the kernel 'C# (LiquidationLab)'."
+dotnet build src/LiquidationLab.Cli -c Release -v quiet -nologo
+dotnet run --project src/LiquidationLab.Cli -c Release --no-build -- kernel install --user
+dotnet run --project src/LiquidationLab.Cli -c Release --no-build -- data ingest data/real | tail -1
+echo "Ready: open notebooks/*.ipynb in VS Code and pick the kernel 'C# (LiquidationLab)'; 'dotnet run --project src/LiquidationLab.Cli -- report' runs them all."

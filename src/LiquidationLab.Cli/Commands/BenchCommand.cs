@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using LiquidationLab.Core.Liquidity;
 using LiquidationLab.Data.Liquidity;
+using LiquidationLab.Server.Liquidity;
 using Spectre.Console;
 
 namespace LiquidationLab.Cli.Commands;
@@ -15,7 +16,7 @@ internal static class BenchCommand
     public static Command Create()
     {
         var bench = new Command("bench", "Performance measurements that print their figures.");
-        var data = new Option<string>("--data") { Description = "Folder of recorded Polymarket books.", DefaultValueFactory = _ => "../shared/data/real/polymarket" };
+        var data = RecordedBooks.DataOption();
         var markets = new Option<int>("--markets") { Description = "Markets to watch (copies of the recordings).", DefaultValueFactory = _ => 500 };
         var seconds = new Option<double>("--seconds") { Description = "Measured seconds of the service run.", DefaultValueFactory = _ => 60 };
         var iterations = new Option<int>("--iterations") { Description = "Forecast computations to time.", DefaultValueFactory = _ => 200_000 };
@@ -27,8 +28,7 @@ internal static class BenchCommand
         liquidity.SetAction(async (parse, ct) =>
         {
             var console = Terminal.Console(parse.InvocationConfiguration.Output);
-            var folder = parse.GetValue(data)!;
-            var recordings = BookRecordings.Load(folder);
+            var (recordings, folder) = RecordedBooks.Load(parse.GetValue(data));
             var model = new LiquidityForecastOptions();
             var n = parse.GetValue(iterations);
             LiquidityBenchmark.ForecastComputation(recordings, model, Math.Min(n, 20_000)); // JIT warm-up

@@ -27,19 +27,15 @@ internal static class KernelCommand
 
         var user = new Option<bool>("--user") { Description = "Install for the current user (default): ~/.local/share/jupyter/kernels or $JUPYTER_DATA_DIR/kernels." };
         var prefix = new Option<string?>("--prefix") { Description = "Install under DIR/share/jupyter/kernels (e.g. a virtualenv or a test folder)." };
-        var install = new Command("install", "Write the kernelspec (kernel.json) without needing the jupyter command.") { user, prefix };
+        var install = new Command("install",
+            "Install the kernel: a copy of this build under the kernelspec folder (so it survives `git clean`, rebuilds and Debug/Release switches) " +
+            "and kernel.json, without needing the jupyter command. Run it again after changing the code.") { user, prefix };
         install.SetAction((parse, _) =>
         {
             var dir = SpecDirectory(parse.GetValue(prefix));
-            Directory.CreateDirectory(dir);
-            var spec = new JsonObject
-            {
-                ["argv"] = new JsonArray(Launcher().Select(a => (JsonNode?)a).Concat(["kernel", "start", "-f", "{connection_file}"]).ToArray()),
-                ["display_name"] = "C# (LiquidationLab)", ["language"] = "csharp", ["interrupt_mode"] = "message",
-                ["metadata"] = new JsonObject { ["debugger"] = false },
-            };
-            File.WriteAllText(Path.Combine(dir, "kernel.json"), spec.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
-            Terminal.Console(parse.InvocationConfiguration.Output).MarkupLine($"Installed kernelspec {KernelName} in {Markup.Escape(dir)}");
+            var (files, bytes) = Install(dir);
+            Terminal.Console(parse.InvocationConfiguration.Output).MarkupLine(
+                $"Installed kernelspec {KernelName} in {Markup.Escape(dir)} ({files} files, {bytes / 1e6:0} MB copied from {Markup.Escape(AppContext.BaseDirectory)})");
             return Task.FromResult(0);
         });
         kernel.Add(install);
@@ -63,6 +59,62 @@ internal static class KernelCommand
         kernel.Add(remove);
         return kernel;
     }
+
+    /// <summary>
+    /// Writes the kernelspec folder <paramref name="dir"/>: <c>app/</c> = a copy of the running build's folder (native
+    /// runtimes of this platform only), and <c>kernel.json</c> whose argv runs <c>app/liqlab.dll</c> with the dotnet host. The
+    /// new folder is assembled beside the old one and swapped in, so a failed copy leaves the previous installation intact.
+    /// </summary>
+    /// <returns>Files and bytes copied.</returns>
+    internal static (int Files, long Bytes) Install(string dir)
+    {
+        var parent = Path.GetDirectoryName(dir)!;
+        Directory.CreateDirectory(parent);
+        var staging = Path.Combine(parent, $".{KernelName}.new-{Environment.ProcessId}");
+        if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        var app = Path.Combine(staging, "app");
+        var (files, bytes) = CopyBuild(AppContext.BaseDirectory, app);
+        var spec = new JsonObject
+        {
+            ["argv"] = new JsonArray(new[] { DotnetHost(), Path.Combine(dir, "app", "liqlab.dll"), "kernel", "start", "-f", "{connection_file}" }
+                .Select(a => (JsonNode?)a).ToArray()),
+            ["display_name"] = "C# (LiquidationLab)", ["language"] = "csharp", ["interrupt_mode"] = "message",
+            ["metadata"] = new JsonObject { ["debugger"] = false },
+        };
+        File.WriteAllText(Path.Combine(staging, "kernel.json"), spec.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        var old = Path.Combine(parent, $".{KernelName}.old-{Environment.ProcessId}");
+        if (Directory.Exists(dir)) Directory.Move(dir, old);
+        Directory.Move(staging, dir);
+        if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
+        return (files, bytes);
+    }
+
+    /// <summary>Copies a build folder, leaving out the native runtimes of other platforms (runtimes/&lt;rid&gt; not matching this one).</summary>
+    private static (int Files, long Bytes) CopyBuild(string source, string target)
+    {
+        var rid = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
+        int files = 0;
+        long bytes = 0;
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(source, file);
+            var parts = relative.Split(Path.DirectorySeparatorChar);
+            if (parts.Length > 2 && parts[0] == "runtimes" && !(rid == parts[1] || rid.StartsWith(parts[1] + "-", StringComparison.Ordinal)
+                                                                   || (parts[1] == "unix" && !OperatingSystem.IsWindows())))
+                continue;
+            var to = Path.Combine(target, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(file, to);
+            files++;
+            bytes += new FileInfo(file).Length;
+        }
+        if (!File.Exists(Path.Combine(target, "liqlab.dll"))) throw new FileNotFoundException($"liqlab.dll not found in {source}: install from a liqlab build.");
+        return (files, bytes);
+    }
+
+    /// <summary>The dotnet host running this process, else <c>dotnet</c> from PATH.</summary>
+    private static string DotnetHost() =>
+        Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase) ? host : "dotnet";
 
     /// <summary>The kernelspec folder for a prefix, or the user's Jupyter data folder.</summary>
     internal static string SpecDirectory(string? prefix)

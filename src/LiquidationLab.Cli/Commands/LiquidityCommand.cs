@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using LiquidationLab.Core.Liquidity;
 using LiquidationLab.Data.Liquidity;
+using LiquidationLab.Server.Liquidity;
 using LiquidationLab.Data.Store;
 using Spectre.Console;
 
@@ -126,7 +127,7 @@ internal static class LiquidityCommand
 
     private static Command Replay()
     {
-        var data = new Option<string>("--data") { Description = "Folder of recorded Polymarket books (e.g. ../shared/data/real/polymarket).", Required = true };
+        var data = RecordedBooks.DataOption();
         var port = new Option<int>("--port") { Description = "Port on 127.0.0.1 (0: any free port).", DefaultValueFactory = _ => 8765 };
         var copies = new Option<int>("--copies") { Description = "Serve each recording N times as separate markets (load tests).", DefaultValueFactory = _ => 1 };
         var speed = new Option<double>("--speed") { Description = "Recorded seconds per wall second.", DefaultValueFactory = _ => 1 };
@@ -139,7 +140,7 @@ internal static class LiquidityCommand
         cmd.SetAction(async (parse, ct) =>
         {
             var console = Terminal.Console(parse.InvocationConfiguration.Output);
-            var recordings = BookRecordings.Load(parse.GetValue(data)!);
+            var (recordings, _) = RecordedBooks.Load(parse.GetValue(data));
             await using var server = new BookReplayServer(recordings, new BookReplayOptions
             {
                 Port = parse.GetValue(port), Copies = parse.GetValue(copies), Speed = parse.GetValue(speed),

@@ -22,11 +22,11 @@ internal static class ReportCommand
 
     public static Command Create()
     {
-        var data = new Option<string?>("--data") { Description = $"Data root (default: ${DataEnvironmentVariable}, else data/real, else ../shared/data/real)." };
-        var output = new Option<string>("--out") { DefaultValueFactory = _ => "artifacts/report", Description = "Output folder." };
-        var notebooks = new Option<string>("--notebooks") { DefaultValueFactory = _ => "notebooks", Description = "Folder of the notebooks to run (*.ipynb, in name order)." };
+        var data = new Option<string?>("--data") { Description = $"Data root (default: ${DataEnvironmentVariable}, else the repository's data/real snapshot)." };
+        var output = new Option<string?>("--out") { Description = "Output folder (default: the repository's artifacts/report)." };
+        var notebooks = new Option<string?>("--notebooks") { Description = "Folder of the notebooks to run, *.ipynb in name order (default: the repository's notebooks/)." };
         var timeout = new Option<int>("--cell-timeout") { DefaultValueFactory = _ => 600, Description = "Seconds a cell may run." };
-        var db = DataCommand.DbOption();
+        var db = new Option<string?>("--db") { Description = $"DuckDB file (default: ${LabStore.EnvironmentVariable}, else the repository's {LabStore.DefaultRelativePath})." };
         var cmd = new Command("report", "The main job: ingest the real data, run every notebook headless, write executed notebooks, HTML and an index.")
         {
             data, output, notebooks, timeout, db,
@@ -35,9 +35,11 @@ internal static class ReportCommand
         {
             var console = Terminal.Console(parse.InvocationConfiguration.Output);
             var dataRoot = FindDataRoot(parse.GetValue(data));
-            var dbPath = LabStore.ResolvePath(parse.GetValue(db));
-            var outDir = Path.GetFullPath(parse.GetValue(output)!);
-            var nbDir = Path.GetFullPath(parse.GetValue(notebooks)!);
+            var dbPath = LabStore.ResolvePath(parse.GetValue(db) ?? (Environment.GetEnvironmentVariable(LabStore.EnvironmentVariable) is { Length: > 0 } ? null
+                : Workspace.Path(LabStore.DefaultRelativePath)));
+            var outDir = Path.GetFullPath(parse.GetValue(output) ?? Workspace.Path("artifacts", "report") ?? "artifacts/report");
+            var nbDir = Path.GetFullPath(parse.GetValue(notebooks) ?? Workspace.Path("notebooks")
+                ?? throw new DirectoryNotFoundException($"Not inside a LiquidationLab clone ({Directory.GetCurrentDirectory()}): pass --notebooks DIR."));
             if (!Directory.Exists(nbDir)) throw new DirectoryNotFoundException($"Notebook folder not found: {nbDir}");
             Directory.CreateDirectory(outDir);
             console.MarkupLine($"Data: {Markup.Escape(dataRoot)}\nStore: {Markup.Escape(dbPath)}");
@@ -83,7 +85,7 @@ internal static class ReportCommand
         return cmd;
     }
 
-    /// <summary>--data, else LIQLAB_DATA, else data/real, else ../shared/data/real (relative to the current directory).</summary>
+    /// <summary>--data, else LIQLAB_DATA, else the repository's <c>data/real</c> snapshot (found from the current directory or the binaries).</summary>
     /// <exception cref="DirectoryNotFoundException">None exists; the message says how to get data.</exception>
     internal static string FindDataRoot(string? explicitRoot)
     {
@@ -91,10 +93,9 @@ internal static class ReportCommand
             return Directory.Exists(explicitRoot) ? Path.GetFullPath(explicitRoot) : throw new DirectoryNotFoundException($"--data {explicitRoot}: no such directory.");
         if (Environment.GetEnvironmentVariable(DataEnvironmentVariable) is { Length: > 0 } env)
             return Directory.Exists(env) ? Path.GetFullPath(env) : throw new DirectoryNotFoundException($"{DataEnvironmentVariable}={env}: no such directory.");
-        foreach (var candidate in new[] { "data/real", "../shared/data/real" })
-            if (Directory.Exists(candidate)) return Path.GetFullPath(candidate);
+        if (Workspace.Path("data", "real") is { } snapshot && Directory.Exists(snapshot)) return snapshot;
         throw new DirectoryNotFoundException(
-            "No market data found: pass --data DIR, set LIQLAB_DATA, or put files in data/real. To download Binance archives: " +
+            $"No market data found: not inside a LiquidationLab clone with data/real ({Directory.GetCurrentDirectory()}); pass --data DIR or set {DataEnvironmentVariable}. To download Binance archives: " +
             "liqlab data fetch binance --symbol BTCUSDT --kinds aggTrades,metrics,fundingRate,klines:5m --from 2024-01-01 --to 2024-01-31 --dest data/real");
     }
 

@@ -1,3 +1,4 @@
+using LiquidationLab.TestSupport;
 using LiquidationLab.Cli.Commands;
 using LiquidationLab.Notebooks.Ipynb;
 
@@ -59,6 +60,25 @@ public sealed class ReportCommandTests : IDisposable
         var index = await File.ReadAllTextAsync(Path.Combine(output, "index.html"));
         Assert.Contains("class=\"error\">failed", index, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(output, "02-good.html")));
+    }
+
+    [Fact]
+    public void Outside_the_repository_the_default_data_is_still_the_repository_snapshot()
+    {
+        var cwd = Directory.GetCurrentDirectory();
+        var env = Environment.GetEnvironmentVariable(ReportCommand.DataEnvironmentVariable);
+        Environment.SetEnvironmentVariable(ReportCommand.DataEnvironmentVariable, null);
+        Directory.SetCurrentDirectory(_dir); // a folder outside any clone: the binaries' location leads back to the repository
+        try
+        {
+            Assert.Equal(RealSnapshot.Folder, ReportCommand.FindDataRoot(null));
+            Assert.Equal(RealSnapshot.RepositoryRoot, Workspace.Root);
+        }
+        finally
+        {
+            Directory.SetCurrentDirectory(cwd);
+            Environment.SetEnvironmentVariable(ReportCommand.DataEnvironmentVariable, env);
+        }
     }
 
     [Fact]
