@@ -1,7 +1,7 @@
 namespace LiquidationLab.Data.Ingest;
 
 /// <summary>
-/// The built-in bar layouts: the Coinglass-style and Binance-statistics exports in <c>../shared/data/real</c>
+/// The built-in bar layouts: the Coinglass-style and Binance-statistics exports of the team's raw real-data collection (see data/real/SOURCES.md)
 /// (see its SOURCES.md for provenance). Each honours its file's quirks, stated in its description.
 /// </summary>
 public static class BarLayouts

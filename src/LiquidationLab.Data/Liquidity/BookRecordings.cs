@@ -17,7 +17,7 @@ namespace LiquidationLab.Data.Liquidity;
 public sealed record BookRecording(string ConditionId, string TokenId, IReadOnlyList<OrderBook> Books, IReadOnlyList<TradePrint> Trades, string Source);
 
 /// <summary>
-/// Loads recorded Polymarket book series from a folder such as <c>../shared/data/real/polymarket</c>: every
+/// Loads recorded Polymarket book series from a folder of raw collector files (the team's raw collection, <c>polymarket/Caiooooo__polymarket-l2-collector</c>): every
 /// <c>…/&lt;window&gt;/&lt;asset&gt;/orderbooks/&lt;epoch&gt;&lt;up|down&gt;.json</c> (Caiooooo/polymarket-l2-collector: an array of
 /// <c>{bids, asks, timestamp, …}</c>) with the matching <c>trades/</c> file when present. Single-snapshot captures are
 /// not series and are skipped.

@@ -8,7 +8,7 @@ namespace LiquidationLab.Data.Ingest.Binance;
 
 /// <summary>
 /// Binance USDⓈ-M websocket recordings: gzip text, one message per line <c>&lt;local_timestamp&gt; &lt;raw JSON&gt;</c>
-/// (the format of ../shared/data/real/nkaz001__hftbacktest; local timestamps in µs or ns, detected by magnitude).
+/// (the format of the nkaz001/hftbacktest recordings, see data/real/SOURCES.md; local timestamps in µs or ns, detected by magnitude).
 /// </summary>
 /// <remarks>
 /// <list type="bullet">
