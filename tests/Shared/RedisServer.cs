@@ -10,8 +10,12 @@ internal sealed class RedisServer : IDisposable
 {
     private Process? _process;
 
-    public RedisServer()
+    private readonly string[] _extra;
+
+    /// <param name="extraArguments">More redis-server arguments (e.g. ACL users).</param>
+    public RedisServer(params string[] extraArguments)
     {
+        _extra = extraArguments;
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
         Port = ((IPEndPoint)l.LocalEndpoint).Port;
@@ -33,6 +37,7 @@ internal sealed class RedisServer : IDisposable
         };
         foreach (var a in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no" })
             psi.ArgumentList.Add(a);
+        foreach (var a in _extra) psi.ArgumentList.Add(a);
         _process = Process.Start(psi)!;
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };
@@ -47,9 +52,9 @@ internal sealed class RedisServer : IDisposable
                 c.Connect(IPAddress.Loopback, Port);
                 using var s = c.GetStream();
                 s.Write("PING\r\n"u8);
-                var buf = new byte[16];
+                var buf = new byte[64];
                 var n = s.Read(buf, 0, buf.Length);
-                if (n > 0 && buf[0] == (byte)'+') return;
+                if (n > 0 && (buf[0] == (byte)'+' || buf[0] == (byte)'-')) return; // -NOAUTH: up, with ACLs
             }
             catch (SocketException)
             {

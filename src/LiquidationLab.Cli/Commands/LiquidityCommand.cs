@@ -26,12 +26,41 @@ internal static class LiquidityCommand
         DefaultValueFactory = _ => "127.0.0.1:6379",
     };
 
+    internal static Option<string?> RedisUserOption() => new("--redis-user")
+    {
+        Description = $"Redis ACL user (Redis 6+); its password (or the requirepass password) comes from ${RedisPasswordVariable}, never the command line.",
+    };
+
+    /// <summary>Environment variable holding the Redis password (kept out of argv, which other users can read).</summary>
+    public const string RedisPasswordVariable = "LIQLAB_REDIS_PASSWORD";
+
+    /// <summary>Environment variable holding the control token of the state-changing endpoints.</summary>
+    public const string ControlTokenVariable = "LIQLAB_LFM_TOKEN";
+
+    /// <summary>Environment variable naming the service's own DuckDB file.</summary>
+    public const string ServiceDbVariable = "LIQLAB_LIQUIDITY_DB";
+
+    /// <summary>Connects with the credentials of --redis-user and $LIQLAB_REDIS_PASSWORD.</summary>
+    internal static Task<RedisLiquidityState> ConnectRedis(string configuration, string? user) =>
+        RedisLiquidityState.ConnectAsync(configuration, user, Environment.GetEnvironmentVariable(RedisPasswordVariable) is { Length: > 0 } p ? p : null);
+
+    /// <summary>The service's own store: --db, else $LIQLAB_LIQUIDITY_DB, else the repository's data/liquidity.duckdb (else
+    /// data/liquidity.duckdb here). Not the research store data/lab.duckdb: a running watch would hold its write lock and
+    /// stop data ingest, status and report.</summary>
+    internal static string ServiceDbPath(string? explicitPath) => Path.GetFullPath(
+        !string.IsNullOrWhiteSpace(explicitPath) ? explicitPath
+        : Environment.GetEnvironmentVariable(ServiceDbVariable) is { Length: > 0 } env ? env
+        : Workspace.Path("data", "liquidity.duckdb") ?? "data/liquidity.duckdb");
+
     private static Command Watch()
     {
         var clob = new Option<string>("--clob") { Description = "Base URL of a CLOB-compatible endpoint (GET {base}/book?token_id=…).", Required = true };
         var market = new Option<string[]>("--market") { Description = "A market: condition_id[=token_id] (repeatable).", AllowMultipleArgumentsPerToken = false };
         var marketsFile = new Option<string?>("--markets-file") { Description = "File of markets: 'condition_id token_id' per line, or the replay server's JSON list." };
         var redis = RedisOption();
+        var redisUser = RedisUserOption();
+        var allowedHosts = new Option<string[]>("--allowed-host") { Description = "Also accept this Host header on the HTTP endpoints (repeatable; default loopback names only)." };
+        var publishTo = new Option<string[]>("--publish-to") { Description = $"publish_to: Redis channel for reports (repeatable; default {RedisLiquidityState.ReportChannel})." };
         var httpPort = new Option<int>("--http-port") { Description = "Port on 127.0.0.1 for /metrics, health and recompute (0: any free port).", DefaultValueFactory = _ => 9464 };
         var interval = new Option<double>("--interval") { Description = "Seconds between polls of each market.", DefaultValueFactory = _ => 1 };
         var horizon = new Option<double>("--horizon") { Description = "forecast_horizon_s (warning above 3600, rejected above 86400).", DefaultValueFactory = _ => 3600 };
@@ -42,11 +71,12 @@ internal static class LiquidityCommand
         var fillFloor = new Option<double>("--fill-floor") { Description = "Weight of depth that never trades (1 turns fill-rate weighting off).", DefaultValueFactory = _ => 0.5 };
         var maxInFlight = new Option<int>("--max-in-flight") { Description = "Concurrent requests at most.", DefaultValueFactory = _ => 25 };
         var duration = new Option<double>("--duration") { Description = "Stop after this many seconds (0: run until Ctrl+C).", DefaultValueFactory = _ => 0 };
-        var noStore = new Option<bool>("--no-store") { Description = "Do not append reports to the DuckDB store." };
-        var db = DataCommand.DbOption();
+        var noStore = new Option<bool>("--no-store") { Description = "Do not append reports to a DuckDB store." };
+        var db = new Option<string?>("--db") { Description = $"The service's own DuckDB file for reports (default: ${ServiceDbVariable}, else data/liquidity.duckdb; not the research store, whose write lock the service would hold)." };
         var cmd = new Command("watch", "Poll books, forecast depth, keep state in Redis, append reports to DuckDB and publish them on Redis.")
         {
-            clob, market, marketsFile, redis, httpPort, interval, horizon, minLiquidity, staleness, estimator, band, fillFloor, maxInFlight, duration, noStore, db,
+            clob, market, marketsFile, redis, redisUser, allowedHosts, publishTo, httpPort, interval, horizon, minLiquidity, staleness, estimator, band, fillFloor,
+            maxInFlight, duration, noStore, db,
         };
         cmd.SetAction(async (parse, ct) =>
         {
@@ -71,8 +101,8 @@ internal static class LiquidityCommand
             };
             foreach (var w in model.EnsureValid()) console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w.Message)}");
 
-            await using var state = await RedisLiquidityState.ConnectAsync(parse.GetValue(redis)!).ConfigureAwait(false);
-            var store = parse.GetValue(noStore) ? null : LabStore.Open(LabStore.ResolvePath(parse.GetValue(db)));
+            await using var state = await ConnectRedis(parse.GetValue(redis)!, parse.GetValue(redisUser)).ConfigureAwait(false);
+            var store = parse.GetValue(noStore) ? null : LabStore.Open(ServiceDbPath(parse.GetValue(db)));
             try
             {
                 var writer = store is null ? null : new LiquidityReportWriter(store);
@@ -82,12 +112,17 @@ internal static class LiquidityCommand
                     {
                         ClobBaseUrl = clobUrl, Markets = markets, Model = model, PollIntervalSeconds = parse.GetValue(interval),
                         MaxInFlight = parse.GetValue(maxInFlight), HttpPort = parse.GetValue(httpPort),
+                        ControlToken = Environment.GetEnvironmentVariable(ControlTokenVariable) is { Length: > 0 } token ? token : null,
+                        AllowedHosts = [.. LiquidityWatchOptions.LoopbackHosts, .. parse.GetValue(allowedHosts) ?? []],
+                        PublishTo = parse.GetValue(publishTo) is { Length: > 0 } channels ? channels : [RedisLiquidityState.ReportChannel],
                     };
                     await using var service = new LiquidityWatchService(options, state, writer);
                     await service.StartAsync().ConfigureAwait(false);
                     console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
                         $"Watching {markets.Count} market(s) at {options.ClobBaseUrl} every {options.PollIntervalSeconds} s; estimator {model.Estimator}, horizon {model.ForecastHorizonSeconds} s; state of {service.RestoredMarkets} restored from Redis")));
-                    console.MarkupLine(Markup.Escape($"Metrics {service.HttpBaseUrl}metrics · health {service.HttpBaseUrl}internal/health/liquidityforecastmodel · reports → {(store is null ? "Redis only" : store.Path)}"));
+                    console.MarkupLine(Markup.Escape($"Metrics {service.HttpBaseUrl}metrics · health {service.HttpBaseUrl}internal/health/liquidityforecastmodel · reports → {(store is null ? "Redis only" : store.Path)} and {string.Join(", ", options.PublishTo)}"));
+                    if (options.ControlToken is null)
+                        console.MarkupLine(Markup.Escape($"Control token (POST …/recompute needs 'Authorization: Bearer <token>'; set ${ControlTokenVariable} to choose it): {service.ControlToken}"));
                     var seconds = parse.GetValue(duration);
                     var until = seconds > 0 ? DateTime.UtcNow.AddSeconds(seconds) : DateTime.MaxValue;
                     while (!ct.IsCancellationRequested && DateTime.UtcNow < until)
@@ -100,9 +135,9 @@ internal static class LiquidityCommand
                         {
                             break;
                         }
-                        var (green, _) = service.Health();
+                        var health = service.Health();
                         console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                            $"{DateTime.UtcNow:HH:mm:ss} health {(green ? "green" : "red")} · emitted {service.Emitted} · published {service.Published} · unpublished {service.Unpublished} · dropped {service.Dropped}")));
+                            $"{DateTime.UtcNow:HH:mm:ss} health {health.Status.ToString().ToLowerInvariant()} · emitted {service.Emitted} · published {service.Published} · unpublished {service.Unpublished} · dropped {service.Dropped}")));
                     }
                 }
                 finally
@@ -172,10 +207,11 @@ internal static class LiquidityCommand
         var action = new Argument<string>("state") { Description = "on, off or status." };
         action.AcceptOnlyFromAmong("on", "off", "status");
         var redis = RedisOption();
-        var cmd = new Command("kill-switch", "Set, clear or show the kill switch (Redis key lfm:kill_switch): forecasts go on, emissions stop.") { action, redis };
+        var redisUser = RedisUserOption();
+        var cmd = new Command("kill-switch", "Set, clear or show the kill switch (Redis key lfm:kill_switch): forecasts go on, emissions stop.") { action, redis, redisUser };
         cmd.SetAction(async (parse, _) =>
         {
-            await using var state = await RedisLiquidityState.ConnectAsync(parse.GetValue(redis)!).ConfigureAwait(false);
+            await using var state = await ConnectRedis(parse.GetValue(redis)!, parse.GetValue(redisUser)).ConfigureAwait(false);
             var value = parse.GetValue(action);
             if (value != "status") await state.SetKillSwitchAsync(value == "on").ConfigureAwait(false);
             var on = await state.KillSwitchAsync().ConfigureAwait(false);

@@ -131,7 +131,7 @@ public sealed class LiquidityForecastModel
     public ForecastResult Evaluate(OrderBook? book, long nowMs, bool killSwitchActive, string traceId)
     {
         var maxAgeMs = Options.StalenessThresholdSeconds * 1000;
-        if (book is null || nowMs - book.TimestampMs > maxAgeMs)
+        if (book is null || Math.Abs(nowMs - book.TimestampMs) > maxAgeMs) // far in the future is no fresher than far in the past
         {
             _lastForecast = double.NaN; // a stale forecast is never served
             return new ForecastResult(ForecastStatus.Stale, [LiquidityReasonCodes.StaleData], null, false, double.NaN, double.NaN);
@@ -179,8 +179,10 @@ public sealed class LiquidityForecastModel
 
     /// <summary>The last forecast if it was computed from a book no older than the staleness threshold at
     /// <paramref name="nowMs"/>; otherwise null (a stale forecast is never served).</summary>
+    /// <remarks>A snapshot dated after <paramref name="nowMs"/> (a clock ahead of ours) is served only while it is at most one
+    /// staleness threshold ahead; further ahead it is not trusted.</remarks>
     public double? ServeableForecast(long nowMs) =>
-        double.IsNaN(_lastForecast) || nowMs - _lastSnapshotMs > Options.StalenessThresholdSeconds * 1000 ? null : _lastForecast;
+        double.IsNaN(_lastForecast) || Math.Abs(nowMs - _lastSnapshotMs) > Options.StalenessThresholdSeconds * 1000 ? null : _lastForecast;
 
     /// <summary>The state to persist.</summary>
     public MarketForecastState SaveState() => new(_estimator.Kind, _estimator.SaveState(), _lastSnapshotMs, _lastBid, _lastAsk,

@@ -19,6 +19,10 @@ public static class LiquidityReasonCodes
 
     /// <summary>A parameter beyond its hard limit: the configuration is rejected until the change is approved.</summary>
     public const string ParameterChangeRequiresApproval = "PARAMETER_CHANGE_REQUIRES_APPROVAL";
+
+    /// <summary>Ours, not the spec's: a polled book broke a sanity bound (<see cref="BookLimits"/>: absurd size or notional,
+    /// a timestamp ahead of the clock) and was rejected — counted, never evaluated, stored or persisted (WARN).</summary>
+    public const string BookRejected = "LIQUIDITYFORECAST_BOOK_REJECTED";
 }
 
 /// <summary>How serious a configuration finding is.</summary>
@@ -52,8 +56,12 @@ public sealed class LiquidityConfigurationException(string code, string message)
 /// </summary>
 public sealed record LiquidityForecastOptions
 {
-    /// <summary>Spec limit: horizons above this many seconds are accepted with a warning.</summary>
+    /// <summary>Spec threshold table: horizons up to this many seconds are normal; above it, a warning.</summary>
     public const double HorizonWarningSeconds = 3600;
+
+    /// <summary>Spec: the <c>warning</c> level of <c>forecast_horizon_s</c>; its table names the 3600–7200 s band WARN and
+    /// says nothing of 7200–86400 s, which we accept with a stronger warning.</summary>
+    public const double HorizonWarningBandEndSeconds = 7200;
 
     /// <summary>Spec limit: horizons above this many seconds are rejected.</summary>
     public const double HorizonHardLimitSeconds = 86400;
@@ -111,8 +119,10 @@ public sealed record LiquidityForecastOptions
         if (!(ForecastHorizonSeconds > 0)) Add("forecast_horizon_s", ConfigurationSeverity.Rejected, $"forecast_horizon_s must be > 0, got {N(ForecastHorizonSeconds)}.");
         else if (ForecastHorizonSeconds > HorizonHardLimitSeconds)
             Add("forecast_horizon_s", ConfigurationSeverity.Rejected, $"forecast_horizon_s {N(ForecastHorizonSeconds)} exceeds the hard limit {N(HorizonHardLimitSeconds)} s.");
+        else if (ForecastHorizonSeconds > HorizonWarningBandEndSeconds)
+            Add("forecast_horizon_s", ConfigurationSeverity.Warning, $"forecast_horizon_s {N(ForecastHorizonSeconds)} is beyond the warning level {N(HorizonWarningBandEndSeconds)} s: a multi-hour extrapolation of book depth; forecast uncertainty grows with the horizon.");
         else if (ForecastHorizonSeconds > HorizonWarningSeconds)
-            Add("forecast_horizon_s", ConfigurationSeverity.Warning, $"forecast_horizon_s {N(ForecastHorizonSeconds)} is above {N(HorizonWarningSeconds)} s: forecast uncertainty grows with the horizon.");
+            Add("forecast_horizon_s", ConfigurationSeverity.Warning, $"forecast_horizon_s {N(ForecastHorizonSeconds)} is in the {N(HorizonWarningSeconds)}–{N(HorizonWarningBandEndSeconds)} s warning band: forecast uncertainty grows with the horizon.");
 
         if (!(MinLiquidityPusd >= 0) || double.IsInfinity(MinLiquidityPusd)) Add("min_liquidity_pusd", ConfigurationSeverity.Rejected, $"min_liquidity_pusd must be a finite number ≥ 0, got {N(MinLiquidityPusd)}.");
         else if (MinLiquidityPusd < MinLiquidityHardPusd)

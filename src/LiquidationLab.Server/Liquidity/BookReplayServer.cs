@@ -25,6 +25,25 @@ public sealed record BookReplayOptions
     public bool UpTokensOnly { get; init; } = true;
 }
 
+/// <summary>Faults the replay server can inject, as a hostile or broken upstream would (tests and drills).</summary>
+public sealed record ReplayFaults
+{
+    /// <summary>Added to every served book's timestamp, ms (e.g. 10 days ahead); 0 for none.</summary>
+    public long BookTimestampOffsetMs { get; init; }
+
+    /// <summary><c>/trades</c> answers HTTP 200 with a JSON object (<c>{"error":"rate limited"}</c>) instead of an array.</summary>
+    public bool TradesAsObject { get; init; }
+
+    /// <summary>Every book gets one extra bid level of this size (shares), e.g. 7.9e28; null for none.</summary>
+    public decimal? HugeLevelSize { get; init; }
+
+    /// <summary><c>/book</c> bodies are padded to at least this many bytes (whitespace inside the JSON); 0 for none.</summary>
+    public int PadBookBodyToBytes { get; init; }
+
+    /// <summary>No fault.</summary>
+    public static readonly ReplayFaults None = new();
+}
+
 /// <summary>A market the replay server serves: condition id and the token its <c>/book</c> is keyed by.</summary>
 /// <param name="ConditionId">Market id.</param>
 /// <param name="TokenId">Token id.</param>
@@ -38,7 +57,8 @@ public sealed record ReplayMarket(string ConditionId, string TokenId);
 /// <c>GET /trades?token_id=…&amp;after_ms=…</c> returns the prints of the current loop up to now (a replay-server
 /// extension: the public CLOB's trade endpoints need authentication). Test controls: <c>POST /replay/outage?on=true|false</c>
 /// (every data request answers 503), <c>POST /replay/delay?ms=…</c> (a slow exchange), <c>POST /replay/empty?token_id=…&amp;on=true|false</c> (that token's book is served
-/// empty), <c>GET /replay/markets</c>, <c>GET /replay/stats</c>.
+/// empty), <c>POST /replay/fault?future_ms=…&amp;trades_object=…&amp;huge_size=…&amp;pad_bytes=…</c> (<see cref="ReplayFaults"/>;
+/// no argument clears them), <c>GET /replay/markets</c>, <c>GET /replay/stats</c>.
 /// </summary>
 public sealed class BookReplayServer : IAsyncDisposable
 {
@@ -55,6 +75,7 @@ public sealed class BookReplayServer : IAsyncDisposable
     private WebApplication? _app;
     private volatile bool _outage;
     private volatile int _delayMs;
+    private ReplayFaults _faults = ReplayFaults.None; // swapped whole (Volatile); read by every request
     private long _bookRequests, _tradeRequests, _refused;
 
     /// <summary>Creates the server (not yet listening).</summary>
@@ -102,6 +123,9 @@ public sealed class BookReplayServer : IAsyncDisposable
     /// <summary>Delay added to every data response (a slow exchange), milliseconds; 0 by default.</summary>
     public int DelayMs { get => _delayMs; set => _delayMs = Math.Max(0, value); }
 
+    /// <summary>The faults injected now (<see cref="ReplayFaults.None"/> by default).</summary>
+    public ReplayFaults Faults { get => Volatile.Read(ref _faults); set => Volatile.Write(ref _faults, value ?? ReplayFaults.None); }
+
     /// <summary>Serves the token's book empty (both sides) while true.</summary>
     public void SetEmpty(string tokenId, bool empty)
     {
@@ -127,6 +151,14 @@ public sealed class BookReplayServer : IAsyncDisposable
             SetEmpty(token_id, on);
             return Results.Ok(new { token_id, empty = on });
         });
+        app.MapPost("/replay/fault", (long? future_ms, bool? trades_object, decimal? huge_size, int? pad_bytes) =>
+        {
+            Faults = new ReplayFaults
+            {
+                BookTimestampOffsetMs = future_ms ?? 0, TradesAsObject = trades_object ?? false, HugeLevelSize = huge_size, PadBookBodyToBytes = pad_bytes ?? 0,
+            };
+            return Results.Ok(Faults);
+        });
         app.MapGet("/replay/markets", () => Results.Json(Markets.Select(m => new { condition_id = m.ConditionId, token_id = m.TokenId })));
         app.MapGet("/replay/stats", () => Results.Json(new { book_requests = BookRequests, trade_requests = Interlocked.Read(ref _tradeRequests), refused = Interlocked.Read(ref _refused), outage = Outage }));
     }
@@ -150,8 +182,13 @@ public sealed class BookReplayServer : IAsyncDisposable
         if (i < 0) i = Math.Max(0, ~i - 1);
         var wallTs = now - (long)((replay - s.TimesMs[i]) / _options.Speed);
         var empty = _empty.ContainsKey(s.Market.TokenId);
+        var faults = Faults;
+        var bids = empty ? "[]" : s.Bids[i];
+        if (faults.HugeLevelSize is { } huge && !empty)
+            bids = string.Create(CultureInfo.InvariantCulture, $"[{{\"price\":\"0.001\",\"size\":\"{huge}\"}}") + (bids.Length > 2 ? "," + bids[1..] : "]");
         var body = string.Create(CultureInfo.InvariantCulture,
-            $"{{\"market\":\"{s.Market.ConditionId}\",\"asset_id\":\"{s.Market.TokenId}\",\"timestamp\":\"{(empty ? now : wallTs)}\",\"bids\":{(empty ? "[]" : s.Bids[i])},\"asks\":{(empty ? "[]" : s.Asks[i])}}}");
+            $"{{\"market\":\"{s.Market.ConditionId}\",\"asset_id\":\"{s.Market.TokenId}\",\"timestamp\":\"{(empty ? now : wallTs) + faults.BookTimestampOffsetMs}\",\"bids\":{bids},\"asks\":{(empty ? "[]" : s.Asks[i])}}}");
+        if (faults.PadBookBodyToBytes > body.Length) body = body[..^1] + new string(' ', faults.PadBookBodyToBytes - body.Length) + "}";
         c.Response.ContentType = "application/json";
         await c.Response.WriteAsync(body, Encoding.UTF8).ConfigureAwait(false);
     }
@@ -161,6 +198,12 @@ public sealed class BookReplayServer : IAsyncDisposable
         if (!TryResolve(c, out var s)) return;
         Interlocked.Increment(ref _tradeRequests);
         var now = _clock();
+        if (Faults.TradesAsObject)
+        {
+            c.Response.ContentType = "application/json";
+            await c.Response.WriteAsync("{\"error\":\"rate limited\"}", Encoding.UTF8).ConfigureAwait(false);
+            return;
+        }
         long.TryParse(c.Request.Query["after_ms"], NumberStyles.None, CultureInfo.InvariantCulture, out var after);
         var (replay, loopStart) = Position(s!, now);
         var sb = new StringBuilder("[");

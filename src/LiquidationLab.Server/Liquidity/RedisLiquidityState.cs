@@ -13,9 +13,9 @@ public sealed class RedisUnavailableException(string message) : Exception(messag
 /// <item><c>lfm:state:{condition_id}</c> — hash: estimator, estimator_state, last_snapshot_ms, last_bid_depth_pusd,
 /// last_ask_depth_pusd, last_forecast_pusd, last_computed_ms, fill_rate, fill_rate_ms, last_trade_ms; TTL 2 h, renewed on
 /// every write.</item>
-/// <item><c>lfm:lock:{condition_id}</c> — SETNX lock held while one instance computes the market (expires after 10 s so a
-/// crashed holder cannot block it).</item>
-/// <item><c>lfm:idem:{condition_id}:{snapshot_ts_ms}</c> — SETNX idempotency key of an emitted report; TTL 2 h.</item>
+/// <item><c>lfm:idem:{condition_id}:{snapshot_ts_ms}</c> — SETNX idempotency key of an emitted report; TTL 2 h. This is the
+/// spec's lock ("Redis SETNX on condition_id + snapshot_ts to prevent duplicate computations"): two instances polling the
+/// same market may both evaluate a snapshot, but only the one that claims the key emits it.</item>
 /// <item><c>lfm:kill_switch</c> — present with value <c>1</c>: emissions suppressed.</item>
 /// </list>
 /// Reports are published on <see cref="ReportChannel"/>.
@@ -31,21 +31,23 @@ public sealed class RedisLiquidityState : IAsyncDisposable
     /// <summary>TTL of state and idempotency keys (the spec's 2 h).</summary>
     public static readonly TimeSpan StateTtl = TimeSpan.FromHours(2);
 
-    /// <summary>Expiry of a computation lock.</summary>
-    public static readonly TimeSpan LockTtl = TimeSpan.FromSeconds(10);
-
     private readonly ConnectionMultiplexer _mux;
-    private readonly string _owner = Guid.NewGuid().ToString("N");
 
     private RedisLiquidityState(ConnectionMultiplexer mux) => _mux = mux;
 
     /// <summary>Connects (and keeps reconnecting in the background after a Redis restart).</summary>
     /// <param name="configuration">StackExchange.Redis configuration, e.g. <c>127.0.0.1:6379</c>.</param>
-    /// <exception cref="RedisUnavailableException">Redis is not reachable at start.</exception>
-    public static async Task<RedisLiquidityState> ConnectAsync(string configuration)
+    /// <param name="user">Redis ACL user (Redis 6+), or null for the default user.</param>
+    /// <param name="password">Password of that user (or the <c>requirepass</c> password), or null.</param>
+    /// <exception cref="RedisUnavailableException">Redis is not reachable at start, or refuses the credentials.</exception>
+    public static async Task<RedisLiquidityState> ConnectAsync(string configuration, string? user = null, string? password = null)
     {
         var options = ConfigurationOptions.Parse(configuration);
-        options.AbortOnConnectFail = false;
+        if (user is not null) options.User = user;
+        if (password is not null) options.Password = password;
+        // Fail the first connection with its reason (unreachable, or credentials refused); after it the multiplexer keeps
+        // reconnecting by itself (this flag only concerns the initial connect).
+        options.AbortOnConnectFail = true;
         options.ConnectTimeout = 2000;
         options.SyncTimeout = 2000;
         options.AsyncTimeout = 2000;
@@ -53,11 +55,16 @@ public sealed class RedisLiquidityState : IAsyncDisposable
         // While disconnected, fail at once instead of queueing commands until the timeout: the service then goes on
         // without Redis (emitting to DuckDB, queueing publications) rather than stalling every poll for 2 s.
         options.BacklogPolicy = BacklogPolicy.FailFast;
-        var mux = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
-        if (!mux.IsConnected)
+        ConnectionMultiplexer mux;
+        try
         {
-            await mux.DisposeAsync().ConfigureAwait(false);
-            throw new RedisUnavailableException($"Redis is not reachable at {configuration}.");
+            mux = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
+        }
+        catch (RedisConnectionException e)
+        {
+            throw new RedisUnavailableException(e.FailureType == ConnectionFailureType.AuthenticationFailure || e.Message.Contains("NOAUTH", StringComparison.Ordinal)
+                ? $"Redis at {configuration} refused the credentials{(user is null ? "" : $" of user '{user}'")}."
+                : $"Redis is not reachable at {configuration}.");
         }
         return new RedisLiquidityState(mux);
     }
@@ -77,15 +84,6 @@ public sealed class RedisLiquidityState : IAsyncDisposable
 
     /// <summary>Sets or clears the kill switch.</summary>
     public Task SetKillSwitchAsync(bool on) => on ? Db.StringSetAsync(KillSwitchKey, "1") : Db.KeyDeleteAsync(KillSwitchKey);
-
-    /// <summary>Takes the computation lock of a market (SET NX with expiry); false when another instance holds it.</summary>
-    public Task<bool> TryLockAsync(string condition) => Db.LockTakeAsync($"lfm:lock:{condition}", _owner, LockTtl);
-
-    /// <summary>Releases a lock taken by this instance (compare-and-delete in one Lua call, one round trip).</summary>
-    public Task ReleaseLockAsync(string condition) =>
-        Db.ScriptEvaluateAsync(ReleaseScript, [(RedisKey)$"lfm:lock:{condition}"], [(RedisValue)_owner]);
-
-    private const string ReleaseScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
     /// <summary>Claims the idempotency key <c>condition_id + snapshot_ts_ms</c>; false when already claimed (report already emitted).</summary>
     public Task<bool> ClaimAsync(string condition, long snapshotMs) =>
@@ -107,8 +105,9 @@ public sealed class RedisLiquidityState : IAsyncDisposable
         "if redis.call('get', KEYS[2]) == '1' then return -1 end " +
         "if redis.call('set', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 1 else return 0 end";
 
-    /// <summary>Publishes a report on <see cref="ReportChannel"/>; returns the number of subscribers that received it.</summary>
-    public Task<long> PublishAsync(string reportJson) => Db.PublishAsync(RedisChannel.Literal(ReportChannel), reportJson);
+    /// <summary>Publishes a report on <paramref name="channel"/> (default <see cref="ReportChannel"/>); returns the number of
+    /// subscribers that received it.</summary>
+    public Task<long> PublishAsync(string reportJson, string channel = ReportChannel) => Db.PublishAsync(RedisChannel.Literal(channel), reportJson);
 
     /// <summary>Writes a market's state (hash, TTL 2 h).</summary>
     public async Task SaveAsync(string condition, MarketForecastState state)

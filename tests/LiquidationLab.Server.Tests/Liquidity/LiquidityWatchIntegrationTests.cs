@@ -30,23 +30,24 @@ internal sealed class WatchHarness : IAsyncDisposable
 
     public static readonly LiquidityForecastOptions Model = new() { StalenessThresholdSeconds = 3 };
 
-    public static async Task<WatchHarness> StartAsync()
+    public static async Task<WatchHarness> StartAsync(Func<LiquidityWatchOptions, LiquidityWatchOptions>? configure = null)
     {
         var h = new WatchHarness();
         h.Replay = new BookReplayServer(RealSnapshot.PolymarketRecordings, new BookReplayOptions { Speed = 20 });
         await h.Replay.StartAsync();
         h.State = await RedisLiquidityState.ConnectAsync(h.Redis.Configuration);
-        var options = ConfigurationOptions.Parse(h.Redis.Configuration);
-        options.AbortOnConnectFail = false;
-        options.ReconnectRetryPolicy = new LinearRetry(200);
-        h.Subscriber = await ConnectionMultiplexer.ConnectAsync(options);
+        var subscriberOptions = ConfigurationOptions.Parse(h.Redis.Configuration);
+        subscriberOptions.AbortOnConnectFail = false;
+        subscriberOptions.ReconnectRetryPolicy = new LinearRetry(200);
+        h.Subscriber = await ConnectionMultiplexer.ConnectAsync(subscriberOptions);
         await h.Subscriber.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisLiquidityState.ReportChannel), (_, v) => h.Received.Enqueue(v!));
         h.Writer = new LiquidityReportWriter(h.Store.Store);
-        h.Service = new LiquidityWatchService(new LiquidityWatchOptions
+        var options = new LiquidityWatchOptions
         {
             ClobBaseUrl = h.Replay.BaseUrl, Markets = h.Replay.Markets.Select(m => new WatchMarket(m.ConditionId, m.TokenId)).ToList(),
             Model = Model, PollIntervalSeconds = 0.2, HttpPort = 0, TradePollIntervalSeconds = 1,
-        }, h.State, h.Writer);
+        };
+        h.Service = new LiquidityWatchService(configure is null ? options : configure(options), h.State, h.Writer);
         await h.Service.StartAsync();
         return h;
     }
@@ -67,10 +68,21 @@ internal sealed class WatchHarness : IAsyncDisposable
         return (r.StatusCode, await r.Content.ReadAsStringAsync());
     }
 
-    public async Task<(HttpStatusCode Status, string Body)> Post(string path)
+    /// <summary>POST with the service's bearer token (or another, or none) and optionally another Host header.</summary>
+    public async Task<(HttpStatusCode Status, string Body)> Post(string path, string? token = "", string? host = null)
     {
-        using var r = await _http.PostAsync(new Uri(Service.HttpBaseUrl!, path), null);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Service.HttpBaseUrl!, path));
+        if (token is not null) request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token.Length == 0 ? Service.ControlToken : token);
+        if (host is not null) request.Headers.Host = host;
+        using var r = await _http.SendAsync(request);
         return (r.StatusCode, await r.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Waits until every market has completed at least <paramref name="polls"/> more polls than now.</summary>
+    public Task AfterPolls(int polls, string what)
+    {
+        var target = Service.PollsCompleted + polls * Replay.Markets.Count;
+        return Until(() => Service.PollsCompleted >= target, what);
     }
 
     /// <summary>Stops the service and drains the writer, so the store and the counters are final.</summary>
@@ -109,12 +121,17 @@ public class LiquidityWatchIntegrationTests
 
         var metrics = await h.Get("metrics");
         Assert.Equal(HttpStatusCode.OK, metrics.Status);
-        Assert.Matches(@"(?m)^liquidityforecastmodel_observations_emitted_total [1-9]\d*$", metrics.Body);
-        Assert.Matches(@"(?m)^liquidityforecastmodel_forecast_pusd\{condition_id=""btc-updown-1h-1765450800""\} \d", metrics.Body);
-        Assert.Matches(@"(?m)^liquidityforecastmodel_low_forecast_total \d+$", metrics.Body);
+        // The spec's three metrics, with its names and labels.
+        Assert.Matches(@"(?m)^polytraders_intel_liquidityforecastmodel_observations_emitted_total\{condition_id=""btc-updown-1h-1765450800""\} [1-9]\d*$", metrics.Body);
+        Assert.Matches(@"(?m)^polytraders_intel_liquidityforecastmodel_forecast_pusd\{condition_id=""btc-updown-1h-1765450800""\} \d", metrics.Body);
+        Assert.Matches(@"(?m)^polytraders_intel_liquidityforecastmodel_low_forecast_total \d+$", metrics.Body);
         var health = await h.Get("internal/health/liquidityforecastmodel");
         Assert.Equal(HttpStatusCode.OK, health.Status);
-        Assert.Equal("green", JsonDocument.Parse(health.Body).RootElement.GetProperty("status").GetString());
+        var hj = JsonDocument.Parse(health.Body).RootElement;
+        Assert.Equal("green", hj.GetProperty("status").GetString());
+        Assert.True(hj.GetProperty("redis_connected").GetBoolean() && hj.GetProperty("clob_ok").GetBoolean());
+        Assert.Equal(200, hj.GetProperty("last_clob_http_status").GetInt32());
+        Assert.InRange(hj.GetProperty("last_forecast_age_seconds").GetDouble(), 0, 300);
         var served = await h.Get($"internal/liquidityforecastmodel/forecast?condition_id={WatchHarness.Btc}");
         Assert.Equal(HttpStatusCode.OK, served.Status);
         var recompute = await h.Post($"internal/liquidityforecastmodel/recompute?condition_id={WatchHarness.Btc}");
@@ -155,21 +172,26 @@ public class LiquidityWatchIntegrationTests
         h.Replay.Outage = true;
         await WatchHarness.Until(() => h.Service.LastOutcome(WatchHarness.Btc).Status == ForecastStatus.Stale, "STALE_DATA after the staleness threshold", 10);
         Assert.Equal([LiquidityReasonCodes.StaleData], h.Service.LastOutcome(WatchHarness.Btc).Codes);
-        await WatchHarness.Until(() => h.Service.Health().Green == false
+        await WatchHarness.Until(() => h.Service.Health().Status != HealthStatus.Green
             && h.Replay.Markets.All(m => h.Service.LastOutcome(m.ConditionId).Status == ForecastStatus.Stale), "every market evaluated as stale");
         var before = h.Service.Emitted;
-        await Task.Delay(1500);
+        await h.AfterPolls(5, "five more polls of every market during the outage");
         Assert.Equal(before, h.Service.Emitted);
+        // The spec's rules: a CLOB outage with a forecast under 15 min old and Redis up is degraded (HTTP 200), not red.
         var health = await h.Get("internal/health/liquidityforecastmodel");
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, health.Status);
-        Assert.Equal("red", JsonDocument.Parse(health.Body).RootElement.GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, health.Status);
+        var hj = JsonDocument.Parse(health.Body).RootElement;
+        Assert.Equal("degraded", hj.GetProperty("status").GetString());
+        Assert.False(hj.GetProperty("clob_ok").GetBoolean());
+        Assert.Equal(503, hj.GetProperty("last_clob_http_status").GetInt32());
+        Assert.Contains(hj.GetProperty("reasons").EnumerateArray(), r => r.GetString() == "CLOB answered HTTP 503");
         var served = await h.Get($"internal/liquidityforecastmodel/forecast?condition_id={WatchHarness.Btc}");
         Assert.Equal(HttpStatusCode.NotFound, served.Status);
         Assert.Contains("STALE_DATA", served.Body, StringComparison.Ordinal);
         Assert.DoesNotContain("liquidityforecastmodel_forecast_pusd{", (await h.Get("metrics")).Body, StringComparison.Ordinal);
 
         h.Replay.Outage = false;
-        await WatchHarness.Until(() => h.Service.Emitted > before && h.Service.Health().Green
+        await WatchHarness.Until(() => h.Service.Emitted > before && h.Service.Health().Status == HealthStatus.Green
             && h.Service.LastOutcome(WatchHarness.Btc).Status == ForecastStatus.Emit, "recovery after the outage");
     }
 
@@ -198,25 +220,24 @@ public class LiquidityWatchIntegrationTests
         await using var h = await WatchHarness.StartAsync();
         await WatchHarness.Until(() => h.Service.Emitted >= 2, "first reports");
         await h.State.SetKillSwitchAsync(true);
-        // No claim succeeds once Redis holds the switch; a claim made just before may still be counted a moment later
-        // (its continuation can wait for a thread on a loaded CI machine).
-        await Task.Delay(500);
+        // No claim succeeds once Redis holds the switch; a claim made just before may still land: wait until the service has
+        // read the switch and every market has been polled twice since (on a loaded machine a continuation can lag).
+        await WatchHarness.Until(() => h.Service.KillSwitchActive, "the scheduler reads the switch");
+        await h.AfterPolls(2, "two polls of every market after the switch was read");
+        await WatchHarness.Until(() => h.Service.Published == h.Service.Emitted, "reports claimed before the switch published");
         var before = h.Service.Emitted;
         var received = h.Received.Count;
-        var metricsBefore = (await h.Get("metrics")).Body;
-        await Task.Delay(2000);
+        var okBefore = h.Service.Polls("ok");
+        var suppressedBefore = h.Service.Suppressed;
+        await WatchHarness.Until(() => h.Service.Polls("ok") >= okBefore + 20 && h.Service.Suppressed > suppressedBefore,
+            "20 more successful polls and a suppressed report: still polling and forecasting");
         Assert.Equal(before, h.Service.Emitted);
-        var metrics = (await h.Get("metrics")).Body;
-        Assert.Matches(@"(?m)^liquidityforecastmodel_suppressed_total [1-9]", metrics);
-        Assert.NotEqual(Polls(metricsBefore), Polls(metrics)); // still polling and forecasting
+        Assert.Matches(@"(?m)^polytraders_intel_liquidityforecastmodel_suppressed_total [1-9]", (await h.Get("metrics")).Body);
         Assert.Equal(ForecastStatus.Suppressed, h.Service.LastOutcome(WatchHarness.Btc).Status);
-        await Task.Delay(200);
         Assert.Equal(received, h.Received.Count);
 
         await h.State.SetKillSwitchAsync(false);
         await WatchHarness.Until(() => h.Service.Emitted > before, "emission after the kill switch is cleared");
-
-        static string Polls(string m) => Regex.Match(m, @"(?m)^liquidityforecastmodel_polls_total\{outcome=""ok""\} (\d+)").Groups[1].Value;
     }
 
     [Fact]

@@ -11,21 +11,13 @@ namespace LiquidationLab.Server.Tests.Liquidity;
 public class RedisLiquidityStateTests
 {
     [Fact]
-    public async Task Locks_idempotency_keys_state_and_kill_switch_behave_as_documented()
+    public async Task Idempotency_keys_state_and_kill_switch_behave_as_documented()
     {
         using var redis = new RedisServer();
         await using var a = await RedisLiquidityState.ConnectAsync(redis.Configuration);
         await using var b = await RedisLiquidityState.ConnectAsync(redis.Configuration);
 
-        // SETNX lock: one holder at a time; only the owner releases it.
-        Assert.True(await a.TryLockAsync("0xc"));
-        Assert.False(await b.TryLockAsync("0xc"));
-        await b.ReleaseLockAsync("0xc");
-        Assert.False(await b.TryLockAsync("0xc"));
-        await a.ReleaseLockAsync("0xc");
-        Assert.True(await b.TryLockAsync("0xc"));
-
-        // Idempotency key condition_id + snapshot_ts_ms: claimed once.
+        // Idempotency key (the spec's SETNX lock) condition_id + snapshot_ts_ms: claimed once.
         Assert.True(await a.ClaimAsync("0xc", 1_000));
         Assert.False(await b.ClaimAsync("0xc", 1_000));
         Assert.True(await b.ClaimAsync("0xc", 1_001));
@@ -48,6 +40,22 @@ public class RedisLiquidityStateTests
         Assert.Equal(-1, await b.ClaimUnlessKilledAsync("0xc", 3_000)); // switch set: nothing can be claimed
         await a.SetKillSwitchAsync(false);
         Assert.False(await b.KillSwitchAsync());
+    }
+
+    [Fact]
+    public async Task An_acl_user_with_a_password_connects_and_wrong_credentials_are_named()
+    {
+        // Redis 6+ ACL: the default user is off; only 'lfm' with its password may connect (the kill switch lives here).
+        using var redis = new RedisServer("--user", "default", "off", "--user", "lfm", "on", ">s3cret-pass", "~*", "&*", "+@all");
+        await using (var ok = await RedisLiquidityState.ConnectAsync(redis.Configuration, "lfm", "s3cret-pass"))
+        {
+            await ok.SetKillSwitchAsync(true);
+            Assert.True(await ok.KillSwitchAsync());
+        }
+        var wrong = await Assert.ThrowsAsync<RedisUnavailableException>(() => RedisLiquidityState.ConnectAsync(redis.Configuration, "lfm", "nope"));
+        Assert.Equal($"Redis at {redis.Configuration} refused the credentials of user 'lfm'.", wrong.Message);
+        var anonymous = await Assert.ThrowsAsync<RedisUnavailableException>(() => RedisLiquidityState.ConnectAsync(redis.Configuration));
+        Assert.Contains(redis.Configuration, anonymous.Message, StringComparison.Ordinal);
     }
 
     [Fact]
