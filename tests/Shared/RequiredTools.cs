@@ -15,6 +15,9 @@ internal static class RequiredTools
     /// <summary>Path of Debian's <c>chromium</c>.</summary>
     public static string Chromium() => Find("chromium", "chromium");
 
+    /// <summary>Path of <c>promtool</c> (Debian's <c>prometheus</c> package).</summary>
+    public static string Promtool() => Find("promtool", "prometheus");
+
     /// <summary>Path of Debian's <c>redis-server</c>.</summary>
     public static string RedisServer() => Find("redis-server", "redis-server");
 

@@ -72,11 +72,12 @@ internal static class LiquidityCommand
         var maxInFlight = new Option<int>("--max-in-flight") { Description = "Concurrent requests at most.", DefaultValueFactory = _ => 25 };
         var duration = new Option<double>("--duration") { Description = "Stop after this many seconds (0: run until Ctrl+C).", DefaultValueFactory = _ => 0 };
         var noStore = new Option<bool>("--no-store") { Description = "Do not append reports to a DuckDB store." };
+        var recordBooks = new Option<bool>("--record-books") { Description = "Also store every new polled book (book_snapshots of the service's store), e.g. a week of polling for an hour-horizon backtest in notebook 06 (its recordingDb parameter)." };
         var db = new Option<string?>("--db") { Description = $"The service's own DuckDB file for reports (default: ${ServiceDbVariable}, else data/liquidity.duckdb; not the research store, whose write lock the service would hold)." };
         var cmd = new Command("watch", "Poll books, forecast depth, keep state in Redis, append reports to DuckDB and publish them on Redis.")
         {
             clob, market, marketsFile, redis, redisUser, allowedHosts, publishTo, httpPort, interval, horizon, minLiquidity, staleness, estimator, band, fillFloor,
-            maxInFlight, duration, noStore, db,
+            maxInFlight, duration, noStore, recordBooks, db,
         };
         cmd.SetAction(async (parse, ct) =>
         {
@@ -90,6 +91,7 @@ internal static class LiquidityCommand
                 markets.AddRange(WatchMarket.Parse(await File.ReadAllTextAsync(file, ct).ConfigureAwait(false), file));
             }
             if (markets.Count == 0) throw new ArgumentException("No markets: give --market or --markets-file.");
+            if (parse.GetValue(recordBooks) && parse.GetValue(noStore)) throw new ArgumentException("--record-books needs a store: drop --no-store.");
             var model = new LiquidityForecastOptions
             {
                 ForecastHorizonSeconds = parse.GetValue(horizon),
@@ -105,7 +107,7 @@ internal static class LiquidityCommand
             var store = parse.GetValue(noStore) ? null : LabStore.Open(ServiceDbPath(parse.GetValue(db)));
             try
             {
-                var writer = store is null ? null : new LiquidityReportWriter(store);
+                var writer = store is null ? null : new LiquidityReportWriter(store) { RecordingSource = $"liqlab liquidity watch --record-books {clobUrl}" };
                 try
                 {
                     var options = new LiquidityWatchOptions
@@ -115,6 +117,7 @@ internal static class LiquidityCommand
                         ControlToken = Environment.GetEnvironmentVariable(ControlTokenVariable) is { Length: > 0 } token ? token : null,
                         AllowedHosts = [.. LiquidityWatchOptions.LoopbackHosts, .. parse.GetValue(allowedHosts) ?? []],
                         PublishTo = parse.GetValue(publishTo) is { Length: > 0 } channels ? channels : [RedisLiquidityState.ReportChannel],
+                        RecordBooks = parse.GetValue(recordBooks),
                     };
                     await using var service = new LiquidityWatchService(options, state, writer);
                     await service.StartAsync().ConfigureAwait(false);
@@ -144,7 +147,8 @@ internal static class LiquidityCommand
                 {
                     if (writer is not null) await writer.DisposeAsync().ConfigureAwait(false);
                 }
-                if (writer is not null) console.MarkupLine(Markup.Escape($"{writer.Written} report(s) appended to {store!.Path}"));
+                if (writer is not null)
+                    console.MarkupLine(Markup.Escape($"{writer.Written} report(s) appended to {store!.Path}" + (parse.GetValue(recordBooks) ? $"; {writer.BooksWritten} book(s) recorded" : "")));
             }
             finally
             {

@@ -111,6 +111,10 @@ public sealed record LiquidityWatchOptions
     /// <summary>Host header values the HTTP endpoints accept (port ignored); default loopback only. Other hosts get 403.</summary>
     public IReadOnlyList<string> AllowedHosts { get; init; } = LoopbackHosts;
 
+    /// <summary><c>watch --record-books</c>: every new polled book is also written to the service's store through the report
+    /// writer (<see cref="LiquidityReportWriter.EnqueueBook"/>), for backtests at the spec's hour horizon.</summary>
+    public bool RecordBooks { get; init; }
+
     /// <summary>The spec's <c>publish_to</c>: Redis channels every emitted report is published on; default
     /// <c>polytraders.reports.observation</c>.</summary>
     public IReadOnlyList<string> PublishTo { get; init; } = [RedisLiquidityState.ReportChannel];
@@ -547,7 +551,11 @@ public sealed class LiquidityWatchService : IAsyncDisposable
             result = m.Model.Evaluate(m.LastBook, now, kill, ActivityTraceId.CreateRandom().ToHexString());
             _evaluate.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
             snapshotMs = m.Model.LastSnapshotMs;
-            if (result.SnapshotIsNew) state = m.Model.SaveState(); // nothing new to keep otherwise
+            if (result.SnapshotIsNew)
+            {
+                state = m.Model.SaveState(); // nothing new to keep otherwise
+                if (_options.RecordBooks && m.LastBook is { } recorded) _writer?.EnqueueBook(m.Market.TokenId, recorded);
+            }
         }
         finally
         {

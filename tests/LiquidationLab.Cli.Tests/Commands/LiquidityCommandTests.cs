@@ -43,16 +43,31 @@ public class LiquidityCommandTests
             await File.WriteAllLinesAsync(markets, replay.Markets.Select(m => $"{m.ConditionId} {m.TokenId}"));
             var db = Path.Combine(dir.FullName, "lab.duckdb");
             var (exit, output, err) = await CliRunner.Run("liquidity", "watch", "--clob", replay.BaseUrl.ToString(), "--markets-file", markets,
-                "--redis", redis.Configuration, "--http-port", "0", "--interval", "0.2", "--duration", "3", "--db", db, "--staleness", "5");
+                "--redis", redis.Configuration, "--http-port", "0", "--interval", "0.2", "--duration", "3", "--db", db, "--staleness", "5", "--record-books");
             Assert.True(exit == 0, err);
             Assert.Contains("Watching 2 market(s)", output, StringComparison.Ordinal);
+            Assert.Matches(@"Control token \(POST …/recompute needs 'Authorization: Bearer <token>'; set \$LIQLAB_LFM_TOKEN to choose it\): [0-9a-f]{32}", output);
+            Assert.Matches(@"book\(s\) recorded", output);
             using (var store = LabStore.Open(db, readOnly: true))
             {
                 var rows = store.Scalar<long>("SELECT count(*) FROM liquidity_reports");
                 Assert.True(rows > 0);
                 Assert.Contains($"{rows} report(s) appended", output, StringComparison.Ordinal);
                 Assert.Equal(2L, store.Scalar<long>("SELECT count(DISTINCT condition_id) FROM liquidity_reports"));
+                // --record-books: every new polled book, under one recording-session row of the ingest log.
+                Assert.Equal(2L, store.Scalar<long>("SELECT count(DISTINCT instrument_id) FROM book_snapshots"));
+                Assert.Equal(1L, store.Scalar<long>("SELECT count(*) FROM ingest_log WHERE kind = 'liquidity-watch-books'"));
+                Assert.Equal(store.Scalar<long>("SELECT count(*) FROM book_snapshots"), store.Scalar<long>("SELECT rows FROM ingest_log WHERE kind = 'liquidity-watch-books'"));
+                Assert.Equal(0L, store.Scalar<long>("SELECT count(*) FROM (SELECT instrument_id, time, side, level FROM book_snapshots GROUP BY ALL HAVING count(*) > 1)"));
             }
+
+            // Notebook 06 scores the recording next to the snapshot's series.
+            var notebook = Path.Combine(RealSnapshot.RepositoryRoot, "notebooks", "06-liquidity-forecast.ipynb");
+            var executed = Path.Combine(dir.FullName, "06.ipynb");
+            (exit, output, err) = await CliRunner.Run("notebook", "run", notebook, "-o", executed, "-p", $"db={RealSnapshot.StorePath}", "-p", $"recordingDb={db}",
+                "-p", "recordingHorizons=0.5,1", "-p", "recordingGapSeconds=5");
+            Assert.True(exit == 0, err + output);
+            Assert.Contains("Polymarket recorded btc-updown-1h-1765450800-up", await File.ReadAllTextAsync(executed), StringComparison.Ordinal);
 
             (exit, output, _) = await CliRunner.Run("liquidity", "kill-switch", "on", "--redis", redis.Configuration);
             Assert.Equal(0, exit);

@@ -121,6 +121,33 @@ public class LiquidityForecastModelTests
     }
 
     [Theory]
+    // The spec's threshold table for forecast_horizon_s: ≤ 3600 normal; 3600–7200 WARN; > 86400 reject. 7200–86400 is not
+    // in the table: accepted with a stronger warning.
+    [InlineData(3600, null)]
+    [InlineData(3601, "forecast_horizon_s 3601 is in the 3600–7200 s warning band: forecast uncertainty grows with the horizon.")]
+    [InlineData(7200, "forecast_horizon_s 7200 is in the 3600–7200 s warning band: forecast uncertainty grows with the horizon.")]
+    [InlineData(7201, "forecast_horizon_s 7201 is beyond the warning level 7200 s: a multi-hour extrapolation of book depth; forecast uncertainty grows with the horizon.")]
+    [InlineData(86400, "forecast_horizon_s 86400 is beyond the warning level 7200 s: a multi-hour extrapolation of book depth; forecast uncertainty grows with the horizon.")]
+    public void The_horizon_follows_the_spec_threshold_table(double horizon, string? warning)
+    {
+        var findings = new LiquidityForecastOptions { ForecastHorizonSeconds = horizon }.EnsureValid();
+        if (warning is null) Assert.Empty(findings);
+        else Assert.Equal(warning, Assert.Single(findings).Message);
+    }
+
+    [Fact]
+    public void A_book_far_in_the_future_is_no_fresher_than_one_far_in_the_past()
+    {
+        var m = Model(new LiquidityForecastOptions { StalenessThresholdSeconds = 60 });
+        Assert.Equal(ForecastStatus.Emit, m.Evaluate(Book(5000m, 5000m, 1_000_000), 1_000_500, false, Trace).Status);
+        var tenDays = 10L * 86_400_000;
+        var r = m.Evaluate(Book(5000m, 5000m, 1_000_000 + tenDays), 1_001_000, false, Trace);
+        Assert.Equal(ForecastStatus.Stale, r.Status);
+        Assert.Equal(1_000_000, m.LastSnapshotMs); // the future book did not become the last one
+        Assert.Null(m.ServeableForecast(1_001_000 - tenDays)); // nor is a forecast served to a clock far behind the snapshot
+    }
+
+    [Theory]
     [InlineData(86_401, 1000, "forecast_horizon_s 86401 exceeds the hard limit 86400 s.")]
     [InlineData(3600, 99, "min_liquidity_pusd 99 is below the hard limit 100 pUSD.")]
     public void Configuration_beyond_hard_limits_requires_approval(double horizon, double min, string message)
