@@ -51,8 +51,15 @@ public sealed class LiquidityConfigurationException(string code, string message)
 /// <summary>
 /// Parameters of the LiquidityForecastModel. Defaults and limits are the seed spec's: <c>forecast_horizon_s</c> 3600
 /// (warning above 3600 — uncertainty grows; hard limit 86400), <c>min_liquidity_pusd</c> 1000 (warning below 500,
-/// hard limit 100). At run time a forecast below <see cref="MinLiquidityPusd"/> sets <c>low_forecast</c>; below the
+/// hard limit 100); the horizon's 3600–7200 s band warns, as the spec's threshold table says. At run time a forecast below <see cref="MinLiquidityPusd"/> sets <c>low_forecast</c>; below the
 /// hard limit (100 pUSD) the advice is "avoid entry" (severity CRITICAL).
+/// <para>The spec's raw parameters: <c>forecast_horizon_min</c> is <see cref="ForecastHorizonSeconds"/>; <c>publish_to</c> is the
+/// service's channel list (<c>LiquidityWatchOptions.PublishTo</c>). Declined, with reasons: <c>min_history_h</c> — no
+/// estimator needs hours of history (persistence none, EWMA one book, the mean-reversion fit
+/// <see cref="MeanReversionWarmUp"/> pairs, forecasting the current depth until then) and the spec's own recovery rule is
+/// "re-compute on first poll cycle; no historical backfill required"; <c>fallback_to_realised</c> — always on, not a
+/// switch: without history the forecast is the realised (current) depth and an unknown fill rate gives no discount, and
+/// turning it off would leave no forecast to emit.</para>
 /// </summary>
 public sealed record LiquidityForecastOptions
 {

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using LiquidationLab.Cli.Commands;
 using LiquidationLab.Data.Liquidity;
 using LiquidationLab.Data.Store;
 using LiquidationLab.Server.Liquidity;
@@ -80,6 +82,77 @@ public class LiquidityCommandTests
         finally
         {
             dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    [Trait(RequiredTools.Trait, "redis-server")]
+    public async Task A_running_watch_leaves_the_research_store_free_for_ingest_and_status()
+    {
+        using var redis = new RedisServer();
+        var dir = Directory.CreateTempSubdirectory("liqlab-watch-lock-");
+        try
+        {
+            await using var replay = new BookReplayServer(RealSnapshot.PolymarketRecordings, new BookReplayOptions { Speed = 20 });
+            await replay.StartAsync();
+            var research = Path.Combine(dir.FullName, "lab.duckdb");
+            var service = Path.Combine(dir.FullName, "liquidity.duckdb");
+            // Another process runs the service with a user's environment: LIQLAB_DB names the research store.
+            var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "liqlab.dll"), "liquidity", "watch", "--clob", replay.BaseUrl.ToString(),
+                "--market", "btc-updown-1h-1765450800=btc-updown-1h-1765450800-up", "--redis", redis.Configuration, "--http-port", "0", "--interval", "0.2", "--duration", "60"])
+            {
+                RedirectStandardOutput = true, RedirectStandardError = true,
+            };
+            psi.Environment["LIQLAB_DB"] = research;
+            psi.Environment[LiquidityCommand.ServiceDbVariable] = service;
+            using var child = Process.Start(psi)!;
+            try
+            {
+                // Its store is open once it prints the control token (after "Watching" and the endpoints).
+                var output = new System.Text.StringBuilder();
+                string? line;
+                while ((line = await child.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60))) is not null && !line.StartsWith("Control token", StringComparison.Ordinal))
+                    output.AppendLine(line);
+                if (line is null) Assert.Fail("watch exited early: " + output + await child.StandardError.ReadToEndAsync());
+                _ = child.StandardOutput.ReadToEndAsync(); // keep draining both pipes
+                _ = child.StandardError.ReadToEndAsync();
+
+                // While it runs, the research store takes an ingest and answers status (before: "locked by …/dotnet").
+                var csv = Path.Combine(dir.FullName, "coinglass_liquidation_4h.csv");
+                await File.WriteAllTextAsync(csv, "timestamp,long_usd,short_usd\n2025-10-10T20:00:00,235600000.5,107500000.25\n");
+                var (exit, _, err) = await CliRunner.Run("data", "ingest", csv, "--db", research);
+                Assert.True(exit == 0, err);
+                (exit, var status, err) = await CliRunner.Run("data", "status", "--db", research);
+                Assert.True(exit == 0, err);
+                Assert.Contains("liquidation_totals", status, StringComparison.Ordinal);
+                Assert.False(child.HasExited);
+                Assert.Throws<StoreLockedException>(() => LabStore.Open(service)); // still the one held
+            }
+            finally
+            {
+                if (!child.HasExited) child.Kill(entireProcessTree: true);
+                await child.WaitForExitAsync();
+            }
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_service_store_defaults_to_its_own_file_beside_the_research_store()
+    {
+        var env = Environment.GetEnvironmentVariable(LiquidityCommand.ServiceDbVariable);
+        Environment.SetEnvironmentVariable(LiquidityCommand.ServiceDbVariable, null);
+        try
+        {
+            Assert.Equal(Path.Combine(RealSnapshot.RepositoryRoot, "data", "liquidity.duckdb"), LiquidityCommand.ServiceDbPath(null));
+            Assert.NotEqual(LabStore.ResolvePath(null), LiquidityCommand.ServiceDbPath(null));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(LiquidityCommand.ServiceDbVariable, env);
         }
     }
 }
