@@ -167,7 +167,7 @@ public sealed class NotebookRunnerTests : IDisposable
     {
         var db = Path.Combine(_dir, "lab.duckdb");
         using (var store = LabStore.Open(db))
-            store.Execute("""
+            store.ExecuteScript("""
                 INSERT INTO klines (venue, symbol, market, interval, open_time, open, high, low, close, file_id)
                   SELECT 'binance-usdm', 'BTCUSDT', 'perp', '5m', TIMESTAMP '2026-05-25 00:00:00' + i * INTERVAL 5 MINUTE, 60000 + i, 60100 + i, 59900 + i, 60050 + i, 1 FROM range(30) t(i);
                 INSERT INTO open_interest (venue, symbol, source, interval, time, oi_usd, file_id)

@@ -57,7 +57,8 @@ public sealed partial class BarCsvImporter(BarLayout layout, string? interval = 
     {
         var store = context.Store;
         CheckHeader(context);
-        var columns = string.Join(", ", Layout.SourceColumns.Select(c => $"'{c.Name}': '{c.Type}'"));
+        // Column names can come from the file's own header (--map): quoted by the audited helper, never spliced raw.
+        var columns = string.Join(", ", Layout.SourceColumns.Select(c => $"{Sql.Literal(c.Name)}: {Sql.Literal(c.Type)}"));
         // The parsed bar time is the column "ts"; a source column of that name is replaced by it.
         var star = Layout.SourceColumns.Any(c => c.Name == "ts") ? "* EXCLUDE (\"ts\")" : "*";
         var source = $"SELECT {star}, {Layout.TimeExpression} AS ts FROM read_csv({LabStore.Literal(context.Path)}, header = true, auto_detect = false, " +

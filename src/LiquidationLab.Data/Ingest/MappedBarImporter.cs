@@ -1,3 +1,5 @@
+using LiquidationLab.Data.Store;
+
 namespace LiquidationLab.Data.Ingest;
 
 /// <summary>
@@ -75,13 +77,13 @@ public sealed class MappedBarImporter(BarMapping mapping) : IImporter
                        || names.Contains("funding_rate") || (names.Contains("long_usd") && names.Contains("short_usd"));
         if (!complete)
             throw new IngestException(context.Path, "--map maps no complete target: give open,high,low,close or oi_usd/oi_base or funding_rate or long_usd,short_usd.");
-        var canon = mapping.Columns.ToDictionary(kv => kv.Value, kv => "\"" + kv.Key.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"");
+        var canon = mapping.Columns.ToDictionary(kv => kv.Value, kv => Sql.Identifier(kv.Key));
         var columns = header.Select(h => (h, mapping.Columns.TryGetValue(h, out var n) && n != "time" ? "DOUBLE" : "VARCHAR")).ToArray();
         var t = $"trim({canon["time"]})";
         var time = $"CASE WHEN regexp_full_match({t}, '[0-9]+') THEN (CASE WHEN CAST({t} AS BIGINT) > 100000000000000 THEN make_timestamp(CAST({t} AS BIGINT)) " +
                    $"WHEN CAST({t} AS BIGINT) > 100000000000 THEN epoch_ms(CAST({t} AS BIGINT)) ELSE make_timestamp(CAST({t} AS BIGINT) * 1000000) END) " +
                    $"ELSE CAST(timezone('UTC', CAST({t} AS TIMESTAMPTZ)) AS TIMESTAMP) END";
-        string S(string v) => "'" + v.Replace("'", "''", StringComparison.Ordinal) + "'";
+        static string S(string v) => Sql.Literal(v);
         string? C(string name) => canon.TryGetValue(name, out var c) ? c : null;
         var layout = new BarLayout("mapped", "mapped by --map", context.Probe.FirstLine.Trim(), ".", columns, time, interval =>
         {

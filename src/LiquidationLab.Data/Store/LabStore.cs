@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using DuckDB.NET.Data;
+using DuckDB.NET.Native;
 
 namespace LiquidationLab.Data.Store;
 
@@ -98,7 +99,7 @@ public sealed partial class LabStore : IDisposable
         for (var v = version; v < Schema.CurrentVersion; v++)
         {
             using var tx = Connection.BeginTransaction();
-            Execute(Schema.Migrations[v]);
+            ExecuteScript(Schema.Migrations[v]);
             Execute($"INSERT INTO schema_version VALUES ({v + 1}, now())");
             tx.Commit();
         }
@@ -111,11 +112,23 @@ public sealed partial class LabStore : IDisposable
         return Scalar<int>("SELECT id FROM series WHERE venue = $1 AND symbol = $2", venue, symbol);
     }
 
-    /// <summary>Runs a statement (or several separated by semicolons); returns the affected row count.</summary>
+    /// <summary>Runs one statement; returns the affected row count.</summary>
+    /// <exception cref="InvalidOperationException">The text holds more than one statement.</exception>
     public int Execute(string sql, params object?[] parameters)
     {
         using var cmd = Command(sql, parameters);
         return cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// Runs a trusted script of several statements: the schema migrations and test fixtures, never text built from input
+    /// (every other entry point accepts exactly one statement).
+    /// </summary>
+    public void ExecuteScript(string trustedScript)
+    {
+        using var cmd = Connection.CreateCommand();
+        cmd.CommandText = trustedScript;
+        cmd.ExecuteNonQuery();
     }
 
     /// <summary>Runs a query returning one value.</summary>
@@ -128,17 +141,25 @@ public sealed partial class LabStore : IDisposable
         return (T)Convert.ChangeType(value, target, CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Creates a command with positional parameters <c>$1</c>, <c>$2</c>, ….</summary>
+    /// <summary>Creates a command of one statement with positional parameters <c>$1</c>, <c>$2</c>, ….</summary>
+    /// <exception cref="InvalidOperationException">The text holds more than one statement (so input spliced into SQL can never
+    /// run a statement of its own; see <see cref="Sql"/>).</exception>
     public DuckDBCommand Command(string sql, params object?[] parameters)
     {
+        ArgumentNullException.ThrowIfNull(sql);
+        var statements = NativeMethods.ExtractStatements.DuckDBExtractStatements(Connection.NativeConnection, sql, out var extracted);
+        extracted.Dispose();
+        if (statements > 1)
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"One SQL statement per command, found {statements}: refusing '{(sql.Length > 120 ? sql[..120] + "…" : sql).ReplaceLineEndings(" ")}'."));
         var cmd = Connection.CreateCommand();
         cmd.CommandText = sql;
         foreach (var p in parameters) cmd.Parameters.Add(new DuckDBParameter(p ?? DBNull.Value));
         return cmd;
     }
 
-    /// <summary>A SQL string literal for <paramref name="value"/> (single quotes doubled).</summary>
-    public static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+    /// <summary>A SQL string literal for <paramref name="value"/> (<see cref="Sql.Literal"/>).</summary>
+    public static string Literal(string value) => Sql.Literal(value);
 
     /// <inheritdoc />
     public void Dispose() => Connection.Dispose();

@@ -19,7 +19,7 @@ public sealed class ChartCommandTests : IDisposable
     [Fact]
     public async Task Heatmap_writes_html_for_candles_with_open_interest()
     {
-        var db = Store(s => s.Execute("""
+        var db = Store(s => s.ExecuteScript("""
             INSERT INTO klines (venue, symbol, market, interval, open_time, open, high, low, close, file_id)
               SELECT 'binance-usdm', 'BTCUSDT', 'perp', '5m', TIMESTAMP '2026-05-25 00:00:00' + i * INTERVAL 5 MINUTE,
                      60000 + i, 60100 + i, 59900 + i, 60050 + i, 1 FROM range(50) t(i);

@@ -18,7 +18,7 @@ public sealed class MarketDataReaderTests : IDisposable
     [Fact]
     public void Candles_carry_open_interest_from_the_preferred_source_and_nan_where_missing()
     {
-        _t.Store.Execute("""
+        _t.Store.ExecuteScript("""
             INSERT INTO klines (venue, symbol, market, interval, open_time, open, high, low, close, volume, file_id) VALUES
               ('binance-usdm', 'BTCUSDT', 'perp', '5m', TIMESTAMP '2026-05-25 16:00:00', 100, 110, 95, 105, 12.5, 1),
               ('binance-usdm', 'BTCUSDT', 'perp', '5m', TIMESTAMP '2026-05-25 16:05:00', 105, 106, 101, 102, 3.0, 1),
@@ -41,7 +41,7 @@ public sealed class MarketDataReaderTests : IDisposable
     public void Trades_liquidations_funding_and_books_come_back_typed_and_ordered()
     {
         var id = _t.Store.SeriesId("binance-usdm", "BTCUSDT");
-        _t.Store.Execute($"""
+        _t.Store.ExecuteScript($"""
             INSERT INTO agg_trades_data VALUES
               ({id}, 2, 100.0, 2.0, 2, 2, TIMESTAMP '2026-05-25 16:00:01', false, 1),
               ({id}, 1, 100.0, 0.5, 1, 1, TIMESTAMP '2026-05-25 16:00:00', true, 1);

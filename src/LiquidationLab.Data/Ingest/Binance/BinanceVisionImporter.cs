@@ -71,7 +71,7 @@ public sealed partial class BinanceVisionImporter : IImporter
         if (hasHeader && context.Probe.FirstLine!.Trim() != format.Header)
             throw new IngestException(context.Path, $"line 1: expected the {name.Kind} header '{format.Header}', found '{context.Probe.FirstLine.Trim()}'.");
         using var csv = ImportFiles.Materialize(context.Path);
-        var columns = string.Join(", ", format.Columns.Select(c => $"'{c.Name}': '{c.Type}'"));
+        var columns = string.Join(", ", format.Columns.Select(c => $"{Sql.Literal(c.Name)}: {Sql.Literal(c.Type)}"));
         var src = $"read_csv({LabStore.Literal(csv.CsvPath)}, header = {(hasHeader ? "true" : "false")}, auto_detect = false, delim = ',', " +
                   $"quote = '\"', columns = {{{columns}}})";
         var store = context.Store;
@@ -97,7 +97,7 @@ public sealed partial class BinanceVisionImporter : IImporter
                 return TimeSeriesWriter.Outcome(
                 [
                     TimeSeriesWriter.Merge(store, "klines",
-                        $"SELECT '{Venue}' AS venue, {symbol} AS symbol, 'perp' AS market, '{name.Interval}' AS interval, {Epoch("open_time")} AS open_time, " +
+                        $"SELECT '{Venue}' AS venue, {symbol} AS symbol, 'perp' AS market, {Sql.Literal(name.Interval!)} AS interval, {Epoch("open_time")} AS open_time, " +
                         $"open, high, low, close, volume, quote_volume, count AS trade_count, taker_buy_volume, taker_buy_quote_volume FROM {src}",
                         ["venue", "symbol", "market", "interval", "open_time", "open", "high", "low", "close", "volume", "quote_volume", "trade_count",
                          "taker_buy_volume", "taker_buy_quote_volume"],
