@@ -45,6 +45,18 @@ public sealed class KernelServer : IDisposable
     /// <summary>Messages dropped for bad signatures or malformed frames (for tests and logs).</summary>
     public int DroppedMessages { get; private set; }
 
+    /// <summary>Requests answered with an error reply because their content was malformed.</summary>
+    public int MalformedRequests { get; private set; }
+
+    /// <summary>Stops the kernel from any thread (a signal handler, the parent watchdog): <see cref="Run"/> returns soon after,
+    /// the running cell is cancelled.</summary>
+    public void Stop(string reason)
+    {
+        _log.WriteLine($"liqlab kernel: stopping ({reason})");
+        _running?.Cancel();
+        if (!_stop.IsCancellationRequested) _stop.Cancel();
+    }
+
     /// <summary>Runs until a shutdown request without restart.</summary>
     public void Run()
     {
@@ -110,7 +122,24 @@ public sealed class KernelServer : IDisposable
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                _log.WriteLine($"liqlab kernel: {message.Type} failed: {e}");
+                // A request the kernel could not read (e.g. code that is not a string) still gets an answer: a client waits for it.
+                _log.WriteLine($"liqlab kernel: {message.Type} failed: {e.Message}");
+                MalformedRequests++;
+                if (message.Type.EndsWith("_request", StringComparison.Ordinal))
+                {
+                    try
+                    {
+                        Reply(socket, message, message.Type[..^"_request".Length] + "_reply", new JsonObject
+                        {
+                            ["status"] = "error", ["ename"] = "MalformedRequest", ["evalue"] = $"{message.Type}: {e.Message}",
+                            ["traceback"] = new JsonArray($"MalformedRequest: {message.Type}: {e.Message}"),
+                        });
+                    }
+                    catch (Exception replyError) when (replyError is not OutOfMemoryException)
+                    {
+                        _log.WriteLine($"liqlab kernel: could not answer {message.Type}: {replyError.Message}");
+                    }
+                }
             }
         }
     }
@@ -205,11 +234,19 @@ public sealed class KernelServer : IDisposable
         ["help_links"] = new JsonArray(), ["debugger"] = false,
     };
 
+    private static T Field<T>(JsonObject content, string name, T missing)
+    {
+        var node = content[name];
+        if (node is null) return missing;
+        return node is JsonValue v && v.TryGetValue<T>(out var value) ? value
+            : throw new FormatException($"content.{name} must be a {(typeof(T) == typeof(string) ? "string" : typeof(T) == typeof(bool) ? "boolean" : typeof(T).Name)}, got {node.ToJsonString()}.");
+    }
+
     private void Execute(RouterSocket socket, JupyterMessage request)
     {
-        var code = request.Content["code"]?.GetValue<string>() ?? "";
-        var silent = request.Content["silent"]?.GetValue<bool>() ?? false;
-        var storeHistory = !silent && (request.Content["store_history"]?.GetValue<bool>() ?? true);
+        var code = Field(request.Content, "code", "");
+        var silent = Field(request.Content, "silent", false);
+        var storeHistory = !silent && Field(request.Content, "store_history", true);
         if (storeHistory) _executionCount++;
         var count = _executionCount;
         if (!silent) Send(request, "execute_input", new JsonObject { ["code"] = code, ["execution_count"] = count });

@@ -24,6 +24,26 @@ public sealed record ConnectionInfo(string Transport, string Ip, int ShellPort, 
 
     /// <summary>ZeroMQ address of a port.</summary>
     public string Address(int port) => Transport == "ipc" ? $"ipc://{Ip}-{port}" : $"{Transport}://{Ip}:{port}";
+
+    /// <summary>True when the kernel listens only on this machine (loopback TCP or an ipc socket).</summary>
+    public bool IsLocalOnly => Transport == "ipc" || Ip is "127.0.0.1" or "localhost" or "::1" || Ip.StartsWith("127.", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Refuses a connection that would run unsigned code from the network: an empty key on a non-loopback address, unless
+    /// <paramref name="insecure"/> is given. Returns the warnings to print (always one when running unsigned).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Empty key on a non-loopback address without <paramref name="insecure"/>.</exception>
+    public IReadOnlyList<string> CheckSecurity(bool insecure)
+    {
+        if (Key.Length > 0) return [];
+        if (!IsLocalOnly && !insecure)
+            throw new InvalidOperationException(
+                $"The connection file has an empty key and binds {Ip}: anyone who can reach that address could run code unsigned. " +
+                "Give the connection file a key, listen on 127.0.0.1, or pass --insecure if you really mean it.");
+        return [IsLocalOnly
+            ? "WARNING: the connection file has an empty key: messages are not signed (any local process can run code in this kernel)."
+            : $"WARNING: --insecure: the connection file has an empty key and the kernel listens on {Ip}: ANYONE WHO CAN REACH THIS ADDRESS CAN RUN CODE."];
+    }
 }
 
 /// <summary>A Jupyter protocol message (wire format 5.3).</summary>

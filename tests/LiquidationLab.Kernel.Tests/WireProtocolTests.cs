@@ -81,3 +81,18 @@ public class WireProtocolTests
         }
     }
 }
+
+public class ConnectionSecurityTests
+{
+    private static ConnectionInfo Conn(string ip, string key) => new("tcp", ip, 1, 2, 3, 4, 5, key, "hmac-sha256");
+
+    [Fact]
+    public void An_empty_key_on_a_network_address_is_refused_unless_insecure_and_then_warned_loudly()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => Conn("0.0.0.0", "").CheckSecurity(insecure: false));
+        Assert.StartsWith("The connection file has an empty key and binds 0.0.0.0", e.Message, StringComparison.Ordinal);
+        Assert.Contains("ANYONE WHO CAN REACH THIS ADDRESS CAN RUN CODE", Assert.Single(Conn("0.0.0.0", "").CheckSecurity(insecure: true)), StringComparison.Ordinal);
+        Assert.StartsWith("WARNING: the connection file has an empty key", Assert.Single(Conn("127.0.0.1", "").CheckSecurity(insecure: false)), StringComparison.Ordinal);
+        Assert.Empty(Conn("0.0.0.0", "a-key").CheckSecurity(insecure: false));
+    }
+}

@@ -159,3 +159,36 @@ public class ScriptSessionTests
         Assert.Contains("showing the first 3 of 10 rows", ((ResultEvent)df.Events[0]).Bundle.Data["text/html"].GetValue<string>(), StringComparison.Ordinal);
     }
 }
+
+public class StreamOutputCapTests
+{
+    [Fact]
+    public async Task A_cell_printing_far_past_the_cap_keeps_the_cap_and_says_so()
+    {
+        var session = new LiquidationLab.Notebooks.Engine.ScriptSession { MaxStreamCharacters = 100_000 };
+        var forwarded = 0L;
+        session.EventEmitted += e => { if (e is LiquidationLab.Notebooks.Engine.StreamEvent s) forwarded += s.Text.Length; };
+        // 5 million characters in 500,000 small writes: kept to the cap, without quadratic copying.
+        var r = await session.ExecuteAsync("for (var i = 0; i < 500_000; i++) Console.Write(\"0123456789\"); Console.Error.Write(\"late\");");
+        Assert.True(r.Succeeded);
+        var streams = r.Events.OfType<LiquidationLab.Notebooks.Engine.StreamEvent>().ToList();
+        var stdout = Assert.Single(streams, s => s.Name == "stdout");
+        Assert.StartsWith("0123456789", stdout.Text, StringComparison.Ordinal);
+        Assert.Contains("[output truncated: this cell printed more than 100,000 characters; the rest is not kept]", stdout.Text, StringComparison.Ordinal);
+        Assert.InRange(stdout.Text.Length, 100_000, 100_200);
+        Assert.Equal("[4,900,004 more characters of output were dropped]\n", streams[^1].Text); // stderr's "late" is dropped too
+        Assert.InRange(forwarded, 100_000, 100_300); // the kernel forwards the same bounded text
+        // The next cell starts a fresh budget.
+        var next = await session.ExecuteAsync("Console.Write(\"ok\");");
+        Assert.Equal("ok", Assert.Single(next.Events.OfType<LiquidationLab.Notebooks.Engine.StreamEvent>()).Text);
+    }
+
+    [Fact]
+    public async Task Interleaved_streams_keep_their_order_and_text()
+    {
+        var session = new LiquidationLab.Notebooks.Engine.ScriptSession();
+        var r = await session.ExecuteAsync("Console.Write(\"a\"); Console.Write(\"b\"); Console.Error.Write(\"e\"); Console.Write(\"c\");");
+        Assert.Equal([("stdout", "ab"), ("stderr", "e"), ("stdout", "c")],
+            r.Events.OfType<LiquidationLab.Notebooks.Engine.StreamEvent>().Select(s => (s.Name, s.Text)));
+    }
+}

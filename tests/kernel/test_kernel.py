@@ -92,6 +92,16 @@ sock.send_multipart(bad); time.sleep(0.5); sock.close()
 reply, outs = run(kc, "x")
 check("bad signature ignored", [o for o in outs if o["msg_type"] == "execute_result"][0]["content"]["data"]["text/plain"] == "20")
 
+# a malformed execute_request (code is not a string) gets an error reply instead of silence
+msg = kc.session.msg("execute_request", {"code": 123, "silent": False, "store_history": True, "user_expressions": {}, "allow_stdin": False})
+kc.shell_channel.send(msg)
+reply = kc.get_shell_msg(timeout=30)
+while reply["parent_header"].get("msg_id") != msg["header"]["msg_id"]: reply = kc.get_shell_msg(timeout=30)
+check("malformed request answered", reply["msg_type"] == "execute_reply" and reply["content"]["status"] == "error"
+      and reply["content"]["ename"] == "MalformedRequest" and "content.code must be a string" in reply["content"]["evalue"], reply["content"])
+reply, outs = run(kc, "x")
+check("works after a malformed request", [o for o in outs if o["msg_type"] == "execute_result"][0]["content"]["data"]["text/plain"] == "20")
+
 # latency of trivial requests
 lat = []
 for k in range(int(sys.argv[1]) if len(sys.argv) > 1 else 50):
@@ -105,5 +115,33 @@ reply, outs = run(kc, "x")
 check("restart clears state", reply["content"]["status"] == "error")
 
 kc.stop_channels(); km.shutdown_kernel(now=False)
+
+# SIGTERM ends the kernel cleanly (it ignored SIGTERM before)
+import signal, subprocess, os
+km2 = jupyter_client.KernelManager(kernel_name="liquidationlab-csharp")
+km2.start_kernel()
+kc2 = km2.client(); kc2.start_channels(); kc2.wait_for_ready(timeout=60)
+proc = km2.provisioner.process
+t2 = time.time(); proc.send_signal(signal.SIGTERM)
+try:
+    code = proc.wait(timeout=10)
+except subprocess.TimeoutExpired:
+    code = None; proc.kill()
+check("SIGTERM exits cleanly", code == 0, (code, time.time() - t2))
+kc2.stop_channels()
+
+# an orphan exits: JPY_PARENT_PID names a process that ends (started by hand: jupyter_client would set it to itself)
+parent = subprocess.Popen(["sleep", "2"])
+km3 = jupyter_client.KernelManager(kernel_name="liquidationlab-csharp")
+km3.write_connection_file()
+proc3 = subprocess.Popen([a.replace("{connection_file}", km3.connection_file) for a in km3.kernel_spec.argv], env={**os.environ, "JPY_PARENT_PID": str(parent.pid)},
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+parent.wait()
+try:
+    code3 = proc3.wait(timeout=15)
+except subprocess.TimeoutExpired:
+    code3 = None; proc3.kill()
+km3.cleanup_connection_file()
+check("exits when JPY_PARENT_PID is gone", code3 == 0, code3)
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -16,10 +17,18 @@ internal static class KernelCommand
     {
         var kernel = new Command("kernel", "The C# (LiquidationLab) Jupyter kernel for VS Code, JupyterLab and nbconvert.");
         var file = new Option<string>("--connection-file", "-f") { Description = "Connection file written by the Jupyter client.", Required = true };
-        var start = new Command("start", "Run the kernel (Jupyter starts it with the argv of kernel.json).") { file };
+        var insecure = new Option<bool>("--insecure") { Description = "Accept a connection file with an empty key on a non-loopback address (unsigned code from the network: never on a shared network)." };
+        var start = new Command("start", "Run the kernel (Jupyter starts it with the argv of kernel.json). Exits on SIGTERM/SIGINT and when the process in $JPY_PARENT_PID is gone.") { file, insecure };
         start.SetAction((parse, _) =>
         {
-            using var server = new KernelServer(ConnectionInfo.Load(parse.GetValue(file)!), Console.Error);
+            var connection = ConnectionInfo.Load(parse.GetValue(file)!);
+            foreach (var warning in connection.CheckSecurity(parse.GetValue(insecure))) Console.Error.WriteLine($"liqlab kernel: {warning}");
+            using var server = new KernelServer(connection, Console.Error);
+            // SIGTERM (Jupyter's shutdown fallback, a killed session) and SIGINT (Ctrl+C in a terminal) end the kernel cleanly:
+            // the handlers run on the runtime's signal thread and only ask the server to stop.
+            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; server.Stop("SIGTERM"); });
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; server.Stop("SIGINT"); });
+            using var parent = ParentWatchdog.Start(Environment.GetEnvironmentVariable("JPY_PARENT_PID"), server.Stop);
             server.Run();
             return Task.FromResult(0);
         });

@@ -30,7 +30,8 @@ internal static class NotebookCommand
         var timeout = new Option<int>("--cell-timeout") { DefaultValueFactory = _ => 600, Description = "Seconds a cell may run." };
         var allowErrors = new Option<bool>("--allow-errors") { Description = "Keep going after a failing cell (exit code still non-zero)." };
         var html = new Option<string?>("--html") { Description = "Also export the executed notebook as HTML." };
-        var cmd = new Command("run", "Execute every code cell in order; outputs are stored in the notebook.") { input, output, parameters, timeout, allowErrors, html };
+        var maxOutput = new Option<long>("--max-output-chars") { DefaultValueFactory = _ => 1_000_000, Description = "Most stdout + stderr characters kept per cell; past it the output is cut with a visible note." };
+        var cmd = new Command("run", "Execute every code cell in order; outputs are stored in the notebook.") { input, output, parameters, timeout, allowErrors, html, maxOutput };
         cmd.SetAction(async (parse, ct) =>
         {
             var console = Terminal.Console(parse.InvocationConfiguration.Output);
@@ -47,6 +48,7 @@ internal static class NotebookCommand
             var result = await NotebookRunner.RunAsync(notebook, path, new RunOptions
             {
                 Parameters = overrides,
+                MaxStreamCharacters = Math.Max(1, parse.GetValue(maxOutput)),
                 CellTimeout = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(timeout))),
                 AllowErrors = parse.GetValue(allowErrors),
                 SetCurrentDirectory = true,

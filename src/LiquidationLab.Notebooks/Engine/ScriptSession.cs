@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Reflection;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -97,6 +98,12 @@ public sealed partial class ScriptSession
     private readonly NotebookContext _context;
     private readonly object _gate = new();
     private List<CellEvent>? _events;
+    // Stream text of the cell being run, under _gate: the last stream event grows in a builder (not by string concatenation,
+    // which is quadratic for many small writes), and the cell's stream characters are capped.
+    private readonly StringBuilder _streamText = new();
+    private int _streamIndex = -1;
+    private long _streamChars, _droppedChars;
+    private bool _streamTruncated;
     private ScriptState<object>? _state;
     private ScriptOptions _options;
     private int _cellNumber;
@@ -143,16 +150,62 @@ public sealed partial class ScriptSession
     /// <summary>The options cells compile with.</summary>
     public ScriptOptions Options => _options;
 
+    /// <summary>Most characters of stdout + stderr one cell keeps (in the notebook file, the HTML and iopub); default
+    /// 1,000,000. Past it the text is cut with a visible "output truncated" note and the rest is dropped (counted in a last
+    /// note), so a cell printing 100 MB cannot bloat the notebook or exhaust memory.</summary>
+    public long MaxStreamCharacters { get; set; } = 1_000_000;
+
     internal void Emit(CellEvent e)
     {
         lock (_gate)
         {
             if (_events is null) return;
-            if (e is StreamEvent s && _events.Count > 0 && _events[^1] is StreamEvent last && last.Name == s.Name)
-                _events[^1] = last with { Text = last.Text + s.Text };
-            else _events.Add(e);
+            if (e is StreamEvent s)
+            {
+                if (_streamTruncated)
+                {
+                    _droppedChars += s.Text.Length;
+                    return;
+                }
+                if (_streamChars + s.Text.Length > MaxStreamCharacters)
+                {
+                    var keep = (int)Math.Max(0, MaxStreamCharacters - _streamChars);
+                    _droppedChars += s.Text.Length - keep;
+                    _streamTruncated = true;
+                    e = s = s with { Text = s.Text[..keep] + string.Create(CultureInfo.InvariantCulture,
+                        $"\n[output truncated: this cell printed more than {MaxStreamCharacters:N0} characters; the rest is not kept]\n") };
+                }
+                else
+                {
+                    _streamChars += s.Text.Length;
+                }
+                if (_streamIndex == _events.Count - 1 && _streamIndex >= 0 && ((StreamEvent)_events[_streamIndex]).Name == s.Name)
+                {
+                    _streamText.Append(s.Text);
+                }
+                else
+                {
+                    FlushStream();
+                    _events.Add(s);
+                    _streamIndex = _events.Count - 1;
+                    _streamText.Clear().Append(s.Text);
+                }
+            }
+            else
+            {
+                FlushStream();
+                _events.Add(e);
+            }
         }
         EventEmitted?.Invoke(e);
+    }
+
+    /// <summary>Writes the builder's text into the last stream event (caller holds _gate).</summary>
+    private void FlushStream()
+    {
+        if (_events is null || _streamIndex < 0 || _streamIndex >= _events.Count) return;
+        if (_events[_streamIndex] is StreamEvent last && last.Text.Length != _streamText.Length) _events[_streamIndex] = last with { Text = _streamText.ToString() };
+        _streamIndex = -1;
     }
 
     /// <summary>
@@ -167,7 +220,12 @@ public sealed partial class ScriptSession
         ArgumentNullException.ThrowIfNull(code);
         var sw = Stopwatch.StartNew();
         var number = ++_cellNumber;
-        lock (_gate) _events = [];
+        lock (_gate)
+        {
+            _events = [];
+            (_streamIndex, _streamChars, _droppedChars, _streamTruncated) = (-1, 0, 0, false);
+            _streamText.Clear();
+        }
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (timeout is { } t) cts.CancelAfter(t);
         var prepared = CellPreprocessor.Prepare(code);
@@ -187,11 +245,21 @@ public sealed partial class ScriptSession
             ok = await RunCodeAsync(prepared.Code, number, cts, timeout, cancellationToken).ConfigureAwait(false);
         }
         List<CellEvent> events;
+        StreamEvent? dropped = null;
         lock (_gate)
         {
+            if (_droppedChars > 0)
+            {
+                FlushStream();
+                dropped = new StreamEvent("stderr", string.Create(CultureInfo.InvariantCulture, $"[{_droppedChars:N0} more characters of output were dropped]\n"));
+                _events!.Add(dropped);
+            }
+            FlushStream();
             events = _events!;
             _events = null;
+            _streamText.Clear();
         }
+        if (dropped is not null) EventEmitted?.Invoke(dropped);
         return new CellResult(events, ok, sw.Elapsed);
     }
 

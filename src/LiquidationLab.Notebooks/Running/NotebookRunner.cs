@@ -14,6 +14,9 @@ public sealed record RunOptions
     /// <summary>Wall-time limit per cell; default 600 s.</summary>
     public TimeSpan CellTimeout { get; init; } = TimeSpan.FromSeconds(600);
 
+    /// <summary>Most stdout + stderr characters kept per cell (<see cref="Engine.ScriptSession.MaxStreamCharacters"/>); default 1,000,000.</summary>
+    public long MaxStreamCharacters { get; init; } = 1_000_000;
+
     /// <summary>Keep running after a failing cell (its error is stored).</summary>
     public bool AllowErrors { get; init; }
 
@@ -66,7 +69,7 @@ public static class NotebookRunner
         var started = System.Diagnostics.Stopwatch.StartNew();
         InjectParameters(notebook, options.Parameters);
         var workingDirectory = options.WorkingDirectory ?? Path.GetDirectoryName(Path.GetFullPath(notebookPath))!;
-        var session = new ScriptSession(workingDirectory);
+        var session = new ScriptSession(workingDirectory) { MaxStreamCharacters = options.MaxStreamCharacters };
         var previousDirectory = Directory.GetCurrentDirectory();
         if (options.SetCurrentDirectory) Directory.SetCurrentDirectory(workingDirectory);
         try

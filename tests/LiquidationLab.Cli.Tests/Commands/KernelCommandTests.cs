@@ -61,6 +61,17 @@ public sealed class KernelCommandTests : IDisposable
         if (!p.WaitForExit(TimeSpan.FromMinutes(3))) p.Kill(entireProcessTree: true);
         var output = await stdout;
         Assert.True(p.ExitCode == 0, output + await stderr);
-        Assert.Contains("17 passed, 0 failed", output, StringComparison.Ordinal);
+        Assert.Contains("21 passed, 0 failed", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Kernel_start_refuses_an_unsigned_connection_on_a_network_address()
+    {
+        var file = Path.Combine(_dir, "conn.json");
+        await File.WriteAllTextAsync(file, """{"transport":"tcp","ip":"0.0.0.0","shell_port":1,"iopub_port":2,"stdin_port":3,"control_port":4,"hb_port":5,"key":"","signature_scheme":"hmac-sha256"}""");
+        var (exit, _, err) = await CliRunner.Run("kernel", "start", "-f", file);
+        Assert.Equal(1, exit);
+        Assert.Contains("empty key and binds 0.0.0.0", err, StringComparison.Ordinal);
+        Assert.Contains("--insecure", err, StringComparison.Ordinal);
     }
 }
