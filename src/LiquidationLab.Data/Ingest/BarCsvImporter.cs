@@ -79,7 +79,7 @@ public sealed partial class BarCsvImporter(BarLayout layout, string? interval = 
         }
         finally
         {
-            store.Execute("DROP TABLE IF EXISTS bar_source");
+            store.ExecuteCleanup("DROP TABLE IF EXISTS bar_source");
         }
     }
 

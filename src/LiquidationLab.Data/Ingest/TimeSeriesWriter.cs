@@ -41,7 +41,7 @@ internal static class TimeSeriesWriter
         }
         finally
         {
-            store.Execute($"DROP TABLE IF EXISTS {staged}");
+            store.ExecuteCleanup($"DROP TABLE IF EXISTS {staged}");
         }
     }
 

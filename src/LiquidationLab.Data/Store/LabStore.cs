@@ -121,6 +121,23 @@ public sealed partial class LabStore : IDisposable
     }
 
     /// <summary>
+    /// Runs a cleanup statement (dropping a staging table) from a <c>finally</c> block: when the transaction was aborted by
+    /// the real error, the cleanup fails too ("Current transaction is aborted") and must not replace that error; the
+    /// rollback removes what the cleanup would have. Errors of the cleanup itself are therefore ignored.
+    /// </summary>
+    public void ExecuteCleanup(string sql)
+    {
+        try
+        {
+            Execute(sql);
+        }
+        catch (DuckDBException)
+        {
+            // the transaction is aborted: the rollback that follows undoes the staging table too
+        }
+    }
+
+    /// <summary>
     /// Runs a trusted script of several statements: the schema migrations and test fixtures, never text built from input
     /// (every other entry point accepts exactly one statement).
     /// </summary>

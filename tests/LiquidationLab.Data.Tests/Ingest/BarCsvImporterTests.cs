@@ -103,6 +103,20 @@ public sealed class BarCsvImporterTests : IDisposable
     }
 
     [Fact]
+    public void An_empty_funding_rate_is_reported_as_itself_not_as_an_aborted_transaction()
+    {
+        // Issue 14, class 7: the staging-table cleanup ran inside the aborted transaction and its error hid the real one.
+        var path = _t.Write("ETH-USDT_binance_2020-01-01_2024-01-01_funding_history.csv",
+            "Symbol,Date,Funding Rate\nETH-USDT,2020-01-01 03:00:00.000,-0.0001\nETH-USDT,2020-01-01 11:00:00.000,\n");
+        var before = _t.Snapshot();
+        var e = Assert.Throws<IngestException>(() => _t.Ingestor.IngestFile(path));
+        Assert.StartsWith(path, e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("transaction is aborted", e.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("funding_rate", e.Message, StringComparison.Ordinal); // the NOT NULL column the empty value broke
+        Assert.Equal(before, _t.Snapshot());
+    }
+
+    [Fact]
     public void Coinglass_percent_funding_becomes_a_fraction_and_liquidations_keep_their_exchange_scope()
     {
         _t.Ingestor.IngestFile(_t.Write("coinglass_funding_4h.csv", "timestamp,open,high,low,close\n2025-10-06T12:00:00,0.008933,0.009705,0.004654,0.004664\n"));
