@@ -39,10 +39,12 @@ internal static class DataCommand
         market.AcceptOnlyFromAmong("perp", "spot");
         var interval = new Option<string?>("--interval") { Description = "With --map: bar interval (default: from the file name or row spacing)." };
         var listKinds = new Option<bool>("--list-kinds") { Description = "List the importer kinds and exit." };
+        var maxUnzipped = new Option<long>("--max-unzipped-bytes") { Description = "Most bytes a .zip entry may expand to.", DefaultValueFactory = _ => ArchiveLimits.Default.MaxBytes };
+        var maxRatio = new Option<double>("--max-unzip-ratio") { Description = "Most expansion of a .zip entry (uncompressed ÷ compressed), a zip-bomb defence.", DefaultValueFactory = _ => ArchiveLimits.Default.MaxRatio };
         var db = DbOption();
         var cmd = new Command("ingest", "Ingest files into the store; each file in one transaction, skipped when its SHA-256 was ingested before.")
         {
-            paths, kind, map, symbol, venue, market, interval, listKinds, db,
+            paths, kind, map, symbol, venue, market, interval, listKinds, maxUnzipped, maxRatio, db,
         };
         paths.Arity = ArgumentArity.ZeroOrMore;
         cmd.SetAction((parse, _) =>
@@ -67,7 +69,10 @@ internal static class DataCommand
                 forcedKind = "mapped";
             }
             using var store = LabStore.Open(LabStore.ResolvePath(parse.GetValue(db)));
-            var ingestor = new Ingestor(store, importers);
+            var ingestor = new Ingestor(store, importers)
+            {
+                ArchiveLimits = ArchiveLimits.Default with { MaxBytes = parse.GetValue(maxUnzipped), MaxRatio = parse.GetValue(maxRatio) },
+            };
             long rows = 0;
             int ingested = 0, skipped = 0, unknown = 0;
             var results = ingestor.Ingest(parse.GetValue(paths)!, forcedKind, r =>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.IO.Compression;
 using LiquidationLab.Data.Store;
 
@@ -65,6 +66,16 @@ public sealed record FileProbe(string Path, string FileName, string? FirstLine, 
     public bool HasHeader => FirstLine is { Length: > 0 } l && !(char.IsAsciiDigit(l[0]) || l[0] == '-');
 }
 
+/// <summary>Limits on expanding a <c>.zip</c> archive (zip-bomb defence).</summary>
+/// <param name="MaxBytes">Most bytes one entry may expand to; default 32 GiB (a month of BTCUSDT aggTrades is a few GB).</param>
+/// <param name="MaxRatio">Most expansion, uncompressed ÷ compressed; default 100 (Binance Vision CSVs expand 4–10×).</param>
+/// <param name="RatioFloorBytes">The ratio is only checked past this many bytes (tiny entries compress oddly); default 64 MiB.</param>
+public sealed record ArchiveLimits(long MaxBytes = 32L << 30, double MaxRatio = 100, long RatioFloorBytes = 64L << 20)
+{
+    /// <summary>The defaults.</summary>
+    public static readonly ArchiveLimits Default = new();
+}
+
 /// <summary>Result of one importer run on one file.</summary>
 /// <param name="Rows">Rows written (after de-duplication against the store).</param>
 /// <param name="FirstTime">Earliest data time in the file (UTC), if any.</param>
@@ -75,8 +86,9 @@ public sealed record ImportOutcome(long Rows, DateTime? FirstTime, DateTime? Las
 /// <summary>Everything an importer needs: the store (inside the file's transaction) and the file.</summary>
 public sealed class ImportContext
 {
-    internal ImportContext(LabStore store, string path, long fileId, FileProbe probe)
+    internal ImportContext(LabStore store, string path, long fileId, FileProbe probe, ArchiveLimits? archiveLimits = null)
     {
+        ArchiveLimits = archiveLimits ?? ArchiveLimits.Default;
         Store = store;
         Path = path;
         FileId = fileId;
@@ -91,6 +103,9 @@ public sealed class ImportContext
 
     /// <summary>The <c>ingest_log.id</c> to stamp on every row.</summary>
     public long FileId { get; }
+
+    /// <summary>Limits on expanding archives.</summary>
+    public ArchiveLimits ArchiveLimits { get; }
 
     /// <summary>The probe the importer was chosen with.</summary>
     public FileProbe Probe { get; }
@@ -124,26 +139,93 @@ public static class ImportFiles
     }
 
     /// <summary>
-    /// A path DuckDB's <c>read_csv</c> can read for this file: the file itself for <c>.csv</c>, or the CSV extracted
-    /// from a <c>.zip</c> into a temporary file (deleted when the returned handle is disposed).
+    /// A path DuckDB's <c>read_csv</c> can read for this file: the file itself for <c>.csv</c>, or the CSV extracted from a
+    /// <c>.zip</c> into a temporary file (deleted when the returned handle is disposed). Extraction streams and stops with an
+    /// error as soon as the entry passes <paramref name="limits"/> (bytes written or expansion ratio, counted as written,
+    /// not as the archive declares). Temporary files live in <see cref="TempFolder"/>, named by process id; files of processes
+    /// that no longer run (killed mid-extraction) are deleted at the next extraction.
     /// </summary>
-    /// <exception cref="IngestException">The zip is corrupt or truncated, or holds no CSV.</exception>
-    public static CsvHandle Materialize(string path)
+    /// <exception cref="IngestException">The zip is corrupt or truncated, holds no CSV, or expands past the limits.</exception>
+    public static CsvHandle Materialize(string path, ArchiveLimits? limits = null)
     {
         if (!path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase)) return new CsvHandle(path, null);
-        var temp = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"liqlab-{Guid.NewGuid():N}.csv");
+        limits ??= ArchiveLimits.Default;
+        var folder = TempFolder;
+        Directory.CreateDirectory(folder);
+        CleanStaleTempFiles(folder);
+        var temp = System.IO.Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId}-{Guid.NewGuid():N}.csv"));
         try
         {
             using var zip = ZipFile.OpenRead(path);
             var entry = zip.Entries.FirstOrDefault(e => e.Name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
                 ?? throw new IngestException(path, "the zip archive holds no .csv file.");
-            entry.ExtractToFile(temp);
+            var compressed = Math.Max(1, entry.CompressedLength);
+            using (var input = entry.Open())
+            using (var output = File.Create(temp))
+            {
+                var buffer = new byte[1 << 16];
+                long written = 0;
+                int n;
+                while ((n = input.Read(buffer, 0, buffer.Length)) > 0)
+                {
+                    written += n;
+                    if (written > limits.MaxBytes)
+                        throw new IngestException(path, string.Create(CultureInfo.InvariantCulture,
+                            $"{entry.FullName} expands past {limits.MaxBytes:N0} bytes (the limit; raise it with --max-unzipped-bytes if the file is genuine)."));
+                    if (written > limits.RatioFloorBytes && written / (double)compressed > limits.MaxRatio)
+                        throw new IngestException(path, string.Create(CultureInfo.InvariantCulture,
+                            $"{entry.FullName} expands more than {limits.MaxRatio:0}× ({compressed:N0} compressed bytes gave {written:N0} and counting): refused as a zip bomb (raise --max-unzip-ratio if the file is genuine)."));
+                    output.Write(buffer, 0, n);
+                }
+            }
             return new CsvHandle(temp, temp);
         }
         catch (InvalidDataException e)
         {
             File.Delete(temp);
             throw new IngestException(path, $"corrupt or truncated zip archive ({e.Message}).", e);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Where extracted CSVs are kept while they are ingested: <c>&lt;temp&gt;/liqlab-unzip</c>.</summary>
+    public static string TempFolder => System.IO.Path.Combine(System.IO.Path.GetTempPath(), "liqlab-unzip");
+
+    /// <summary>Deletes extraction files whose process (the number before the dash) no longer runs.</summary>
+    private static void CleanStaleTempFiles(string folder)
+    {
+        foreach (var file in Directory.EnumerateFiles(folder, "*.csv"))
+        {
+            var name = System.IO.Path.GetFileName(file);
+            var dash = name.IndexOf('-', StringComparison.Ordinal);
+            if (dash <= 0 || !int.TryParse(name.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
+            if (pid == Environment.ProcessId || ProcessRuns(pid)) continue;
+            try
+            {
+                File.Delete(file);
+            }
+            catch (IOException)
+            {
+                // another cleaner got there first
+            }
+        }
+    }
+
+    private static bool ProcessRuns(int pid)
+    {
+        if (OperatingSystem.IsLinux()) return Directory.Exists($"/proc/{pid}");
+        try
+        {
+            using var p = System.Diagnostics.Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
         }
     }
 

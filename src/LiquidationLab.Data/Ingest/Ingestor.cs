@@ -37,6 +37,9 @@ public sealed class Ingestor
         Importers = importers ?? BuiltInImporters.All;
     }
 
+    /// <summary>Limits on expanding <c>.zip</c> archives; default <see cref="ArchiveLimits.Default"/>.</summary>
+    public ArchiveLimits ArchiveLimits { get; init; } = ArchiveLimits.Default;
+
     /// <summary>The importers tried, in order; the first whose <see cref="IImporter.CanImport"/> is true wins.</summary>
     public IReadOnlyList<IImporter> Importers { get; }
 
@@ -157,7 +160,7 @@ public sealed class Ingestor
             var fileId = _store.Scalar<long>(
                 "INSERT INTO ingest_log (file_path, sha256, kind, rows, ingested_at) VALUES ($1, $2, $3, 0, now()) RETURNING id",
                 path, sha, importer.Kind);
-            var outcome = importer.Import(new ImportContext(_store, path, fileId, probe));
+            var outcome = importer.Import(new ImportContext(_store, path, fileId, probe, ArchiveLimits));
             _store.Execute("UPDATE ingest_log SET rows = $1, first_time = $2, last_time = $3, detail = $4 WHERE id = $5",
                 outcome.Rows, outcome.FirstTime, outcome.LastTime, outcome.Detail, fileId);
             tx.Commit();

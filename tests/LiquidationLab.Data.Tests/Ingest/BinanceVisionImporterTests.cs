@@ -35,6 +35,48 @@ public sealed class BinanceVisionImporterTests : IDisposable
                                               "AND transact_time = TIMESTAMP '2024-01-01 00:00:00.012'"));
     }
 
+    private string ZipOf(string name, string csvName, Action<StreamWriter> write)
+    {
+        var path = Path.Combine(_t.Directory, name);
+        using var zip = ZipFile.Open(path, ZipArchiveMode.Create);
+        using var w = new StreamWriter(zip.CreateEntry(csvName, CompressionLevel.SmallestSize).Open());
+        write(w);
+        return path;
+    }
+
+    [Fact]
+    public void A_zip_bomb_is_refused_by_ratio_or_size_and_leaves_no_temporary_file()
+    {
+        // 20 MB of one repeated row compress about 1000:1 — far beyond a real archive's 4–10×.
+        var bomb = ZipOf("BTCUSDT-aggTrades-2024-01-01.zip", "BTCUSDT-aggTrades-2024-01-01.csv", w =>
+        {
+            w.Write(AggHeader + "\n");
+            for (var i = 0; i < 250_000; i++) w.Write("2018394261,42283.00,0.010,4476590661,4476590661,1704067200005,true\n");
+        });
+        var before = _t.Snapshot();
+        var strict = new Ingestor(_t.Store) { ArchiveLimits = new ArchiveLimits(MaxBytes: 1L << 30, MaxRatio: 100, RatioFloorBytes: 1 << 20) };
+        var e = Assert.Throws<IngestException>(() => strict.IngestFile(bomb));
+        Assert.StartsWith(bomb, e.Message, StringComparison.Ordinal);
+        Assert.Contains("expands more than 100× (", e.Message, StringComparison.Ordinal);
+        Assert.Contains("refused as a zip bomb", e.Message, StringComparison.Ordinal);
+        var small = new Ingestor(_t.Store) { ArchiveLimits = new ArchiveLimits(MaxBytes: 1 << 20) };
+        Assert.Contains("expands past 1,048,576 bytes", Assert.Throws<IngestException>(() => small.IngestFile(bomb)).Message, StringComparison.Ordinal);
+        Assert.Equal(before, _t.Snapshot());
+        Assert.Empty(Directory.EnumerateFiles(ImportFiles.TempFolder, $"{Environment.ProcessId}-*.csv"));
+    }
+
+    [Fact]
+    public void Extraction_files_left_by_a_killed_process_are_deleted_by_the_next_extraction()
+    {
+        Directory.CreateDirectory(ImportFiles.TempFolder);
+        var stale = Path.Combine(ImportFiles.TempFolder, "2147483646-left-by-kill-9.csv"); // no such process
+        File.WriteAllText(stale, "junk");
+        _t.Ingestor.IngestFile(Zip("ETHUSDT-aggTrades-2024-01-02.zip", "ETHUSDT-aggTrades-2024-01-02.csv", AggHeader + "\n" + AggRows));
+        Assert.False(File.Exists(stale));
+        Assert.Equal(2, _t.Count("agg_trades", "symbol = 'ETHUSDT'"));
+        Assert.Empty(Directory.EnumerateFiles(ImportFiles.TempFolder, $"{Environment.ProcessId}-*.csv"));
+    }
+
     [Fact]
     public void Truncated_zip_is_rejected_and_nothing_is_written()
     {

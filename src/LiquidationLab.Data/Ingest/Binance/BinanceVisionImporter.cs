@@ -70,7 +70,7 @@ public sealed partial class BinanceVisionImporter : IImporter
         var hasHeader = context.Probe.HasHeader;
         if (hasHeader && context.Probe.FirstLine!.Trim() != format.Header)
             throw new IngestException(context.Path, $"line 1: expected the {name.Kind} header '{format.Header}', found '{context.Probe.FirstLine.Trim()}'.");
-        using var csv = ImportFiles.Materialize(context.Path);
+        using var csv = ImportFiles.Materialize(context.Path, context.ArchiveLimits);
         var columns = string.Join(", ", format.Columns.Select(c => $"{Sql.Literal(c.Name)}: {Sql.Literal(c.Type)}"));
         var src = $"read_csv({LabStore.Literal(csv.CsvPath)}, header = {(hasHeader ? "true" : "false")}, auto_detect = false, delim = ',', " +
                   $"quote = '\"', columns = {{{columns}}})";
