@@ -37,8 +37,17 @@ public static class LiquidationCharts
     /// <param name="grid">Time × price grid (USD per bin).</param>
     /// <param name="candles">Candles for the price path (close), may be empty.</param>
     /// <param name="title">Figure title.</param>
-    public static Figure Heatmap(TimePriceGrid grid, IReadOnlyList<Candle> candles, string title)
+    public static Figure Heatmap(TimePriceGrid grid, IReadOnlyList<Candle> candles, string title) => Heatmap(grid, candles, title, []);
+
+    /// <summary>The heatmap with spans where the input was frozen shaded and labelled, so a dark block caused by a source that
+    /// stopped updating is not read as a market fact.</summary>
+    /// <param name="grid">The time × price grid.</param>
+    /// <param name="candles">The price path.</param>
+    /// <param name="title">Title.</param>
+    /// <param name="frozen">Spans to shade (e.g. <see cref="FrozenRuns.OpenInterest"/>); empty for none.</param>
+    public static Figure Heatmap(TimePriceGrid grid, IReadOnlyList<Candle> candles, string title, IReadOnlyList<FrozenSpan> frozen)
     {
+        ArgumentNullException.ThrowIfNull(frozen);
         ArgumentNullException.ThrowIfNull(grid);
         ArgumentNullException.ThrowIfNull(candles);
         var rows = grid.Price.Count;
@@ -75,8 +84,19 @@ public static class LiquidationCharts
                 t.SetProperty("hovertemplate", "%{x|%Y-%m-%d %H:%M} UTC<br>close %{y:,.1f}<extra></extra>");
             }));
         }
-        var chart = Chart.Combine(charts);
-        return new Figure(Style(chart, title, "time (UTC)", "price (USDT)", height: 620), title);
+        var chart = Style(Chart.Combine(charts), title, "time (UTC)", "price (USDT)", height: 620);
+        if (frozen.Count > 0)
+        {
+            chart = WithLayout(chart, l =>
+            {
+                l.SetProperty("shapes", frozen.Select(f => Obj(("type", "rect"), ("xref", "x"), ("yref", "paper"), ("x0", f.From), ("x1", f.To), ("y0", 0), ("y1", 1),
+                    ("fillcolor", "rgba(255, 255, 255, 0.10)"), ("line", Obj(("color", "rgba(255, 196, 0, 0.9)"), ("width", 1), ("dash", "dot"))))).ToArray());
+                l.SetProperty("annotations", frozen.Select(f => Obj(("xref", "x"), ("yref", "paper"), ("x", f.From + (f.To - f.From) / 2), ("y", 0.98), ("showarrow", false),
+                    ("text", $"open interest frozen in the source<br>{f.Samples:N0} identical values: not a market fact"),
+                    ("font", Obj(("color", "#ffc400"), ("size", 11))), ("bgcolor", "rgba(13, 17, 23, 0.75)"))).ToArray());
+            });
+        }
+        return new Figure(chart, title);
     }
 
     /// <summary>

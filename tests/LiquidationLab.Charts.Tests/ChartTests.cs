@@ -102,6 +102,19 @@ public sealed class ChartTests : IDisposable
     }
 
     [Fact]
+    public void A_frozen_input_span_is_shaded_and_labelled_on_the_heatmap()
+    {
+        var span = new FrozenSpan(T0, T0.AddHours(1), 13, 6.458e9);
+        var root = Json(LiquidationCharts.Heatmap(Grid(), [], "heat", [span]));
+        var shape = Assert.Single(root.GetProperty("layout").GetProperty("shapes").EnumerateArray());
+        Assert.Equal(("rect", "x", "paper"), (shape.GetProperty("type").GetString(), shape.GetProperty("xref").GetString(), shape.GetProperty("yref").GetString()));
+        Assert.Equal(T0, shape.GetProperty("x0").GetDateTime());
+        var note = Assert.Single(root.GetProperty("layout").GetProperty("annotations").EnumerateArray());
+        Assert.Contains("13 identical values: not a market fact", note.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.False(Json(LiquidationCharts.Heatmap(Grid(), [], "heat")).GetProperty("layout").TryGetProperty("shapes", out _));
+    }
+
+    [Fact]
     [Trait(LiquidationLab.TestSupport.RequiredTools.Trait, "chromium")]
     public void Exported_html_renders_plotly_svg_in_headless_chromium()
     {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using LiquidationLab.Charts;
 using LiquidationLab.Core.Binning;
+using LiquidationLab.Core.MarketData;
 using LiquidationLab.Core.Models;
 using LiquidationLab.Data.Query;
 using LiquidationLab.Data.Store;
@@ -50,7 +51,11 @@ internal static class ChartCommands
             var te = new TimeEvolvingModel(parse.GetValue(mix) is { } m ? LeverageMix.Parse(m) : null, candlesPerColumn: columns);
             var result = te.Run(new MarketWindow(sym, table, candles, [], []));
             var title = $"{sym} {parse.GetValue(interval)} liquidation heatmap ({te.Name}), {candles[0].OpenTime:yyyy-MM-dd HH:mm} – {candles[^1].OpenTime:yyyy-MM-dd HH:mm} UTC";
-            var heat = LiquidationCharts.Heatmap(result.Heatmap!, candles, title);
+            var frozen = FrozenRuns.OpenInterest(candles);
+            var heat = LiquidationCharts.Heatmap(result.Heatmap!, candles, title, frozen);
+            foreach (var f in frozen)
+                Terminal.Console(parse.InvocationConfiguration.Output).MarkupLine(Markup.Escape(
+                    $"warning: open interest repeats {f.Value:N0} USD for {f.Samples:N0} candles, {f.From:yyyy-MM-dd HH:mm} → {f.To:yyyy-MM-dd HH:mm} UTC: the source stopped updating; the span is shaded on the chart."));
             var map = Core.Heatmaps.LiquidationMap.FromLevels(result.Levels, result.Heatmap!.Price, candles[^1].Close, te.Mix.Tiers.Select(t => t.Leverage).ToArray());
             var mapFigure = LiquidationCharts.Map(map, $"Open liquidation levels at the end of the window ({te.Name})");
             var path = Path.GetFullPath(parse.GetValue(output)!);

@@ -105,6 +105,13 @@ public sealed class MarketDataReader(LabStore store)
         return list.ToArray();
     }
 
+    /// <summary>
+    /// Spans where the candles' open interest repeats one value implausibly long (<see cref="FrozenRuns.OpenInterest"/>: at
+    /// least 12 samples over an hour or more) — a source that stopped updating, not a market fact. Charts shade them.
+    /// </summary>
+    public IReadOnlyList<FrozenSpan> FrozenOpenInterest(string symbol, string interval, DateTime from, DateTime to, string market = "perp") =>
+        FrozenRuns.OpenInterest(Candles(symbol, interval, from, to, market));
+
     /// <summary>Runs SQL and returns the result as a <see cref="DataFrame"/> (columns typed from DuckDB's types).</summary>
     /// <param name="sql">A query; positional parameters <c>$1</c>… bind to <paramref name="parameters"/>.</param>
     /// <param name="parameters">Parameter values.</param>

@@ -42,6 +42,14 @@ public static class StoreValidator
         $"SELECT count(*) FROM {table} WHERE {predicate}",
         $"SELECT {example} FROM {table} WHERE {predicate} LIMIT 1");
 
+    // Runs of one repeated open-interest value (gaps and islands: a new island starts wherever the value changes); flagged
+    // from FrozenRuns.OpenInterestMinSamples samples spanning FrozenRuns.OpenInterestMinDuration (see that type's remarks).
+    private const string OiRuns =
+        "SELECT venue, symbol, source, interval, oi_usd, count(*) AS n, min(time) AS first, max(time) AS last FROM (" +
+        "SELECT *, sum(CASE WHEN oi_usd IS NOT DISTINCT FROM prev THEN 0 ELSE 1 END) OVER (PARTITION BY venue, symbol, source, interval ORDER BY time) AS island " +
+        "FROM (SELECT *, lag(oi_usd) OVER (PARTITION BY venue, symbol, source, interval ORDER BY time) AS prev FROM open_interest WHERE oi_usd IS NOT NULL)) " +
+        "GROUP BY venue, symbol, source, interval, island, oi_usd HAVING count(*) >= 12 AND max(time) - min(time) >= INTERVAL 1 HOUR";
+
     private static readonly Check[] Checks =
     [
         Where(FindingSeverity.Error, "klines", "non-positive price", "least(open, high, low, close) <= 0", "concat_ws(' ', symbol, interval, open_time)"),
@@ -51,6 +59,9 @@ public static class StoreValidator
         Gaps("klines", "venue, symbol, market, interval", "open_time"),
         Where(FindingSeverity.Error, "open_interest", "non-positive open interest", "oi_usd <= 0 OR oi_base <= 0", "concat_ws(' ', symbol, venue, interval, time)"),
         Duplicates("open_interest", "venue, symbol, source, interval, time", "oi_usd, oi_base"),
+        new(FindingSeverity.Warning, "open_interest", "frozen: one value repeated for 12 or more samples spanning an hour or more (a source that stopped updating; readers expose it as FrozenSpan, heatmaps shade it)",
+            $"SELECT count(*) FROM ({OiRuns})",
+            $"SELECT concat_ws(' ', symbol, source, interval, n || ' identical values', first, '→', last) FROM ({OiRuns}) ORDER BY n DESC LIMIT 1"),
         Gaps("open_interest", "venue, symbol, source, interval", "time"),
         Duplicates("funding_rates", "venue, symbol, source, funding_time", "funding_rate"),
         Gaps("funding_rates", "venue, symbol, source, interval", "funding_time", "interval IS NOT NULL"),

@@ -51,4 +51,22 @@ public sealed class StoreValidatorTests : IDisposable
         Kline("2024-01-01 00:00:00", 100, 101, 99, 100.5);
         Assert.Contains(StoreValidator.Validate(_t.Store), f => f is { Severity: FindingSeverity.Error, Table: "klines" } && f.Check.StartsWith("duplicates", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Open_interest_frozen_for_an_hour_is_flagged_and_exposed_by_the_reader()
+    {
+        void Oi(int i, double usd) => _t.Store.Execute(
+            "INSERT INTO open_interest (venue, symbol, source, interval, time, oi_usd, file_id) VALUES ('binance-usdm', 'BTCUSDT', 'binance-openInterestHist', '5m', $1, $2, 1)",
+            new DateTime(2026, 6, 14, 14, 50, 0).AddMinutes(5 * i), usd);
+        Oi(0, 6.40e9);
+        Oi(1, 6.41e9);
+        for (var i = 2; i < 15; i++) Oi(i, 6.458e9); // 13 equal samples, 15:00 → 16:00
+        Oi(15, 6.47e9);
+        for (var i = 0; i < 16; i++) Kline(new DateTime(2026, 6, 14, 14, 50, 0).AddMinutes(5 * i).ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture), 100, 101, 99, 100);
+        var f = Assert.Single(StoreValidator.Validate(_t.Store), x => x.Check.StartsWith("frozen", StringComparison.Ordinal));
+        Assert.Equal((FindingSeverity.Warning, "open_interest", 1L), (f.Severity, f.Table, f.Count));
+        Assert.Equal("BTCUSDT binance-openInterestHist 5m 13 identical values 2026-06-14 15:00:00 → 2026-06-14 16:00:00", f.Example);
+        var span = Assert.Single(new LiquidationLab.Data.Query.MarketDataReader(_t.Store).FrozenOpenInterest("BTCUSDT", "5m", DateTime.MinValue, DateTime.MaxValue));
+        Assert.Equal((new DateTime(2026, 6, 14, 15, 0, 0), 13), (span.From, span.Samples));
+    }
 }
