@@ -77,6 +77,33 @@ public sealed class BinanceVisionImporterTests : IDisposable
         Assert.Empty(Directory.EnumerateFiles(ImportFiles.TempFolder, $"{Environment.ProcessId}-*.csv"));
     }
 
+    [Theory]
+    [InlineData("1704067200", "seconds")]
+    [InlineData("1704067200005", "milliseconds")]
+    [InlineData("1704067200005000", "microseconds")]
+    [InlineData("1704067200005000000", "nanoseconds")]
+    public void The_epoch_unit_is_detected_per_file(string time, string unit)
+    {
+        _t.Ingestor.IngestFile(_t.Write($"BTCUSDT-aggTrades-2024-01-0{unit.Length % 9 + 1}.csv", $"{AggHeader}\n2018394261,42283.00,0.010,4476590661,4476590661,{time},true\n"));
+        var expected = unit == "seconds" ? "2024-01-01 00:00:00" : "2024-01-01 00:00:00.005";
+        Assert.Equal(1, _t.Count("agg_trades", $"transact_time = TIMESTAMP '{expected}'"));
+    }
+
+    [Theory]
+    [InlineData("1704067200", "field transact_time: a time of 1970-01-20 17:21:07.200 UTC when read in milliseconds")] // seconds in a ms file
+    [InlineData("253402300799000", "field transact_time: a time of 9999-12-31 23:59:59.000 UTC when read in milliseconds")] // year 9999
+    [InlineData("-5", "field transact_time: a time of 1969-12-31 23:59:59.995 UTC when read in milliseconds")]
+    public void A_row_in_another_unit_or_an_absurd_year_fails_the_file_naming_field_and_value(string time, string message)
+    {
+        var path = _t.Write("BTCUSDT-aggTrades-2024-01-05.csv",
+            $"{AggHeader}\n2018394261,42283.00,0.010,4476590661,4476590661,1704067200005,true\n2018394262,42283.10,0.550,4476590662,4476590665,{time},false\n");
+        var before = _t.Snapshot();
+        var e = Assert.Throws<IngestException>(() => _t.Ingestor.IngestFile(path));
+        Assert.StartsWith(path, e.Message, StringComparison.Ordinal);
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+        Assert.Equal(before, _t.Snapshot());
+    }
+
     [Fact]
     public void Truncated_zip_is_rejected_and_nothing_is_written()
     {

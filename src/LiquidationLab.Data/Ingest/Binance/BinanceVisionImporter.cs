@@ -6,8 +6,9 @@ namespace LiquidationLab.Data.Ingest.Binance;
 /// <summary>
 /// Binance Vision (data.binance.vision) USDⓈ-M daily/monthly files, <c>.csv</c> or <c>.zip</c>, with or without a
 /// header row: <c>&lt;SYMBOL&gt;-aggTrades|trades|&lt;interval&gt;|metrics|fundingRate|bookDepth|liquidationSnapshot-&lt;date&gt;</c>.
-/// Parsed inside DuckDB with <c>read_csv</c> and explicit column types (no per-row managed code). Epoch times in
-/// milliseconds, or microseconds where Binance switched to them, are both accepted.
+/// Parsed inside DuckDB with <c>read_csv</c> and explicit column types (no per-row managed code). The epoch unit (s, ms,
+/// µs or ns) is decided per file from its first row, and a row outside 2009 … tomorrow in that unit fails the file naming
+/// the field and the value.
 /// </summary>
 public sealed partial class BinanceVisionImporter : IImporter
 {
@@ -58,8 +59,49 @@ public sealed partial class BinanceVisionImporter : IImporter
         return IntervalName().IsMatch(kind) ? (m.Groups[1].Value, "klines", kind) : (m.Groups[1].Value, kind, null);
     }
 
-    /// <summary>SQL for an epoch in ms (or µs, recognised by magnitude) as a UTC TIMESTAMP.</summary>
-    private static string Epoch(string column) => $"CASE WHEN {column} > 100000000000000 THEN make_timestamp({column}) ELSE epoch_ms({column}) END";
+    /// <summary>Epoch units, by the magnitude of a time in 2009 … 2100: seconds up to 1e11, ms up to 1e14, µs up to 1e17, else ns.</summary>
+    internal enum EpochUnit { Seconds, Milliseconds, Microseconds, Nanoseconds }
+
+    /// <summary>The unit of a file's epochs, decided once per file from its first data row (Binance switched some archives from
+    /// ms to µs; a file never mixes them). Null when the file has no data row in its head.</summary>
+    internal static EpochUnit? DetectUnit(FileProbe probe, bool hasHeader, int column)
+    {
+        var lines = probe.Head.Split('\n');
+        var row = hasHeader ? (lines.Length > 1 ? lines[1] : null) : lines[0];
+        var fields = row?.TrimEnd('\r').Split(',');
+        if (fields is null || fields.Length <= column || !long.TryParse(fields[column], System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var v))
+            return null;
+        var a = Math.Abs(v);
+        return a < 100_000_000_000 ? EpochUnit.Seconds : a < 100_000_000_000_000 ? EpochUnit.Milliseconds
+            : a < 100_000_000_000_000_000 ? EpochUnit.Microseconds : EpochUnit.Nanoseconds;
+    }
+
+    /// <summary>SQL for an epoch column in the file's unit as a UTC TIMESTAMP (checked afterwards by <see cref="CheckRange"/>).</summary>
+    private static string Epoch(string column, EpochUnit unit) => unit switch
+    {
+        EpochUnit.Seconds => $"make_timestamp({column} * 1000000)",
+        EpochUnit.Milliseconds => $"epoch_ms({column})",
+        EpochUnit.Microseconds => $"make_timestamp({column})",
+        _ => $"make_timestamp({column} // 1000)",
+    };
+
+    /// <summary>Earliest plausible time of a Binance USDⓈ-M row.</summary>
+    private static readonly DateTime EarliestTime = new(2009, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    /// <summary>
+    /// Refuses a file whose converted times leave 2009-01-01 … now + 1 day: a row in another epoch unit than the file's first
+    /// (seconds read as ms land in 1970), a year 3000 or 9999, a negative time. Checked on the min/max the import computes
+    /// anyway, so it costs no extra pass; the transaction then rolls back.
+    /// </summary>
+    private static ImportOutcome CheckRange(ImportContext context, ImportOutcome outcome, string field, EpochUnit unit)
+    {
+        var latest = DateTime.UtcNow.AddDays(1);
+        foreach (var t in new[] { outcome.FirstTime, outcome.LastTime })
+            if (t is { } time && (time < EarliestTime || time > latest))
+                throw new IngestException(context.Path, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"field {field}: a time of {time:yyyy-MM-dd HH:mm:ss.fff} UTC when read in {unit.ToString().ToLowerInvariant()} (the unit of the file's first row) is outside 2009-01-01 … tomorrow: a row in another epoch unit, or an impossible date."));
+        return outcome;
+    }
 
     /// <inheritdoc />
     public ImportOutcome Import(ImportContext context)
@@ -76,6 +118,20 @@ public sealed partial class BinanceVisionImporter : IImporter
                   $"quote = '\"', columns = {{{columns}}})";
         var store = context.Store;
         var symbol = LabStore.Literal(name.Symbol);
+        var epochColumn = name.Kind switch
+        {
+            "aggTrades" => "transact_time", "trades" or "liquidationSnapshot" => "time", "klines" => "open_time", "fundingRate" => "calc_time", _ => null,
+        };
+        var unit = epochColumn is null ? EpochUnit.Milliseconds
+            : DetectUnit(context.Probe, hasHeader, Array.FindIndex(format.Columns, c => c.Name == epochColumn)) ?? EpochUnit.Milliseconds;
+        string Epoch(string column) => BinanceVisionImporter.Epoch(column, unit);
+        var outcome = ImportKind(context, name, src, symbol, Epoch);
+        return epochColumn is null ? outcome : CheckRange(context, outcome, epochColumn, unit);
+    }
+
+    private static ImportOutcome ImportKind(ImportContext context, (string Symbol, string Kind, string? Interval) name, string src, string symbol, Func<string, string> Epoch)
+    {
+        var store = context.Store;
         var id = context.FileId;
         switch (name.Kind)
         {
