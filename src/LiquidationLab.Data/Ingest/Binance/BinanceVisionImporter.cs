@@ -116,7 +116,6 @@ public sealed partial class BinanceVisionImporter : IImporter
         var columns = string.Join(", ", format.Columns.Select(c => $"{Sql.Literal(c.Name)}: {Sql.Literal(c.Type)}"));
         var src = $"read_csv({LabStore.Literal(csv.CsvPath)}, header = {(hasHeader ? "true" : "false")}, auto_detect = false, delim = ',', " +
                   $"quote = '\"', columns = {{{columns}}})";
-        var store = context.Store;
         var symbol = LabStore.Literal(name.Symbol);
         var epochColumn = name.Kind switch
         {
