@@ -20,6 +20,7 @@ internal static class DataCommand
         data.Add(Validate());
         data.Add(Fetch());
         data.Add(Export());
+        data.Add(Revert());
         return data;
     }
 
@@ -41,10 +42,15 @@ internal static class DataCommand
         var listKinds = new Option<bool>("--list-kinds") { Description = "List the importer kinds and exit." };
         var maxUnzipped = new Option<long>("--max-unzipped-bytes") { Description = "Most bytes a .zip entry may expand to.", DefaultValueFactory = _ => ArchiveLimits.Default.MaxBytes };
         var maxRatio = new Option<double>("--max-unzip-ratio") { Description = "Most expansion of a .zip entry (uncompressed ÷ compressed), a zip-bomb defence.", DefaultValueFactory = _ => ArchiveLimits.Default.MaxRatio };
+        var replace = new Option<bool>("--replace")
+        {
+            Description = "Where a file's value differs from the stored one for the same key (bar, open interest, funding, liquidation totals), this file's wins; " +
+                          "the old rows are kept in <table>_revisions and `data revert FILE` restores them. Default: the stored value stays and the file's is kept as a revision.",
+        };
         var db = DbOption();
         var cmd = new Command("ingest", "Ingest files into the store; each file in one transaction, skipped when its SHA-256 was ingested before.")
         {
-            paths, kind, map, symbol, venue, market, interval, listKinds, maxUnzipped, maxRatio, db,
+            paths, kind, map, symbol, venue, market, interval, listKinds, maxUnzipped, maxRatio, replace, db,
         };
         paths.Arity = ArgumentArity.ZeroOrMore;
         cmd.SetAction((parse, _) =>
@@ -72,8 +78,9 @@ internal static class DataCommand
             var ingestor = new Ingestor(store, importers)
             {
                 ArchiveLimits = ArchiveLimits.Default with { MaxBytes = parse.GetValue(maxUnzipped), MaxRatio = parse.GetValue(maxRatio) },
+                ConflictPolicy = parse.GetValue(replace) ? ConflictPolicy.Replace : ConflictPolicy.Keep,
             };
-            long rows = 0;
+            long rows = 0, conflicts = 0;
             int ingested = 0, skipped = 0, unknown = 0;
             var results = ingestor.Ingest(parse.GetValue(paths)!, forcedKind, r =>
             {
@@ -84,6 +91,14 @@ internal static class DataCommand
                         ingested++;
                         rows += r.Rows;
                         console.MarkupLine($"[green]ingested[/] {name} [grey]({r.Kind}, {r.Rows:N0} rows, {r.Elapsed.TotalSeconds:0.00} s: {Markup.Escape(r.Detail ?? "")})[/]");
+                        if (r.Conflicts > 0)
+                        {
+                            conflicts += r.Conflicts;
+                            console.MarkupLine(parse.GetValue(replace)
+                                ? $"[yellow]  {r.Conflicts:N0} stored rows replaced by this file's different values; `liqlab data revert {name}` restores them.[/]"
+                                : $"[yellow]  {r.Conflicts:N0} rows differ from the stored values for the same key: the stored values were kept and this file's saved as revisions " +
+                                  "(`liqlab data validate` lists them; ingest with --replace to make this file win).[/]");
+                        }
                         break;
                     case IngestStatus.AlreadyIngested:
                         skipped++;
@@ -95,7 +110,31 @@ internal static class DataCommand
                         break;
                 }
             });
-            console.MarkupLine($"{ingested} files ingested ({rows:N0} rows), {skipped} unchanged, {unknown} not recognised → {Markup.Escape(store.Path)}");
+            console.MarkupLine($"{ingested} files ingested ({rows:N0} rows), {skipped} unchanged, {unknown} not recognised → {Markup.Escape(store.Path)}" +
+                               (conflicts > 0 ? $"; {conflicts:N0} conflicting rows" : ""));
+            return Task.FromResult(0);
+        });
+        return cmd;
+    }
+
+    private static Command Revert()
+    {
+        var file = new Argument<string>("file") { Description = "The ingested file: its path (as ingested, or a unique ending) or its SHA-256." };
+        var db = DbOption();
+        var cmd = new Command("revert", "Undo one ingested file: remove its rows, bring back the values it replaced (or kept out), and forget it so it can be ingested again.")
+        {
+            file, db,
+        };
+        cmd.SetAction((parse, _) =>
+        {
+            var console = Terminal.Console(parse.InvocationConfiguration.Output);
+            using var store = LabStore.Open(LabStore.ResolvePath(parse.GetValue(db)));
+            var r = IngestRevert.Revert(store, parse.GetValue(file)!);
+            console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                $"Reverted {r.FilePath} ({r.Sha256[..12]}…): {r.RowsRemoved:N0} rows removed, {r.RowsRestored:N0} earlier values restored.")));
+            foreach (var (other, rows) in r.RedeliveredBy)
+                console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                    $"  {other} had re-delivered {rows:N0} of its rows (stored once, so now gone): revert and ingest it again to get them back.")));
             return Task.FromResult(0);
         });
         return cmd;

@@ -20,7 +20,8 @@ public sealed record BarProjection(string Table, string[] Keys, string TimeColum
 /// <param name="Header">The exact header line that identifies the layout.</param>
 /// <param name="FileNamePattern">Regex the file name must match (distinguishes layouts sharing a header).</param>
 /// <param name="SourceColumns">CSV columns with explicit DuckDB types, in file order.</param>
-/// <param name="TimeExpression">SQL expression giving the bar's UTC <c>TIMESTAMP</c> from the source columns.</param>
+/// <param name="TimeSource">The source column holding the bar's time.</param>
+/// <param name="TimeKind">How that column gives a UTC time.</param>
 /// <param name="Projections">The targets, given the file's interval label (e.g. <c>5m</c>).</param>
 public sealed record BarLayout(
     string Kind,
@@ -28,8 +29,25 @@ public sealed record BarLayout(
     string Header,
     string FileNamePattern,
     (string Name, string Type)[] SourceColumns,
-    string TimeExpression,
+    string TimeSource,
+    BarTime TimeKind,
     Func<string, BarProjection[]> Projections);
+
+/// <summary>How a bar file writes its times.</summary>
+public enum BarTime
+{
+    /// <summary>Integer epochs; the unit (s, ms, µs, ns) is decided per file from its first row (<see cref="EpochUnits"/>).</summary>
+    Epoch,
+
+    /// <summary>Date-times in UTC without an offset (<c>2025-01-01 00:00:00</c>).</summary>
+    Utc,
+
+    /// <summary>Date-times in local time UTC+3 without an offset (3 hours are subtracted).</summary>
+    UtcPlus3,
+
+    /// <summary>Date-times with or without an offset (<c>2025-01-01T00:00:00+02:00</c>, <c>…Z</c>), converted to UTC; none means UTC.</summary>
+    Zoned,
+}
 
 /// <summary>
 /// Imports bar CSVs through <see cref="BarLayout"/>s: parsing runs inside DuckDB (<c>read_csv</c> with explicit
@@ -59,21 +77,33 @@ public sealed partial class BarCsvImporter(BarLayout layout, string? interval = 
         CheckHeader(context);
         // Column names can come from the file's own header (--map): quoted by the audited helper, never spliced raw.
         var columns = string.Join(", ", Layout.SourceColumns.Select(c => $"{Sql.Literal(c.Name)}: {Sql.Literal(c.Type)}"));
-        // The parsed bar time is the column "ts"; a source column of that name is replaced by it.
-        var star = Layout.SourceColumns.Any(c => c.Name == "ts") ? "* EXCLUDE (\"ts\")" : "*";
-        var source = $"SELECT {star}, {Layout.TimeExpression} AS ts FROM read_csv({LabStore.Literal(context.Path)}, header = true, auto_detect = false, " +
-                     $"delim = ',', quote = '\"', columns = {{{columns}}})";
+        var timeIndex = Array.FindIndex(Layout.SourceColumns, c => c.Name == Layout.TimeSource);
+        var timeColumn = Sql.Identifier(Layout.TimeSource);
+        var unit = Layout.TimeKind == BarTime.Epoch ? EpochUnits.Detect(context.Probe.Head, hasHeader: true, timeIndex) ?? EpochUnit.Milliseconds : EpochUnit.Milliseconds;
+        var time = Layout.TimeKind switch
+        {
+            BarTime.Epoch => EpochUnits.ToTimestampSql($"TRY_CAST({timeColumn} AS BIGINT)", unit),
+            BarTime.Utc => $"TRY_CAST({timeColumn} AS TIMESTAMP)",
+            BarTime.UtcPlus3 => $"TRY_CAST({timeColumn} AS TIMESTAMP) - INTERVAL 3 HOUR",
+            _ => $"CAST(timezone('UTC', TRY_CAST(trim({timeColumn}) AS TIMESTAMPTZ)) AS TIMESTAMP)",
+        };
+        // The parsed bar time is the column "ts", the CSV line "source_line"; source columns of those names are replaced.
+        var exclude = Layout.SourceColumns.Select(c => c.Name).Where(n => n is "ts" or "source_line").Select(Sql.Identifier).ToList();
+        var star = exclude.Count > 0 ? $"* EXCLUDE ({string.Join(", ", exclude)})" : "*";
+        var source = $"SELECT {star}, {time} AS ts, row_number() OVER () + 1 AS source_line FROM read_csv({LabStore.Literal(context.Path)}, header = true, " +
+                     $"auto_detect = false, delim = ',', quote = '\"', columns = {{{columns}}})";
         store.Execute($"CREATE OR REPLACE TEMP TABLE bar_source AS {source}");
         try
         {
+            CheckTimes(context, timeColumn, unit);
             var barInterval = interval ?? IntervalFromFileName(context.Probe.FileName) ?? IntervalFromSpacing(store, "bar_source", "ts")
                 ?? throw new IngestException(context.Path, "cannot tell the bar interval from the file name or from the row spacing.");
             var counts = new List<MergeCounts>();
             foreach (var p in Layout.Projections(barInterval))
             {
-                var select = $"SELECT {string.Join(", ", p.Columns.Select(c => $"{c.Expression} AS {c.Column}"))} FROM bar_source" +
+                var select = $"SELECT {string.Join(", ", p.Columns.Select(c => $"{c.Expression} AS {c.Column}"))}, source_line FROM bar_source" +
                              (p.Where is null ? "" : $" WHERE {p.Where}") + (p.Qualify is null ? "" : $" QUALIFY {p.Qualify}");
-                counts.Add(TimeSeriesWriter.Merge(store, p.Table, select, p.Columns.Select(c => c.Column).ToArray(), p.Keys, p.TimeColumn, context.FileId));
+                counts.Add(TimeSeriesWriter.Merge(context, p.Table, select, p.Columns.Select(c => c.Column).ToArray(), p.Keys, p.TimeColumn, "source_line"));
             }
             return TimeSeriesWriter.Outcome(counts, $"layout {Layout.Kind}, interval {barInterval}");
         }
@@ -81,6 +111,26 @@ public sealed partial class BarCsvImporter(BarLayout layout, string? interval = 
         {
             store.ExecuteCleanup("DROP TABLE IF EXISTS bar_source");
         }
+    }
+
+    /// <summary>Every row's time parsed and within <see cref="TimeBounds"/>; else the first bad line, its field and text.</summary>
+    private void CheckTimes(ImportContext context, string timeColumn, EpochUnit unit)
+    {
+        var store = context.Store;
+        var bounds = $"ts IS NULL OR ts < $1 OR ts > $2";
+        using var cmd = store.Command($"SELECT source_line, CAST({timeColumn} AS VARCHAR), ts FROM bar_source WHERE {bounds} ORDER BY source_line LIMIT 1",
+            TimeBounds.Earliest, TimeBounds.Latest);
+        using var r = cmd.ExecuteReader();
+        if (!r.Read()) return;
+        var line = r.GetInt64(0);
+        var raw = r.IsDBNull(1) ? "" : r.GetString(1);
+        var field = Layout.TimeSource;
+        var why = r.IsDBNull(2)
+            ? Layout.TimeKind == BarTime.Epoch ? "is not an integer epoch" : "is not a date-time"
+            : Layout.TimeKind == BarTime.Epoch
+                ? $"read in {EpochUnits.Name(unit)} (the unit of the file's first row) is {TimeBounds.Describe(r.GetDateTime(2))}"
+                : $"is {TimeBounds.Describe(r.GetDateTime(2))}";
+        throw new IngestException(context.Path, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"line {line}: field {field}: '{raw}' {why}."));
     }
 
     private void CheckHeader(ImportContext context)

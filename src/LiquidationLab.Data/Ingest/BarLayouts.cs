@@ -51,7 +51,7 @@ public static class BarLayouts
         "binance-long-short-ratio-" + fileToken,
         what + "; file name contains 'ls_" + fileToken + "'; interval from the row spacing.",
         "symbol,longAccount,longShortRatio,shortAccount,timestamp", "ls_" + fileToken,
-        [("symbol", V), ("longAccount", D), ("longShortRatio", D), ("shortAccount", D), ("timestamp", B)], "epoch_ms(\"timestamp\")",
+        [("symbol", V), ("longAccount", D), ("longShortRatio", D), ("shortAccount", D), ("timestamp", B)], "timestamp", BarTime.Epoch,
         interval =>
         [
             new("long_short_ratios", RatioKeys, "time",
@@ -67,7 +67,7 @@ public static class BarLayouts
         new("coinglass-regime-binance-perp",
             "Binance USDⓈ-M only BTCUSDT bars (perp klines, openInterestHist USD, last funding forward-filled). Its liquidation_* " +
             "columns are hard-coded 0 placeholders and are NOT imported; funding is stored only where it changes; oi_weight_* and cvd_* are skipped.",
-            RegimeHeader, @"regime_binance_", RegimeColumns, "epoch_ms(\"timestamp\")",
+            RegimeHeader, @"regime_binance_", RegimeColumns, "timestamp", BarTime.Epoch,
             interval =>
             [
                 Klines("binance-usdm", "BTCUSDT", "perp", interval),
@@ -85,7 +85,7 @@ public static class BarLayouts
         new("coinglass-regime",
             "Hourly (or 30-minute) BTC regime bars: price_* are Binance SPOT BTCUSDT klines; liquidation_* are Coinglass Binance+Bybit+OKX totals; " +
             "funding_* is Coinglass Binance BTCUSDT funding (close stored); oi_* is Coinglass Binance BTCUSDT open interest in USD (OHLC). oi_weight_* and cvd_* are skipped.",
-            RegimeHeader, @"regime_(?!binance_)", RegimeColumns, "epoch_ms(\"timestamp\")",
+            RegimeHeader, @"regime_(?!binance_)", RegimeColumns, "timestamp", BarTime.Epoch,
             interval =>
             [
                 Klines("binance-spot", "BTCUSDT", "spot", interval),
@@ -104,17 +104,17 @@ public static class BarLayouts
         new("coinglass-liquidation-history",
             "Coinglass aggregated BTC liquidation history, Binance+Bybit+OKX, long/short USD per bar (interval from the file name).",
             "timestamp,datetime_utc,longUsd,shortUsd,totalUsd", @"liquidation",
-            [("timestamp", B), ("datetime_utc", V), ("longUsd", D), ("shortUsd", D), ("totalUsd", D)], "epoch_ms(\"timestamp\")",
+            [("timestamp", B), ("datetime_utc", V), ("longUsd", D), ("shortUsd", D), ("totalUsd", D)], "timestamp", BarTime.Epoch,
             interval => [LiquidationTotals("Binance+Bybit+OKX", interval, "longUsd", "shortUsd")]),
         new("coinglass-liquidation-binance",
             "Coinglass BTC liquidation history for Binance only (exchange_list=Binance), ISO UTC timestamps, long/short USD.",
             "timestamp,long_usd,short_usd", @"liquidation",
-            [("timestamp", V), ("long_usd", D), ("short_usd", D)], "CAST(\"timestamp\" AS TIMESTAMP)",
+            [("timestamp", V), ("long_usd", D), ("short_usd", D)], "timestamp", BarTime.Utc,
             interval => [LiquidationTotals("Binance", interval, "long_usd", "short_usd")]),
         new("coinglass-oi-aggregated",
             "Coinglass aggregated (all-exchange) BTC open interest OHLC in USD.",
             "timestamp,open,high,low,close", @"(^|_)oi_",
-            [("timestamp", V), ("open", D), ("high", D), ("low", D), ("close", D)], "CAST(\"timestamp\" AS TIMESTAMP)",
+            [("timestamp", V), ("open", D), ("high", D), ("low", D), ("close", D)], "timestamp", BarTime.Utc,
             interval =>
             [
                 new("open_interest", OiKeys, "time",
@@ -126,7 +126,7 @@ public static class BarLayouts
         new("coinglass-funding-oi-weighted",
             "Coinglass OI-weighted BTC funding rate OHLC, in PERCENT in the file: stored as a fraction (÷100), close of each bar.",
             "timestamp,open,high,low,close", @"funding",
-            [("timestamp", V), ("open", D), ("high", D), ("low", D), ("close", D)], "CAST(\"timestamp\" AS TIMESTAMP)",
+            [("timestamp", V), ("open", D), ("high", D), ("low", D), ("close", D)], "timestamp", BarTime.Utc,
             interval =>
             [
                 new("funding_rates", FundingKeys, "funding_time",
@@ -138,7 +138,7 @@ public static class BarLayouts
         new("binance-open-interest-hist",
             "Binance GET /futures/data/openInterestHist rows (sumOpenInterest in base units, sumOpenInterestValue in USD); interval from the row spacing.",
             "symbol,sumOpenInterest,sumOpenInterestValue,CMCCirculatingSupply,timestamp", @".",
-            [("symbol", V), ("sumOpenInterest", D), ("sumOpenInterestValue", D), ("CMCCirculatingSupply", D), ("timestamp", B)], "epoch_ms(\"timestamp\")",
+            [("symbol", V), ("sumOpenInterest", D), ("sumOpenInterestValue", D), ("CMCCirculatingSupply", D), ("timestamp", B)], "timestamp", BarTime.Epoch,
             interval =>
             [
                 new("open_interest", OiKeys, "time",
@@ -152,7 +152,7 @@ public static class BarLayouts
         new("binance-taker-long-short-ratio",
             "Binance takerlongshortRatio (taker buy/sell volume in base units); symbol BTCUSDT (the file has no symbol column); interval from the row spacing.",
             "buySellRatio,sellVol,buyVol,timestamp", @"btcusdt",
-            [("buySellRatio", D), ("sellVol", D), ("buyVol", D), ("timestamp", B)], "epoch_ms(\"timestamp\")",
+            [("buySellRatio", D), ("sellVol", D), ("buyVol", D), ("timestamp", B)], "timestamp", BarTime.Epoch,
             interval =>
             [
                 new("long_short_ratios", RatioKeys, "time",
@@ -164,7 +164,7 @@ public static class BarLayouts
         new("funding-history-utc3",
             "Funding history 'Symbol,Date,Funding Rate' with Date in local time UTC+3 (3 h subtracted to get UTC); symbol 'BTC-USDT' → 'BTCUSDT'.",
             "Symbol,Date,Funding Rate", @"funding_history",
-            [("Symbol", V), ("Date", V), ("Funding Rate", D)], "CAST(\"Date\" AS TIMESTAMP) - INTERVAL 3 HOUR",
+            [("Symbol", V), ("Date", V), ("Funding Rate", D)], "Date", BarTime.UtcPlus3,
             _ =>
             [
                 new("funding_rates", FundingKeys, "funding_time",

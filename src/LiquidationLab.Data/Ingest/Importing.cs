@@ -81,14 +81,16 @@ public sealed record ArchiveLimits(long MaxBytes = 32L << 30, double MaxRatio = 
 /// <param name="FirstTime">Earliest data time in the file (UTC), if any.</param>
 /// <param name="LastTime">Latest data time in the file (UTC), if any.</param>
 /// <param name="Detail">Per-table counts and notes for the ingest log.</param>
-public sealed record ImportOutcome(long Rows, DateTime? FirstTime, DateTime? LastTime, string Detail);
+/// <param name="Conflicts">Rows whose key the store held with different values (see <see cref="ConflictPolicy"/>).</param>
+public sealed record ImportOutcome(long Rows, DateTime? FirstTime, DateTime? LastTime, string Detail, long Conflicts = 0);
 
 /// <summary>Everything an importer needs: the store (inside the file's transaction) and the file.</summary>
 public sealed class ImportContext
 {
-    internal ImportContext(LabStore store, string path, long fileId, FileProbe probe, ArchiveLimits? archiveLimits = null)
+    internal ImportContext(LabStore store, string path, long fileId, FileProbe probe, ArchiveLimits? archiveLimits = null, ConflictPolicy conflictPolicy = ConflictPolicy.Keep)
     {
         ArchiveLimits = archiveLimits ?? ArchiveLimits.Default;
+        ConflictPolicy = conflictPolicy;
         Store = store;
         Path = path;
         FileId = fileId;
@@ -109,6 +111,9 @@ public sealed class ImportContext
 
     /// <summary>The probe the importer was chosen with.</summary>
     public FileProbe Probe { get; }
+
+    /// <summary>What to do with values that differ from stored ones for the same key.</summary>
+    public ConflictPolicy ConflictPolicy { get; }
 }
 
 /// <summary>One kind of input file.</summary>

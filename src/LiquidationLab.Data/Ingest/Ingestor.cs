@@ -20,7 +20,15 @@ public enum IngestStatus
 }
 
 /// <summary>One file's ingestion result.</summary>
-public sealed record FileIngestResult(string Path, IngestStatus Status, string? Kind, long Rows, string? Detail, TimeSpan Elapsed);
+/// <param name="Path">The file (or snapshot folder).</param>
+/// <param name="Status">How it ended.</param>
+/// <param name="Kind">The importer kind.</param>
+/// <param name="Rows">Rows written.</param>
+/// <param name="Detail">Per-table counts and notes.</param>
+/// <param name="Elapsed">Wall time.</param>
+/// <param name="Conflicts">Rows whose key the store held with different values (see <see cref="ConflictPolicy"/>).</param>
+/// <param name="Redelivered">Rows the store already held under the same exchange identifier, not written again.</param>
+public sealed record FileIngestResult(string Path, IngestStatus Status, string? Kind, long Rows, string? Detail, TimeSpan Elapsed, long Conflicts = 0, long Redelivered = 0);
 
 /// <summary>
 /// Ingests files into the store: each file inside one transaction, recorded in <c>ingest_log</c> with its SHA-256,
@@ -39,6 +47,9 @@ public sealed class Ingestor
 
     /// <summary>Limits on expanding <c>.zip</c> archives; default <see cref="ArchiveLimits.Default"/>.</summary>
     public ArchiveLimits ArchiveLimits { get; init; } = ArchiveLimits.Default;
+
+    /// <summary>What to do when a file's value differs from the stored one for the same key; default <see cref="ConflictPolicy.Keep"/>.</summary>
+    public ConflictPolicy ConflictPolicy { get; init; } = ConflictPolicy.Keep;
 
     /// <summary>The importers tried, in order; the first whose <see cref="IImporter.CanImport"/> is true wins.</summary>
     public IReadOnlyList<IImporter> Importers { get; }
@@ -160,11 +171,21 @@ public sealed class Ingestor
             var fileId = _store.Scalar<long>(
                 "INSERT INTO ingest_log (file_path, sha256, kind, rows, ingested_at) VALUES ($1, $2, $3, 0, now()) RETURNING id",
                 path, sha, importer.Kind);
-            var outcome = importer.Import(new ImportContext(_store, path, fileId, probe, ArchiveLimits));
+            var outcome = importer.Import(new ImportContext(_store, path, fileId, probe, ArchiveLimits, ConflictPolicy));
+            // Whatever the importer, every value it wrote obeys the row rules, and no exchange identifier is stored twice.
+            foreach (var table in RowRules.RuledTables)
+                if (RowRules.FirstViolation(_store, table, $"file_id = {fileId.ToString(CultureInfo.InvariantCulture)}") is { } bad)
+                    throw new IngestException(path, bad.ToString());
+            var redelivered = RowIdentity.DropRedelivered(_store, path, fileId);
+            var removed = redelivered.Sum(r => r.Removed);
+            var detail = removed == 0 ? outcome.Detail
+                : outcome.Detail + "; already stored under the same exchange ids, not written again: " +
+                  string.Join(", ", redelivered.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Table.Replace("_data", "", StringComparison.Ordinal)} {r.Removed}")));
+            var rows = outcome.Rows - removed;
             _store.Execute("UPDATE ingest_log SET rows = $1, first_time = $2, last_time = $3, detail = $4 WHERE id = $5",
-                outcome.Rows, outcome.FirstTime, outcome.LastTime, outcome.Detail, fileId);
+                rows, outcome.FirstTime, outcome.LastTime, detail, fileId);
             tx.Commit();
-            return new FileIngestResult(path, IngestStatus.Ingested, importer.Kind, outcome.Rows, outcome.Detail, started.Elapsed);
+            return new FileIngestResult(path, IngestStatus.Ingested, importer.Kind, rows, detail, started.Elapsed, outcome.Conflicts, removed);
         }
         catch (IngestException)
         {

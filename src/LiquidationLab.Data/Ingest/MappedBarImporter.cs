@@ -79,13 +79,12 @@ public sealed class MappedBarImporter(BarMapping mapping) : IImporter
             throw new IngestException(context.Path, "--map maps no complete target: give open,high,low,close or oi_usd/oi_base or funding_rate or long_usd,short_usd.");
         var canon = mapping.Columns.ToDictionary(kv => kv.Value, kv => Sql.Identifier(kv.Key));
         var columns = header.Select(h => (h, mapping.Columns.TryGetValue(h, out var n) && n != "time" ? "DOUBLE" : "VARCHAR")).ToArray();
-        var t = $"trim({canon["time"]})";
-        var time = $"CASE WHEN regexp_full_match({t}, '[0-9]+') THEN (CASE WHEN CAST({t} AS BIGINT) > 100000000000000 THEN make_timestamp(CAST({t} AS BIGINT)) " +
-                   $"WHEN CAST({t} AS BIGINT) > 100000000000 THEN epoch_ms(CAST({t} AS BIGINT)) ELSE make_timestamp(CAST({t} AS BIGINT) * 1000000) END) " +
-                   $"ELSE CAST(timezone('UTC', CAST({t} AS TIMESTAMPTZ)) AS TIMESTAMP) END";
+        // The time format is decided once per file from its first row: integer epochs (unit by magnitude) or date-times.
+        var timeSource = mapping.Columns.First(kv => kv.Value == "time").Key;
+        var timeKind = EpochUnits.Detect(context.Probe.Head, hasHeader: true, Array.IndexOf(header, timeSource)) is null ? BarTime.Zoned : BarTime.Epoch;
         static string S(string v) => Sql.Literal(v);
         string? C(string name) => canon.TryGetValue(name, out var c) ? c : null;
-        var layout = new BarLayout("mapped", "mapped by --map", context.Probe.FirstLine.Trim(), ".", columns, time, interval =>
+        var layout = new BarLayout("mapped", "mapped by --map", context.Probe.FirstLine.Trim(), ".", columns, timeSource, timeKind, interval =>
         {
             var list = new List<BarProjection>();
             if (C("open") is { } o && C("high") is { } h && C("low") is { } l && C("close") is { } cl)

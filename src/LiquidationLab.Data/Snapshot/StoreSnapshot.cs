@@ -58,6 +58,9 @@ public sealed class SnapshotException(string message, Exception? inner = null) :
 /// stays traceable to its raw file. The whole import is one transaction: a bad snapshot leaves the store as it was.</para>
 /// <para>Determinism: rows are written sorted by every column (<c>ORDER BY ALL</c>), so regenerating from the same
 /// sources gives the same rows in the same order (and, with the same DuckDB version, the same bytes).</para>
+/// <para>The revision tables (values two files disagree on) and <c>redeliveries</c> travel too, their file references
+/// (<c>other_file_id</c>, <c>stored_file_id</c>) written as <c>&lt;column&gt;_sha256</c>, so a store loaded from the snapshot
+/// lists the same conflicts as one ingested from the raw files.</para>
 /// <para>Not exported: <c>liquidity_reports</c> (the liquidity service's output, not market data) and the migration table.</para>
 /// </remarks>
 public static class StoreSnapshot
@@ -77,7 +80,13 @@ public static class StoreSnapshot
     [
         "instruments", "klines", "open_interest", "funding_rates", "liquidation_totals", "liquidation_orders", "agg_trades", "trades",
         "book_snapshots", "book_trades", "book_depth_bands", "long_short_ratios", "book_state",
+        "klines_revisions", "open_interest_revisions", "funding_rates_revisions", "liquidation_totals_revisions", "long_short_ratios_revisions",
+        "redeliveries",
     ];
+
+    // Columns other than file_id that name an ingested file: exported as <column>_sha256, mapped back through the ingest log.
+    private static IReadOnlyList<string> FileReferences(string table) =>
+        table.EndsWith("_revisions", StringComparison.Ordinal) ? ["other_file_id"] : table == "redeliveries" ? ["stored_file_id"] : [];
 
     private const string FromSnapshotNote = "[from the snapshot ";
 
@@ -138,7 +147,8 @@ public static class StoreSnapshot
             if (rows == 0) continue;
             var file = table + ".parquet";
             var target = Path.GetFullPath(Path.Combine(folder, file));
-            var select = string.Join(", ", columns.Select(c => "t." + Ident(c)));
+            var select = string.Join(", ", columns.Select(c => "t." + Ident(c))
+                .Concat(FileReferences(table).Select(c => $"(SELECT sha256 FROM ingest_log WHERE id = t.{Ident(c)}) AS {Ident(c + "_sha256")}")));
             store.Execute($"""
                 COPY (SELECT {select}, l.sha256 AS source_sha256 FROM {Ident(table)} t JOIN ingest_log l ON l.id = t.file_id ORDER BY ALL)
                 TO {LabStore.Literal(target)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 19)
@@ -253,9 +263,12 @@ public static class StoreSnapshot
                 }
                 else
                 {
+                    var refs = FileReferences(t.Table);
+                    var refColumns = string.Concat(refs.Select(c => ", " + Ident(c)));
+                    var refValues = string.Concat(refs.Select(c => $", (SELECT id FROM ingest_log WHERE sha256 = p.{Ident(c + "_sha256")})"));
                     n = store.Execute($"""
-                        INSERT INTO {Ident(t.Table)} ({string.Join(", ", columns.Select(Ident))}, file_id)
-                        SELECT {select}, m.file_id FROM read_parquet({file}) p JOIN snapshot_sources m ON m.sha256 = p.source_sha256 AND m.file_id IS NOT NULL
+                        INSERT INTO {Ident(t.Table)} ({string.Join(", ", columns.Select(Ident))}{refColumns}, file_id)
+                        SELECT {select}{refValues}, m.file_id FROM read_parquet({file}) p JOIN snapshot_sources m ON m.sha256 = p.source_sha256 AND m.file_id IS NOT NULL
                         """);
                 }
                 perTable[t.Table] = n;
@@ -291,7 +304,7 @@ public static class StoreSnapshot
         while (r.Read())
         {
             var c = r.GetString(0);
-            if (c != "file_id") columns.Add(c);
+            if (c != "file_id" && !FileReferences(table).Contains(c)) columns.Add(c);
         }
         return columns.Count > 0 ? columns : throw new InvalidOperationException($"Table {table} not found in the store's schema.");
     }

@@ -115,12 +115,49 @@ public static class Schema
             PRIMARY KEY (condition_id, snapshot_ts_ms)
         );
         """,
+        // v3: revisions of keyed time series. When a file brings a value for a key the store already holds with a different
+        // value, the row not in the table is kept here, typed as the table's own row: status 'kept' holds the incoming row
+        // the store refused (the default), 'replaced' the stored row an explicit --replace superseded. other_file_id is
+        // the file whose row is in the table; reason says why ('conflict', '--replace', or 'unclosed': the last bar of an
+        // export, not yet closed when exported, superseded by a file that continues past it). `liqlab data revert` brings
+        // rows back from here.
+        RevisionTables(),
     ];
+
+    /// <summary>The keyed time-series tables; each has a <c>&lt;table&gt;_revisions</c> twin (schema v3).</summary>
+    public static IReadOnlyList<string> RevisedTables => ["klines", "open_interest", "funding_rates", "liquidation_totals", "long_short_ratios"];
+
+    /// <summary>The revision table of a keyed time-series table.</summary>
+    public static string RevisionTable(string table) => table + "_revisions";
+
+    /// <summary>The key columns of each keyed time-series table: one row per key.</summary>
+    public static IReadOnlyDictionary<string, string[]> SeriesKeys => new Dictionary<string, string[]>(StringComparer.Ordinal)
+    {
+        ["klines"] = ["venue", "symbol", "market", "interval", "open_time"],
+        ["open_interest"] = ["venue", "symbol", "source", "interval", "time"],
+        ["funding_rates"] = ["venue", "symbol", "source", "funding_time"],
+        ["liquidation_totals"] = ["source", "exchange_scope", "symbol", "interval", "period_start"],
+        ["long_short_ratios"] = ["venue", "symbol", "kind", "interval", "time"],
+    };
+
+    // Also: which file's rows a file re-delivered (rows not stored twice), so reverting the first can say what went with it.
+    private static string RevisionTables() => string.Join("\n", RevisedTables.Select(t =>
+        $"CREATE TABLE {RevisionTable(t)} AS SELECT *, CAST(NULL AS VARCHAR) AS status, CAST(NULL AS BIGINT) AS other_file_id, " +
+        $"CAST(NULL AS VARCHAR) AS reason FROM {t} LIMIT 0;")) +
+        "\nCREATE TABLE redeliveries (file_id BIGINT NOT NULL, table_name VARCHAR NOT NULL, stored_file_id BIGINT NOT NULL, rows BIGINT NOT NULL);";
 
     /// <summary>The data tables (everything but the log and the book continuation state), for status and validation.</summary>
     public static IReadOnlyList<string> DataTables { get; } =
     [
         "agg_trades", "trades", "klines", "open_interest", "funding_rates", "liquidation_totals", "liquidation_orders",
         "book_snapshots", "book_trades", "book_depth_bands", "long_short_ratios", "instruments", "liquidity_reports",
+    ];
+
+    /// <summary>Every table holding rows of ingested files (<c>file_id</c>): the data tables (physical names), the book continuation state and the revisions.</summary>
+    public static IReadOnlyList<string> FileTables { get; } =
+    [
+        "agg_trades_data", "trades_data", "klines", "open_interest", "funding_rates", "liquidation_totals", "liquidation_orders",
+        "book_snapshots", "book_trades", "book_depth_bands", "long_short_ratios", "instruments", "book_state",
+        "klines_revisions", "open_interest_revisions", "funding_rates_revisions", "liquidation_totals_revisions", "long_short_ratios_revisions",
     ];
 }

@@ -82,11 +82,54 @@ public static class StoreValidator
         Where(FindingSeverity.Error, "book_trades", "non-positive price or size", "price <= 0 OR size <= 0", "concat_ws(' ', venue, instrument_id, time)"),
     ];
 
+    // Conflicts: a key for which two files gave different values. The revision tables hold the row not in the table.
+    private static IEnumerable<Check> Conflicts() => Schema.RevisedTables.SelectMany(t =>
+    {
+        var keys = Schema.SeriesKeys[t];
+        var r = Schema.RevisionTable(t);
+        var on = string.Join(" AND ", keys.Select(k => $"t.{k} IS NOT DISTINCT FROM r.{k}"));
+        var values = ValueColumns(t);
+        string Example(string status) =>
+            $"SELECT concat_ws(' ', {string.Join(", ", keys.Select(k => "r." + k))}, ': stored', {string.Join(", ", values.Select(v => $"'{v}=' || coalesce(CAST(t.{v} AS VARCHAR), 'NULL')"))}, " +
+            $"'from', lt.file_path, '; other', {string.Join(", ", values.Select(v => $"'{v}=' || coalesce(CAST(r.{v} AS VARCHAR), 'NULL')"))}, 'from', lr.file_path) " +
+            $"FROM {r} r JOIN {t} t ON {on} JOIN ingest_log lt ON lt.id = t.file_id JOIN ingest_log lr ON lr.id = r.file_id WHERE r.status = '{status}' ORDER BY r.rowid LIMIT 1";
+        return new[]
+        {
+            new Check(FindingSeverity.Warning, t, $"conflicts kept: another file gave different values for a stored key; the stored row stayed, the other is in {r} (ingest it with --replace to make it win)",
+                $"SELECT count(*) FROM {r} WHERE status = 'kept'", Example("kept")),
+            new Check(FindingSeverity.Warning, t, $"conflicts replaced: a file replaced stored values (--replace); the old rows are in {r} (`data revert FILE` restores them)",
+                $"SELECT count(*) FROM {r} WHERE status = 'replaced'", Example("replaced")),
+        };
+    });
+
+    private static string[] ValueColumns(string table) => table switch
+    {
+        "klines" => ["open", "high", "low", "close", "volume"],
+        "open_interest" => ["oi_usd", "oi_base"],
+        "funding_rates" => ["funding_rate"],
+        "liquidation_totals" => ["long_usd", "short_usd"],
+        _ => ["long_fraction", "short_fraction", "ratio"],
+    };
+
+    private static IEnumerable<Check> ExchangeIds() =>
+    [
+        Repeated("agg_trades", "venue, symbol, agg_trade_id", "agg_trade_id IS NOT NULL"),
+        Repeated("trades", "venue, symbol, trade_id", "trade_id IS NOT NULL"),
+        Repeated("liquidation_orders", "venue, symbol, trade_id", "trade_id IS NOT NULL"),
+        Repeated("book_trades", "venue, instrument_id, trade_id", "trade_id IS NOT NULL"),
+        Repeated("book_snapshots", "venue, instrument_id, time, side, level", "true"),
+    ];
+
+    private static Check Repeated(string table, string key, string where) => new(FindingSeverity.Error, table,
+        $"counted twice: ({key}) stored more than once (an exchange identifier names one event)",
+        $"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where} GROUP BY {key} HAVING count(*) > 1)",
+        $"SELECT concat_ws(' ', {key}, '×', count(*)) FROM {table} WHERE {where} GROUP BY {key} HAVING count(*) > 1 LIMIT 1");
+
     /// <summary>Runs every check; returns the findings with a non-zero count, errors first.</summary>
     public static IReadOnlyList<Finding> Validate(LabStore store)
     {
         var findings = new List<Finding>();
-        foreach (var c in Checks)
+        foreach (var c in Checks.Concat(ExchangeIds()).Concat(Conflicts()))
         {
             var count = store.Scalar<long>(c.CountSql);
             if (count == 0) continue;

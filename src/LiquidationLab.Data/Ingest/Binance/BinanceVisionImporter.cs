@@ -59,47 +59,24 @@ public sealed partial class BinanceVisionImporter : IImporter
         return IntervalName().IsMatch(kind) ? (m.Groups[1].Value, "klines", kind) : (m.Groups[1].Value, kind, null);
     }
 
-    /// <summary>Epoch units, by the magnitude of a time in 2009 … 2100: seconds up to 1e11, ms up to 1e14, µs up to 1e17, else ns.</summary>
-    internal enum EpochUnit { Seconds, Milliseconds, Microseconds, Nanoseconds }
-
-    /// <summary>The unit of a file's epochs, decided once per file from its first data row (Binance switched some archives from
-    /// ms to µs; a file never mixes them). Null when the file has no data row in its head.</summary>
-    internal static EpochUnit? DetectUnit(FileProbe probe, bool hasHeader, int column)
-    {
-        var lines = probe.Head.Split('\n');
-        var row = hasHeader ? (lines.Length > 1 ? lines[1] : null) : lines[0];
-        var fields = row?.TrimEnd('\r').Split(',');
-        if (fields is null || fields.Length <= column || !long.TryParse(fields[column], System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var v))
-            return null;
-        var a = Math.Abs(v);
-        return a < 100_000_000_000 ? EpochUnit.Seconds : a < 100_000_000_000_000 ? EpochUnit.Milliseconds
-            : a < 100_000_000_000_000_000 ? EpochUnit.Microseconds : EpochUnit.Nanoseconds;
-    }
-
-    /// <summary>SQL for an epoch column in the file's unit as a UTC TIMESTAMP (checked afterwards by <see cref="CheckRange"/>).</summary>
-    private static string Epoch(string column, EpochUnit unit) => unit switch
-    {
-        EpochUnit.Seconds => $"make_timestamp({column} * 1000000)",
-        EpochUnit.Milliseconds => $"epoch_ms({column})",
-        EpochUnit.Microseconds => $"make_timestamp({column})",
-        _ => $"make_timestamp({column} // 1000)",
-    };
-
-    /// <summary>Earliest plausible time of a Binance USDⓈ-M row.</summary>
-    private static readonly DateTime EarliestTime = new(2009, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-
     /// <summary>
-    /// Refuses a file whose converted times leave 2009-01-01 … now + 1 day: a row in another epoch unit than the file's first
+    /// Refuses a file whose converted times leave <see cref="TimeBounds"/>: a row in another epoch unit than the file's first
     /// (seconds read as ms land in 1970), a year 3000 or 9999, a negative time. Checked on the min/max the import computes
-    /// anyway, so it costs no extra pass; the transaction then rolls back.
+    /// anyway, so it costs no extra pass; the line is looked up only then. The transaction then rolls back.
     /// </summary>
-    private static ImportOutcome CheckRange(ImportContext context, ImportOutcome outcome, string field, EpochUnit unit)
+    private static ImportOutcome CheckRange(ImportContext context, ImportOutcome outcome, string field, EpochUnit unit, string src, bool hasHeader)
     {
-        var latest = DateTime.UtcNow.AddDays(1);
         foreach (var t in new[] { outcome.FirstTime, outcome.LastTime })
-            if (t is { } time && (time < EarliestTime || time > latest))
-                throw new IngestException(context.Path, string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"field {field}: a time of {time:yyyy-MM-dd HH:mm:ss.fff} UTC when read in {unit.ToString().ToLowerInvariant()} (the unit of the file's first row) is outside 2009-01-01 … tomorrow: a row in another epoch unit, or an impossible date."));
+        {
+            if (t is not { } time || TimeBounds.Contains(time)) continue;
+            var converted = EpochUnits.ToTimestampSql(Sql.Identifier(field), unit);
+            var line = context.Store.Scalar<long?>(
+                $"SELECT min(line) FROM (SELECT row_number() OVER () + {(hasHeader ? 1 : 0)} AS line, {converted} AS t FROM {src}) WHERE t = $1", time);
+            var raw = line is null ? null : context.Store.Scalar<string?>(
+                $"SELECT CAST({Sql.Identifier(field)} AS VARCHAR) FROM (SELECT row_number() OVER () + {(hasHeader ? 1 : 0)} AS line, * FROM {src}) WHERE line = $1", line);
+            throw new IngestException(context.Path, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{(line is null ? "" : $"line {line}: ")}field {field}: {raw ?? "a time"} read in {EpochUnits.Name(unit)} (the unit of the file's first row) is {TimeBounds.Describe(time)}."));
+        }
         return outcome;
     }
 
@@ -122,10 +99,10 @@ public sealed partial class BinanceVisionImporter : IImporter
             "aggTrades" => "transact_time", "trades" or "liquidationSnapshot" => "time", "klines" => "open_time", "fundingRate" => "calc_time", _ => null,
         };
         var unit = epochColumn is null ? EpochUnit.Milliseconds
-            : DetectUnit(context.Probe, hasHeader, Array.FindIndex(format.Columns, c => c.Name == epochColumn)) ?? EpochUnit.Milliseconds;
-        string Epoch(string column) => BinanceVisionImporter.Epoch(column, unit);
+            : EpochUnits.Detect(context.Probe.Head, hasHeader, Array.FindIndex(format.Columns, c => c.Name == epochColumn)) ?? EpochUnit.Milliseconds;
+        string Epoch(string column) => EpochUnits.ToTimestampSql(column, unit);
         var outcome = ImportKind(context, name, src, symbol, Epoch);
-        return epochColumn is null ? outcome : CheckRange(context, outcome, epochColumn, unit);
+        return epochColumn is null ? outcome : CheckRange(context, outcome, epochColumn, unit, src, hasHeader);
     }
 
     private static ImportOutcome ImportKind(ImportContext context, (string Symbol, string Kind, string? Interval) name, string src, string symbol, Func<string, string> Epoch)
@@ -151,20 +128,20 @@ public sealed partial class BinanceVisionImporter : IImporter
             case "klines":
                 return TimeSeriesWriter.Outcome(
                 [
-                    TimeSeriesWriter.Merge(store, "klines",
+                    TimeSeriesWriter.Merge(context, "klines",
                         $"SELECT '{Venue}' AS venue, {symbol} AS symbol, 'perp' AS market, {Sql.Literal(name.Interval!)} AS interval, {Epoch("open_time")} AS open_time, " +
                         $"open, high, low, close, volume, quote_volume, count AS trade_count, taker_buy_volume, taker_buy_quote_volume FROM {src}",
                         ["venue", "symbol", "market", "interval", "open_time", "open", "high", "low", "close", "volume", "quote_volume", "trade_count",
                          "taker_buy_volume", "taker_buy_quote_volume"],
-                        ["venue", "symbol", "market", "interval", "open_time"], "open_time", id),
+                        ["venue", "symbol", "market", "interval", "open_time"], "open_time"),
                 ]);
             case "fundingRate":
                 return TimeSeriesWriter.Outcome(
                 [
-                    TimeSeriesWriter.Merge(store, "funding_rates",
+                    TimeSeriesWriter.Merge(context, "funding_rates",
                         $"SELECT '{Venue}' AS venue, {symbol} AS symbol, 'binance-fundingRate' AS source, funding_interval_hours || 'h' AS interval, " +
                         $"{Epoch("calc_time")} AS funding_time, last_funding_rate AS funding_rate FROM {src}",
-                        ["venue", "symbol", "source", "interval", "funding_time", "funding_rate"], ["venue", "symbol", "source", "funding_time"], "funding_time", id),
+                        ["venue", "symbol", "source", "interval", "funding_time", "funding_rate"], ["venue", "symbol", "source", "funding_time"], "funding_time"),
                 ]);
             default: // metrics
                 string Ratio(string kind, string column) =>
@@ -173,14 +150,14 @@ public sealed partial class BinanceVisionImporter : IImporter
                 string[] ratioKeys = ["venue", "symbol", "kind", "interval", "time"];
                 return TimeSeriesWriter.Outcome(
                 [
-                    TimeSeriesWriter.Merge(store, "open_interest",
+                    TimeSeriesWriter.Merge(context, "open_interest",
                         $"SELECT '{Venue}' AS venue, symbol, 'binance-metrics' AS source, '5m' AS interval, create_time AS time, " +
                         $"sum_open_interest AS oi_base, sum_open_interest_value AS oi_usd FROM {src}",
-                        ["venue", "symbol", "source", "interval", "time", "oi_base", "oi_usd"], ["venue", "symbol", "source", "interval", "time"], "time", id),
-                    TimeSeriesWriter.Merge(store, "long_short_ratios", Ratio("top_trader_account", "count_toptrader_long_short_ratio"), ratioColumns, ratioKeys, "time", id),
-                    TimeSeriesWriter.Merge(store, "long_short_ratios", Ratio("top_trader_position", "sum_toptrader_long_short_ratio"), ratioColumns, ratioKeys, "time", id),
-                    TimeSeriesWriter.Merge(store, "long_short_ratios", Ratio("global_account", "count_long_short_ratio"), ratioColumns, ratioKeys, "time", id),
-                    TimeSeriesWriter.Merge(store, "long_short_ratios", Ratio("taker_volume", "sum_taker_long_short_vol_ratio"), ratioColumns, ratioKeys, "time", id),
+                        ["venue", "symbol", "source", "interval", "time", "oi_base", "oi_usd"], ["venue", "symbol", "source", "interval", "time"], "time"),
+                    TimeSeriesWriter.Merge(context, "long_short_ratios", Ratio("top_trader_account", "count_toptrader_long_short_ratio"), ratioColumns, ratioKeys, "time"),
+                    TimeSeriesWriter.Merge(context, "long_short_ratios", Ratio("top_trader_position", "sum_toptrader_long_short_ratio"), ratioColumns, ratioKeys, "time"),
+                    TimeSeriesWriter.Merge(context, "long_short_ratios", Ratio("global_account", "count_long_short_ratio"), ratioColumns, ratioKeys, "time"),
+                    TimeSeriesWriter.Merge(context, "long_short_ratios", Ratio("taker_volume", "sum_taker_long_short_vol_ratio"), ratioColumns, ratioKeys, "time"),
                 ]);
         }
     }

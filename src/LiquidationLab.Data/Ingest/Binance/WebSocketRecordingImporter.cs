@@ -146,6 +146,13 @@ public sealed partial class WebSocketRecordingImporter : IImporter
         // One recording holds one symbol; the series id is looked up once.
         private int Series(string symbol) => _seriesId ??= context.Store.SeriesId(Venue, symbol);
 
+        private static DateTime ExchangeTime(long ms, string field)
+        {
+            if (ms < -62_135_596_800_000 || ms > 253_402_300_799_999 || !TimeBounds.Contains(DateTime.UnixEpoch.AddMilliseconds(ms)))
+                throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"{field}: {ms} ms is not a time in {TimeBounds.Earliest:yyyy-MM-dd} … now + 1 h."));
+            return DateTime.UnixEpoch.AddMilliseconds(ms);
+        }
+
         private long LocalToMs(long local) => LocalUnit switch { "ns" => local / 1_000_000, "µs" => local / 1_000, _ => local };
 
         private void Seen(long ms)
@@ -163,11 +170,16 @@ public sealed partial class WebSocketRecordingImporter : IImporter
             var id = d.GetProperty("t").GetInt64();
             var priceText = d.GetProperty("p").GetString()!;
             var qtyText = d.GetProperty("q").GetString()!;
-            var price = double.Parse(priceText, CultureInfo.InvariantCulture);
-            var qty = decimal.Parse(qtyText, CultureInfo.InvariantCulture);
+            var price = double.TryParse(priceText, NumberStyles.Float, CultureInfo.InvariantCulture, out var p) ? p
+                : throw new FormatException($"trade {id}: field p: '{priceText}' is not a number.");
+            var qty = Decimal(qtyText, $"trade {id}: field q");
             var maker = d.GetProperty("m").GetBoolean();
             var type = d.TryGetProperty("X", out var x) ? x.GetString() ?? "MARKET" : "MARKET";
-            var ts = DateTime.UnixEpoch.AddMilliseconds(time);
+            if (!(double.IsFinite(price) && price > 0 && price <= RowRules.MaxMagnitude))
+                throw new FormatException($"trade {id}: field p: '{priceText}' is not a finite positive price.");
+            if (!(qty > 0 && (double)qty <= RowRules.MaxMagnitude))
+                throw new FormatException($"trade {id}: field q: '{qtyText}' is not a finite positive quantity.");
+            var ts = ExchangeTime(time, $"trade {id}: field T");
             Seen(time);
             if (type != "MARKET")
             {
@@ -205,8 +217,18 @@ public sealed partial class WebSocketRecordingImporter : IImporter
         private static IEnumerable<(decimal, decimal)> Levels(JsonElement array)
         {
             foreach (var level in array.EnumerateArray())
-                yield return (decimal.Parse(level[0].GetString()!, CultureInfo.InvariantCulture), decimal.Parse(level[1].GetString()!, CultureInfo.InvariantCulture));
+            {
+                var price = Decimal(level[0].GetString(), "book level price");
+                var size = Decimal(level[1].GetString(), "book level size");
+                if (price <= 0) throw new FormatException($"book level price {price} is not positive.");
+                if (size < 0) throw new FormatException($"book level size {size} is negative.");
+                yield return (price, size);
+            }
         }
+
+        private static decimal Decimal(string? text, string field) =>
+            decimal.TryParse(text, NumberStyles.Number, CultureInfo.InvariantCulture, out var v) ? v
+                : throw new FormatException($"{field}: '{text}' is not a decimal number.");
 
         private void Snapshot(long lastUpdateId, JsonElement root, long localMs)
         {
@@ -231,6 +253,7 @@ public sealed partial class WebSocketRecordingImporter : IImporter
             _symbol ??= symbol;
             var update = new DepthUpdate(d.GetProperty("E").GetInt64(), d.GetProperty("U").GetInt64(), d.GetProperty("u").GetInt64(),
                 d.GetProperty("pu").GetInt64(), Levels(d.GetProperty("b")).ToList(), Levels(d.GetProperty("a")).ToList());
+            ExchangeTime(update.EventMs, "depth update: field E");
             Seen(update.EventMs);
             if (Book is null && !_triedResume)
             {
@@ -308,6 +331,8 @@ public sealed partial class WebSocketRecordingImporter : IImporter
             var symbol = d.GetProperty("s").GetString()!;
             var rate = double.Parse(d.GetProperty("r").GetString()!, CultureInfo.InvariantCulture);
             var time = d.GetProperty("E").GetInt64();
+            ExchangeTime(time, "markPrice: field E");
+            if (!(double.IsFinite(rate) && Math.Abs(rate) < 1)) throw new FormatException($"markPrice: field r: {rate} is not a funding rate.");
             Seen(time);
             if (_lastFundingRate == rate) return;
             _lastFundingRate = rate;
