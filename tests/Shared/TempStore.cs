@@ -30,6 +30,18 @@ public sealed class TempStore : IDisposable
     /// <summary>Row counts of every table including the ingest log: equal snapshots mean "store unchanged".</summary>
     public string Snapshot() => string.Join(",", Schema.DataTables.Append("ingest_log").Append("book_state").Select(t => $"{t}={Count(t)}"));
 
+    /// <summary>
+    /// Every table holding ingested data, the revisions, the ingest log and the series, by row count and a sum of row hashes:
+    /// equal fingerprints mean "every table's row count and contents are unchanged".
+    /// </summary>
+    public string Fingerprint() => string.Join(",", Schema.FileTables.Concat(["ingest_log", "series", "redeliveries"]).Select(t =>
+    {
+        using var cmd = Store.Command($"SELECT count(*), CAST(coalesce(sum(hash(t)), 0) AS VARCHAR) FROM {t} t");
+        using var r = cmd.ExecuteReader();
+        r.Read();
+        return $"{t}={r.GetInt64(0)}/{r.GetString(1)}";
+    }));
+
     public void Dispose()
     {
         Store.Dispose();

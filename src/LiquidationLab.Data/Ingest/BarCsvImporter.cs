@@ -90,7 +90,8 @@ public sealed partial class BarCsvImporter(BarLayout layout, string? interval = 
         // The parsed bar time is the column "ts", the CSV line "source_line"; source columns of those names are replaced.
         var exclude = Layout.SourceColumns.Select(c => c.Name).Where(n => n is "ts" or "source_line").Select(Sql.Identifier).ToList();
         var star = exclude.Count > 0 ? $"* EXCLUDE ({string.Join(", ", exclude)})" : "*";
-        var source = $"SELECT {star}, {time} AS ts, row_number() OVER () + 1 AS source_line FROM read_csv({LabStore.Literal(context.Path)}, header = true, " +
+        using var csv = ImportFiles.Materialize(context.Path, context.ArchiveLimits);
+        var source = $"SELECT {star}, {time} AS ts, row_number() OVER () + 1 AS source_line FROM read_csv({LabStore.Literal(csv.CsvPath)}, header = true, " +
                      $"auto_detect = false, delim = ',', quote = '\"', columns = {{{columns}}})";
         store.Execute($"CREATE OR REPLACE TEMP TABLE bar_source AS {source}");
         try
@@ -103,7 +104,11 @@ public sealed partial class BarCsvImporter(BarLayout layout, string? interval = 
             {
                 var select = $"SELECT {string.Join(", ", p.Columns.Select(c => $"{c.Expression} AS {c.Column}"))}, source_line FROM bar_source" +
                              (p.Where is null ? "" : $" WHERE {p.Where}") + (p.Qualify is null ? "" : $" QUALIFY {p.Qualify}");
-                counts.Add(TimeSeriesWriter.Merge(context, p.Table, select, p.Columns.Select(c => c.Column).ToArray(), p.Keys, p.TimeColumn, "source_line"));
+                // Messages name the file's own field behind a column taken straight from it.
+                var fields = p.Columns.Select(c => (c.Column, Field: SourceField(c.Expression))).Where(c => c.Field is not null)
+                    .ToDictionary(c => c.Column, c => c.Field!);
+                if (p.Columns.Any(c => c.Expression == "ts")) fields[p.TimeColumn] = Layout.TimeSource;
+                counts.Add(TimeSeriesWriter.Merge(context, p.Table, select, p.Columns.Select(c => c.Column).ToArray(), p.Keys, p.TimeColumn, "source_line", fields));
             }
             return TimeSeriesWriter.Outcome(counts, $"layout {Layout.Kind}, interval {barInterval}");
         }
@@ -111,6 +116,13 @@ public sealed partial class BarCsvImporter(BarLayout layout, string? interval = 
         {
             store.ExecuteCleanup("DROP TABLE IF EXISTS bar_source");
         }
+    }
+
+    /// <summary>The source column an expression is, when it is one plain (or quoted) column name, else null.</summary>
+    private string? SourceField(string expression)
+    {
+        var name = expression.Length > 1 && expression[0] == '"' && expression[^1] == '"' ? expression[1..^1].Replace("\"\"", "\"", StringComparison.Ordinal) : expression;
+        return Layout.SourceColumns.Any(c => c.Name == name) ? name : null;
     }
 
     /// <summary>Every row's time parsed and within <see cref="TimeBounds"/>; else the first bad line, its field and text.</summary>
@@ -126,7 +138,7 @@ public sealed partial class BarCsvImporter(BarLayout layout, string? interval = 
         var raw = r.IsDBNull(1) ? "" : r.GetString(1);
         var field = Layout.TimeSource;
         var why = r.IsDBNull(2)
-            ? Layout.TimeKind == BarTime.Epoch ? "is not an integer epoch" : "is not a date-time"
+            ? Layout.TimeKind == BarTime.Epoch ? $"is not an integer epoch in {EpochUnits.Name(unit)} (the unit of the file's first row)" : "is not a date-time"
             : Layout.TimeKind == BarTime.Epoch
                 ? $"read in {EpochUnits.Name(unit)} (the unit of the file's first row) is {TimeBounds.Describe(r.GetDateTime(2))}"
                 : $"is {TimeBounds.Describe(r.GetDateTime(2))}";

@@ -48,11 +48,15 @@ public static class EpochUnits
         return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? Of(v) : null;
     }
 
-    /// <summary>SQL turning an integer epoch expression in <paramref name="unit"/> into a UTC <c>TIMESTAMP</c>.</summary>
+    /// <summary>
+    /// SQL turning an integer epoch expression in <paramref name="unit"/> into a UTC <c>TIMESTAMP</c>, or NULL when the value
+    /// is beyond what a timestamp can hold in that unit (a nanosecond value in a millisecond file), so the caller's range
+    /// check reports it with its line instead of DuckDB failing the whole statement.
+    /// </summary>
     public static string ToTimestampSql(string expression, EpochUnit unit) => unit switch
     {
-        EpochUnit.Seconds => $"make_timestamp({expression} * 1000000)",
-        EpochUnit.Milliseconds => $"epoch_ms({expression})",
+        EpochUnit.Seconds => $"CASE WHEN {expression} BETWEEN -9000000000 AND 9000000000 THEN make_timestamp({expression} * 1000000) END",
+        EpochUnit.Milliseconds => $"CASE WHEN {expression} BETWEEN -9000000000000000 AND 9000000000000000 THEN epoch_ms({expression}) END",
         EpochUnit.Microseconds => $"make_timestamp({expression})",
         _ => $"make_timestamp({expression} // 1000)",
     };

@@ -114,6 +114,9 @@ public sealed class ImportContext
 
     /// <summary>What to do with values that differ from stored ones for the same key.</summary>
     public ConflictPolicy ConflictPolicy { get; }
+
+    /// <summary>Tables whose rows of this file the importer has already checked against <see cref="RowRules"/> (the ingestor checks the others).</summary>
+    public ISet<string> CheckedTables { get; } = new HashSet<string>(StringComparer.Ordinal);
 }
 
 /// <summary>One kind of input file.</summary>
@@ -133,7 +136,7 @@ public interface IImporter
 }
 
 /// <summary>Helpers shared by importers.</summary>
-public static class ImportFiles
+public static partial class ImportFiles
 {
     /// <summary>Opens a text file, decompressing gzip when the name ends in <c>.gz</c>.</summary>
     public static StreamReader OpenText(string path)
@@ -248,13 +251,31 @@ public static class ImportFiles
     }
 
     /// <summary>
-    /// DuckDB's error, cut to its first informative lines (it names the CSV line and the column), for an
-    /// <see cref="IngestException"/>.
+    /// DuckDB's error, cut to its first informative lines, for an <see cref="IngestException"/>. A CSV conversion error
+    /// becomes "line N: field F: 'text' is not a TYPE" (DuckDB's own wording echoes the whole line and its SQL).
     /// </summary>
     public static string Brief(Exception e)
     {
+        var m = CsvConversion().Match(e.Message);
+        if (m.Success)
+        {
+            var text = m.Groups[3].Value.Length > 60 ? m.Groups[3].Value[..60] + "…" : m.Groups[3].Value;
+            return $"line {m.Groups[1].Value}: field {m.Groups[2].Value}: '{text}' is not a {m.Groups[4].Value.ToLowerInvariant() switch
+            {
+                "double" or "float" => "number",
+                "bigint" or "integer" or "hugeint" => "integer",
+                "boolean" => "boolean (true/false)",
+                "timestamp" => "date-time",
+                var other => other,
+            }}.";
+        }
         var lines = e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return string.Join(" ", lines.TakeWhile(l => !l.StartsWith("Column ", StringComparison.Ordinal) && !l.StartsWith("This type", StringComparison.Ordinal)
-                                                   && !l.StartsWith("file =", StringComparison.Ordinal) && !l.StartsWith("* ", StringComparison.Ordinal)).Take(4));
+                                                   && !l.StartsWith("file =", StringComparison.Ordinal) && !l.StartsWith("* ", StringComparison.Ordinal)
+                                                   && !l.StartsWith("LINE ", StringComparison.Ordinal))
+            .Select(l => l.Length > 300 ? l[..300] + "…" : l).Take(4));
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"CSV Error on Line: (\d+)[\s\S]*?Error when converting column ""([^""]+)""\. Could not convert string ""([\s\S]*?)"" to '(\w+)'")]
+    private static partial System.Text.RegularExpressions.Regex CsvConversion();
 }

@@ -130,7 +130,11 @@ public static class RowRules
     private static string TimestampLiteral(DateTime t) => "TIMESTAMP " + Sql.Literal(t.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture));
 
     /// <summary>What a value breaking <paramref name="rule"/> is, in words.</summary>
-    public static string Problem(ColumnRule rule, string value) => value == "NULL" && rule.Required ? "is missing (the field is required)" : rule.Rule switch
+    public static string Problem(ColumnRule rule, string value) => value == "NULL" && rule.Required
+        ? rule.Rule == ValueRule.Time
+            ? $"is missing or not a time (in the file's epoch unit) within {TimeBounds.Earliest:yyyy-MM-dd} … now + {TimeBounds.FutureTolerance.TotalHours:0} h"
+            : "is missing (the field is required)"
+        : rule.Rule switch
     {
         ValueRule.Positive => "is not a finite positive number of at most 1e15",
         ValueRule.NonNegative => "is not a finite non-negative number of at most 1e15",

@@ -36,9 +36,18 @@ public sealed record MergeCounts(string Table, long Inserted, long AlreadyStored
 internal static class TimeSeriesWriter
 {
     /// <summary>Stages <paramref name="selectSql"/> (columns named as in <paramref name="columns"/>, plus <paramref name="lineColumn"/> if given) and merges it.</summary>
+    /// <param name="context">The file's import context (store, file id, conflict policy).</param>
+    /// <param name="table">Target table (one of <see cref="Schema.RevisedTables"/>).</param>
+    /// <param name="selectSql">The file's rows, one column per entry of <paramref name="columns"/>.</param>
+    /// <param name="columns">Target columns.</param>
+    /// <param name="keys">The columns identifying a row of the series.</param>
+    /// <param name="timeColumn">The time column.</param>
+    /// <param name="lineColumn">A column of <paramref name="selectSql"/> giving each row's line in the file, if known.</param>
+    /// <param name="fields">The file's field behind a column, where its name differs, for messages.</param>
     public static MergeCounts Merge(ImportContext context, string table, string selectSql, IReadOnlyList<string> columns, IReadOnlyList<string> keys,
-        string timeColumn, string? lineColumn = null)
+        string timeColumn, string? lineColumn = null, IReadOnlyDictionary<string, string>? fields = null)
     {
+        context.CheckedTables.Add(table);
         var store = context.Store;
         var fileId = context.FileId.ToString(CultureInfo.InvariantCulture);
         var staged = $"staged_{table}";
@@ -57,7 +66,7 @@ internal static class TimeSeriesWriter
             var total = store.Scalar<long>($"SELECT count(*) FROM {staged}");
             if (total == 0) return new MergeCounts(table, 0, 0, 0, context.ConflictPolicy, null, null);
             if (RowRules.FirstViolation(store, table, "true", staged, lineColumn) is { } bad)
-                throw new IngestException(context.Path, bad.ToString());
+                throw new IngestException(context.Path, (fields is not null && fields.TryGetValue(bad.Column, out var field) ? bad with { Column = field } : bad).ToString());
             RemoveRepeatsWithinFile(context, staged, keys, columns, lineColumn);
 
             var on = string.Join(" AND ", keys.Select(k => $"t.{k} IS NOT DISTINCT FROM s.{k}"));

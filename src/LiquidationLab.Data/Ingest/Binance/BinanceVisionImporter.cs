@@ -101,75 +101,150 @@ public sealed partial class BinanceVisionImporter : IImporter
         var unit = epochColumn is null ? EpochUnit.Milliseconds
             : EpochUnits.Detect(context.Probe.Head, hasHeader, Array.FindIndex(format.Columns, c => c.Name == epochColumn)) ?? EpochUnit.Milliseconds;
         string Epoch(string column) => EpochUnits.ToTimestampSql(column, unit);
-        var outcome = ImportKind(context, name, src, symbol, Epoch);
+        var outcome = ImportKind(context, name, src, symbol, Epoch, hasHeader, unit);
         return epochColumn is null ? outcome : CheckRange(context, outcome, epochColumn, unit, src, hasHeader);
     }
 
-    private static ImportOutcome ImportKind(ImportContext context, (string Symbol, string Kind, string? Interval) name, string src, string symbol, Func<string, string> Epoch)
+    private static ImportOutcome ImportKind(ImportContext context, (string Symbol, string Kind, string? Interval) name, string src, string symbol,
+        Func<string, string> Epoch, bool hasHeader, EpochUnit unit)
     {
         var store = context.Store;
         var id = context.FileId;
+        // The small keyed files are staged with their CSV line, so a bad value is reported with it.
+        var lined = $"(SELECT *, row_number() OVER () + {(hasHeader ? 1 : 0)} AS source_line FROM {src})";
+        var direct = new DirectTable(context, src, hasHeader, unit);
         switch (name.Kind)
         {
             case "aggTrades":
-                return Direct(store, "agg_trades_data", "transact_time", id,
+                return direct.Insert("agg_trades_data", "transact_time",
                     $"INSERT INTO agg_trades_data SELECT {store.SeriesId(Venue, name.Symbol)}, agg_trade_id, price, quantity, first_trade_id, last_trade_id, " +
-                    $"{Epoch("transact_time")}, is_buyer_maker, {id} FROM {src}");
+                    $"{Epoch("transact_time")}, is_buyer_maker, {id} FROM {src}",
+                    new() { ["transact_time"] = ("transact_time", Epoch("transact_time")), ["price"] = ("price", "price"), ["quantity"] = ("quantity", "quantity"),
+                            ["is_buyer_maker"] = ("is_buyer_maker", "is_buyer_maker") });
             case "trades":
-                return Direct(store, "trades_data", "transact_time", id,
-                    $"INSERT INTO trades_data SELECT {store.SeriesId(Venue, name.Symbol)}, id, price, qty, quote_qty, {Epoch("time")}, is_buyer_maker, NULL, {id} FROM {src}");
+                return direct.Insert("trades_data", "transact_time",
+                    $"INSERT INTO trades_data SELECT {store.SeriesId(Venue, name.Symbol)}, id, price, qty, quote_qty, {Epoch("time")}, is_buyer_maker, NULL, {id} FROM {src}",
+                    new() { ["transact_time"] = ("time", Epoch("time")), ["price"] = ("price", "price"), ["quantity"] = ("qty", "qty"),
+                            ["quote_quantity"] = ("quote_qty", "quote_qty"), ["is_buyer_maker"] = ("is_buyer_maker", "is_buyer_maker") });
             case "liquidationSnapshot":
-                return Direct(store, "liquidation_orders", "time", id,
-                    $"INSERT INTO liquidation_orders SELECT '{Venue}', {symbol}, {Epoch("time")}, side, " +
-                    $"CASE WHEN average_price > 0 THEN average_price ELSE price END, accumulated_fill_quantity, order_type, NULL, {id} FROM {src}");
+                const string fill = "CASE WHEN average_price > 0 THEN average_price ELSE price END";
+                return direct.Insert("liquidation_orders", "time",
+                    $"INSERT INTO liquidation_orders SELECT '{Venue}', {symbol}, {Epoch("time")}, side, {fill}, accumulated_fill_quantity, order_type, NULL, {id} FROM {src}",
+                    new() { ["time"] = ("time", Epoch("time")), ["price"] = ("average_price (or price when 0)", fill), ["quantity"] = ("accumulated_fill_quantity", "accumulated_fill_quantity"),
+                            ["side"] = ("side", "side"), ["order_type"] = ("order_type", "order_type") });
             case "bookDepth":
-                return Direct(store, "book_depth_bands", "time", id,
-                    $"INSERT INTO book_depth_bands SELECT '{Venue}', {symbol}, timestamp, percentage, depth, notional, {id} FROM {src}");
+                return direct.Insert("book_depth_bands", "time",
+                    $"INSERT INTO book_depth_bands SELECT '{Venue}', {symbol}, timestamp, percentage, depth, notional, {id} FROM {src}",
+                    new() { ["time"] = ("timestamp", "timestamp"), ["percentage"] = ("percentage", "percentage"), ["depth"] = ("depth", "depth"), ["notional"] = ("notional", "notional") });
             case "klines":
                 return TimeSeriesWriter.Outcome(
                 [
                     TimeSeriesWriter.Merge(context, "klines",
                         $"SELECT '{Venue}' AS venue, {symbol} AS symbol, 'perp' AS market, {Sql.Literal(name.Interval!)} AS interval, {Epoch("open_time")} AS open_time, " +
-                        $"open, high, low, close, volume, quote_volume, count AS trade_count, taker_buy_volume, taker_buy_quote_volume FROM {src}",
+                        $"open, high, low, close, volume, quote_volume, count AS trade_count, taker_buy_volume, taker_buy_quote_volume, source_line FROM {lined}",
                         ["venue", "symbol", "market", "interval", "open_time", "open", "high", "low", "close", "volume", "quote_volume", "trade_count",
                          "taker_buy_volume", "taker_buy_quote_volume"],
-                        ["venue", "symbol", "market", "interval", "open_time"], "open_time"),
+                        ["venue", "symbol", "market", "interval", "open_time"], "open_time", "source_line", new Dictionary<string, string> { ["trade_count"] = "count" }),
                 ]);
             case "fundingRate":
                 return TimeSeriesWriter.Outcome(
                 [
                     TimeSeriesWriter.Merge(context, "funding_rates",
                         $"SELECT '{Venue}' AS venue, {symbol} AS symbol, 'binance-fundingRate' AS source, funding_interval_hours || 'h' AS interval, " +
-                        $"{Epoch("calc_time")} AS funding_time, last_funding_rate AS funding_rate FROM {src}",
-                        ["venue", "symbol", "source", "interval", "funding_time", "funding_rate"], ["venue", "symbol", "source", "funding_time"], "funding_time"),
+                        $"{Epoch("calc_time")} AS funding_time, last_funding_rate AS funding_rate, source_line FROM {lined}",
+                        ["venue", "symbol", "source", "interval", "funding_time", "funding_rate"], ["venue", "symbol", "source", "funding_time"], "funding_time",
+                        "source_line", new Dictionary<string, string> { ["funding_time"] = "calc_time", ["funding_rate"] = "last_funding_rate" }),
                 ]);
             default: // metrics
                 string Ratio(string kind, string column) =>
-                    $"SELECT '{Venue}' AS venue, symbol, '{kind}' AS kind, '5m' AS interval, create_time AS time, {column} AS ratio FROM {src}";
+                    $"SELECT '{Venue}' AS venue, symbol, '{kind}' AS kind, '5m' AS interval, create_time AS time, {column} AS ratio, source_line FROM {lined}";
                 string[] ratioColumns = ["venue", "symbol", "kind", "interval", "time", "ratio"];
                 string[] ratioKeys = ["venue", "symbol", "kind", "interval", "time"];
+                Dictionary<string, string> Fields(string column) => new() { ["time"] = "create_time", ["ratio"] = column };
                 return TimeSeriesWriter.Outcome(
                 [
                     TimeSeriesWriter.Merge(context, "open_interest",
                         $"SELECT '{Venue}' AS venue, symbol, 'binance-metrics' AS source, '5m' AS interval, create_time AS time, " +
-                        $"sum_open_interest AS oi_base, sum_open_interest_value AS oi_usd FROM {src}",
-                        ["venue", "symbol", "source", "interval", "time", "oi_base", "oi_usd"], ["venue", "symbol", "source", "interval", "time"], "time"),
-                    TimeSeriesWriter.Merge(context, "long_short_ratios", Ratio("top_trader_account", "count_toptrader_long_short_ratio"), ratioColumns, ratioKeys, "time"),
-                    TimeSeriesWriter.Merge(context, "long_short_ratios", Ratio("top_trader_position", "sum_toptrader_long_short_ratio"), ratioColumns, ratioKeys, "time"),
-                    TimeSeriesWriter.Merge(context, "long_short_ratios", Ratio("global_account", "count_long_short_ratio"), ratioColumns, ratioKeys, "time"),
-                    TimeSeriesWriter.Merge(context, "long_short_ratios", Ratio("taker_volume", "sum_taker_long_short_vol_ratio"), ratioColumns, ratioKeys, "time"),
+                        $"sum_open_interest AS oi_base, sum_open_interest_value AS oi_usd, source_line FROM {lined}",
+                        ["venue", "symbol", "source", "interval", "time", "oi_base", "oi_usd"], ["venue", "symbol", "source", "interval", "time"], "time",
+                        "source_line", new Dictionary<string, string> { ["time"] = "create_time", ["oi_base"] = "sum_open_interest", ["oi_usd"] = "sum_open_interest_value" }),
+                    TimeSeriesWriter.Merge(context, "long_short_ratios", Ratio("top_trader_account", "count_toptrader_long_short_ratio"), ratioColumns, ratioKeys, "time",
+                        "source_line", Fields("count_toptrader_long_short_ratio")),
+                    TimeSeriesWriter.Merge(context, "long_short_ratios", Ratio("top_trader_position", "sum_toptrader_long_short_ratio"), ratioColumns, ratioKeys, "time",
+                        "source_line", Fields("sum_toptrader_long_short_ratio")),
+                    TimeSeriesWriter.Merge(context, "long_short_ratios", Ratio("global_account", "count_long_short_ratio"), ratioColumns, ratioKeys, "time",
+                        "source_line", Fields("count_long_short_ratio")),
+                    TimeSeriesWriter.Merge(context, "long_short_ratios", Ratio("taker_volume", "sum_taker_long_short_vol_ratio"), ratioColumns, ratioKeys, "time",
+                        "source_line", Fields("sum_taker_long_short_vol_ratio")),
                 ]);
         }
     }
 
-    private static ImportOutcome Direct(LabStore store, string table, string timeColumn, long fileId, string insertSql)
+    /// <summary>
+    /// A bulk table written straight from <c>read_csv</c> (millions of rows: no staging, no row numbers). Its rows are checked
+    /// against <see cref="RowRules"/> after the insert (one columnar scan); only when one fails is the CSV read again with
+    /// row numbers to name the line and the file's own field.
+    /// </summary>
+    private sealed class DirectTable(ImportContext context, string src, bool hasHeader, EpochUnit unit)
     {
-        var rows = store.Execute(insertSql);
-        using var cmd = store.Command($"SELECT min({timeColumn}), max({timeColumn}) FROM {table} WHERE file_id = $1", fileId);
-        using var r = cmd.ExecuteReader();
-        r.Read();
-        return new ImportOutcome(rows, r.IsDBNull(0) ? null : r.GetDateTime(0), r.IsDBNull(1) ? null : r.GetDateTime(1), $"{table.Replace("_data", "", StringComparison.Ordinal)} +{rows}");
+        public ImportOutcome Insert(string table, string timeColumn, string insertSql, Dictionary<string, (string Field, string Expression)> fields)
+        {
+            var store = context.Store;
+            int rows;
+            try
+            {
+                rows = store.Execute(insertSql);
+            }
+            catch (DuckDB.NET.Data.DuckDBException e) when (NotNull().Match(e.Message) is { Success: true } m && fields.TryGetValue(m.Groups[1].Value, out var f))
+            {
+                // The transaction is aborted now: the line is looked up on a connection of its own.
+                var line = Line($"{f.Expression} IS NULL");
+                var where = line is null ? "" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"line {line}: ");
+                if (m.Groups[1].Value == timeColumn && f.Expression != f.Field && line is not null && Raw(f.Field, line.Value) is { Length: > 0 } raw)
+                    throw new IngestException(context.Path, $"{where}field {f.Field}: {raw} read in {EpochUnits.Name(unit)} (the unit of the file's first row) is no time a timestamp can hold.", e);
+                throw new IngestException(context.Path, $"{where}field {f.Field}: is missing (the field is required).", e);
+            }
+            context.CheckedTables.Add(table);
+            if (RowRules.FirstViolation(store, table, $"file_id = {context.FileId}") is { } bad)
+            {
+                var rule = RowRules.For(table).First(r => r.Column == bad.Column);
+                var (field, expression) = fields.TryGetValue(bad.Column, out var f) ? f : (bad.Column, bad.Column);
+                var line = Line($"NOT {RowRules.Predicate(rule, expression)}");
+                var where = line is null ? "" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"line {line}: ");
+                if (rule.Rule == ValueRule.Time && line is not null && expression != field)
+                {
+                    // An epoch: show the file's text and the unit it was read in.
+                    throw new IngestException(context.Path, $"{where}field {field}: {Raw(field, line.Value)} read in {EpochUnits.Name(unit)} (the unit of the file's first row) {bad.Problem}.");
+                }
+                throw new IngestException(context.Path, $"{where}field {field}: {bad.Value} {bad.Problem}.");
+            }
+            using var cmd = store.Command($"SELECT min({timeColumn}), max({timeColumn}) FROM {table} WHERE file_id = $1", context.FileId);
+            using var r = cmd.ExecuteReader();
+            r.Read();
+            return new ImportOutcome(rows, r.IsDBNull(0) ? null : r.GetDateTime(0), r.IsDBNull(1) ? null : r.GetDateTime(1), $"{table.Replace("_data", "", StringComparison.Ordinal)} +{rows}");
+        }
+
+        // Error path only: the CSV read again with row numbers, on a throwaway in-memory connection (the file's transaction
+        // may be aborted).
+        private long? Line(string predicate) => OnSide<long?>(
+            $"SELECT min(source_line) FROM (SELECT *, row_number() OVER () + {(hasHeader ? 1 : 0)} AS source_line FROM {src}) WHERE {predicate}");
+
+        private string? Raw(string field, long line) => OnSide<string?>(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"SELECT CAST({Sql.Identifier(field)} AS VARCHAR) FROM (SELECT *, row_number() OVER () + {(hasHeader ? 1 : 0)} AS source_line FROM {src}) WHERE source_line = {line}"));
+
+        private static T? OnSide<T>(string sql)
+        {
+            using var connection = new DuckDB.NET.Data.DuckDBConnection("Data Source=:memory:");
+            connection.Open();
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = sql;
+            var value = cmd.ExecuteScalar();
+            return value is null or DBNull ? default : (T)Convert.ChangeType(value, Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T), System.Globalization.CultureInfo.InvariantCulture);
+        }
     }
+
+    [GeneratedRegex(@"NOT NULL constraint failed: \w+\.(\w+)")]
+    private static partial Regex NotNull();
 
     [GeneratedRegex(@"^([A-Z0-9]+)-(aggTrades|trades|metrics|fundingRate|bookDepth|liquidationSnapshot|\d+[smhdwM])-(\d{4}-\d{2}(?:-\d{2})?)\.(?:csv|zip)$")]
     private static partial Regex FileName();

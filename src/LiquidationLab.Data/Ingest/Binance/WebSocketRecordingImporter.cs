@@ -83,7 +83,11 @@ public sealed partial class WebSocketRecordingImporter : IImporter
                 {
                     state.Line(line);
                 }
-                catch (Exception e) when (e is JsonException or FormatException or KeyNotFoundException or InvalidOperationException or OverflowException)
+                catch (JsonException e)
+                {
+                    throw new IngestException(context.Path, $"line {lineNumber}: {JsonProblem(line, e)}", e);
+                }
+                catch (Exception e) when (e is FormatException or KeyNotFoundException or InvalidOperationException or OverflowException)
                 {
                     throw new IngestException(context.Path, $"line {lineNumber}: {e.Message}", e);
                 }
@@ -98,6 +102,19 @@ public sealed partial class WebSocketRecordingImporter : IImporter
                      $"local timestamps in {state.LocalUnit}";
         return new ImportOutcome(rows, state.First, state.Last, detail);
     }
+
+    /// <summary>A JSON syntax error named by the field it hit (the last <c>"name":</c> before the error's byte position).</summary>
+    private static string JsonProblem(string line, JsonException e)
+    {
+        var json = line.AsSpan(line.IndexOf(' ', StringComparison.Ordinal) + 1);
+        var upTo = (int)Math.Clamp(e.BytePositionInLine ?? json.Length, 0, json.Length);
+        var names = JsonName().Matches(json[..upTo].ToString());
+        var field = names.Count > 0 ? $"field {names[^1].Groups[1].Value}: " : "";
+        return $"{field}not valid JSON at character {upTo + 1} of the message ({e.Message.Split(" LineNumber", 2)[0]})";
+    }
+
+    [GeneratedRegex(@"""(\w+)""\s*:")]
+    private static partial Regex JsonName();
 
     [GeneratedRegex(@"^\d{13,19} \{")]
     private static partial Regex RecordingLine();

@@ -158,11 +158,19 @@ public sealed partial class PolymarketJsonImporter : IImporter
             return d;
         }
 
+        // Epoch unit per field and per file, from its first value (timestamp: ms; match_time: seconds): a value in another
+        // unit later in the file lands outside the time bounds instead of being guessed right.
+        private readonly Dictionary<string, bool> _seconds = new(StringComparer.Ordinal);
+
         private DateTime Time(JsonElement e)
         {
-            var s = Str(e, "timestamp") ?? Str(e, "match_time") ?? throw Bad("timestamp is missing.");
-            if (!long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v)) throw Bad($"timestamp is not an integer: '{s}'.");
-            var t = v < 100_000_000_000 ? DateTime.UnixEpoch.AddSeconds(v) : DateTime.UnixEpoch.AddMilliseconds(v); // match_time is in seconds
+            var name = Str(e, "timestamp") is not null ? "timestamp" : "match_time";
+            var s = Str(e, name) ?? throw Bad("timestamp is missing.");
+            if (!long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v)) throw Bad($"{name} is not an integer: '{s}'.");
+            if (!_seconds.TryGetValue(name, out var seconds)) _seconds[name] = seconds = EpochUnits.Of(v) == EpochUnit.Seconds;
+            if (Math.Abs(v) >= 9_000_000_000_000_000 / (seconds ? 1000 : 1)) throw Bad($"{name} {v} is no time in {(seconds ? "seconds" : "milliseconds")}.");
+            var t = seconds ? DateTime.UnixEpoch.AddSeconds(v) : DateTime.UnixEpoch.AddMilliseconds(v);
+            if (!TimeBounds.Contains(t)) throw Bad($"{name} {v} read in {(seconds ? "seconds" : "milliseconds")} (the unit of the file's first {name}): {TimeBounds.Describe(t)}.");
             if (First is null || t < First) First = t;
             if (Last is null || t > Last) Last = t;
             return t;
@@ -202,8 +210,12 @@ public sealed partial class PolymarketJsonImporter : IImporter
         {
             var instrument = Str(e, "asset_id") ?? FallbackInstrument();
             var side = Str(e, "side")?.ToUpperInvariant();
-            Trades.CreateRow().AppendValue(Venue).AppendValue(instrument).AppendValue(Time(e)).AppendValue(Dec(e, "price", "trade"))
-                .AppendValue(Dec(e, "size", "trade")).AppendValue(side).AppendValue(Str(e, "id")).AppendValue(context.FileId).EndRow();
+            var price = Dec(e, "price", "trade");
+            var size = Dec(e, "size", "trade");
+            if (price <= 0 || price >= 1) throw Bad($"trade.price {price} is outside (0, 1).");
+            if (size <= 0) throw Bad($"trade.size {size} is not positive.");
+            Trades.CreateRow().AppendValue(Venue).AppendValue(instrument).AppendValue(Time(e)).AppendValue(price)
+                .AppendValue(size).AppendValue(side).AppendValue(Str(e, "id")).AppendValue(context.FileId).EndRow();
             TradeRows++;
         }
 
