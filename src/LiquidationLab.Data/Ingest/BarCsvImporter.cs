@@ -130,18 +130,20 @@ public sealed partial class BarCsvImporter(BarLayout layout, string? interval = 
     {
         var store = context.Store;
         var bounds = $"ts IS NULL OR ts < $1 OR ts > $2";
-        using var cmd = store.Command($"SELECT source_line, CAST({timeColumn} AS VARCHAR), ts FROM bar_source WHERE {bounds} ORDER BY source_line LIMIT 1",
+        // The time is read back as text: a timestamp past year 9999 is valid in DuckDB but not in .NET.
+        using var cmd = store.Command($"SELECT source_line, CAST({timeColumn} AS VARCHAR), strftime(ts, '%Y-%m-%d %H:%M:%S.%g') FROM bar_source WHERE {bounds} ORDER BY source_line LIMIT 1",
             TimeBounds.Earliest, TimeBounds.Latest);
         using var r = cmd.ExecuteReader();
         if (!r.Read()) return;
         var line = r.GetInt64(0);
         var raw = r.IsDBNull(1) ? "" : r.GetString(1);
         var field = Layout.TimeSource;
+        var outside = r.IsDBNull(2) ? "" : TimeBounds.Describe(r.GetString(2));
         var why = r.IsDBNull(2)
             ? Layout.TimeKind == BarTime.Epoch ? $"is not an integer epoch in {EpochUnits.Name(unit)} (the unit of the file's first row)" : "is not a date-time"
             : Layout.TimeKind == BarTime.Epoch
-                ? $"read in {EpochUnits.Name(unit)} (the unit of the file's first row) is {TimeBounds.Describe(r.GetDateTime(2))}"
-                : $"is {TimeBounds.Describe(r.GetDateTime(2))}";
+                ? $"read in {EpochUnits.Name(unit)} (the unit of the file's first row) is {outside}"
+                : $"is {outside}";
         throw new IngestException(context.Path, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"line {line}: field {field}: '{raw}' {why}."));
     }
 

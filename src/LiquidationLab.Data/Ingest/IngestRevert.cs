@@ -36,9 +36,9 @@ public static class IngestRevert
         var f = id.ToString(CultureInfo.InvariantCulture);
 
         var redeliveredBy = new List<(string, long)>();
-        using (var cmd = store.Command("SELECT l.file_path, sum(d.rows) FROM redeliveries d JOIN ingest_log l ON l.id = d.file_id WHERE d.stored_file_id = $1 GROUP BY 1 ORDER BY 1", id))
+        using (var cmd = store.Command("SELECT l.file_path, CAST(sum(d.rows) AS BIGINT) FROM redeliveries d JOIN ingest_log l ON l.id = d.file_id WHERE d.stored_file_id = $1 GROUP BY 1 ORDER BY 1", id))
         using (var r = cmd.ExecuteReader())
-            while (r.Read()) redeliveredBy.Add((r.GetString(0), Convert.ToInt64(r.GetValue(1), CultureInfo.InvariantCulture)));
+            while (r.Read()) redeliveredBy.Add((r.GetString(0), r.GetInt64(1)));
 
         long removed = 0, restored = 0;
         using var tx = store.Connection.BeginTransaction();
@@ -71,6 +71,8 @@ public static class IngestRevert
             foreach (var table in Schema.FileTables.Where(t => !Schema.RevisedTables.Contains(t) && !t.EndsWith("_revisions", StringComparison.Ordinal)))
                 removed += store.Execute($"DELETE FROM {table} WHERE file_id = {f}");
             store.Execute($"DELETE FROM redeliveries WHERE file_id = {f} OR stored_file_id = {f}");
+            // Series no row refers to any more (the file introduced them).
+            store.Execute("DELETE FROM series WHERE id NOT IN (SELECT series_id FROM agg_trades_data UNION SELECT series_id FROM trades_data)");
             store.Execute($"DELETE FROM ingest_log WHERE id = {f}");
             tx.Commit();
         }

@@ -19,8 +19,11 @@ public static class TimeBounds
     public static bool Contains(DateTime time) => time >= Earliest && time <= Latest;
 
     /// <summary>The sentence used when a time is refused.</summary>
-    public static string Describe(DateTime time) => string.Create(CultureInfo.InvariantCulture,
-        $"{time:yyyy-MM-dd HH:mm:ss.fff} UTC is outside {Earliest:yyyy-MM-dd} … now + {FutureTolerance.TotalHours:0} h (a wrong epoch unit, a placeholder date or a corrupt value)");
+    public static string Describe(DateTime time) => Describe(time.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture));
+
+    /// <summary>The sentence used when a time, given as text (it may lie beyond what .NET can hold), is refused.</summary>
+    public static string Describe(string time) => string.Create(CultureInfo.InvariantCulture,
+        $"{time} UTC is outside {Earliest:yyyy-MM-dd} … now + {FutureTolerance.TotalHours:0} h (a wrong epoch unit, a placeholder date or a corrupt value)");
 }
 
 /// <summary>What a value of a column must be.</summary>
@@ -141,9 +144,7 @@ public static class RowRules
         ValueRule.Finite => "is not a finite number of at most 1e15 in magnitude",
         ValueRule.FundingRate => "is not a funding rate (a finite fraction strictly between -1 and 1)",
         ValueRule.Percent => "is not a percentage in -100 … 100",
-        _ => DateTime.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t)
-            ? "(" + TimeBounds.Describe(t) + ")"
-            : "is outside the accepted time range",
+        _ => "(" + TimeBounds.Describe(value) + ")",
     };
 
     /// <summary>

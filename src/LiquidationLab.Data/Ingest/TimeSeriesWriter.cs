@@ -61,12 +61,13 @@ internal static class TimeSeriesWriter
         store.Execute($"CREATE OR REPLACE TEMP TABLE {staged} AS SELECT {typed}{(lineColumn is null ? "" : ", " + lineColumn)} FROM ({selectSql})");
         try
         {
-            var first = store.Scalar<DateTime?>($"SELECT min({timeColumn}) FROM {staged}");
-            var last = store.Scalar<DateTime?>($"SELECT max({timeColumn}) FROM {staged}");
             var total = store.Scalar<long>($"SELECT count(*) FROM {staged}");
             if (total == 0) return new MergeCounts(table, 0, 0, 0, context.ConflictPolicy, null, null);
             if (RowRules.FirstViolation(store, table, "true", staged, lineColumn) is { } bad)
                 throw new IngestException(context.Path, (fields is not null && fields.TryGetValue(bad.Column, out var field) ? bad with { Column = field } : bad).ToString());
+            // Read after the rules: every time is now within TimeBounds, so .NET can hold it.
+            var first = store.Scalar<DateTime?>($"SELECT min({timeColumn}) FROM {staged}");
+            var last = store.Scalar<DateTime?>($"SELECT max({timeColumn}) FROM {staged}");
             RemoveRepeatsWithinFile(context, staged, keys, columns, lineColumn);
 
             var on = string.Join(" AND ", keys.Select(k => $"t.{k} IS NOT DISTINCT FROM s.{k}"));

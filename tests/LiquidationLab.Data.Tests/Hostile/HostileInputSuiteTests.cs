@@ -260,6 +260,26 @@ public sealed partial class HostileInputSuiteTests(ITestOutputHelper output)
         output.WriteLine($"class 1: {tried} generated inputs");
     }
 
+    /// <summary>Class 5: open interest frozen at one value (a source that stopped updating) is flagged by validate, with its span.</summary>
+    [Fact]
+    public void A_frozen_open_interest_run_is_flagged_with_its_span()
+    {
+        var format = RealFormats.Get("mapped-open-interest");
+        var tried = 0;
+        foreach (var (start, length) in new[] { (10, 12), (40, 30), (90, 20) })
+        {
+            using var t = new TempStore();
+            var rows = format.Rows.Select(r => (string[])r.Clone()).ToList();
+            for (var i = start; i < start + length; i++) rows[i][1] = rows[start][1];
+            tried++;
+            format.Ingestor(t.Store).IngestFile(format.Write(t.Directory, rows));
+            var frozen = Assert.Single(StoreValidator.Validate(t.Store), f => f.Check.StartsWith("frozen", StringComparison.Ordinal));
+            Assert.Equal(1, frozen.Count);
+            Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"{length} identical values"), frozen.Example, StringComparison.Ordinal);
+        }
+        output.WriteLine($"class 5: {tried} generated inputs");
+    }
+
     /// <summary>Class 6: archives that expand too far, or are truncated, corrupt or empty, are refused and leave no temporary file.</summary>
     [Fact]
     public void Hostile_archives_are_refused_and_leave_nothing_behind()

@@ -76,7 +76,7 @@ public sealed class BarCsvImporterTests : IDisposable
             Bar(1779725400000, 100, 0.0001, 1e9).Replace(",90,", ",abc,", StringComparison.Ordinal));
         var e = Assert.Throws<IngestException>(() => _t.Ingestor.IngestFile(bad));
         Assert.Equal(bad, e.FilePath);
-        Assert.Contains("Line: 3", e.Message, StringComparison.Ordinal);
+        Assert.Contains("line 3: field", e.Message, StringComparison.Ordinal);
         Assert.Contains("abc", e.Message, StringComparison.Ordinal);
         Assert.Equal(before, _t.Snapshot());
     }
@@ -112,7 +112,8 @@ public sealed class BarCsvImporterTests : IDisposable
         var e = Assert.Throws<IngestException>(() => _t.Ingestor.IngestFile(path));
         Assert.StartsWith(path, e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("transaction is aborted", e.Message, StringComparison.OrdinalIgnoreCase);
-        Assert.Contains("funding_rate", e.Message, StringComparison.Ordinal); // the NOT NULL column the empty value broke
+        Assert.Contains("line 3", e.Message, StringComparison.Ordinal);
+        Assert.Contains("field Funding Rate: NULL is missing", e.Message, StringComparison.Ordinal); // the file's own field name
         Assert.Equal(before, _t.Snapshot());
     }
 

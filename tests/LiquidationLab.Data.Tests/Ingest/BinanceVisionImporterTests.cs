@@ -90,8 +90,8 @@ public sealed class BinanceVisionImporterTests : IDisposable
     }
 
     [Theory]
-    [InlineData("1704067200", "line 3: field transact_time: 1704067200 read in ms (the unit of the file's first row) (1970-01-20 17:21:07.200 UTC is outside")] // seconds in a ms file
-    [InlineData("253402300799000", "line 3: field transact_time: 253402300799000 read in ms (the unit of the file's first row) (9999-12-31 23:59:59.000 UTC")] // year 9999
+    [InlineData("1704067200", "line 3: field transact_time: 1704067200 read in ms (the unit of the file's first row) (1970-01-20 17:21:07")] // seconds in a ms file
+    [InlineData("253402300799000", "line 3: field transact_time: 253402300799000 read in ms (the unit of the file's first row) (9999-12-31 23:59:59")] // year 9999
     [InlineData("-5", "line 3: field transact_time: -5 read in ms (the unit of the file's first row) (1969-12-31 23:59:59.995 UTC")]
     public void A_row_in_another_unit_or_an_absurd_year_fails_the_file_naming_field_and_value(string time, string message)
     {
@@ -124,7 +124,7 @@ public sealed class BinanceVisionImporterTests : IDisposable
         Assert.Contains("line 1: expected the aggTrades header", Assert.Throws<IngestException>(() => _t.Ingestor.IngestFile(wrong)).Message, StringComparison.Ordinal);
         var bad = _t.Write("BTCUSDT-aggTrades-2024-01-05.csv", AggHeader + "\n" + AggRows + "2018394263,forty,0.010,1,1,1704067200013,true\n");
         var e = Assert.Throws<IngestException>(() => _t.Ingestor.IngestFile(bad));
-        Assert.Contains("Line: 4", e.Message, StringComparison.Ordinal);
+        Assert.Contains("line 4: field price:", e.Message, StringComparison.Ordinal);
         Assert.Equal(0, _t.Count("agg_trades"));
     }
 

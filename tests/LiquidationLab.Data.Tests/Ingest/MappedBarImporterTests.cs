@@ -50,7 +50,7 @@ public sealed class MappedBarImporterTests : IDisposable
     {
         var path = _t.Write("bars.csv", "ts,o,h,l,c\n1779724800,100,110,95,105\n1779725100,100,oops,95,105\n");
         var map = new BarMapping(BarMapping.ParsePairs("ts=time,o=open,h=high,l=low,c=close"), "X");
-        Assert.Contains("Line: 3", Assert.Throws<IngestException>(() => With(map).IngestFile(path, "mapped")).Message, StringComparison.Ordinal);
+        Assert.Contains("line 3: field h: 'oops' is not a number", Assert.Throws<IngestException>(() => With(map).IngestFile(path, "mapped")).Message, StringComparison.Ordinal);
         Assert.Equal(0, _t.Count("klines"));
     }
 }

@@ -51,7 +51,7 @@ public sealed class PolymarketImporterTests : IDisposable
         var e = Assert.Throws<IngestException>(() => _t.Ingestor.IngestFile(path));
         Assert.Equal($"{path}: element 1: bids[0].price 1.2 is outside (0, 1).", e.Message);
         Assert.Equal(before, _t.Snapshot());
-        var nonNumeric = _t.Write("book2.json", """{ "asset_id": "1", "bids": [ {"price": "abc", "size": "1"} ], "asks": [], "timestamp": "1" }""");
+        var nonNumeric = _t.Write("book2.json", """{ "asset_id": "1", "bids": [ {"price": "abc", "size": "1"} ], "asks": [], "timestamp": "1765450800000" }""");
         Assert.Contains("bids[0].price is not a number: 'abc'", Assert.Throws<IngestException>(() => _t.Ingestor.IngestFile(nonNumeric)).Message, StringComparison.Ordinal);
     }
 

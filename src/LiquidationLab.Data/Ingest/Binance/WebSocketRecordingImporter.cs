@@ -141,7 +141,8 @@ public sealed partial class WebSocketRecordingImporter : IImporter
         public void Line(string line)
         {
             var space = line.IndexOf(' ', StringComparison.Ordinal);
-            var local = long.Parse(line.AsSpan(0, space), NumberStyles.None, CultureInfo.InvariantCulture);
+            if (space <= 0 || !long.TryParse(line.AsSpan(0, space), NumberStyles.None, CultureInfo.InvariantCulture, out var local))
+                throw new FormatException("field local timestamp: a recording line is '<local timestamp> <JSON message>'.");
             if (LocalUnit == "?") LocalUnit = local > 100_000_000_000_000_000 ? "ns" : local > 100_000_000_000_000 ? "µs" : "ms";
             using var doc = JsonDocument.Parse(line.AsMemory(space + 1));
             var root = doc.RootElement;

@@ -40,6 +40,10 @@ public sealed class PolymarketTopOfBookCsvImporter : IImporter
             "INSERT INTO book_snapshots (venue, instrument_id, time, side, level, price, size, file_id) " +
             string.Join(" UNION ALL ", Part("up_token_id", "bid", "up"), Part("up_token_id", "ask", "up"),
                 Part("down_token_id", "bid", "down"), Part("down_token_id", "ask", "down")));
+        // Rules first: a time past year 9999 is a DuckDB timestamp but no .NET DateTime.
+        if (RowRules.FirstViolation(context.Store, "book_snapshots", $"file_id = {context.FileId}") is { } bad)
+            throw new IngestException(context.Path, bad.ToString());
+        context.CheckedTables.Add("book_snapshots");
         var first = context.Store.Scalar<DateTime?>("SELECT min(time) FROM book_snapshots WHERE file_id = $1", context.FileId);
         var last = context.Store.Scalar<DateTime?>("SELECT max(time) FROM book_snapshots WHERE file_id = $1", context.FileId);
         return new ImportOutcome(rows, first, last, $"book_snapshots +{rows} (level 1 of both outcome tokens)");
