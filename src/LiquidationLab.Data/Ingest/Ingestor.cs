@@ -174,8 +174,9 @@ public sealed class Ingestor
             var context = new ImportContext(_store, path, fileId, probe, ArchiveLimits, ConflictPolicy);
             var outcome = importer.Import(context);
             // Whatever the importer, every value it wrote obeys the row rules, and no exchange identifier is stored twice.
+            var ofFile = $"file_id = {fileId.ToString(CultureInfo.InvariantCulture)}";
             foreach (var table in RowRules.RuledTables.Where(t => !context.CheckedTables.Contains(t)))
-                if (RowRules.FirstViolation(_store, table, $"file_id = {fileId.ToString(CultureInfo.InvariantCulture)}") is { } bad)
+                if (!RowRules.Holds(_store, table, ofFile) && RowRules.FirstViolation(_store, table, ofFile) is { } bad)
                     throw new IngestException(path, bad.ToString());
             var redelivered = RowIdentity.DropRedelivered(_store, path, fileId);
             var removed = redelivered.Sum(r => r.Removed);

@@ -113,6 +113,36 @@ public static class RowRules
     /// <summary>The tables that have rules.</summary>
     public static IEnumerable<string> RuledTables => Tables.Keys;
 
+    /// <summary>
+    /// SQL aggregate that is true (or NULL over no rows) when every row obeys every rule of <paramref name="table"/>, from each
+    /// column's min, max and count: min/max skip NULLs and DuckDB orders NaN above every number, so a NaN or ±∞ shows in
+    /// them. Much cheaper than evaluating <see cref="Predicate"/> row by row; the offending row is looked up only when it fails.
+    /// </summary>
+    public static string AggregatePredicate(string table)
+    {
+        if (!Tables.TryGetValue(table, out var t)) return "true";
+        var max = MaxMagnitude.ToString("0", CultureInfo.InvariantCulture);
+        return string.Join(" AND ", t.Columns.Select(c =>
+        {
+            var (lo, hi) = ($"min({c.Column})", $"max({c.Column})");
+            var range = c.Rule switch
+            {
+                ValueRule.Positive => $"{lo} > 0 AND {hi} <= {max}",
+                ValueRule.NonNegative => $"{lo} >= 0 AND {hi} <= {max}",
+                ValueRule.Finite => $"{lo} >= -{max} AND {hi} <= {max}",
+                ValueRule.FundingRate => $"{lo} > -1 AND {hi} < 1",
+                ValueRule.Percent => $"{lo} >= -100 AND {hi} <= 100",
+                _ => $"{lo} >= {TimestampLiteral(TimeBounds.Earliest)} AND {hi} <= {TimestampLiteral(TimeBounds.Latest)}",
+            };
+            // No non-NULL value: the range is vacuous (NULL → true); a required column must then have no rows at all.
+            return $"coalesce({range}, true)" + (c.Required ? $" AND count({c.Column}) = count(*)" : "");
+        }));
+    }
+
+    /// <summary>Whether every row of <paramref name="table"/> matching <paramref name="where"/> obeys the rules (one aggregate scan).</summary>
+    public static bool Holds(LabStore store, string table, string where) =>
+        !Tables.ContainsKey(table) || store.Scalar<bool>($"SELECT {AggregatePredicate(table)} FROM {table} WHERE {where}");
+
     /// <summary>SQL that is true when <paramref name="expression"/> satisfies <paramref name="rule"/> (NULL handled per <see cref="ColumnRule.Required"/>).</summary>
     public static string Predicate(ColumnRule rule, string expression)
     {

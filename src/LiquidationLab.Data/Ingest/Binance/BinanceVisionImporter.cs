@@ -205,7 +205,18 @@ public sealed partial class BinanceVisionImporter : IImporter
                 throw new IngestException(context.Path, $"{where}field {f.Field}: is missing (the field is required).", e);
             }
             context.CheckedTables.Add(table);
-            if (RowRules.FirstViolation(store, table, $"file_id = {context.FileId}") is { } bad)
+            // One aggregate gives the time span and whether any row breaks a rule; the offending row is only looked up then.
+            DateTime? first = null, last = null;
+            bool broken;
+            using (var cmd = store.Command($"SELECT {RowRules.AggregatePredicate(table)}, min({timeColumn}), max({timeColumn}) FROM {table} WHERE file_id = $1", context.FileId))
+            using (var r = cmd.ExecuteReader())
+            {
+                r.Read();
+                broken = !r.GetBoolean(0);
+                // Only read when every time is within TimeBounds: a DuckDB timestamp past year 9999 is no .NET DateTime.
+                if (!broken && !r.IsDBNull(1)) (first, last) = (r.GetDateTime(1), r.GetDateTime(2));
+            }
+            if (broken && RowRules.FirstViolation(store, table, $"file_id = {context.FileId}") is { } bad)
             {
                 var rule = RowRules.For(table).First(r => r.Column == bad.Column);
                 var (field, expression) = fields.TryGetValue(bad.Column, out var f) ? f : (bad.Column, bad.Column);
@@ -218,10 +229,7 @@ public sealed partial class BinanceVisionImporter : IImporter
                 }
                 throw new IngestException(context.Path, $"{where}field {field}: {bad.Value} {bad.Problem}.");
             }
-            using var cmd = store.Command($"SELECT min({timeColumn}), max({timeColumn}) FROM {table} WHERE file_id = $1", context.FileId);
-            using var r = cmd.ExecuteReader();
-            r.Read();
-            return new ImportOutcome(rows, r.IsDBNull(0) ? null : r.GetDateTime(0), r.IsDBNull(1) ? null : r.GetDateTime(1), $"{table.Replace("_data", "", StringComparison.Ordinal)} +{rows}");
+            return new ImportOutcome(rows, first, last, $"{table.Replace("_data", "", StringComparison.Ordinal)} +{rows}");
         }
 
         // Error path only: the CSV read again with row numbers, on a throwaway in-memory connection (the file's transaction
