@@ -37,7 +37,40 @@ public sealed class DataCommandTests : IDisposable
         var r = await CliRunner.Run("data", "ingest", file, "--db", db);
         Assert.Equal(1, r.Exit);
         Assert.StartsWith($"liqlab: {file}:", r.Err, StringComparison.Ordinal);
-        Assert.Contains("Line: 2", r.Err, StringComparison.Ordinal);
+        Assert.Contains("line 2: field long_usd: 'lots' is not a number", r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Conflicts_are_kept_or_replaced_explicitly_listed_by_validate_and_reverted()
+    {
+        var db = Path.Combine(_dir, "lab.duckdb");
+        Directory.CreateDirectory(Path.Combine(_dir, "a"));
+        Directory.CreateDirectory(Path.Combine(_dir, "b"));
+        var a = Path.Combine(_dir, "a", "coinglass_liquidation_4h.csv");
+        var b = Path.Combine(_dir, "b", "coinglass_liquidation_4h.csv");
+        await File.WriteAllTextAsync(a, "timestamp,long_usd,short_usd\n2025-10-10T16:00:00,1,2\n2025-10-10T20:00:00,3,4\n");
+        await File.WriteAllTextAsync(b, "timestamp,long_usd,short_usd\n2025-10-10T16:00:00,1000,2\n2025-10-10T20:00:00,3000,4\n");
+        Assert.Equal(0, (await CliRunner.Run("data", "ingest", a, "--db", db)).Exit);
+
+        var kept = await CliRunner.Run("data", "ingest", b, "--db", db);
+        Assert.Equal(0, kept.Exit);
+        Assert.Contains("2 rows differ from the stored values for the same key: the stored values were kept", kept.Out, StringComparison.Ordinal);
+        var validate = await CliRunner.Run("data", "validate", "--db", db);
+        Assert.Contains("conflicts kept", validate.Out, StringComparison.Ordinal);
+        Assert.Equal(0, validate.Exit); // a warning: the store is consistent, the disagreement is on record
+
+        Assert.Contains("Reverted", (await CliRunner.Run("data", "revert", b, "--db", db)).Out, StringComparison.Ordinal);
+        var replaced = await CliRunner.Run("data", "ingest", b, "--replace", "--db", db);
+        Assert.Contains("2 stored rows replaced by this file's different values", replaced.Out, StringComparison.Ordinal);
+        using (var store = LabStore.Open(db, readOnly: true))
+            Assert.Equal(1000, store.Scalar<double>("SELECT long_usd FROM liquidation_totals WHERE period_start = TIMESTAMP '2025-10-10 16:00:00'"));
+        var revert = await CliRunner.Run("data", "revert", b, "--db", db);
+        Assert.Contains("2 rows removed, 2 earlier values restored", revert.Out, StringComparison.Ordinal);
+        using (var store = LabStore.Open(db, readOnly: true))
+            Assert.Equal(1, store.Scalar<double>("SELECT long_usd FROM liquidation_totals WHERE period_start = TIMESTAMP '2025-10-10 16:00:00'"));
+        var unknown = await CliRunner.Run("data", "revert", "no-such-file.csv", "--db", db);
+        Assert.Equal(1, unknown.Exit);
+        Assert.Contains("no ingested file matches", unknown.Err, StringComparison.Ordinal);
     }
 
     [Fact]
