@@ -84,6 +84,26 @@ public sealed class WebSocketRecordingImporterTests : IDisposable
     }
 
     [Fact]
+    public void A_recording_delivered_twice_in_one_file_is_stored_once()
+    {
+        string[] once =
+        [
+            Snapshot(Ns, 100),
+            Trade(Ns + 1, Ms + 150, 1, "100.0", "0.5", false),
+            Depth(Ns + 2, Ms + 200, 99, 101, 98, """["100.0","7.000"]""", ""),
+            Trade(Ns + 3, Ms + 1_150, 2, "100.1", "0.25", true),
+            Depth(Ns + 4, Ms + 1_200, 102, 103, 101, "", """["100.1","4.000"]"""),
+            Depth(Ns + 5, Ms + 2_300, 104, 104, 103, "", ""),
+        ];
+        var r = _t.Ingestor.IngestFile(Gz("btcusdt_20240718.gz", [.. once, .. once, .. once]));
+        Assert.Contains("gaps 0, already applied (re-delivered) 6 updates and 2 snapshots", r.Detail, StringComparison.Ordinal);
+        Assert.Equal(2, _t.Count("trades"));
+        Assert.Equal(2, _t.Count("agg_trades"));
+        Assert.Equal(0, _t.Store.Scalar<long>("SELECT count(*) FROM (SELECT 1 FROM book_snapshots GROUP BY instrument_id, time, side, level HAVING count(*) > 1)"));
+        Assert.Equal(2, _t.Store.Scalar<long>("SELECT count(DISTINCT time) FROM book_snapshots"));
+    }
+
+    [Fact]
     public void A_sequence_gap_stops_sampling_and_is_reported()
     {
         var path = Gz("btcusdt_20240718.gz",

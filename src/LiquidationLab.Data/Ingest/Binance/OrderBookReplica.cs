@@ -26,6 +26,9 @@ public sealed class OrderBookReplica
     /// <summary>Updates applied.</summary>
     public long Applied { get; private set; }
 
+    /// <summary>Updates dropped because the book had applied them already (the same update id delivered again).</summary>
+    public long Redelivered { get; private set; }
+
     /// <summary>Bids, best (highest) first.</summary>
     public IEnumerable<KeyValuePair<decimal, decimal>> Bids => _bids;
 
@@ -66,6 +69,11 @@ public sealed class OrderBookReplica
                 return false;
             }
             _awaitingFirst = false;
+        }
+        else if (finalUpdateId <= LastUpdateId)
+        {
+            Redelivered++;                                                  // applied already: a re-delivery, not a gap
+            return false;
         }
         else if (previousFinalUpdateId != LastUpdateId)
         {

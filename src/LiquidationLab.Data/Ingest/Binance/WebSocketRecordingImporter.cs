@@ -98,7 +98,9 @@ public sealed partial class WebSocketRecordingImporter : IImporter
         var rows = state.TradeRows + state.AggRows + state.LiquidationRows + state.BookRows + state.FundingRows;
         var detail = $"trades +{state.TradeRows}; agg_trades +{state.AggRows}; liquidation_orders +{state.LiquidationRows}; " +
                      $"book_snapshots +{state.BookRows} ({state.Samples} samples of {Levels} levels every {SampleIntervalMs} ms; {state.BookStart}); " +
-                     $"depth updates applied {state.Book?.Applied ?? 0}, gaps {state.Book?.Gaps ?? 0}; funding_rates +{state.FundingRows}; " +
+                     $"depth updates applied {state.Book?.Applied ?? 0}, gaps {state.Book?.Gaps ?? 0}" +
+                     (state.Book?.Redelivered > 0 || state.StaleSnapshots > 0 ? $", already applied (re-delivered) {state.Book?.Redelivered ?? 0} updates and {state.StaleSnapshots} snapshots" : "") +
+                     $"; funding_rates +{state.FundingRows}; " +
                      $"local timestamps in {state.LocalUnit}";
         return new ImportOutcome(rows, state.First, state.Last, detail);
     }
@@ -122,7 +124,7 @@ public sealed partial class WebSocketRecordingImporter : IImporter
     private sealed class State(WebSocketRecordingImporter owner, ImportContext context)
     {
         public DuckDBAppender Trades = null!, Aggs = null!, Liquidations = null!, Books = null!, Funding = null!;
-        public long TradeRows, AggRows, LiquidationRows, BookRows, FundingRows, Samples;
+        public long TradeRows, AggRows, LiquidationRows, BookRows, FundingRows, Samples, StaleSnapshots;
         public DateTime? First, Last;
         public string LocalUnit = "?";
         public string BookStart = "no book";
@@ -250,6 +252,12 @@ public sealed partial class WebSocketRecordingImporter : IImporter
 
         private void Snapshot(long lastUpdateId, JsonElement root, long localMs)
         {
+            // A snapshot no newer than the book already built (the recording delivered again) changes nothing.
+            if (Book is { IsValid: true } && lastUpdateId <= Book.LastUpdateId)
+            {
+                StaleSnapshots++;
+                return;
+            }
             Book ??= new OrderBookReplica();
             Book.ApplySnapshot(lastUpdateId, Levels(root.GetProperty("bids")).ToList(), Levels(root.GetProperty("asks")).ToList());
             BookStart = $"REST snapshot lastUpdateId {lastUpdateId}";
