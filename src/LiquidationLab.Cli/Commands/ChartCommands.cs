@@ -93,18 +93,18 @@ internal static class ChartCommands
             using var store = LabStore.Open(LabStore.ResolvePath(parse.GetValue(db)), readOnly: true);
             var sym = parse.GetValue(symbol)!;
             var (start, end) = Range(parse.GetValue(from), parse.GetValue(to));
-            var trades = new MarketDataReader(store).AggTrades(sym, start, end);
-            if (trades.Length == 0)
-                throw new InvalidOperationException($"No aggregate trades for {sym} in [{start:u}, {end:u}) in {store.Path}; run 'liqlab data ingest' first.");
             var filterMode = parse.GetValue(mode) switch { "top_n" => TradeFilterMode.TopN, "portion" => TradeFilterMode.Portion, _ => TradeFilterMode.GrossValue };
             var filter = new TradeFilter(filterMode, parse.GetValue(threshold));
-            var model = new BinanceStandardModel(filter, parse.GetValue(mix) is { } m ? LeverageMix.Parse(m) : null, priceBinWidth: parse.GetValue(binWidth));
             var table = LeverageBracketTableStore.Locate(parse.GetValue(tiers)).Get(sym);
-            var current = trades[^1].Price;
-            var map = model.BuildMap(trades, table, current);
-            var selected = filter.Select(trades).Length;
+            // The large trades are selected inside DuckDB; only they are read (the rest of the window is counted, not loaded).
+            var window = new MarketDataReader(store).SelectAggTrades(sym, start, end, filter);
+            if (window.TradeCount == 0)
+                throw new InvalidOperationException($"No aggregate trades for {sym} in [{start:u}, {end:u}) in {store.Path}; run 'liqlab data ingest' first.");
+            var model = new BinanceStandardModel(TradeFilter.All, parse.GetValue(mix) is { } m ? LeverageMix.Parse(m) : null, priceBinWidth: parse.GetValue(binWidth));
+            var map = model.BuildMap(window.Selected, table, window.LastPrice);
+            var selected = window.Selected.Length;
             var title = $"{sym} liquidation map, {parse.GetValue(mode)} {parse.GetValue(threshold).ToString(CultureInfo.InvariantCulture)}: " +
-                        $"{selected:N0} of {trades.Length:N0} trades, {trades[0].Time:yyyy-MM-dd HH:mm} – {trades[^1].Time:yyyy-MM-dd HH:mm} UTC";
+                        $"{selected:N0} of {window.TradeCount:N0} trades, {window.FirstTime:yyyy-MM-dd HH:mm} – {window.LastTime:yyyy-MM-dd HH:mm} UTC";
             var path = Path.GetFullPath(parse.GetValue(output)!);
             LiquidationCharts.Map(map, title).SaveHtml(path);
             console.MarkupLine($"Wrote {Markup.Escape(path)} ({selected:N0} trades selected, {map.Bins.Count} bins of {map.Bins.Width:G4} USD)");

@@ -49,6 +49,9 @@ public sealed record TradeFilter
     /// <summary>USD notional, count or fraction, by mode.</summary>
     public double Threshold { get; }
 
+    /// <summary>Every trade (notional ≥ 0): for trades already selected elsewhere, e.g. inside the store.</summary>
+    public static TradeFilter All { get; } = new(TradeFilterMode.GrossValue, 0);
+
     /// <summary>Trades of at least 100,000 USD notional.</summary>
     public static TradeFilter Default { get; } = new(TradeFilterMode.GrossValue, 100_000);
 

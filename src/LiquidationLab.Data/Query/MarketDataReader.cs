@@ -1,4 +1,5 @@
 using System.Data.Common;
+using LiquidationLab.Core.Binning;
 using LiquidationLab.Core.MarketData;
 using LiquidationLab.Data.Store;
 using Microsoft.Data.Analysis;
@@ -55,6 +56,46 @@ public sealed class MarketDataReader(LabStore store)
         var list = new List<AggTrade>();
         while (r.Read()) list.Add(new AggTrade(r.GetDateTime(0), r.GetDouble(1), r.GetDouble(2), r.GetBoolean(3)));
         return list.ToArray();
+    }
+
+    /// <summary>
+    /// The trades <paramref name="filter"/> selects from <paramref name="symbol"/>'s aggregate trades in [from, to), selected
+    /// inside DuckDB (notional ≥ threshold, or the N / the fraction largest, ties broken by time as
+    /// <see cref="TradeFilter.Select"/> does), so only the selected rows reach managed memory: a liquidation map over
+    /// 10 M stored trades reads a few thousand. Also the window's trade count, first and last time and last price.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="filter"/> is null.</exception>
+    public TradeSelection SelectAggTrades(string symbol, DateTime from, DateTime to, TradeFilter filter)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        const string window = "FROM agg_trades WHERE symbol = $1 AND transact_time >= $2 AND transact_time < $3";
+        long count;
+        DateTime? first = null, last = null;
+        var lastPrice = double.NaN;
+        using (var cmd = store.Command($"SELECT count(*), min(transact_time), max(transact_time), arg_max(price, (transact_time, agg_trade_id)) {window}", symbol, from, to))
+        using (var r = cmd.ExecuteReader())
+        {
+            r.Read();
+            count = r.GetInt64(0);
+            if (count > 0) (first, last, lastPrice) = (r.GetDateTime(1), r.GetDateTime(2), r.GetDouble(3));
+        }
+        const string columns = "transact_time, price, quantity, is_buyer_maker, agg_trade_id";
+        var sql = filter.Mode switch
+        {
+            TradeFilterMode.GrossValue => $"SELECT {columns} {window} AND price * quantity >= $4 ORDER BY transact_time, agg_trade_id",
+            _ => $"SELECT * FROM (SELECT {columns} {window} ORDER BY price * quantity DESC, transact_time, agg_trade_id LIMIT $4) ORDER BY transact_time, agg_trade_id",
+        };
+        object limit = filter.Mode switch
+        {
+            TradeFilterMode.GrossValue => filter.Threshold,
+            TradeFilterMode.TopN => (long)Math.Min(filter.Threshold, count),
+            _ => (long)Math.Ceiling(count * filter.Threshold),
+        };
+        var list = new List<AggTrade>();
+        using (var cmd = store.Command(sql, symbol, from, to, limit))
+        using (var r = cmd.ExecuteReader())
+            while (r.Read()) list.Add(new AggTrade(r.GetDateTime(0), r.GetDouble(1), r.GetDouble(2), r.GetBoolean(3)));
+        return new TradeSelection(list.ToArray(), count, first, last, lastPrice);
     }
 
     /// <summary>Liquidation totals per period for one source scope (e.g. <c>Binance</c>, <c>Binance+Bybit+OKX</c>).</summary>
@@ -124,3 +165,11 @@ public sealed class MarketDataReader(LabStore store)
 
     private static double D(DbDataReader r, int i) => r.IsDBNull(i) ? double.NaN : r.GetDouble(i);
 }
+
+/// <summary>Trades a <see cref="TradeFilter"/> selected in a window, with what the window held.</summary>
+/// <param name="Selected">The selected trades, by time.</param>
+/// <param name="TradeCount">Trades in the window.</param>
+/// <param name="FirstTime">The window's first trade time (UTC), if any.</param>
+/// <param name="LastTime">Its last trade time.</param>
+/// <param name="LastPrice">The last trade's price (NaN without trades), the map's current price.</param>
+public sealed record TradeSelection(AggTrade[] Selected, long TradeCount, DateTime? FirstTime, DateTime? LastTime, double LastPrice);
