@@ -1,7 +1,7 @@
 using System.Net;
 using System.Reflection;
 using System.Text;
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using Plotly.NET;
 
 namespace LiquidationLab.Charts;
@@ -28,9 +28,12 @@ public sealed class Figure
     /// <summary>The figure as Plotly JSON: an object with <c>data</c> (traces) and <c>layout</c>.</summary>
     public string ToJson()
     {
-        var node = JsonNode.Parse(GenericChart.toFigureJson(Chart))!.AsObject();
-        var result = new JsonObject { ["data"] = node["data"]?.DeepClone() ?? new JsonArray(), ["layout"] = node["layout"]?.DeepClone() ?? new JsonObject() };
-        return result.ToJsonString();
+        // The two members are copied as Plotly.NET wrote them (no DOM, no re-serialisation: a heatmap's JSON is megabytes).
+        using var doc = JsonDocument.Parse(GenericChart.toFigureJson(Chart));
+        var root = doc.RootElement;
+        var data = root.TryGetProperty("data", out var d) ? d.GetRawText() : "[]";
+        var layout = root.TryGetProperty("layout", out var l) ? l.GetRawText() : "{}";
+        return string.Concat("{\"data\":", data, ",\"layout\":", layout, "}");
     }
 
     /// <summary>A standalone HTML document with plotly.js embedded (works offline).</summary>
