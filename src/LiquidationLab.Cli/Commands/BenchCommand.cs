@@ -16,6 +16,7 @@ internal static class BenchCommand
     public static Command Create()
     {
         var bench = new Command("bench", "Performance measurements that print their figures.");
+        foreach (var c in BenchSuite.Create()) bench.Add(c);
         var data = RecordedBooks.DataOption();
         var markets = new Option<int>("--markets") { Description = "Markets to watch (copies of the recordings).", DefaultValueFactory = _ => 500 };
         var seconds = new Option<double>("--seconds") { Description = "Measured seconds of the service run.", DefaultValueFactory = _ => 60 };
