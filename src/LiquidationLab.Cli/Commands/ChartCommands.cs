@@ -95,11 +95,11 @@ internal static class ChartCommands
             var (start, end) = Range(parse.GetValue(from), parse.GetValue(to));
             var filterMode = parse.GetValue(mode) switch { "top_n" => TradeFilterMode.TopN, "portion" => TradeFilterMode.Portion, _ => TradeFilterMode.GrossValue };
             var filter = new TradeFilter(filterMode, parse.GetValue(threshold));
-            var table = LeverageBracketTableStore.Locate(parse.GetValue(tiers)).Get(sym);
             // The large trades are selected inside DuckDB; only they are read (the rest of the window is counted, not loaded).
             var window = new MarketDataReader(store).SelectAggTrades(sym, start, end, filter);
             if (window.TradeCount == 0)
                 throw new InvalidOperationException($"No aggregate trades for {sym} in [{start:u}, {end:u}) in {store.Path}; run 'liqlab data ingest' first.");
+            var table = LeverageBracketTableStore.Locate(parse.GetValue(tiers)).Get(sym);
             var model = new BinanceStandardModel(TradeFilter.All, parse.GetValue(mix) is { } m ? LeverageMix.Parse(m) : null, priceBinWidth: parse.GetValue(binWidth));
             var map = model.BuildMap(window.Selected, table, window.LastPrice);
             var selected = window.Selected.Length;
