@@ -27,9 +27,14 @@ internal static class ReportCommand
         var notebooks = new Option<string?>("--notebooks") { Description = "Folder of the notebooks to run, *.ipynb in name order (default: the repository's notebooks/)." };
         var timeout = new Option<int>("--cell-timeout") { DefaultValueFactory = _ => 600, Description = "Seconds a cell may run." };
         var db = new Option<string?>("--db") { Description = $"DuckDB file (default: ${LabStore.EnvironmentVariable}, else the repository's {LabStore.DefaultRelativePath})." };
+        var parallel = new Option<int>("--parallel")
+        {
+            Description = "Notebooks run at once after the first (which runs alone: it may write the store; the others only read it). 1 runs them one by one.",
+            DefaultValueFactory = _ => Environment.ProcessorCount,
+        };
         var cmd = new Command("report", "The main job: ingest the real data, run every notebook headless, write executed notebooks, HTML and an index.")
         {
-            data, output, notebooks, timeout, db,
+            data, output, notebooks, timeout, db, parallel,
         };
         cmd.SetAction(async (parse, ct) =>
         {
@@ -51,29 +56,79 @@ internal static class ReportCommand
                                    $"({results.Sum(r => r.Rows):N0} rows), {results.Count(r => r.Status == IngestStatus.AlreadyIngested)} already in the store.");
             }
 
-            var rows = new List<(string Name, bool Ok, TimeSpan Elapsed, string Message)>();
-            foreach (var path in Directory.EnumerateFiles(nbDir, "*.ipynb").Order(StringComparer.Ordinal))
+            // The first notebook runs alone (the quickstart may write the store); the rest only read it and run concurrently,
+            // each in its own session (console output is routed per session). The working directory is the notebooks'
+            // folder for the whole run, set once: per-notebook switching would race.
+            var paths = Directory.EnumerateFiles(nbDir, "*.ipynb").Order(StringComparer.Ordinal).ToList();
+            var degree = Math.Max(1, parse.GetValue(parallel));
+            var previousDirectory = Directory.GetCurrentDirectory();
+            Directory.SetCurrentDirectory(nbDir);
+            var wall = System.Diagnostics.Stopwatch.StartNew();
+            List<(string Name, bool Ok, TimeSpan Elapsed, string Message, List<string> Lines)> rows;
+            try
             {
-                var name = Path.GetFileNameWithoutExtension(path);
-                console.MarkupLine($"[bold]{Markup.Escape(name)}[/]");
-                var notebook = NotebookDocument.Load(path);
-                var result = await NotebookRunner.RunAsync(notebook, path, new RunOptions
+                async Task<(string Name, bool Ok, TimeSpan Elapsed, string Message, List<string> Lines)> RunOne(string path)
                 {
-                    Parameters = new Dictionary<string, string> { ["dataRoot"] = dataRoot, ["db"] = dbPath },
-                    CellTimeout = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(timeout))),
-                    SetCurrentDirectory = true,
-                }, p => console.MarkupLine(NotebookCommand.ProgressLine(p)), ct)
-                    .ConfigureAwait(false);
-                result.Notebook.Save(Path.Combine(outDir, name + ".ipynb"));
-                await File.WriteAllTextAsync(Path.Combine(outDir, name + ".html"), HtmlExporter.Render(result.Notebook), ct).ConfigureAwait(false);
-                rows.Add((name, result.Succeeded, result.Elapsed, result.Message));
-                if (!result.Succeeded) console.MarkupLine($"  [red]{Markup.Escape(result.Message)}[/]");
+                    var name = Path.GetFileNameWithoutExtension(path);
+                    var lines = new List<string> { $"[bold]{Markup.Escape(name)}[/]" };
+                    var notebook = NotebookDocument.Load(path);
+                    var result = await NotebookRunner.RunAsync(notebook, path, new RunOptions
+                    {
+                        Parameters = new Dictionary<string, string> { ["dataRoot"] = dataRoot, ["db"] = dbPath },
+                        CellTimeout = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(timeout))),
+                        WorkingDirectory = nbDir,
+                    }, p =>
+                    {
+                        lock (lines) lines.Add(NotebookCommand.ProgressLine(p));
+                    }, ct).ConfigureAwait(false);
+                    result.Notebook.Save(Path.Combine(outDir, name + ".ipynb"));
+                    await File.WriteAllTextAsync(Path.Combine(outDir, name + ".html"), HtmlExporter.Render(result.Notebook), ct).ConfigureAwait(false);
+                    if (!result.Succeeded) lines.Add($"  [red]{Markup.Escape(result.Message)}[/]");
+                    return (name, result.Succeeded, result.Elapsed, result.Message, lines);
+                }
+
+                void Print((string Name, bool Ok, TimeSpan Elapsed, string Message, List<string> Lines) r)
+                {
+                    foreach (var line in r.Lines) console.MarkupLine(line);
+                }
+
+                rows = [];
+                if (paths.Count > 0)
+                {
+                    var first = await RunOne(paths[0]).ConfigureAwait(false);
+                    Print(first);
+                    rows.Add(first);
+                }
+                using var gate = new SemaphoreSlim(degree);
+                var rest = paths.Skip(1).Select(path => Task.Run(async () =>
+                {
+                    await gate.WaitAsync(ct).ConfigureAwait(false);
+                    try
+                    {
+                        return await RunOne(path).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        gate.Release();
+                    }
+                }, ct)).ToList();
+                foreach (var task in rest) // printed in notebook order, each as one block
+                {
+                    var r = await task.ConfigureAwait(false);
+                    Print(r);
+                    rows.Add(r);
+                }
+            }
+            finally
+            {
+                if (Directory.Exists(previousDirectory)) Directory.SetCurrentDirectory(previousDirectory);
             }
             var index = Path.Combine(outDir, "index.html");
-            await File.WriteAllTextAsync(index, Index(rows, dataRoot), ct).ConfigureAwait(false);
+            await File.WriteAllTextAsync(index, Index(rows.Select(r => (r.Name, r.Ok, r.Elapsed, r.Message)).ToList(), dataRoot), ct).ConfigureAwait(false);
             var failed = rows.Count(r => !r.Ok);
             console.MarkupLine($"Report: {Markup.Escape(index)} — {rows.Count - failed} of {rows.Count} notebooks succeeded in " +
-                               $"{rows.Sum(r => r.Elapsed.TotalSeconds).ToString("0.0", CultureInfo.InvariantCulture)} s");
+                               $"{wall.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s " +
+                               $"({rows.Sum(r => r.Elapsed.TotalSeconds).ToString("0.0", CultureInfo.InvariantCulture)} s of notebook time, {degree} at once after the first)");
             if (failed > 0)
             {
                 await parse.InvocationConfiguration.Error.WriteLineAsync(

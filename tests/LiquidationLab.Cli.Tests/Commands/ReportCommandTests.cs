@@ -63,6 +63,35 @@ public sealed class ReportCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Notebooks_after_the_first_run_concurrently_and_keep_their_output_and_files_apart()
+    {
+        var data = Path.Combine(_dir, "data");
+        Directory.CreateDirectory(data);
+        var notebooks = Path.Combine(_dir, "notebooks");
+        Notebook(notebooks, "01-first", "File.WriteAllText(\"first.txt\", \"1\"); Console.WriteLine(\"first\");");
+        // Each later notebook prints its own name while the others run, and reads a file by a path relative to the notebooks.
+        foreach (var name in new[] { "02-a", "03-b", "04-c" })
+            Notebook(notebooks, name, $$"""
+                for (var i = 0; i < 20; i++) { Console.WriteLine("{{name}} " + i); await Task.Delay(5); }
+                Console.WriteLine(File.ReadAllText("first.txt"));
+                """);
+        var output = Path.Combine(_dir, "out");
+        var (exit, stdout, stderr) = await CliRunner.Run("report", "--data", data, "--out", output, "--notebooks", notebooks, "--db", Path.Combine(_dir, "lab.duckdb"), "--parallel", "3");
+        Assert.True(exit == 0, stderr + stdout);
+        Assert.Contains("3 at once after the first", stdout, StringComparison.Ordinal);
+        foreach (var name in new[] { "02-a", "03-b", "04-c" })
+        {
+            var executed = await File.ReadAllTextAsync(Path.Combine(output, name + ".ipynb"));
+            Assert.Contains(name + " 19", executed, StringComparison.Ordinal);
+            foreach (var other in new[] { "02-a", "03-b", "04-c" }.Where(o => o != name))
+                Assert.DoesNotContain(other + " ", executed, StringComparison.Ordinal);
+        }
+        // Printed in notebook order, one block each.
+        Assert.True(stdout.IndexOf("02-a", StringComparison.Ordinal) < stdout.IndexOf("03-b", StringComparison.Ordinal));
+        Assert.True(stdout.IndexOf("03-b", StringComparison.Ordinal) < stdout.IndexOf("04-c", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Outside_the_repository_the_default_data_is_still_the_repository_snapshot()
     {
         var cwd = Directory.GetCurrentDirectory();
