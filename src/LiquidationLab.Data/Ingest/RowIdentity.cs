@@ -8,7 +8,6 @@ namespace LiquidationLab.Data.Ingest;
 /// <param name="Removed">Rows of the file dropped as re-deliveries.</param>
 public sealed record RedeliveredRows(string Table, long Removed);
 
-
 /// <summary>
 /// Exchange identifiers are unique per series: an aggTrade id, a trade id, a liquidation print's trade id and a
 /// Polymarket trade id name one event, and a book sample is one (instrument, time, side, level). After an importer has
@@ -18,8 +17,9 @@ public sealed record RedeliveredRows(string Table, long Removed);
 /// fails the file, naming the identity, the stored values, the file they came from and the new values.
 /// </summary>
 /// <remarks>
-/// Cost: one aggregation over the file's rows and the stored rows of the same series within the file's id (or time)
-/// range — zone maps skip the rest of the table — and nothing more when no identity repeats, the usual case.
+/// Cost, in the usual case (no identity repeats): the file's id range per series, a count of other files' rows inside it
+/// (zone maps skip the rest of the table) and one pass checking that the file's ids increase in the order written —
+/// about 0.1 s for 10 M aggTrades. Only when that fails does the exact GROUP BY over the file and the overlapping rows run.
 /// </remarks>
 public static class RowIdentity
 {
