@@ -83,6 +83,18 @@ public sealed class ChartTests : IDisposable
     }
 
     [Fact]
+    public void Figure_json_is_byte_for_byte_plotly_nets_own()
+    {
+        Candle[] candles = [new(T0, 100, 101, 99, 100.5, 1, 1, 1), new(T0.AddHours(1), 100.5, 102, 100, 101, 1, 1, 1)];
+        foreach (var f in new[]
+                 {
+                     LiquidationCharts.Heatmap(Grid(), candles, "heat – ×", [new FrozenSpan(T0, T0.AddHours(1), 12, 7.0)]),
+                     LiquidationCharts.Map(Map(), "map"),
+                 })
+            Assert.Equal(Plotly.NET.GenericChart.toFigureJson(f.Chart), Figure.PlotlyJson(f.Chart));
+    }
+
+    [Fact]
     public void Html_embeds_plotly_js_once_and_needs_no_cdn()
     {
         var html = HtmlDocument.Render("two </script> figures", [LiquidationCharts.Map(Map(), "a </script>"), LiquidationCharts.Heatmap(Grid(), [], "b")]);
