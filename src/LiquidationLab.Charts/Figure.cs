@@ -28,12 +28,10 @@ public sealed class Figure
     /// <summary>The figure as Plotly JSON: an object with <c>data</c> (traces) and <c>layout</c>.</summary>
     public string ToJson()
     {
-        // The two members are copied as Plotly.NET wrote them (no DOM, no re-serialisation: a heatmap's JSON is megabytes).
-        using var doc = JsonDocument.Parse(PlotlyJson(Chart));
-        var root = doc.RootElement;
-        var data = root.TryGetProperty("data", out var d) ? d.GetRawText() : "[]";
-        var layout = root.TryGetProperty("layout", out var l) ? l.GetRawText() : "{}";
-        return string.Concat("{\"data\":", data, ",\"layout\":", layout, "}");
+        // The two members serialised on their own (the same bytes as inside toFigureJson's document, without parsing it).
+        var figure = GenericChart.toFigure(Chart);
+        return string.Concat("{\"data\":", Newtonsoft.Json.JsonConvert.SerializeObject(figure.Data, PlotlySettings.Value),
+            ",\"layout\":", Newtonsoft.Json.JsonConvert.SerializeObject(figure.Layout, PlotlySettings.Value), "}");
     }
 
     /// <summary>

@@ -91,7 +91,12 @@ public sealed class ChartTests : IDisposable
                      LiquidationCharts.Heatmap(Grid(), candles, "heat – ×", [new FrozenSpan(T0, T0.AddHours(1), 12, 7.0)]),
                      LiquidationCharts.Map(Map(), "map"),
                  })
+        {
             Assert.Equal(Plotly.NET.GenericChart.toFigureJson(f.Chart), Figure.PlotlyJson(f.Chart));
+            using var whole = JsonDocument.Parse(Plotly.NET.GenericChart.toFigureJson(f.Chart));
+            Assert.Equal("{\"data\":" + whole.RootElement.GetProperty("data").GetRawText() + ",\"layout\":" + whole.RootElement.GetProperty("layout").GetRawText() + "}",
+                f.ToJson());
+        }
     }
 
     [Fact]
