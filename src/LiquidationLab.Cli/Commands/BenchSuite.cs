@@ -208,40 +208,39 @@ internal static class BenchSuite
     /// <summary>A Binance Vision aggTrades CSV: ids and 8 ms steps increasing, prices around 42k, a heavy-tailed quantity (1.4 % ≥ 100k USD).</summary>
     private static void Generate(string path, long rows)
     {
-        using var c = new DuckDBConnection("Data Source=:memory:");
-        c.Open();
-        using (var seed = c.CreateCommand())
-        {
-            seed.CommandText = "SELECT setseed(0.42)";
-            seed.ExecuteNonQuery();
-        }
-        using var cmd = c.CreateCommand();
-        cmd.CommandText =
+        SeededCopy(0.42,
             "COPY (SELECT 2018394261 + i AS agg_trade_id, round(42000 + 500 * sin(i / 100000.0) + (i % 7) * 0.1, 1) AS price, " +
             "greatest(0.001, round(0.001 * pow(10, 5 * pow(random(), 27)), 3)) AS quantity, 4476590661 + 3 * i AS first_trade_id, " +
             "4476590661 + 3 * i + (i % 3) AS last_trade_id, 1704153600000 + i * 8 AS transact_time, (i % 2 = 0) AS is_buyer_maker " +
-            string.Create(CultureInfo.InvariantCulture, $"FROM range({rows}) t(i)) TO {Sql.Literal(path)} (HEADER, DELIMITER ',')");
-        cmd.ExecuteNonQuery();
+            string.Create(CultureInfo.InvariantCulture, $"FROM range({rows}) t(i)) TO {Sql.Literal(path)} (HEADER, DELIMITER ',')"));
     }
 
     /// <summary>A year of 5-minute bars (2025) with open interest in USD: a seeded log-random walk around 60k, OHLC consistent.</summary>
     private static void GenerateYearOfBars(string path)
     {
-        using var c = new DuckDBConnection("Data Source=:memory:");
-        c.Open();
-        using (var seed = c.CreateCommand())
-        {
-            seed.CommandText = "SELECT setseed(0.7)";
-            seed.ExecuteNonQuery();
-        }
-        using var cmd = c.CreateCommand();
-        cmd.CommandText =
+        SeededCopy(0.7,
             "COPY (SELECT 1735689600000 + i * 300000 AS ts, round(o, 1) AS o, round(greatest(o, cl) * (1 + 0.0015 * r1), 1) AS h, " +
             "round(least(o, cl) * (1 - 0.0015 * r2), 1) AS l, round(cl, 1) AS c, round(8e9 * (1 + 0.25 * sin(i / 4000.0)) * (1 + 0.01 * r3), 0) AS oi " +
             "FROM (SELECT i, 60000 * exp(lag(w, 1, 0) OVER (ORDER BY i)) AS o, 60000 * exp(w) AS cl, r1, r2, r3 FROM " +
             "(SELECT i, sum((random() - 0.5) * 0.004) OVER (ORDER BY i) AS w, random() AS r1, random() AS r2, random() - 0.5 AS r3 FROM range(105120) t(i)))) " +
-            $"TO {Sql.Literal(path)} (HEADER, DELIMITER ',')";
-        cmd.ExecuteNonQuery();
+            $"TO {Sql.Literal(path)} (HEADER, DELIMITER ',')");
+    }
+
+    /// <summary>Runs a generating <c>COPY</c> on a throwaway in-memory DuckDB whose random() is seeded, so every run writes the same file.</summary>
+    private static void SeededCopy(double seed, string copySql)
+    {
+        using var c = new DuckDBConnection("Data Source=:memory:");
+        c.Open();
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = string.Create(CultureInfo.InvariantCulture, $"SELECT setseed({seed})");
+            cmd.ExecuteNonQuery();
+        }
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = copySql;
+            cmd.ExecuteNonQuery();
+        }
     }
 
     private static Command Scan()

@@ -7,7 +7,7 @@ namespace LiquidationLab.Data.Ingest.Binance;
 /// Binance Vision (data.binance.vision) USDⓈ-M daily/monthly files, <c>.csv</c> or <c>.zip</c>, with or without a
 /// header row: <c>&lt;SYMBOL&gt;-aggTrades|trades|&lt;interval&gt;|metrics|fundingRate|bookDepth|liquidationSnapshot-&lt;date&gt;</c>.
 /// Parsed inside DuckDB with <c>read_csv</c> and explicit column types (no per-row managed code). The epoch unit (s, ms,
-/// µs or ns) is decided per file from its first row, and a row outside 2009 … tomorrow in that unit fails the file naming
+/// µs or ns) is decided per file from its first row, and a row outside TimeBounds (2009-01-03 … now + 1 h) in that unit fails the file naming
 /// the field and the value.
 /// </summary>
 public sealed partial class BinanceVisionImporter : IImporter
@@ -59,27 +59,6 @@ public sealed partial class BinanceVisionImporter : IImporter
         return IntervalName().IsMatch(kind) ? (m.Groups[1].Value, "klines", kind) : (m.Groups[1].Value, kind, null);
     }
 
-    /// <summary>
-    /// Refuses a file whose converted times leave <see cref="TimeBounds"/>: a row in another epoch unit than the file's first
-    /// (seconds read as ms land in 1970), a year 3000 or 9999, a negative time. Checked on the min/max the import computes
-    /// anyway, so it costs no extra pass; the line is looked up only then. The transaction then rolls back.
-    /// </summary>
-    private static ImportOutcome CheckRange(ImportContext context, ImportOutcome outcome, string field, EpochUnit unit, string src, bool hasHeader)
-    {
-        foreach (var t in new[] { outcome.FirstTime, outcome.LastTime })
-        {
-            if (t is not { } time || TimeBounds.Contains(time)) continue;
-            var converted = EpochUnits.ToTimestampSql(Sql.Identifier(field), unit);
-            var line = context.Store.Scalar<long?>(
-                $"SELECT min(line) FROM (SELECT row_number() OVER () + {(hasHeader ? 1 : 0)} AS line, {converted} AS t FROM {src}) WHERE t = $1", time);
-            var raw = line is null ? null : context.Store.Scalar<string?>(
-                $"SELECT CAST({Sql.Identifier(field)} AS VARCHAR) FROM (SELECT row_number() OVER () + {(hasHeader ? 1 : 0)} AS line, * FROM {src}) WHERE line = $1", line);
-            throw new IngestException(context.Path, string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"{(line is null ? "" : $"line {line}: ")}field {field}: {raw ?? "a time"} read in {EpochUnits.Name(unit)} (the unit of the file's first row) is {TimeBounds.Describe(time)}."));
-        }
-        return outcome;
-    }
-
     /// <inheritdoc />
     public ImportOutcome Import(ImportContext context)
     {
@@ -101,8 +80,9 @@ public sealed partial class BinanceVisionImporter : IImporter
         var unit = epochColumn is null ? EpochUnit.Milliseconds
             : EpochUnits.Detect(context.Probe.Head, hasHeader, Array.FindIndex(format.Columns, c => c.Name == epochColumn)) ?? EpochUnit.Milliseconds;
         string Epoch(string column) => EpochUnits.ToTimestampSql(column, unit);
-        var outcome = ImportKind(context, name, src, symbol, Epoch, hasHeader, unit);
-        return epochColumn is null ? outcome : CheckRange(context, outcome, epochColumn, unit, src, hasHeader);
+        // Times outside TimeBounds (another epoch unit, year 9999, negative) are refused by the row rules, naming the line:
+        // DirectTable for the bulk kinds, TimeSeriesWriter for the keyed ones.
+        return ImportKind(context, name, src, symbol, Epoch, hasHeader, unit);
     }
 
     private static ImportOutcome ImportKind(ImportContext context, (string Symbol, string Kind, string? Interval) name, string src, string symbol,
