@@ -90,6 +90,9 @@ public sealed class ChartTests : IDisposable
                  {
                      LiquidationCharts.Heatmap(Grid(), candles, "heat – ×", [new FrozenSpan(T0, T0.AddHours(1), 12, 7.0)]),
                      LiquidationCharts.Map(Map(), "map"),
+                     LiquidationCharts.Backtest([T0, T0.AddHours(1)], [1, 2], [2, double.NaN], "bt \"quoted\""),
+                     LiquidationCharts.ModelComparison([new LiquidationModelResult("m", [new PredictedLiquidationLevel(92, 10, PositionSide.Long, 10, "m", 1, 100)])],
+                         new PriceBins(90, 5, 4), 100, "cmp"),
                  })
         {
             Assert.Equal(Plotly.NET.GenericChart.toFigureJson(f.Chart), Figure.PlotlyJson(f.Chart));

@@ -35,6 +35,7 @@ internal static class ChartCommands
         {
             if (parse.GetValue(model) != TimeEvolvingModel.ModelName)
                 throw new ArgumentException($"--model {parse.GetValue(model)}: heatmaps need a time-aware model; available: {TimeEvolvingModel.ModelName}.");
+            ChartWarmup.Start(); // Plotly.NET's one-time set-up on the other core while the store is read and the model runs
             var console = Terminal.Console(parse.InvocationConfiguration.Output);
             using var store = LabStore.Open(LabStore.ResolvePath(parse.GetValue(db)), readOnly: true);
             var reader = new MarketDataReader(store);
@@ -89,6 +90,7 @@ internal static class ChartCommands
         };
         cmd.SetAction((parse, _) =>
         {
+            ChartWarmup.Start();
             var console = Terminal.Console(parse.InvocationConfiguration.Output);
             using var store = LabStore.Open(LabStore.ResolvePath(parse.GetValue(db)), readOnly: true);
             var sym = parse.GetValue(symbol)!;

@@ -72,12 +72,19 @@ public sealed class MarketDataReader(LabStore store)
         long count;
         DateTime? first = null, last = null;
         var lastPrice = double.NaN;
-        using (var cmd = store.Command($"SELECT count(*), min(transact_time), max(transact_time), arg_max(price, (transact_time, agg_trade_id)) {window}", symbol, from, to))
+        using (var cmd = store.Command($"SELECT count(*), min(transact_time), max(transact_time) {window}", symbol, from, to))
         using (var r = cmd.ExecuteReader())
         {
             r.Read();
             count = r.GetInt64(0);
-            if (count > 0) (first, last, lastPrice) = (r.GetDateTime(1), r.GetDateTime(2), r.GetDouble(3));
+            if (count > 0) (first, last) = (r.GetDateTime(1), r.GetDateTime(2));
+        }
+        // The last trade's price in a second query on the last time alone (row groups are skipped by their min/max): an
+        // arg_max over (time, id) in the first query made it five times slower on 10 M rows.
+        if (last is { } lastTime)
+        {
+            using var cmd = store.Command($"SELECT price {window} AND transact_time = $4 ORDER BY agg_trade_id DESC LIMIT 1", symbol, from, to, lastTime);
+            lastPrice = Convert.ToDouble(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
         }
         const string columns = "transact_time, price, quantity, is_buyer_maker, agg_trade_id";
         var sql = filter.Mode switch
