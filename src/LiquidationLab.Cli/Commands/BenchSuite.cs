@@ -17,7 +17,7 @@ internal static class BenchSuite
 {
     private sealed record Run(double Seconds, long PeakBytes);
 
-    private sealed record Case(string Name, string Target, string[] Ours, string[]? Reference, Func<Run, Run?, double>? Ratio, Func<double, double, bool> Met,
+    private sealed record Case(string Name, string Target, string[] Ours, string[]? Reference, Func<Run, Run?, double>? Ratio, Func<double, double, bool>? Met,
         Action<int>? BeforeEach = null);
 
     private static readonly string[] Headers = ["case", "ours: median (min–max) s", "peak MB", "reference: median s", "ratio: median (min–max)", "target", "met"];
@@ -32,7 +32,7 @@ internal static class BenchSuite
     private static Command Suite()
     {
         var runs = new Option<int>("--runs") { Description = "Alternating pairs per case (the report case runs at most 3).", DefaultValueFactory = _ => 5 };
-        var only = new Option<string?>("--only") { Description = "Comma-separated cases: ingest, map, levels, heatmap, report (default: all)." };
+        var only = new Option<string?>("--only") { Description = "Comma-separated cases: ingest, map, map-real, levels, heatmap, report (default: all)." };
         var rows = new Option<long>("--rows") { Description = "Rows of the generated aggTrades file.", DefaultValueFactory = _ => 10_000_000 };
         var work = new Option<string?>("--work") { Description = "Working folder for the generated file and stores (default: a temporary folder, deleted)." };
         var cmd = new Command("suite", "Performance targets as paired whole-process runs against their references: ingest vs DuckDB's read_csv, map over stored trades vs a bare scan, " +
@@ -44,7 +44,7 @@ internal static class BenchSuite
         {
             var console = Terminal.Console(parse.InvocationConfiguration.Output);
             var n = Math.Max(1, parse.GetValue(runs));
-            var wanted = (parse.GetValue(only) ?? "ingest,map,levels,heatmap,report").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            var wanted = (parse.GetValue(only) ?? "ingest,map,map-real,levels,heatmap,report").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
                 .ToHashSet(StringComparer.OrdinalIgnoreCase);
             var keep = parse.GetValue(work) is not null;
             var dir = Path.GetFullPath(parse.GetValue(work) ?? Directory.CreateTempSubdirectory("liqlab-bench-suite-").FullName);
@@ -74,10 +74,13 @@ internal static class BenchSuite
                     var peak = pairs.Max(p => p.Ours.PeakBytes) / 1e6;
                     table.AddRow(c.Name, Range(ourTimes), peak.ToString("0", CultureInfo.InvariantCulture),
                         c.Reference is null ? "—" : Median(pairs.Select(p => p.Reference!.Seconds).ToArray()).ToString("0.000", CultureInfo.InvariantCulture),
-                        ratios.Length == 0 ? "—" : Range(ratios), Markup.Escape(c.Target), c.Met(metric, peak) ? "[green]yes[/]" : "[red]no[/]");
+                        ratios.Length == 0 ? "—" : Range(ratios), Markup.Escape(c.Target), c.Met is null ? "—" : c.Met(metric, peak) ? "[green]yes[/]" : "[red]no[/]");
                 }
                 console.Write(table);
                 console.MarkupLine(Markup.Escape($"{Environment.ProcessorCount} cores; each row: {n} alternating runs (report: ≤ 3); work folder {dir}{(keep ? "" : " (deleted)")}."));
+                console.MarkupLine(Markup.Escape(IsReadyToRun(Path.Combine(AppContext.BaseDirectory, "liqlab.dll"))
+                    ? $"Measured: the ReadyToRun build in {AppContext.BaseDirectory} (what ./liqlab runs)."
+                    : $"Measured: the plain (JIT) build in {AppContext.BaseDirectory}; ./liqlab bench suite measures the ReadyToRun build users run."));
             }
             finally
             {
@@ -129,14 +132,21 @@ internal static class BenchSuite
                 Liqlab("bench", "scan", "--db", store),
                 (ours, reference) => ours.Seconds / reference!.Seconds, (ratio, peak) => ratio <= 2 && peak < 500));
         }
-        if ((wanted.Contains("heatmap") || wanted.Contains("report")) && Workspace.Path("data", "real") is { } real)
+        if ((wanted.Contains("heatmap") || wanted.Contains("report") || wanted.Contains("map-real")) && Workspace.Path("data", "real") is { } real)
+        {
             Time(Liqlab("data", "ingest", real)); // the in-repo data in the default store (a no-op when already there)
+            if (wanted.Contains("map-real"))
+                cases.Add(new Case("map, every real BTCUSDT trade in the store", "— (no target)",
+                    Liqlab("map", "--threshold", "0", "--out", Path.Combine(dir, "map-real.html")), null, null, null));
+        }
         if (wanted.Contains("levels"))
             cases.Add(new Case("levels (whole process)", "< 0.3 s", Liqlab("levels", "--entry", "67000"), null, null, (s, _) => s < 0.3));
         if (wanted.Contains("heatmap"))
         {
             cases.Add(new Case("heatmap, hourly series (2,821 candles)", "< 0.8 s",
                 Liqlab("heatmap", "--interval", "1h", "--market", "spot", "--out", Path.Combine(dir, "heatmap-1h.html")), null, null, (s, _) => s < 0.8));
+            cases.Add(new Case("heatmap, 4 weeks of real 5m perp candles", "— (no target)",
+                Liqlab("heatmap", "--interval", "5m", "--from", "2026-05-25", "--to", "2026-06-22", "--out", Path.Combine(dir, "heatmap-4w.html")), null, null, null));
             // A year of 5-minute candles with open interest (a seeded random walk: a performance case, not a market claim).
             var year = Path.Combine(dir, "year-5m.duckdb");
             if (!File.Exists(year))
@@ -160,6 +170,13 @@ internal static class BenchSuite
                 }));
         }
         return cases;
+    }
+
+    /// <summary>Whether an assembly carries ReadyToRun native code (a managed-native header in its CLI header).</summary>
+    internal static bool IsReadyToRun(string assembly)
+    {
+        using var pe = new System.Reflection.PortableExecutable.PEReader(File.OpenRead(assembly));
+        return pe.PEHeaders.CorHeader is { ManagedNativeHeaderDirectory.Size: > 0 };
     }
 
     /// <summary>Runs a process to completion: wall time and peak resident memory (VmHWM, read just before it exits).</summary>
