@@ -17,6 +17,7 @@ public static class LiqlabApp
         root.Add(DataCommand.Create());
         root.Add(ChartCommands.Heatmap());
         root.Add(ChartCommands.Map());
+        root.Add(BacktestCommand.Create());
         root.Add(NotebookCommand.Create());
         root.Add(ReportCommand.Create());
         root.Add(KernelCommand.Create());

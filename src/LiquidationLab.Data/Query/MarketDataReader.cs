@@ -117,6 +117,26 @@ public sealed class MarketDataReader(LabStore store)
         return list.ToArray();
     }
 
+    /// <summary>The candle intervals stored for a symbol and market (e.g. <c>1h</c>, <c>5m</c>), sorted by name.</summary>
+    public IReadOnlyList<string> CandleIntervals(string symbol, string market = "perp")
+    {
+        using var cmd = store.Command("SELECT DISTINCT interval FROM klines WHERE symbol = $1 AND market = $2 ORDER BY 1", symbol, market);
+        using var r = cmd.ExecuteReader();
+        var list = new List<string>();
+        while (r.Read()) list.Add(r.GetString(0));
+        return list;
+    }
+
+    /// <summary>The exchange scopes (e.g. <c>Binance</c>, <c>Binance+Bybit+OKX</c>) with liquidation totals for a symbol and interval, sorted.</summary>
+    public IReadOnlyList<string> LiquidationScopes(string symbol, string interval)
+    {
+        using var cmd = store.Command("SELECT DISTINCT exchange_scope FROM liquidation_totals WHERE symbol = $1 AND interval = $2 ORDER BY 1", symbol, interval);
+        using var r = cmd.ExecuteReader();
+        var list = new List<string>();
+        while (r.Read()) list.Add(r.GetString(0));
+        return list;
+    }
+
     /// <summary>Funding rates of <paramref name="symbol"/> from one source (e.g. <c>binance-fundingRate</c>).</summary>
     public FundingRate[] FundingRates(string symbol, string source, DateTime from, DateTime to)
     {

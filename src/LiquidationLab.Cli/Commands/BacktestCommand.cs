@@ -1,0 +1,137 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LiquidationLab.Core.Backtesting;
+using LiquidationLab.Core.MarketData;
+using LiquidationLab.Data.Query;
+using LiquidationLab.Data.Store;
+using Spectre.Console;
+
+namespace LiquidationLab.Cli.Commands;
+
+/// <summary>
+/// <c>liqlab backtest</c>: the ex-ante evaluation protocol (<see cref="ExAnteProtocol"/>) on the store's candles and real
+/// liquidation totals — every baseline with the same information, metrics without floors and their block-bootstrap
+/// intervals, events with lift, paired comparisons — as a table or JSON.
+/// </summary>
+internal static class BacktestCommand
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals, // NaN where a metric is undefined
+    };
+
+    public static Command Create()
+    {
+        var symbol = new Option<string>("--symbol") { DefaultValueFactory = _ => "BTCUSDT", Description = "Candle symbol (liquidation totals are read for its base asset, e.g. BTC)." };
+        var interval = new Option<string>("--interval") { DefaultValueFactory = _ => "1h", Description = "Period: the candle and liquidation-total interval (e.g. 1h, 4h)." };
+        var market = new Option<string>("--market") { DefaultValueFactory = _ => "spot", Description = "Candles: spot or perp." };
+        var scope = new Option<string?>("--scope") { Description = "Liquidation-total exchange scope (e.g. Binance, Binance+Bybit+OKX); default: the only one stored for the interval." };
+        var from = new Option<string?>("--from") { Description = "First period used (training starts here), yyyy-MM-dd; default: first candle." };
+        var testFrom = new Option<string?>("--test-from") { Description = "First scored period, yyyy-MM-dd or ISO time; default: the middle of the data. Nothing from here on is used to fit or choose anything." };
+        var testTo = new Option<string?>("--test-to") { Description = "End of the scored periods (a date includes that day); default: last candle." };
+        var refit = new Option<double>("--refit-days") { DefaultValueFactory = _ => 7, Description = "Walk-forward refit interval of the fitted baselines, days." };
+        var block = new Option<double>("--block-days") { DefaultValueFactory = _ => 1, Description = "Bootstrap block length, days." };
+        var quantile = new Option<double>("--event-quantile") { DefaultValueFactory = _ => 0.8, Description = "Events: periods at or above this quantile of the training totals." };
+        var json = new Option<bool>("--json") { Description = "Print the full report as JSON." };
+        var db = DataCommand.DbOption();
+        var cmd = new Command("backtest", "Ex-ante evaluation of next-period liquidation forecasts against real totals: baselines with the same information, metrics with bootstrap intervals.")
+        {
+            symbol, interval, market, scope, from, testFrom, testTo, refit, block, quantile, json, db,
+        };
+        cmd.SetAction((parse, _) =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            using var store = LabStore.Open(LabStore.ResolvePath(parse.GetValue(db)), readOnly: true);
+            var reader = new MarketDataReader(store);
+            var sym = parse.GetValue(symbol)!;
+            var iv = parse.GetValue(interval)!;
+            var period = Period(iv);
+            var (start, _) = ChartCommands.Range(parse.GetValue(from), null);
+            var (_, end) = ChartCommands.Range(null, parse.GetValue(testTo));
+            var mk = parse.GetValue(market)!;
+            var candles = reader.Candles(sym, iv, start, end, mk);
+            var source = iv;
+            if (candles.Length == 0)
+            {
+                // No bars of the period stored: build them from the longest stored interval that divides it (complete bars only).
+                var finer = reader.CandleIntervals(sym, mk).Select(i => (Name: i, Span: TryPeriod(i)))
+                    .Where(x => x.Span is { } s && s < period && period.Ticks % s.Ticks == 0).OrderByDescending(x => x.Span).FirstOrDefault();
+                if (finer.Name is null)
+                    throw new InvalidOperationException($"No {mk} {iv} candles for {sym} in {store.Path}, nor a shorter interval to build them from; run 'liqlab data ingest' first.");
+                candles = CandleAggregation.Aggregate(reader.Candles(sym, finer.Name, start, end, mk), period);
+                source = $"{iv} built from {finer.Name}";
+            }
+            var asset = sym.EndsWith("USDT", StringComparison.Ordinal) ? sym[..^4] : sym;
+            var scopes = reader.LiquidationScopes(asset, iv);
+            var sc = parse.GetValue(scope) ?? (scopes.Count == 1 ? scopes[0]
+                : throw new ArgumentException(scopes.Count == 0
+                    ? $"No {iv} liquidation totals for {asset} in {store.Path}."
+                    : $"--scope: {asset} {iv} liquidation totals exist for {string.Join(", ", scopes)}; choose one."));
+            var totals = reader.LiquidationTotals(asset, iv, sc, candles[0].OpenTime, candles[^1].OpenTime.Add(period)).ToDictionary(t => t.PeriodStart, t => t.TotalUsd);
+            var kept = candles.Where(c => totals.ContainsKey(c.OpenTime)).ToArray();
+            if (kept.Length < 10) throw new InvalidOperationException($"Only {kept.Length} {iv} periods have both a candle and a {sc} liquidation total.");
+            var actual = kept.Select(c => totals[c.OpenTime]).ToArray();
+            var testStart = parse.GetValue(testFrom) is { } tf
+                ? Array.FindIndex(kept, c => c.OpenTime >= ChartCommands.Range(tf, null).From)
+                : kept.Length / 2;
+            if (testStart <= 0) throw new ArgumentException($"--test-from {parse.GetValue(testFrom)}: no training periods before it, or no periods from it (data {kept[0].OpenTime:u} – {kept[^1].OpenTime:u}).");
+            var perDay = TimeSpan.FromDays(1) / period;
+            var settings = new ExAnteSettings(testStart, Math.Max(1, (int)Math.Round(parse.GetValue(refit) * perDay)), Math.Max(1, (int)Math.Round(parse.GetValue(block) * perDay)),
+                parse.GetValue(quantile), EwmaHalfLife: perDay, VolatilityHalfLife: perDay);
+            var report = ExAnteProtocol.Evaluate(kept, actual, [], settings);
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(JsonSerializer.Serialize(new { symbol = sym, interval = iv, market = mk, candles = source, liquidationScope = sc, settings, report }, Json));
+                return Task.FromResult(0);
+            }
+            Print(Terminal.Console(output), sym, source, sc, report);
+            return Task.FromResult(0);
+        });
+        return cmd;
+    }
+
+    private static TimeSpan Period(string interval) =>
+        TryPeriod(interval) ?? throw new ArgumentException($"--interval {interval}: expected minutes, hours or days such as 30m, 1h, 4h, 1d.");
+
+    private static TimeSpan? TryPeriod(string interval)
+    {
+        if (interval.Length >= 2 && int.TryParse(interval[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0)
+        {
+            switch (interval[^1])
+            {
+                case 'm': return TimeSpan.FromMinutes(n);
+                case 'h': return TimeSpan.FromHours(n);
+                case 'd': return TimeSpan.FromDays(n);
+            }
+        }
+        return null;
+    }
+
+    private static void Print(IAnsiConsole console, string symbol, string interval, string scope, ExAnteReport r)
+    {
+        console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+            $"{symbol} {interval}, {scope} liquidation totals — protocol: {r.Protocol}. Training: {r.TrainPeriods:N0} periods; scored: {r.TestPeriods:N0} ({r.TestFrom:yyyy-MM-dd HH:mm} – {r.TestTo:yyyy-MM-dd HH:mm} UTC).")));
+        console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+            $"Events: total ≥ {r.EventThreshold / 1e6:N2} M USD (training quantile), {r.EventRate:P1} of scored periods; flagging every period scores F1 {r.FlagAllF1:0.000}. Intervals: 95 % block bootstrap.")));
+        var table = new Table().Border(TableBorder.Rounded);
+        foreach (var h in new[] { "forecast", "MAE (M USD)", "RMSE (M USD)", "RMSLE", "MASE vs clim.", "Pearson", "Spearman", "F1 (lift)", "MAPE ≥ floor (excl.)" }) table.AddColumn(h);
+        foreach (var s in r.Scores)
+        {
+            string M(int i, double scale = 1) => Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                $"{s.Metrics[i].Interval.Estimate / scale:0.###} [{s.Metrics[i].Interval.Lower / scale:0.###}, {s.Metrics[i].Interval.Upper / scale:0.###}]"));
+            table.AddRow(Markup.Escape(s.Name), M(0, 1e6), M(1, 1e6), M(2), M(3), M(4), M(5),
+                string.Create(CultureInfo.InvariantCulture, $"{s.Events.F1:0.000} ({s.F1Lift:0.00}×)"),
+                string.Create(CultureInfo.InvariantCulture, $"{s.Mape.Percent:0.#} % ({(double)s.Mape.Excluded / Math.Max(1, s.Mape.Used + s.Mape.Excluded):P0})"));
+        }
+        console.Write(table);
+        foreach (var c in r.Comparisons)
+            console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                $"{c.Forecast} vs best baseline {c.Baseline}: MAE difference {c.MaeDifference.Estimate / 1e6:0.###} M USD [{c.MaeDifference.Lower / 1e6:0.###}, {c.MaeDifference.Upper / 1e6:0.###}], " +
+                $"Spearman difference {c.SpearmanDifference.Estimate:0.###} [{c.SpearmanDifference.Lower:0.###}, {c.SpearmanDifference.Upper:0.###}], " +
+                $"Diebold–Mariano p = {c.DieboldMariano.PValue:0.####}.")));
+    }
+}

@@ -1,0 +1,185 @@
+using LiquidationLab.Core.MarketData;
+
+namespace LiquidationLab.Core.Backtesting;
+
+/// <summary>Settings of an ex-ante evaluation.</summary>
+/// <param name="TestStart">Index of the first scored period (everything before it is training data only).</param>
+/// <param name="RefitPeriods">Walk-forward refit interval of the fitted baselines, in periods (e.g. 7 days).</param>
+/// <param name="BlockLength">Bootstrap block length in periods (≥ a day of periods).</param>
+/// <param name="EventQuantile">A period is an event when its total is at or above this quantile of the <b>training</b> totals.</param>
+/// <param name="EwmaHalfLife">Half-life of the EWMA baseline, periods.</param>
+/// <param name="VolatilityHalfLife">Half-life of the volatility forecast, periods.</param>
+/// <param name="MapeFloor">Floor of the MAPE reported beside the share of periods it excludes (USD).</param>
+/// <param name="Resamples">Bootstrap resamples.</param>
+public sealed record ExAnteSettings(int TestStart, int RefitPeriods, int BlockLength, double EventQuantile = 0.8, double EwmaHalfLife = 24,
+    double VolatilityHalfLife = 24, double MapeFloor = 1_000_000, int Resamples = 2000);
+
+/// <summary>One metric of one forecast over the test periods, with its block-bootstrap interval.</summary>
+/// <param name="Name">e.g. <c>MAE</c>.</param>
+/// <param name="Interval">Estimate and 95 % interval.</param>
+public sealed record MetricValue(string Name, BootstrapInterval Interval);
+
+/// <summary>A forecast's scores in the test periods.</summary>
+/// <param name="Name">Forecast name.</param>
+/// <param name="IsBaseline">Whether it is one of the protocol's baselines.</param>
+/// <param name="Periods">Test periods where it forecast (NaN-free).</param>
+/// <param name="Metrics">MAE, RMSE, RMSLE, MASE (against climatology), Pearson, Spearman, with intervals.</param>
+/// <param name="Mape">MAPE above the floor, with the periods it excludes.</param>
+/// <param name="Events">Event confusion counts when it flags its own top periods (<see cref="ExAnteProtocol.FlagsOwnTopQuantile"/>).</param>
+/// <param name="F1Lift">F1 ÷ F1 of flagging every test period.</param>
+public sealed record ForecastScore(string Name, bool IsBaseline, int Periods, IReadOnlyList<MetricValue> Metrics, MapeResult Mape, EventScores Events, double F1Lift);
+
+/// <summary>A forecast compared with the best baseline on the same periods.</summary>
+/// <param name="Forecast">The forecast.</param>
+/// <param name="Baseline">The best baseline by MAE.</param>
+/// <param name="MaeDifference">MAE(forecast) − MAE(baseline) with its interval: negative and excluding 0 = better.</param>
+/// <param name="SpearmanDifference">Spearman(forecast) − Spearman(baseline): positive and excluding 0 = better.</param>
+/// <param name="DieboldMariano">Test on absolute losses.</param>
+public sealed record BaselineComparison(string Forecast, string Baseline, BootstrapInterval MaeDifference, BootstrapInterval SpearmanDifference, DieboldMarianoResult DieboldMariano);
+
+/// <summary>The ex-ante evaluation of forecasts of the next period's total liquidations.</summary>
+/// <param name="Protocol">Protocol name and what it means.</param>
+/// <param name="TrainPeriods">Periods before the test span.</param>
+/// <param name="TestPeriods">Periods scored.</param>
+/// <param name="TestFrom">First scored period start (UTC).</param>
+/// <param name="TestTo">Last scored period start.</param>
+/// <param name="EventThreshold">USD at or above which a period is an event (the training quantile).</param>
+/// <param name="EventRate">Share of test periods that are events.</param>
+/// <param name="FlagAllF1">F1 of flagging every test period.</param>
+/// <param name="Scores">Per forecast.</param>
+/// <param name="Comparisons">Each non-baseline forecast against the best baseline; the best baseline against the second best when there are none.</param>
+public sealed record ExAnteReport(string Protocol, int TrainPeriods, int TestPeriods, DateTime TestFrom, DateTime TestTo, double EventThreshold, double EventRate, double FlagAllF1,
+    IReadOnlyList<ForecastScore> Scores, IReadOnlyList<BaselineComparison> Comparisons);
+
+/// <summary>
+/// The ex-ante protocol: at the start of each period, with only what is known then, forecast that period's total
+/// liquidations (USD). Baselines get the same information — persistence, EWMA of past totals, hour-of-week climatology and a
+/// volatility × open-interest regression fitted walk-forward — and every forecast is scored on the same test periods
+/// without floors (MAE, RMSE, RMSLE, MASE against climatology, Pearson, Spearman; MAPE only beside the share it excludes),
+/// with block-bootstrap intervals, events (top-q periods, q's threshold from the training span) with F1 lift over flagging
+/// everything, and paired comparisons with the best baseline (bootstrap difference intervals and a Diebold–Mariano test).
+/// </summary>
+public static class ExAnteProtocol
+{
+    /// <summary>Protocol name in reports.</summary>
+    public const string Name = "ex-ante, next period";
+
+    /// <summary>The baselines for periods aligned with <paramref name="candles"/> and <paramref name="actual"/>.</summary>
+    public static IReadOnlyList<Forecast> Baselines(IReadOnlyList<Candle> candles, IReadOnlyList<double> actual, ExAnteSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(candles);
+        ArgumentNullException.ThrowIfNull(actual);
+        ArgumentNullException.ThrowIfNull(settings);
+        return
+        [
+            new Forecast("persistence", WalkForward.Persistence(actual)),
+            new Forecast($"EWMA (half-life {settings.EwmaHalfLife:0.#})", ExAnteBaselines.Ewma(actual, settings.EwmaHalfLife)),
+            new Forecast("hour-of-week climatology", ExAnteBaselines.SeasonalClimatology(candles.Select(c => c.OpenTime).ToArray(), actual)),
+            new Forecast("volatility × OI regression", ExAnteBaselines.VolatilityOpenInterest(candles, actual, Math.Max(10, settings.TestStart), settings.RefitPeriods, settings.VolatilityHalfLife).Forecast),
+        ];
+    }
+
+    /// <summary>Scores <paramref name="forecasts"/> and the baselines over periods <c>TestStart…</c>.</summary>
+    /// <param name="candles">One bar per period (its open time is the period start; OI in USD).</param>
+    /// <param name="actual">Liquidated USD per period (≥ 0), aligned.</param>
+    /// <param name="forecasts">Forecasts to evaluate (each aligned; they must use only data before each period).</param>
+    /// <param name="settings">Protocol settings.</param>
+    /// <exception cref="ArgumentException">Misaligned inputs, or too few training or test periods.</exception>
+    public static ExAnteReport Evaluate(IReadOnlyList<Candle> candles, IReadOnlyList<double> actual, IReadOnlyList<Forecast> forecasts, ExAnteSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(candles);
+        ArgumentNullException.ThrowIfNull(actual);
+        ArgumentNullException.ThrowIfNull(forecasts);
+        ArgumentNullException.ThrowIfNull(settings);
+        if (candles.Count != actual.Count) throw new ArgumentException($"{candles.Count} candles but {actual.Count} actual values.");
+        foreach (var f in forecasts)
+            if (f.Predicted.Length != actual.Count) throw new ArgumentException($"Forecast '{f.Name}' has {f.Predicted.Length} values, actual {actual.Count}.");
+        var start = settings.TestStart;
+        if (start < 2 * settings.BlockLength) throw new ArgumentException($"The training span ({start} periods) must hold at least two bootstrap blocks ({settings.BlockLength} periods each).");
+        if (actual.Count - start < 2 * settings.BlockLength)
+            throw new ArgumentException($"The test span ({actual.Count - start} periods) must hold at least two bootstrap blocks ({settings.BlockLength} periods each).");
+
+        var baselines = Baselines(candles, actual, settings);
+        var all = baselines.Select(b => (b, true)).Concat(forecasts.Select(f => (f, false))).ToList();
+        var test = actual.Skip(start).ToArray();
+        var training = actual.Take(start).Where(v => !double.IsNaN(v)).Order().ToArray();
+        var threshold = MathNet.Numerics.Statistics.SortedArrayStatistics.Quantile(training, settings.EventQuantile);
+        var climatology = baselines[2].Predicted.Skip(start).ToArray();
+
+        // Every forecast is scored on the periods where all of them forecast: the same periods for all.
+        var common = Enumerable.Range(0, test.Length).Where(i => !double.IsNaN(test[i]) && all.All(x => !double.IsNaN(x.Item1.Predicted[start + i]))).ToArray();
+        double[] Common(IReadOnlyList<double> series) => common.Select(i => series[i]).ToArray();
+        var a = Common(test);
+        var clim = Common(climatology);
+        var events = a.Select(v => v >= threshold).ToArray();
+        var flagAll = Metrics.FlagAllF1(events);
+        var block = settings.BlockLength;
+        if (a.Length < 2 * block)
+            throw new ArgumentException($"Only {a.Length} test periods have a forecast from every model and baseline; the protocol needs at least two blocks ({2 * block}).");
+        var scores = new List<ForecastScore>();
+        foreach (var (f, isBaseline) in all)
+        {
+            var p = Common(f.Predicted.Skip(start).ToArray());
+            BootstrapInterval Interval(PairMetric m) => BlockBootstrap.Metric(p, a, m, block, settings.Resamples);
+            var metrics = new List<MetricValue>
+            {
+                new("MAE", Interval(Metrics.Mae)),
+                new("RMSE", Interval(Metrics.Rmse)),
+                new("RMSLE", Interval((x, y) => Metrics.Rmsle(Clip(x), y))),
+                new("MASE vs climatology", BlockBootstrap.Interval(a.Length, idx => Metrics.Mase(idx.Select(i => p[i]).ToArray(), idx.Select(i => a[i]).ToArray(), idx.Select(i => clim[i]).ToArray()), block, settings.Resamples)),
+                new("Pearson", Interval(Metrics.Pearson)),
+                new("Spearman", Interval(Metrics.Spearman)),
+            };
+            var flags = FlagsOwnTopQuantile(f.Predicted, settings.EventQuantile, settings.BlockLength);
+            var flagged = common.Select(i => flags[start + i]).ToArray();
+            var ev = Metrics.Events(flagged, events);
+            scores.Add(new ForecastScore(f.Name, isBaseline, a.Length, metrics, Metrics.Mape(p, a, settings.MapeFloor), ev, ev.F1 / flagAll));
+        }
+
+        var rankedBaselines = scores.Where(s => s.IsBaseline).OrderBy(s => s.Metrics[0].Interval.Estimate).ToList();
+        var best = rankedBaselines[0];
+        var comparisons = new List<BaselineComparison>();
+        var challengers = scores.Where(s => !s.IsBaseline).ToList();
+        if (challengers.Count == 0 && rankedBaselines.Count > 1) challengers.Add(rankedBaselines[1]);
+        foreach (var c in challengers)
+        {
+            var pc = Common(all.First(x => x.Item1.Name == c.Name).Item1.Predicted.Skip(start).ToArray());
+            var pb = Common(all.First(x => x.Item1.Name == best.Name).Item1.Predicted.Skip(start).ToArray());
+            comparisons.Add(new BaselineComparison(c.Name, best.Name,
+                BlockBootstrap.Difference(pc, pb, a, Metrics.Mae, block, settings.Resamples),
+                BlockBootstrap.Difference(pc, pb, a, Metrics.Spearman, block, settings.Resamples),
+                DieboldMariano.Test(DieboldMariano.AbsoluteLoss(pc, a), DieboldMariano.AbsoluteLoss(pb, a))));
+        }
+        return new ExAnteReport(Name, start, a.Length, candles[start + common[0]].OpenTime, candles[start + common[^1]].OpenTime, threshold,
+            (double)events.Count(e => e) / events.Length, flagAll, scores, comparisons);
+    }
+
+    /// <summary>
+    /// Event flags of a forecast, ex ante and free of its scale: period i is flagged when its forecast is at or above the
+    /// <paramref name="quantile"/> of the forecast's own earlier values (at least <paramref name="minHistory"/> of them) —
+    /// a forecast flags its top periods the way the actual events are the top periods, whatever its units.
+    /// </summary>
+    public static bool[] FlagsOwnTopQuantile(IReadOnlyList<double> forecast, double quantile, int minHistory)
+    {
+        ArgumentNullException.ThrowIfNull(forecast);
+        var flags = new bool[forecast.Count];
+        var history = new List<double>();
+        for (var i = 0; i < forecast.Count; i++)
+        {
+            var v = forecast[i];
+            if (double.IsNaN(v)) continue;
+            if (history.Count >= Math.Max(1, minHistory))
+                flags[i] = v >= MathNet.Numerics.Statistics.SortedArrayStatistics.Quantile(history.ToArray(), quantile);
+            var at = history.BinarySearch(v);
+            history.Insert(at < 0 ? ~at : at, v);
+        }
+        return flags;
+    }
+
+    private static ReadOnlySpan<double> Clip(ReadOnlySpan<double> x)
+    {
+        var c = x.ToArray();
+        for (var i = 0; i < c.Length; i++) if (c[i] < 0) c[i] = 0; // a forecast below zero liquidations means zero
+        return c;
+    }
+}

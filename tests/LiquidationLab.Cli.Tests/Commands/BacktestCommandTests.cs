@@ -1,0 +1,50 @@
+using System.Text.Json;
+using LiquidationLab.TestSupport;
+
+namespace LiquidationLab.Cli.Tests.Commands;
+
+/// <summary><c>liqlab backtest</c> on the real snapshot: the ex-ante protocol's report as JSON and as a table.</summary>
+public sealed class BacktestCommandTests
+{
+    [Fact]
+    public async Task Json_report_scores_every_baseline_on_the_test_span_only()
+    {
+        var r = await CliRunner.Run("backtest", "--db", RealSnapshot.StorePath, "--interval", "1h", "--test-from", "2026-02-15", "--json");
+        Assert.True(r.Exit == 0, r.Err);
+        using var doc = JsonDocument.Parse(r.Out);
+        var root = doc.RootElement;
+        Assert.Equal("Binance+Bybit+OKX", root.GetProperty("liquidationScope").GetString()); // the only hourly scope stored
+        var report = root.GetProperty("report");
+        Assert.Equal("ex-ante, next period", report.GetProperty("protocol").GetString());
+        Assert.True(report.GetProperty("testFrom").GetDateTime() >= new DateTime(2026, 2, 15, 0, 0, 0, DateTimeKind.Utc));
+        Assert.True(report.GetProperty("trainPeriods").GetInt32() > 1000);
+        var scores = report.GetProperty("scores").EnumerateArray().ToList();
+        Assert.Equal(["persistence", "EWMA (half-life 24)", "hour-of-week climatology", "volatility × OI regression"], scores.Select(s => s.GetProperty("name").GetString()));
+        foreach (var s in scores)
+        {
+            Assert.Equal(report.GetProperty("testPeriods").GetInt32(), s.GetProperty("periods").GetInt32());
+            foreach (var m in s.GetProperty("metrics").EnumerateArray())
+            {
+                var i = m.GetProperty("interval");
+                Assert.InRange(i.GetProperty("estimate").GetDouble(), i.GetProperty("lower").GetDouble(), i.GetProperty("upper").GetDouble());
+            }
+        }
+        Assert.Single(report.GetProperty("comparisons").EnumerateArray().ToList());
+    }
+
+    [Fact]
+    public async Task Table_report_and_clear_errors()
+    {
+        var table = await CliRunner.Run("backtest", "--db", RealSnapshot.StorePath, "--interval", "4h", "--test-from", "2026-01-15");
+        Assert.True(table.Exit == 0, table.Err);
+        Assert.Contains("Binance liquidation totals", table.Out, StringComparison.Ordinal);
+        Assert.Contains("Diebold–Mariano p =", table.Out, StringComparison.Ordinal);
+
+        var late = await CliRunner.Run("backtest", "--db", RealSnapshot.StorePath, "--test-from", "2030-01-01");
+        Assert.NotEqual(0, late.Exit);
+        Assert.Contains("--test-from 2030-01-01", late.Err, StringComparison.Ordinal);
+        var badInterval = await CliRunner.Run("backtest", "--db", RealSnapshot.StorePath, "--interval", "1x");
+        Assert.NotEqual(0, badInterval.Exit);
+        Assert.Contains("--interval 1x", badInterval.Err, StringComparison.Ordinal);
+    }
+}
