@@ -61,6 +61,66 @@ public static class BarLayouts
             ]),
         ]);
 
+    /// <summary>
+    /// A year of 4-hour Coinglass bars merged from daily API pulls (FelipeODonnell/liquidity-report; see SOURCES.md):
+    /// Binance-only liquidations, all-exchange OI (USD OHLC), OI-weighted funding in percent and, for BTC, Binance BTCUSDT
+    /// perp candles. The same series as the Binance-liquidation, aggregated-OI and OI-weighted-funding layouts (same keys:
+    /// where both files hold a bar and Coinglass revised it between pulls, the store records the conflict). Rows whose
+    /// series is empty (the file's first bars have candles only) are skipped per series; the *_snapshot columns (which pull
+    /// a value came from) are provenance and not imported.
+    /// </summary>
+    private static BarLayout Merged4h(string asset, bool withCandles)
+    {
+        (string, string)[] columns = withCandles
+            ?
+            [
+                ("time_ms", B), ("datetime_utc", V), ("liq_long_usd_binance", D), ("liq_short_usd_binance", D), ("liq_snapshot", V),
+                ("oi_open_usd_agg", D), ("oi_high_usd_agg", D), ("oi_low_usd_agg", D), ("oi_close_usd_agg", D), ("oi_snapshot", V),
+                ("px_open", D), ("px_high", D), ("px_low", D), ("px_close", D), ("px_volume_usd", D), ("px_snapshot", V),
+                ("funding_oiw_close_pct", D), ("funding_snapshot", V),
+            ]
+            :
+            [
+                ("time_ms", B), ("datetime_utc", V), ("liq_long_usd_binance", D), ("liq_short_usd_binance", D), ("liq_snapshot", V),
+                ("oi_open_usd_agg", D), ("oi_high_usd_agg", D), ("oi_low_usd_agg", D), ("oi_close_usd_agg", D), ("oi_snapshot", V),
+                ("px_close", D), ("px_snapshot", V), ("funding_oiw_close_pct", D), ("funding_snapshot", V),
+            ];
+        var projections = (string interval) => new List<BarProjection>
+        {
+            new("liquidation_totals", LiquidationKeys, "period_start",
+            [
+                ("source", S("coinglass")), ("exchange_scope", S("Binance")), ("symbol", S(asset)), ("interval", S(interval)),
+                ("period_start", "ts"), ("long_usd", "liq_long_usd_binance"), ("short_usd", "liq_short_usd_binance"),
+            ], Where: "liq_long_usd_binance IS NOT NULL OR liq_short_usd_binance IS NOT NULL"),
+            new("open_interest", OiKeys, "time",
+            [
+                ("venue", S("all-exchanges")), ("symbol", S(asset)), ("source", S("coinglass")), ("interval", S(interval)), ("time", "ts"),
+                ("oi_usd", "oi_close_usd_agg"), ("oi_usd_open", "oi_open_usd_agg"), ("oi_usd_high", "oi_high_usd_agg"), ("oi_usd_low", "oi_low_usd_agg"),
+            ], Where: "oi_close_usd_agg IS NOT NULL"),
+            new("funding_rates", FundingKeys, "funding_time",
+            [
+                ("venue", S("all-exchanges")), ("symbol", S(asset)), ("source", S("coinglass-oi-weighted-" + interval)), ("interval", S(interval)),
+                ("funding_time", "ts"), ("funding_rate", "funding_oiw_close_pct / 100.0"),
+            ], Where: "funding_oiw_close_pct IS NOT NULL"),
+        };
+        return new BarLayout("coinglass-merged-4h-" + asset.ToLowerInvariant(),
+            $"A year of 4-hour Coinglass {asset} bars merged from daily pulls: Binance-only liquidations (long/short USD), all-exchange OI in USD (OHLC), " +
+            "OI-weighted funding in PERCENT (stored ÷ 100)" + (withCandles ? ", Binance BTCUSDT perp candles (px_volume_usd as quote volume)" : "; its px_close alone is not imported") +
+            ". Empty cells skip that series for the bar; *_snapshot columns are provenance.",
+            string.Join(",", columns.Select(c => c.Item1)), asset + @"_4h_coinglass_merged", columns, "time_ms", BarTime.Epoch,
+            interval => withCandles
+                ?
+                [
+                    new("klines", KlineKeys, "open_time",
+                    [
+                        ("venue", S("binance-usdm")), ("symbol", S(asset + "USDT")), ("market", S("perp")), ("interval", S(interval)), ("open_time", "ts"),
+                        ("open", "px_open"), ("high", "px_high"), ("low", "px_low"), ("close", "px_close"), ("quote_volume", "px_volume_usd"),
+                    ], Where: "px_close IS NOT NULL"),
+                    .. projections(interval),
+                ]
+                : [.. projections(interval)]);
+    }
+
     /// <summary>Every built-in layout.</summary>
     public static IReadOnlyList<BarLayout> All { get; } =
     [
@@ -101,6 +161,8 @@ public static class BarLayouts
                     ("oi_usd", "oi_close"), ("oi_usd_open", "oi_open"), ("oi_usd_high", "oi_high"), ("oi_usd_low", "oi_low"),
                 ]),
             ]),
+        Merged4h("BTC", withCandles: true),
+        Merged4h("ETH", withCandles: false),
         new("coinglass-liquidation-history",
             "Coinglass aggregated BTC liquidation history, Binance+Bybit+OKX, long/short USD per bar (interval from the file name).",
             "timestamp,datetime_utc,longUsd,shortUsd,totalUsd", @"liquidation",

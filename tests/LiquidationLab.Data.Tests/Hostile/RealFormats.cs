@@ -205,7 +205,7 @@ public static class RealFormats
 
         const string liqHeader = "timestamp,long_usd,short_usd";
         var liq = Query(store, "SELECT strftime(period_start, '%Y-%m-%d %H:%M:%S'), CAST(long_usd AS VARCHAR), CAST(short_usd AS VARCHAR) FROM liquidation_totals " +
-                               "WHERE exchange_scope = 'Binance' ORDER BY period_start LIMIT 120");
+                               "WHERE exchange_scope = 'Binance' AND symbol = 'BTC' ORDER BY period_start LIMIT 120");
         formats.Add(new RealFormat
         {
             Name = "coinglass-liquidation-binance", FileName = "coinglass_liquidation_4h.csv", Header = liqHeader, Rows = liq,
@@ -217,7 +217,7 @@ public static class RealFormats
 
         // Open-interest bars through --map: the layout a user declares for a file LiquidationLab does not know.
         const string mappedHeader = "ts,oi";
-        var oi = Query(store, "SELECT epoch_ms(time), CAST(oi_usd AS VARCHAR) FROM open_interest WHERE source = 'coinglass' AND interval = '4h' ORDER BY time LIMIT 120");
+        var oi = Query(store, "SELECT epoch_ms(time), CAST(oi_usd AS VARCHAR) FROM open_interest WHERE source = 'coinglass' AND interval = '4h' AND symbol = 'BTC' ORDER BY time LIMIT 120");
         var mapping = new BarMapping(BarMapping.ParsePairs("ts=time,oi=oi_usd"), "BTC", "all-exchanges", Source: "mapped-test", Interval: "4h");
         formats.Add(new RealFormat
         {

@@ -92,6 +92,33 @@ public sealed class BarCsvImporterTests : IDisposable
     }
 
     [Fact]
+    public void Merged_4h_coinglass_bars_land_per_series_and_skip_empty_cells()
+    {
+        // The first bar has a candle only (as the real file's first bars do); the second has every series.
+        const string header = "time_ms,datetime_utc,liq_long_usd_binance,liq_short_usd_binance,liq_snapshot,oi_open_usd_agg,oi_high_usd_agg,oi_low_usd_agg," +
+                              "oi_close_usd_agg,oi_snapshot,px_open,px_high,px_low,px_close,px_volume_usd,px_snapshot,funding_oiw_close_pct,funding_snapshot";
+        var path = _t.Write("BTC_4h_coinglass_merged_2024-11_2025-11.csv", header + "\n" +
+            "1731441600000,2024-11-12T20:00:00Z,,,,,,,,,88762.9,89920.0,87384.6,87972.0,5543721721.8306,20250512,,\n" +
+            "1731456000000,2024-11-13T00:00:00Z,5375477.18,2071175.47,20250512,5.9e10,6.0e10,5.8e10,5.95e10,20250512,87972.0,88619.0,87061.6,87198.2,4447852974.02,20250512,0.012642,20250512\n");
+        var r = _t.Ingestor.IngestFile(path);
+        Assert.Equal("coinglass-merged-4h-btc", r.Kind);
+        Assert.Equal(2, _t.Count("klines", "symbol = 'BTCUSDT' AND market = 'perp' AND interval = '4h'"));
+        Assert.Equal(4447852974.02, _t.Store.Scalar<double>("SELECT quote_volume FROM klines WHERE open_time = TIMESTAMP '2024-11-13 00:00:00'"));
+        Assert.Equal(1, _t.Count("liquidation_totals", "symbol = 'BTC' AND exchange_scope = 'Binance' AND interval = '4h'"));
+        Assert.Equal(5.95e10, _t.Store.Scalar<double>("SELECT oi_usd FROM open_interest WHERE venue = 'all-exchanges' AND symbol = 'BTC' AND interval = '4h'"));
+        Assert.Equal(0.00012642, _t.Store.Scalar<double>("SELECT funding_rate FROM funding_rates WHERE source = 'coinglass-oi-weighted-4h'"), 12); // percent → fraction
+
+        // ETH's file has no candles: liquidations, OI and funding only, under ETH.
+        var eth = _t.Write("ETH_4h_coinglass_merged_2024-11_2025-11.csv",
+            "time_ms,datetime_utc,liq_long_usd_binance,liq_short_usd_binance,liq_snapshot,oi_open_usd_agg,oi_high_usd_agg,oi_low_usd_agg,oi_close_usd_agg,oi_snapshot," +
+            "px_close,px_snapshot,funding_oiw_close_pct,funding_snapshot\n1731528000000,2024-11-13T20:00:00Z,5375477.18,2071175.47,20250512,,,,,,,,0.012642,20250512\n");
+        Assert.Equal("coinglass-merged-4h-eth", _t.Ingestor.IngestFile(eth).Kind);
+        Assert.Equal(1, _t.Count("liquidation_totals", "symbol = 'ETH'"));
+        Assert.Equal(0, _t.Count("open_interest", "symbol = 'ETH'"));
+        Assert.Equal(0, _t.Count("klines", "symbol LIKE 'ETH%'"));
+    }
+
+    [Fact]
     public void Funding_history_in_utc_plus_3_is_shifted_to_utc()
     {
         var path = _t.Write("BTC-USDT_binance_2020-01-01_2024-01-01_funding_history.csv",
