@@ -4,8 +4,11 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using LiquidationLab.Core.Backtesting;
 using LiquidationLab.Core.MarketData;
+using LiquidationLab.Core.Models;
+using LiquidationLab.Data.Models;
 using LiquidationLab.Data.Query;
 using LiquidationLab.Data.Store;
+using LiquidationLab.Data.Tiers;
 using Spectre.Console;
 
 namespace LiquidationLab.Cli.Commands;
@@ -37,10 +40,18 @@ internal static class BacktestCommand
         var block = new Option<double>("--block-days") { DefaultValueFactory = _ => 1, Description = "Bootstrap block length, days." };
         var quantile = new Option<double>("--event-quantile") { DefaultValueFactory = _ => 0.8, Description = "Events: periods at or above this quantile of the training totals." };
         var json = new Option<bool>("--json") { Description = "Print the full report as JSON." };
+        var oiSymbol = new Option<string?>("--oi-symbol") { Description = "Open-interest series symbol when it differs from the candles' (e.g. BTC: Coinglass all-exchange OI)." };
+        var models = new Option<string[]>("--model")
+        {
+            Description = "Touch-model configuration(s) to score, RULE:CALIBRATION[:VOL_HALF_LIFE_DAYS[:HORIZON_BARS]] with RULE proportional|absolute and CALIBRATION scale|log|stacked " +
+                          "(repeatable; default: the frozen configuration in data/models/touch-model.json; 'none' scores the baselines alone).",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var tiers = new Option<string?>("--tiers") { Description = "Tier-table directory." };
         var db = DataCommand.DbOption();
         var cmd = new Command("backtest", "Ex-ante evaluation of next-period liquidation forecasts against real totals: baselines with the same information, metrics with bootstrap intervals.")
         {
-            symbol, interval, market, scope, from, testFrom, testTo, refit, block, quantile, json, db,
+            symbol, interval, market, scope, from, testFrom, testTo, refit, block, quantile, json, oiSymbol, models, tiers, db,
         };
         cmd.SetAction((parse, _) =>
         {
@@ -53,7 +64,8 @@ internal static class BacktestCommand
             var (start, _) = ChartCommands.Range(parse.GetValue(from), null);
             var (_, end) = ChartCommands.Range(null, parse.GetValue(testTo));
             var mk = parse.GetValue(market)!;
-            var candles = reader.Candles(sym, iv, start, end, mk);
+            var oi = parse.GetValue(oiSymbol);
+            var candles = reader.Candles(sym, iv, start, end, mk, oi);
             var source = iv;
             if (candles.Length == 0)
             {
@@ -62,7 +74,7 @@ internal static class BacktestCommand
                     .Where(x => x.Span is { } s && s < period && period.Ticks % s.Ticks == 0).OrderByDescending(x => x.Span).FirstOrDefault();
                 if (finer.Name is null)
                     throw new InvalidOperationException($"No {mk} {iv} candles for {sym} in {store.Path}, nor a shorter interval to build them from; run 'liqlab data ingest' first.");
-                candles = CandleAggregation.Aggregate(reader.Candles(sym, finer.Name, start, end, mk), period);
+                candles = CandleAggregation.Aggregate(reader.Candles(sym, finer.Name, start, end, mk, oi), period);
                 source = $"{iv} built from {finer.Name}";
             }
             var asset = sym.EndsWith("USDT", StringComparison.Ordinal) ? sym[..^4] : sym;
@@ -82,16 +94,52 @@ internal static class BacktestCommand
             var perDay = TimeSpan.FromDays(1) / period;
             var settings = new ExAnteSettings(testStart, Math.Max(1, (int)Math.Round(parse.GetValue(refit) * perDay)), Math.Max(1, (int)Math.Round(parse.GetValue(block) * perDay)),
                 parse.GetValue(quantile), EwmaHalfLife: perDay, VolatilityHalfLife: perDay);
-            var report = ExAnteProtocol.Evaluate(kept, actual, [], settings);
+            var configs = ModelConfigs(parse.GetValue(models));
+            var brackets = configs.Count == 0 ? null : LeverageBracketTableStore.Locate(parse.GetValue(tiers)).Get(sym);
+            var forecasts = configs.Select(c => TouchModel.Build(kept, actual, brackets!, c, testStart, settings.RefitPeriods, perDay).Forecast).ToList();
+            var report = ExAnteProtocol.Evaluate(kept, actual, forecasts, settings);
             if (parse.GetValue(json))
             {
-                output.WriteLine(JsonSerializer.Serialize(new { symbol = sym, interval = iv, market = mk, candles = source, liquidationScope = sc, settings, report }, Json));
+                output.WriteLine(JsonSerializer.Serialize(new { symbol = sym, interval = iv, market = mk, candles = source, openInterestSymbol = oi ?? sym, liquidationScope = sc, models = configs, settings, report }, Json));
                 return Task.FromResult(0);
             }
             Print(Terminal.Console(output), sym, source, sc, report);
             return Task.FromResult(0);
         });
         return cmd;
+    }
+
+    /// <summary>The touch-model configurations to score: parsed from --model, else the frozen one in the repository.</summary>
+    internal static IReadOnlyList<TouchModelConfig> ModelConfigs(string[]? specs)
+    {
+        if (specs is null || specs.Length == 0)
+            return Workspace.Path("data", "models", "touch-model.json") is { } frozen && File.Exists(frozen) ? [TouchModelConfigFile.Read(frozen)] : [];
+        if (specs is ["none"]) return [];
+        return specs.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Select(Parse).ToList();
+
+        static TouchModelConfig Parse(string spec)
+        {
+            var parts = spec.Split(':');
+            var rule = parts[0] switch
+            {
+                "proportional" => OpenInterestDecreaseRule.Proportional,
+                "absolute" => OpenInterestDecreaseRule.Absolute,
+                _ => throw new ArgumentException($"--model {spec}: the OI-decrease rule must be proportional or absolute."),
+            };
+            var calibration = parts.Length > 1 ? parts[1] switch
+            {
+                "scale" => TouchCalibration.Scale,
+                "log" => TouchCalibration.LogLinear,
+                "stacked" => TouchCalibration.Stacked,
+                _ => throw new ArgumentException($"--model {spec}: the calibration must be scale, log or stacked."),
+            } : TouchCalibration.LogLinear;
+            var halfLife = parts.Length > 2 ? double.TryParse(parts[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var h) && h > 0 ? h
+                : throw new ArgumentException($"--model {spec}: the volatility half-life must be a positive number of days.") : 1;
+            var horizon = parts.Length > 3 ? int.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var hb) && hb >= 1 ? hb
+                : throw new ArgumentException($"--model {spec}: the touch horizon must be a whole number of bars ≥ 1.") : 1;
+            if (parts.Length > 4) throw new ArgumentException($"--model {spec}: expected RULE:CALIBRATION[:HALF_LIFE_DAYS[:HORIZON_BARS]].");
+            return new TouchModelConfig(rule, calibration, halfLife, HorizonBars: horizon);
+        }
     }
 
     private static TimeSpan Period(string interval) =>

@@ -109,6 +109,38 @@ public static class ExAnteBaselines
         }
         return WalkForwardRegression.Fit(features, actual, trainPeriods, testPeriods, logTarget: true);
     }
+
+    /// <summary>
+    /// The baselines stacked: ln(1 + total) regressed walk-forward on what every baseline uses — ln(1 + last total),
+    /// ln(1 + EWMA), ln(1 + hour-of-week climatology), ln σ̂ and ln OI[i−1] — plus any <paramref name="extraFeatures"/>
+    /// (a model's, so that its added value is measured against the baselines combined, not one at a time).
+    /// </summary>
+    /// <param name="candles">Bars with OI, one per period.</param>
+    /// <param name="actual">Totals per period (≥ 0).</param>
+    /// <param name="trainPeriods">Periods before the first window, ≥ 10.</param>
+    /// <param name="refitPeriods">Refit interval.</param>
+    /// <param name="periodsPerDay">Bars per day (EWMA and volatility half-lives are a day).</param>
+    /// <param name="extraFeatures">Extra per-period features known at each period's open, or null.</param>
+    public static RegressionForecast Stacked(IReadOnlyList<Candle> candles, IReadOnlyList<double> actual, int trainPeriods, int refitPeriods, double periodsPerDay,
+        IReadOnlyList<double[]>? extraFeatures = null)
+    {
+        ArgumentNullException.ThrowIfNull(candles);
+        ArgumentNullException.ThrowIfNull(actual);
+        if (candles.Count != actual.Count) throw new ArgumentException($"candles has {candles.Count} values, actual {actual.Count}.");
+        if (extraFeatures is not null && extraFeatures.Count != actual.Count) throw new ArgumentException($"extraFeatures has {extraFeatures.Count} rows, actual {actual.Count}.");
+        var last = WalkForward.Persistence(actual);
+        var ewma = Ewma(actual, periodsPerDay);
+        var climatology = SeasonalClimatology(candles.Select(c => c.OpenTime).ToArray(), actual);
+        var sigma = ParkinsonVolatility(candles, periodsPerDay);
+        var rows = new double[candles.Count][];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var oi = i > 0 ? candles[i - 1].OpenInterestUsd : double.NaN;
+            double[] baseRow = [Math.Log(1 + last[i]), Math.Log(1 + ewma[i]), Math.Log(1 + climatology[i]), sigma[i] > 0 ? Math.Log(sigma[i]) : double.NaN, oi > 0 ? Math.Log(oi) : double.NaN];
+            rows[i] = extraFeatures is null ? baseRow : [.. baseRow, .. extraFeatures[i]];
+        }
+        return WalkForwardRegression.Fit(rows, actual, trainPeriods, refitPeriods, logTarget: true);
+    }
 }
 
 /// <summary>

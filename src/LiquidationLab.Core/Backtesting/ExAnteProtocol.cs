@@ -53,8 +53,8 @@ public sealed record ExAnteReport(string Protocol, int TrainPeriods, int TestPer
 
 /// <summary>
 /// The ex-ante protocol: at the start of each period, with only what is known then, forecast that period's total
-/// liquidations (USD). Baselines get the same information — persistence, EWMA of past totals, hour-of-week climatology and a
-/// volatility × open-interest regression fitted walk-forward — and every forecast is scored on the same test periods
+/// liquidations (USD). Baselines get the same information — persistence, EWMA of past totals, hour-of-week climatology, a
+/// volatility × open-interest regression and all of these stacked in one regression, both fitted walk-forward — and every forecast is scored on the same test periods
 /// without floors (MAE, RMSE, RMSLE, MASE against climatology, Pearson, Spearman; MAPE only beside the share it excludes),
 /// with block-bootstrap intervals, events (top-q periods, q's threshold from the training span) with F1 lift over flagging
 /// everything, and paired comparisons with the best baseline (bootstrap difference intervals and a Diebold–Mariano test).
@@ -76,6 +76,7 @@ public static class ExAnteProtocol
             new Forecast($"EWMA (half-life {settings.EwmaHalfLife:0.#})", ExAnteBaselines.Ewma(actual, settings.EwmaHalfLife)),
             new Forecast("hour-of-week climatology", ExAnteBaselines.SeasonalClimatology(candles.Select(c => c.OpenTime).ToArray(), actual)),
             new Forecast("volatility × OI regression", ExAnteBaselines.VolatilityOpenInterest(candles, actual, Math.Max(10, settings.TestStart), settings.RefitPeriods, settings.VolatilityHalfLife).Forecast),
+            new Forecast("stacked baselines", ExAnteBaselines.Stacked(candles, actual, Math.Max(10, settings.TestStart), settings.RefitPeriods, settings.EwmaHalfLife).Forecast),
         ];
     }
 

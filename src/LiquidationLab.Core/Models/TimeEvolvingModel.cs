@@ -12,6 +12,17 @@ namespace LiquidationLab.Core.Models;
 /// <param name="OpenUsd">Notional still open at the end.</param>
 public readonly record struct TimeEvolvingTotals(double CreatedUsd, double ConsumedUsd, double ClosedUsd, double OpenUsd);
 
+/// <summary>What an open-interest decrease does to the positions a <see cref="TimeEvolvingModel"/> tracks.</summary>
+public enum OpenInterestDecreaseRule
+{
+    /// <summary>Every open position loses the fraction |ΔOI| ÷ previous OI (the whole market closed that share).</summary>
+    Proportional,
+
+    /// <summary>|ΔOI| USD is removed from the tracked positions, pro rata (all of them when |ΔOI| exceeds what is open): the
+    /// seed's rule, which assumes the closing positions are the ones the model tracks.</summary>
+    Absolute,
+}
+
 /// <summary>
 /// The seed spec's time-evolving heatmap. Candles are walked in order; for each candle:
 /// <list type="number">
@@ -21,7 +32,7 @@ public readonly record struct TimeEvolvingTotals(double CreatedUsd, double Consu
 /// the leverage mix; the long share is taker-buy volume ÷ volume when the candle has it, else 1 for a candle closing at
 /// or above its open and 0 below;</item>
 /// <item>if open interest fell, every open position loses the same <b>fraction</b> |ΔOI| ÷ previous OI (positions
-/// closed without liquidation);</item>
+/// closed without liquidation; <see cref="OpenInterestDecreaseRule.Absolute"/> removes |ΔOI| USD from them instead);</item>
 /// <item>the open notional per price bin is recorded (the heatmap column) with the consumed long and short notional
 /// (the model's predicted liquidations for the period).</item>
 /// </list>
@@ -35,8 +46,12 @@ public readonly record struct TimeEvolvingTotals(double CreatedUsd, double Consu
 /// <para>Liquidation prices use the exact bracket formula for an isolated position of
 /// <see cref="RepresentativePositionUsd"/> (default 10,000 USD), since the created notional stands for many positions.</para>
 /// </remarks>
-public sealed class TimeEvolvingModel(LeverageMix? mix = null, int priceBinCount = 250, double? priceBinWidth = null, int candlesPerColumn = 1, double representativePositionUsd = 10_000) : ILiquidationModel
+public sealed class TimeEvolvingModel(LeverageMix? mix = null, int priceBinCount = 250, double? priceBinWidth = null, int candlesPerColumn = 1, double representativePositionUsd = 10_000,
+    OpenInterestDecreaseRule decreaseRule = OpenInterestDecreaseRule.Proportional) : ILiquidationModel
 {
+    /// <summary>What an open-interest decrease removes.</summary>
+    public OpenInterestDecreaseRule DecreaseRule { get; } = decreaseRule;
+
     /// <summary>The model's name.</summary>
     public const string ModelName = "time-evolving";
 
@@ -113,7 +128,9 @@ public sealed class TimeEvolvingModel(LeverageMix? mix = null, int priceBinCount
                     }
                     else if (delta < 0 && previousOi > 0)
                     {
-                        closed += book.ScaleAll(Math.Min(1, -delta / previousOi));
+                        var fraction = DecreaseRule == OpenInterestDecreaseRule.Proportional ? -delta / previousOi
+                            : book.OpenUsd > 0 ? -delta / book.OpenUsd : 0;
+                        closed += book.ScaleAll(Math.Min(1, fraction));
                     }
                 }
                 previousOi = c.OpenInterestUsd;

@@ -25,19 +25,21 @@ public sealed class MarketDataReader(LabStore store)
     /// <param name="from">Inclusive start, UTC.</param>
     /// <param name="to">Exclusive end, UTC.</param>
     /// <param name="market"><c>perp</c> (default) or <c>spot</c>.</param>
-    public Candle[] Candles(string symbol, string interval, DateTime from, DateTime to, string market = "perp")
+    /// <param name="openInterestSymbol">The open-interest series' symbol when it differs from the candles' (e.g. <c>BTC</c> for
+    /// Coinglass's all-exchange OI beside BTCUSDT candles); default: <paramref name="symbol"/>.</param>
+    public Candle[] Candles(string symbol, string interval, DateTime from, DateTime to, string market = "perp", string? openInterestSymbol = null)
     {
         const string sql = """
             WITH oi AS (
                 SELECT time, oi_usd FROM open_interest
-                WHERE symbol = $1 AND interval = $2 AND time >= $3 AND time < $4 AND oi_usd IS NOT NULL
+                WHERE symbol = $7 AND interval = $2 AND time >= $3 AND time < $4 AND oi_usd IS NOT NULL
                 QUALIFY row_number() OVER (PARTITION BY time ORDER BY coalesce(list_position($6, source), 99)) = 1)
             SELECT k.open_time, k.open, k.high, k.low, k.close, k.volume, k.taker_buy_volume, oi.oi_usd
             FROM klines k LEFT JOIN oi ON oi.time = k.open_time
             WHERE k.symbol = $1 AND k.interval = $2 AND k.open_time >= $3 AND k.open_time < $4 AND k.market = $5
             ORDER BY k.open_time
             """;
-        using var cmd = store.Command(sql, symbol, interval, from, to, market, OpenInterestSourcePreference.ToArray());
+        using var cmd = store.Command(sql, symbol, interval, from, to, market, OpenInterestSourcePreference.ToArray(), openInterestSymbol ?? symbol);
         using var r = cmd.ExecuteReader();
         var list = new List<Candle>();
         while (r.Read())

@@ -19,7 +19,8 @@ public sealed class BacktestCommandTests
         Assert.True(report.GetProperty("testFrom").GetDateTime() >= new DateTime(2026, 2, 15, 0, 0, 0, DateTimeKind.Utc));
         Assert.True(report.GetProperty("trainPeriods").GetInt32() > 1000);
         var scores = report.GetProperty("scores").EnumerateArray().ToList();
-        Assert.Equal(["persistence", "EWMA (half-life 24)", "hour-of-week climatology", "volatility × OI regression"], scores.Select(s => s.GetProperty("name").GetString()));
+        Assert.Equal(["persistence", "EWMA (half-life 24)", "hour-of-week climatology", "volatility × OI regression", "stacked baselines", "touch model (absolute, stacked)"],
+            scores.Select(s => s.GetProperty("name").GetString())); // the baselines, then the frozen model of data/models/touch-model.json
         foreach (var s in scores)
         {
             Assert.Equal(report.GetProperty("testPeriods").GetInt32(), s.GetProperty("periods").GetInt32());
@@ -43,6 +44,16 @@ public sealed class BacktestCommandTests
         var late = await CliRunner.Run("backtest", "--db", RealSnapshot.StorePath, "--test-from", "2030-01-01");
         Assert.NotEqual(0, late.Exit);
         Assert.Contains("--test-from 2030-01-01", late.Err, StringComparison.Ordinal);
+        var baselinesOnly = await CliRunner.Run("backtest", "--db", RealSnapshot.StorePath, "--interval", "4h", "--test-from", "2026-01-15", "--model", "none");
+        Assert.True(baselinesOnly.Exit == 0, baselinesOnly.Err);
+        Assert.DoesNotContain("touch model", baselinesOnly.Out, StringComparison.Ordinal);
+        foreach (var (spec, message) in new[] { ("sideways:log", "proportional or absolute"), ("absolute:neural", "scale, log or stacked"), ("absolute:log:-1", "half-life"), ("absolute:log:1:0", "horizon") })
+        {
+            var bad = await CliRunner.Run("backtest", "--db", RealSnapshot.StorePath, "--model", spec);
+            Assert.NotEqual(0, bad.Exit);
+            Assert.Contains($"--model {spec}", bad.Err, StringComparison.Ordinal);
+            Assert.Contains(message, bad.Err, StringComparison.Ordinal);
+        }
         var badInterval = await CliRunner.Run("backtest", "--db", RealSnapshot.StorePath, "--interval", "1x");
         Assert.NotEqual(0, badInterval.Exit);
         Assert.Contains("--interval 1x", badInterval.Err, StringComparison.Ordinal);

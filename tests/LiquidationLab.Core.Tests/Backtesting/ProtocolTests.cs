@@ -111,6 +111,14 @@ public class ProtocolTests
         yield return ("climatology", ExAnteBaselines.SeasonalClimatology(times, actual));
         yield return ("volatility", ExAnteBaselines.ParkinsonVolatility(candles, 24));
         yield return ("volatility × OI", ExAnteBaselines.VolatilityOpenInterest(candles, actual, trainPeriods: 100, testPeriods: 48).Forecast);
+        yield return ("stacked baselines", ExAnteBaselines.Stacked(candles, actual, trainPeriods: 100, refitPeriods: 48, periodsPerDay: 24).Forecast);
+        var brackets = LiquidationLab.Core.Tests.Margin.Fixtures.BtcUsdt;
+        foreach (var rule in new[] { LiquidationLab.Core.Models.OpenInterestDecreaseRule.Proportional, LiquidationLab.Core.Models.OpenInterestDecreaseRule.Absolute })
+        foreach (var calibration in Enum.GetValues<TouchCalibration>())
+        {
+            var config = new TouchModelConfig(rule, calibration);
+            yield return (config.Name, TouchModel.Build(candles, actual, brackets, config, trainPeriods: 100, refitPeriods: 48, periodsPerDay: 24).Forecast.Predicted);
+        }
     }
 
     [Fact]
@@ -213,7 +221,7 @@ public class ExAnteProtocolTests
         Assert.Equal(600, report.TrainPeriods);
         Assert.Equal(600, report.TestPeriods);
         Assert.Equal(T0.AddHours(600), report.TestFrom);
-        Assert.Equal(["persistence", "EWMA (half-life 24)", "hour-of-week climatology", "volatility × OI regression", "informed"], report.Scores.Select(s => s.Name));
+        Assert.Equal(["persistence", "EWMA (half-life 24)", "hour-of-week climatology", "volatility × OI regression", "stacked baselines", "informed"], report.Scores.Select(s => s.Name));
         Assert.All(report.Scores, s => Assert.Equal(600, s.Periods)); // every forecast on the same periods
         var model = report.Scores.Single(s => s.Name == "informed");
         Assert.All(model.Metrics, m => Assert.InRange(m.Interval.Estimate, m.Interval.Lower, m.Interval.Upper));
@@ -262,5 +270,47 @@ public class ExAnteProtocolTests
         var e = Assert.Throws<ArgumentException>(() => ExAnteProtocol.Evaluate(candles, actual, [], new ExAnteSettings(TestStart: 90, RefitPeriods: 24, BlockLength: 24)));
         Assert.Contains("test span (10 periods)", e.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => ExAnteProtocol.Evaluate(candles, actual, [new Forecast("short", [1, 2])], new ExAnteSettings(50, 24, 10)));
+    }
+}
+
+/// <summary>Touch probabilities and the expected liquidations of the touch model.</summary>
+public class TouchForecastTests
+{
+    private static readonly DateTime T0 = new(2025, 1, 6, 0, 0, 0, DateTimeKind.Utc);
+
+    [Fact]
+    public void Touch_probability_follows_the_reflection_principle()
+    {
+        Assert.Equal(1, TouchProbabilities.Touch(0, 0.01));
+        Assert.Equal(2 * (1 - 0.841344746068543), TouchProbabilities.Touch(0.01, 0.01), 9); // one σ away: 2(1 − Φ(1)) = 0.3173
+        Assert.Equal(TouchProbabilities.Touch(0.02, 0.01), TouchProbabilities.Touch(-0.02, 0.01)); // symmetric
+        Assert.Equal(0, TouchProbabilities.Touch(0.01, 0));
+        Assert.True(TouchProbabilities.Touch(0.2, 0.01) is > 0 and < 1e-80); // deep tail: small, not 0 − rounding
+        Assert.Throws<ArgumentOutOfRangeException>(() => TouchProbabilities.Touch(0.01, double.NaN));
+    }
+
+    [Fact]
+    public void Expected_liquidations_weigh_the_book_before_the_period_by_its_touch_probability()
+    {
+        // A 10x-only book: OI +1,000 on a green candle 1 → 1,000 of longs at LP ≈ 90.36 (entry 100); candle 2 is scored
+        // from the book after candle 1 and candle 1's close.
+        Candle[] candles =
+        [
+            new(T0, 100, 100, 100, 100, double.NaN, double.NaN, 1_000),
+            new(T0.AddHours(1), 99, 100, 99, 100, double.NaN, double.NaN, 2_000),
+            new(T0.AddHours(2), 100, 100, 100, 100, double.NaN, double.NaN, 2_000),
+        ];
+        var model = new LiquidationLab.Core.Models.TimeEvolvingModel(new LiquidationLab.Core.Models.LeverageMix([(10, 1.0)]), priceBinWidth: 0.01);
+        var run = model.Run(new LiquidationLab.Core.Models.MarketWindow("BTCUSDT", LiquidationLab.Core.Tests.Margin.Fixtures.BtcUsdt, candles, [], []));
+        var e = TouchProbabilities.Expected(run.Heatmap!, candles, [double.NaN, 0.05, 0.05]);
+        Assert.True(double.IsNaN(e.LongUsd[0]));
+        Assert.Equal(0, e.LongUsd[1]); // nothing open after candle 0
+        var bin = run.Heatmap!.Price.IndexOf(run.Levels.Single().Price);
+        var expected = 1_000 * TouchProbabilities.Touch(Math.Log(run.Heatmap.Price.Center(bin) / 100), 0.05);
+        Assert.Equal(expected, e.LongUsd[2], 9);
+        Assert.Equal(0, e.ShortUsd[2]);
+        Assert.Equal(expected, e.TotalUsd[2], 9);
+        var longer = TouchProbabilities.Expected(run.Heatmap!, candles, [double.NaN, 0.05, 0.05], horizonBars: 4);
+        Assert.Equal(1_000 * TouchProbabilities.Touch(Math.Log(run.Heatmap.Price.Center(bin) / 100), 0.1), longer.LongUsd[2], 9); // σ√4
     }
 }

@@ -53,6 +53,28 @@ public class ModelTests
     }
 
     [Fact]
+    public void The_absolute_decrease_rule_removes_the_oi_drop_in_usd_from_the_tracked_positions()
+    {
+        // After candle 2 the book holds 1,000 (the 10x longs). OI then falls 200 of 3,000.
+        Candle[] candles =
+        [
+            C(0, 100, 101, 99, 100, 1_000),
+            C(1, 99, 101, 99, 100, 3_000),
+            C(2, 100, 100.5, 96, 99, 3_000),
+            C(3, 99, 99.5, 98, 99, 2_800),
+            C(4, 99, 99.5, 98, 99, 1_000), // a drop larger than what is tracked empties the book, never below zero
+        ];
+        var proportional = new TimeEvolvingModel(TenAndTwentyFive);
+        var absolute = new TimeEvolvingModel(TenAndTwentyFive, decreaseRule: OpenInterestDecreaseRule.Absolute);
+        var p = proportional.Run(Window(candles)).Heatmap!;
+        var a = absolute.Run(Window(candles)).Heatmap!;
+        Assert.Equal(1_000 * (1 - 200.0 / 3_000), p.ColumnTotal(3), 6); // 6.7 % of every position
+        Assert.Equal(800, a.ColumnTotal(3), 6);                        // 200 USD of the 1,000 tracked
+        Assert.Equal(0, a.ColumnTotal(4), 6);
+        Assert.Equal((1_000.0, 0.0), (Math.Round(absolute.LastTotals.ClosedUsd, 6), Math.Round(absolute.LastTotals.OpenUsd, 6)));
+    }
+
+    [Fact]
     public void Time_evolving_takes_the_side_split_from_taker_volume_and_liquidates_shorts_on_the_high()
     {
         // 25 % taker buys: ΔOI 1,000 → 250 long, 750 short. Short 10x LP (cum 0) = 110/1.004 = 109.5617…
