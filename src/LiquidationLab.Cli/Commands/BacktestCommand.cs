@@ -96,14 +96,34 @@ internal static class BacktestCommand
                 parse.GetValue(quantile), EwmaHalfLife: perDay, VolatilityHalfLife: perDay);
             var configs = ModelConfigs(parse.GetValue(models));
             var brackets = configs.Count == 0 ? null : LeverageBracketTableStore.Locate(parse.GetValue(tiers)).Get(sym);
-            var forecasts = configs.Select(c => TouchModel.Build(kept, actual, brackets!, c, testStart, settings.RefitPeriods, perDay).Forecast).ToList();
-            var report = ExAnteProtocol.Evaluate(kept, actual, forecasts, settings);
+            // Both protocols and the zones with the models; the baselines of both protocols alone with --model none.
+            var result = configs.Count > 0 ? BacktestEvaluation.Run(kept, actual, brackets!, configs, settings, perDay) : null;
+            var exAnte = result?.ExAnte ?? ExAnteProtocol.Evaluate(kept, actual, [], settings);
+            var conditional = result?.Conditional ?? ConditionalProtocol.Evaluate(kept, actual, [], settings);
+            var zones = result?.Zones;
             if (parse.GetValue(json))
             {
-                output.WriteLine(JsonSerializer.Serialize(new { symbol = sym, interval = iv, market = mk, candles = source, openInterestSymbol = oi ?? sym, liquidationScope = sc, models = configs, settings, report }, Json));
+                output.WriteLine(JsonSerializer.Serialize(new
+                {
+                    symbol = sym, interval = iv, market = mk, candles = source, openInterestSymbol = oi ?? sym, liquidationScope = sc, models = configs, settings,
+                    exAnte, conditional,
+                    zones = zones is null ? null : new
+                    {
+                        zones.TestPeriods, zoneCount = zones.Observations.Count, zones.TouchRate, zones.BrierDifference,
+                        scores = zones.Scores.Select(z => new { z.Name, z.Brier, z.Reliability }),
+                    },
+                }, Json));
                 return Task.FromResult(0);
             }
-            Print(Terminal.Console(output), sym, source, sc, report);
+            var console = Terminal.Console(output);
+            Print(console, sym, source, sc, exAnte);
+            console.WriteLine();
+            Print(console, sym, source, sc, conditional);
+            if (zones is not null)
+            {
+                console.WriteLine();
+                PrintZones(console, zones);
+            }
             return Task.FromResult(0);
         });
         return cmd;
@@ -142,6 +162,20 @@ internal static class BacktestCommand
         }
     }
 
+    private static void PrintZones(IAnsiConsole console, ZoneReport z)
+    {
+        console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+            $"Zones: the model's 3 densest bins per side within 5 % of the price at each period's open; {z.Observations.Count:N0} zones over {z.TestPeriods:N0} scored periods, {z.TouchRate:P1} touched within the period.")));
+        var table = new Table().Border(TableBorder.Rounded);
+        foreach (var h in new[] { "touch probability", "Brier", "reliability (mean forecast → observed, n)" }) table.AddColumn(h);
+        foreach (var s in z.Scores)
+            table.AddRow(Markup.Escape(s.Name), Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{s.Brier.Estimate:0.0000} [{s.Brier.Lower:0.0000}, {s.Brier.Upper:0.0000}]")),
+                Markup.Escape(string.Join("  ", s.Reliability.Select(b => string.Create(CultureInfo.InvariantCulture, $"{b.MeanPredicted:0.00}→{b.ObservedFrequency:0.00} ({b.Count})")))));
+        console.Write(table);
+        console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+            $"Model minus calibrated zone-free Brier: {z.BrierDifference.Estimate:0.00000} [{z.BrierDifference.Lower:0.00000}, {z.BrierDifference.Upper:0.00000}] (below zero and excluding it: the zones' density adds information).")));
+    }
+
     private static TimeSpan Period(string interval) =>
         TryPeriod(interval) ?? throw new ArgumentException($"--interval {interval}: expected minutes, hours or days such as 30m, 1h, 4h, 1d.");
 
@@ -159,7 +193,7 @@ internal static class BacktestCommand
         return null;
     }
 
-    private static void Print(IAnsiConsole console, string symbol, string interval, string scope, ExAnteReport r)
+    private static void Print(IAnsiConsole console, string symbol, string interval, string scope, ProtocolReport r)
     {
         console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
             $"{symbol} {interval}, {scope} liquidation totals — protocol: {r.Protocol}. Training: {r.TrainPeriods:N0} periods; scored: {r.TestPeriods:N0} ({r.TestFrom:yyyy-MM-dd HH:mm} – {r.TestTo:yyyy-MM-dd HH:mm} UTC).")));

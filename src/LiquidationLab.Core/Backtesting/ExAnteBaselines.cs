@@ -18,6 +18,9 @@ public sealed record RegressionForecast(double[] Forecast, IReadOnlyList<int> Wi
 /// </summary>
 public static class ExAnteBaselines
 {
+    /// <summary>The climatology baseline's name in reports (the MASE benchmark).</summary>
+    public const string ClimatologyName = "hour-of-week climatology";
+
     /// <summary>Exponentially weighted mean of past actual values: forecast[i] = EWMA(actual[0…i−1]).</summary>
     /// <param name="actual">Observed values (e.g. USD liquidated per period); NaN values are skipped.</param>
     /// <param name="halfLifePeriods">Half-life in periods, &gt; 0.</param>

@@ -48,7 +48,7 @@ public sealed record BaselineComparison(string Forecast, string Baseline, Bootst
 /// <param name="FlagAllF1">F1 of flagging every test period.</param>
 /// <param name="Scores">Per forecast.</param>
 /// <param name="Comparisons">Each non-baseline forecast against the best baseline; the best baseline against the second best when there are none.</param>
-public sealed record ExAnteReport(string Protocol, int TrainPeriods, int TestPeriods, DateTime TestFrom, DateTime TestTo, double EventThreshold, double EventRate, double FlagAllF1,
+public sealed record ProtocolReport(string Protocol, int TrainPeriods, int TestPeriods, DateTime TestFrom, DateTime TestTo, double EventThreshold, double EventRate, double FlagAllF1,
     IReadOnlyList<ForecastScore> Scores, IReadOnlyList<BaselineComparison> Comparisons);
 
 /// <summary>
@@ -74,87 +74,20 @@ public static class ExAnteProtocol
         [
             new Forecast("persistence", WalkForward.Persistence(actual)),
             new Forecast($"EWMA (half-life {settings.EwmaHalfLife:0.#})", ExAnteBaselines.Ewma(actual, settings.EwmaHalfLife)),
-            new Forecast("hour-of-week climatology", ExAnteBaselines.SeasonalClimatology(candles.Select(c => c.OpenTime).ToArray(), actual)),
+            new Forecast(ExAnteBaselines.ClimatologyName, ExAnteBaselines.SeasonalClimatology(candles.Select(c => c.OpenTime).ToArray(), actual)),
             new Forecast("volatility × OI regression", ExAnteBaselines.VolatilityOpenInterest(candles, actual, Math.Max(10, settings.TestStart), settings.RefitPeriods, settings.VolatilityHalfLife).Forecast),
             new Forecast("stacked baselines", ExAnteBaselines.Stacked(candles, actual, Math.Max(10, settings.TestStart), settings.RefitPeriods, settings.EwmaHalfLife).Forecast),
         ];
     }
 
-    /// <summary>Scores <paramref name="forecasts"/> and the baselines over periods <c>TestStart…</c>.</summary>
+    /// <summary>Scores <paramref name="forecasts"/> and the ex-ante baselines over periods <c>TestStart…</c>.</summary>
     /// <param name="candles">One bar per period (its open time is the period start; OI in USD).</param>
     /// <param name="actual">Liquidated USD per period (≥ 0), aligned.</param>
     /// <param name="forecasts">Forecasts to evaluate (each aligned; they must use only data before each period).</param>
     /// <param name="settings">Protocol settings.</param>
     /// <exception cref="ArgumentException">Misaligned inputs, or too few training or test periods.</exception>
-    public static ExAnteReport Evaluate(IReadOnlyList<Candle> candles, IReadOnlyList<double> actual, IReadOnlyList<Forecast> forecasts, ExAnteSettings settings)
-    {
-        ArgumentNullException.ThrowIfNull(candles);
-        ArgumentNullException.ThrowIfNull(actual);
-        ArgumentNullException.ThrowIfNull(forecasts);
-        ArgumentNullException.ThrowIfNull(settings);
-        if (candles.Count != actual.Count) throw new ArgumentException($"{candles.Count} candles but {actual.Count} actual values.");
-        foreach (var f in forecasts)
-            if (f.Predicted.Length != actual.Count) throw new ArgumentException($"Forecast '{f.Name}' has {f.Predicted.Length} values, actual {actual.Count}.");
-        var start = settings.TestStart;
-        if (start < 2 * settings.BlockLength) throw new ArgumentException($"The training span ({start} periods) must hold at least two bootstrap blocks ({settings.BlockLength} periods each).");
-        if (actual.Count - start < 2 * settings.BlockLength)
-            throw new ArgumentException($"The test span ({actual.Count - start} periods) must hold at least two bootstrap blocks ({settings.BlockLength} periods each).");
-
-        var baselines = Baselines(candles, actual, settings);
-        var all = baselines.Select(b => (b, true)).Concat(forecasts.Select(f => (f, false))).ToList();
-        var test = actual.Skip(start).ToArray();
-        var training = actual.Take(start).Where(v => !double.IsNaN(v)).Order().ToArray();
-        var threshold = MathNet.Numerics.Statistics.SortedArrayStatistics.Quantile(training, settings.EventQuantile);
-        var climatology = baselines[2].Predicted.Skip(start).ToArray();
-
-        // Every forecast is scored on the periods where all of them forecast: the same periods for all.
-        var common = Enumerable.Range(0, test.Length).Where(i => !double.IsNaN(test[i]) && all.All(x => !double.IsNaN(x.Item1.Predicted[start + i]))).ToArray();
-        double[] Common(IReadOnlyList<double> series) => common.Select(i => series[i]).ToArray();
-        var a = Common(test);
-        var clim = Common(climatology);
-        var events = a.Select(v => v >= threshold).ToArray();
-        var flagAll = Metrics.FlagAllF1(events);
-        var block = settings.BlockLength;
-        if (a.Length < 2 * block)
-            throw new ArgumentException($"Only {a.Length} test periods have a forecast from every model and baseline; the protocol needs at least two blocks ({2 * block}).");
-        var scores = new List<ForecastScore>();
-        foreach (var (f, isBaseline) in all)
-        {
-            var p = Common(f.Predicted.Skip(start).ToArray());
-            BootstrapInterval Interval(PairMetric m) => BlockBootstrap.Metric(p, a, m, block, settings.Resamples);
-            var metrics = new List<MetricValue>
-            {
-                new("MAE", Interval(Metrics.Mae)),
-                new("RMSE", Interval(Metrics.Rmse)),
-                new("RMSLE", Interval((x, y) => Metrics.Rmsle(Clip(x), y))),
-                new("MASE vs climatology", BlockBootstrap.Interval(a.Length, idx => Metrics.Mase(idx.Select(i => p[i]).ToArray(), idx.Select(i => a[i]).ToArray(), idx.Select(i => clim[i]).ToArray()), block, settings.Resamples)),
-                new("Pearson", Interval(Metrics.Pearson)),
-                new("Spearman", Interval(Metrics.Spearman)),
-            };
-            var flags = FlagsOwnTopQuantile(f.Predicted, settings.EventQuantile, settings.BlockLength);
-            var flagged = common.Select(i => flags[start + i]).ToArray();
-            var ev = Metrics.Events(flagged, events);
-            scores.Add(new ForecastScore(f.Name, isBaseline, a.Length, metrics, Metrics.Mape(p, a, settings.MapeFloor), ev, ev.F1 / flagAll));
-        }
-
-        var rankedBaselines = scores.Where(s => s.IsBaseline).OrderBy(s => s.Metrics[0].Interval.Estimate).ToList();
-        var best = rankedBaselines[0];
-        var comparisons = new List<BaselineComparison>();
-        var challengers = scores.Where(s => !s.IsBaseline).ToList();
-        if (challengers.Count == 0 && rankedBaselines.Count > 1) challengers.Add(rankedBaselines[1]);
-        foreach (var c in challengers)
-        {
-            var pc = Common(all.First(x => x.Item1.Name == c.Name).Item1.Predicted.Skip(start).ToArray());
-            var pb = Common(all.First(x => x.Item1.Name == best.Name).Item1.Predicted.Skip(start).ToArray());
-            comparisons.Add(new BaselineComparison(c.Name, best.Name,
-                BlockBootstrap.Difference(pc, pb, a, Metrics.Mae, block, settings.Resamples),
-                BlockBootstrap.Difference(pc, pb, a, Metrics.Spearman, block, settings.Resamples),
-                DieboldMariano.Test(DieboldMariano.AbsoluteLoss(pc, a), DieboldMariano.AbsoluteLoss(pb, a))));
-        }
-        return new ExAnteReport(Name, start, a.Length, candles[start + common[0]].OpenTime, candles[start + common[^1]].OpenTime, threshold,
-            (double)events.Count(e => e) / events.Length, flagAll, scores, comparisons);
-    }
-
+    public static ProtocolReport Evaluate(IReadOnlyList<Candle> candles, IReadOnlyList<double> actual, IReadOnlyList<Forecast> forecasts, ExAnteSettings settings) =>
+        ForecastEvaluation.Score(Name, candles, actual, Baselines(candles, actual, settings), forecasts, settings);
     /// <summary>
     /// Event flags of a forecast, ex ante and free of its scale: period i is flagged when its forecast is at or above the
     /// <paramref name="quantile"/> of the forecast's own earlier values (at least <paramref name="minHistory"/> of them) —
@@ -177,10 +110,98 @@ public static class ExAnteProtocol
         return flags;
     }
 
-    private static ReadOnlySpan<double> Clip(ReadOnlySpan<double> x)
+    internal static ReadOnlySpan<double> Clip(ReadOnlySpan<double> x)
     {
         var c = x.ToArray();
         for (var i = 0; i < c.Length; i++) if (c[i] < 0) c[i] = 0; // a forecast below zero liquidations means zero
         return c;
+    }
+}
+
+/// <summary>The scoring engine shared by the ex-ante and the conditional protocols.</summary>
+public static class ForecastEvaluation
+{
+    /// <summary>
+    /// Scores baselines and forecasts of one protocol over periods <c>TestStart…</c>, every one on the same periods (those
+    /// where all of them forecast): metrics with block-bootstrap intervals, events and F1 lift, and each forecast against
+    /// the best baseline by MAE (bootstrap differences, Diebold–Mariano). MASE is scaled by the baseline named
+    /// <see cref="ExAnteBaselines.ClimatologyName"/>, which <paramref name="baselines"/> must hold.
+    /// </summary>
+    /// <param name="protocol">Protocol name for the report.</param>
+    /// <param name="candles">One bar per period (its open time is the period start; OI in USD).</param>
+    /// <param name="actual">Liquidated USD per period (≥ 0), aligned.</param>
+    /// <param name="forecasts">Forecasts to evaluate (each aligned; they must use only data before each period).</param>
+    /// <param name="settings">Protocol settings.</param>
+    /// <exception cref="ArgumentException">Misaligned inputs, or too few training or test periods.</exception>
+    /// <param name="baselines">The protocol's baselines (aligned).</param>
+    public static ProtocolReport Score(string protocol, IReadOnlyList<Candle> candles, IReadOnlyList<double> actual, IReadOnlyList<Forecast> baselines,
+        IReadOnlyList<Forecast> forecasts, ExAnteSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(candles);
+        ArgumentNullException.ThrowIfNull(actual);
+        ArgumentNullException.ThrowIfNull(forecasts);
+        ArgumentNullException.ThrowIfNull(baselines);
+        ArgumentNullException.ThrowIfNull(settings);
+        if (candles.Count != actual.Count) throw new ArgumentException($"{candles.Count} candles but {actual.Count} actual values.");
+        foreach (var f in forecasts)
+            if (f.Predicted.Length != actual.Count) throw new ArgumentException($"Forecast '{f.Name}' has {f.Predicted.Length} values, actual {actual.Count}.");
+        var start = settings.TestStart;
+        if (start < 2 * settings.BlockLength) throw new ArgumentException($"The training span ({start} periods) must hold at least two bootstrap blocks ({settings.BlockLength} periods each).");
+        if (actual.Count - start < 2 * settings.BlockLength)
+            throw new ArgumentException($"The test span ({actual.Count - start} periods) must hold at least two bootstrap blocks ({settings.BlockLength} periods each).");
+
+        var all = baselines.Select(b => (b, true)).Concat(forecasts.Select(f => (f, false))).ToList();
+        var test = actual.Skip(start).ToArray();
+        var training = actual.Take(start).Where(v => !double.IsNaN(v)).Order().ToArray();
+        var threshold = MathNet.Numerics.Statistics.SortedArrayStatistics.Quantile(training, settings.EventQuantile);
+        var climatology = (baselines.FirstOrDefault(b => b.Name == ExAnteBaselines.ClimatologyName)
+            ?? throw new ArgumentException($"The baselines must include '{ExAnteBaselines.ClimatologyName}' (the MASE benchmark).")).Predicted.Skip(start).ToArray();
+
+        // Every forecast is scored on the periods where all of them forecast: the same periods for all.
+        var common = Enumerable.Range(0, test.Length).Where(i => !double.IsNaN(test[i]) && all.All(x => !double.IsNaN(x.Item1.Predicted[start + i]))).ToArray();
+        double[] Common(IReadOnlyList<double> series) => common.Select(i => series[i]).ToArray();
+        var a = Common(test);
+        var clim = Common(climatology);
+        var events = a.Select(v => v >= threshold).ToArray();
+        var flagAll = Metrics.FlagAllF1(events);
+        var block = settings.BlockLength;
+        if (a.Length < 2 * block)
+            throw new ArgumentException($"Only {a.Length} test periods have a forecast from every model and baseline; the protocol needs at least two blocks ({2 * block}).");
+        var scores = new List<ForecastScore>();
+        foreach (var (f, isBaseline) in all)
+        {
+            var p = Common(f.Predicted.Skip(start).ToArray());
+            BootstrapInterval Interval(PairMetric m) => BlockBootstrap.Metric(p, a, m, block, settings.Resamples);
+            var metrics = new List<MetricValue>
+            {
+                new("MAE", Interval(Metrics.Mae)),
+                new("RMSE", Interval(Metrics.Rmse)),
+                new("RMSLE", Interval((x, y) => Metrics.Rmsle(ExAnteProtocol.Clip(x), y))),
+                new("MASE vs climatology", BlockBootstrap.Interval(a.Length, idx => Metrics.Mase(idx.Select(i => p[i]).ToArray(), idx.Select(i => a[i]).ToArray(), idx.Select(i => clim[i]).ToArray()), block, settings.Resamples)),
+                new("Pearson", Interval(Metrics.Pearson)),
+                new("Spearman", Interval(Metrics.Spearman)),
+            };
+            var flags = ExAnteProtocol.FlagsOwnTopQuantile(f.Predicted, settings.EventQuantile, settings.BlockLength);
+            var flagged = common.Select(i => flags[start + i]).ToArray();
+            var ev = Metrics.Events(flagged, events);
+            scores.Add(new ForecastScore(f.Name, isBaseline, a.Length, metrics, Metrics.Mape(p, a, settings.MapeFloor), ev, ev.F1 / flagAll));
+        }
+
+        var rankedBaselines = scores.Where(s => s.IsBaseline).OrderBy(s => s.Metrics[0].Interval.Estimate).ToList();
+        var best = rankedBaselines[0];
+        var comparisons = new List<BaselineComparison>();
+        var challengers = scores.Where(s => !s.IsBaseline).ToList();
+        if (challengers.Count == 0 && rankedBaselines.Count > 1) challengers.Add(rankedBaselines[1]);
+        foreach (var c in challengers)
+        {
+            var pc = Common(all.First(x => x.Item1.Name == c.Name).Item1.Predicted.Skip(start).ToArray());
+            var pb = Common(all.First(x => x.Item1.Name == best.Name).Item1.Predicted.Skip(start).ToArray());
+            comparisons.Add(new BaselineComparison(c.Name, best.Name,
+                BlockBootstrap.Difference(pc, pb, a, Metrics.Mae, block, settings.Resamples),
+                BlockBootstrap.Difference(pc, pb, a, Metrics.Spearman, block, settings.Resamples),
+                DieboldMariano.Test(DieboldMariano.AbsoluteLoss(pc, a), DieboldMariano.AbsoluteLoss(pb, a))));
+        }
+        return new ProtocolReport(protocol, start, a.Length, candles[start + common[0]].OpenTime, candles[start + common[^1]].OpenTime, threshold,
+            (double)events.Count(e => e) / events.Length, flagAll, scores, comparisons);
     }
 }

@@ -116,6 +116,13 @@ public sealed record TouchModelConfig(OpenInterestDecreaseRule DecreaseRule, Tou
                           (HorizonBars == 1 ? "" : $", horizon {HorizonBars} bars") + (Mix is null ? "" : ", custom mix") + ")";
 }
 
+/// <summary>A touch-model run: its USD forecast and what it was built from.</summary>
+/// <param name="Forecast">The calibrated USD forecast per period.</param>
+/// <param name="Expected">Expected liquidations in model notional, per side.</param>
+/// <param name="Grid">The time-evolving book, one column per candle, fixed-width bins.</param>
+/// <param name="Volatility">The per-bar volatility forecast (σ̂ known at each period's open).</param>
+public sealed record TouchModelRun(Forecast Forecast, ExpectedLiquidations Expected, TimePriceGrid Grid, double[] Volatility);
+
 /// <summary>
 /// The ex-ante touch model: the time-evolving model's book at each period's open (built from candles and OI before the
 /// period), its expected liquidations under a driftless random walk with the Parkinson volatility forecast
@@ -132,7 +139,7 @@ public static class TouchModel
     /// <param name="trainPeriods">Periods before the first forecast window.</param>
     /// <param name="refitPeriods">Refit interval.</param>
     /// <param name="periodsPerDay">Bars per day (24 for 1h).</param>
-    public static (Forecast Forecast, ExpectedLiquidations Expected) Build(IReadOnlyList<Candle> candles, IReadOnlyList<double> actual, LeverageBracketTable brackets,
+    public static TouchModelRun Build(IReadOnlyList<Candle> candles, IReadOnlyList<double> actual, LeverageBracketTable brackets,
         TouchModelConfig config, int trainPeriods, int refitPeriods, double periodsPerDay)
     {
         ArgumentNullException.ThrowIfNull(candles);
@@ -163,6 +170,6 @@ public static class TouchModel
                 forecast = ExAnteBaselines.Stacked(candles, actual, trainPeriods, refitPeriods, periodsPerDay, e.Select(v => new[] { Math.Log(1 + v) }).ToArray()).Forecast;
                 break;
         }
-        return (new Forecast(config.Name, forecast), expected);
+        return new TouchModelRun(new Forecast(config.Name, forecast), expected, run.Heatmap!, sigma);
     }
 }

@@ -14,7 +14,7 @@ public sealed class BacktestCommandTests
         using var doc = JsonDocument.Parse(r.Out);
         var root = doc.RootElement;
         Assert.Equal("Binance+Bybit+OKX", root.GetProperty("liquidationScope").GetString()); // the only hourly scope stored
-        var report = root.GetProperty("report");
+        var report = root.GetProperty("exAnte");
         Assert.Equal("ex-ante, next period", report.GetProperty("protocol").GetString());
         Assert.True(report.GetProperty("testFrom").GetDateTime() >= new DateTime(2026, 2, 15, 0, 0, 0, DateTimeKind.Utc));
         Assert.True(report.GetProperty("trainPeriods").GetInt32() > 1000);
@@ -31,6 +31,15 @@ public sealed class BacktestCommandTests
             }
         }
         Assert.Single(report.GetProperty("comparisons").EnumerateArray().ToList());
+
+        var conditional = root.GetProperty("conditional");
+        Assert.Equal("conditional on the period's range", conditional.GetProperty("protocol").GetString());
+        Assert.Equal(["hour-of-week climatology", "range × OI (scaled)", "range × OI regression", "time-evolving (absolute, scaled)"],
+            conditional.GetProperty("scores").EnumerateArray().Select(s => s.GetProperty("name").GetString()));
+        var zones = root.GetProperty("zones");
+        Assert.True(zones.GetProperty("zoneCount").GetInt32() > 1000);
+        Assert.Equal(3, zones.GetProperty("scores").GetArrayLength());
+        Assert.True(zones.GetProperty("brierDifference").TryGetProperty("upper", out _));
     }
 
     [Fact]
@@ -40,6 +49,8 @@ public sealed class BacktestCommandTests
         Assert.True(table.Exit == 0, table.Err);
         Assert.Contains("Binance liquidation totals", table.Out, StringComparison.Ordinal);
         Assert.Contains("Diebold–Mariano p =", table.Out, StringComparison.Ordinal);
+        Assert.Contains("protocol: conditional on the period's range", table.Out, StringComparison.Ordinal);
+        Assert.Contains("Model minus calibrated zone-free Brier", table.Out, StringComparison.Ordinal);
 
         var late = await CliRunner.Run("backtest", "--db", RealSnapshot.StorePath, "--test-from", "2030-01-01");
         Assert.NotEqual(0, late.Exit);
@@ -47,6 +58,7 @@ public sealed class BacktestCommandTests
         var baselinesOnly = await CliRunner.Run("backtest", "--db", RealSnapshot.StorePath, "--interval", "4h", "--test-from", "2026-01-15", "--model", "none");
         Assert.True(baselinesOnly.Exit == 0, baselinesOnly.Err);
         Assert.DoesNotContain("touch model", baselinesOnly.Out, StringComparison.Ordinal);
+        Assert.Contains("range × OI", baselinesOnly.Out, StringComparison.Ordinal); // the conditional baselines still run
         foreach (var (spec, message) in new[] { ("sideways:log", "proportional or absolute"), ("absolute:neural", "scale, log or stacked"), ("absolute:log:-1", "half-life"), ("absolute:log:1:0", "horizon") })
         {
             var bad = await CliRunner.Run("backtest", "--db", RealSnapshot.StorePath, "--model", spec);

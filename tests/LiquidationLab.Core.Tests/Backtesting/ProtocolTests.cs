@@ -314,3 +314,116 @@ public class TouchForecastTests
         Assert.Equal(1_000 * TouchProbabilities.Touch(Math.Log(run.Heatmap.Price.Center(bin) / 100), 0.1), longer.LongUsd[2], 9); // σ√4
     }
 }
+
+/// <summary>The conditional protocol, the zone-touch evaluation and its logistic regression.</summary>
+public class ConditionalAndZoneTests
+{
+    private static readonly DateTime T0 = new(2025, 1, 6, 0, 0, 0, DateTimeKind.Utc);
+
+    [Fact]
+    public void Range_times_oi_uses_the_periods_range_and_the_previous_oi()
+    {
+        Candle[] candles =
+        [
+            new(T0, 100, 102, 98, 101, 1, 0.5, 1_000),
+            new(T0.AddHours(1), 100, 103, 99, 102, 1, 0.5, 2_000),
+        ];
+        var raw = ConditionalProtocol.RangeTimesOpenInterest(candles);
+        Assert.True(double.IsNaN(raw[0]));                // no OI before the first period
+        Assert.Equal(4.0 / 100 * 1_000, raw[1], 12);      // (103 − 99) / 100 × OI[0]
+    }
+
+    [Fact]
+    public void Logistic_regression_recovers_known_coefficients()
+    {
+        // y ~ Bernoulli(σ(−1 + 2x)) on a dense grid of x with the expected counts: the maximum-likelihood fit is (−1, 2).
+        var x = new List<double[]>();
+        var y = new List<bool>();
+        for (var i = 0; i <= 200; i++)
+        {
+            var xi = -2 + i * 0.02;
+            var p = 1 / (1 + Math.Exp(-(-1 + 2 * xi)));
+            var ones = (int)Math.Round(p * 1000);
+            for (var k = 0; k < 1000; k++)
+            {
+                x.Add([xi]);
+                y.Add(k < ones);
+            }
+        }
+        var beta = Logistic.Fit(x, y, ridge: 0);
+        Assert.Equal(-1, beta[0], 2);
+        Assert.Equal(2, beta[1], 2);
+        Assert.Equal(0.5, Logistic.Predict(beta, [0.5]), 2);
+        Assert.Throws<ArgumentException>(() => Logistic.Fit([], []));
+    }
+
+    [Fact]
+    public void Reliability_bins_average_forecasts_and_outcomes()
+    {
+        var bins = ZoneTouchEvaluation.Reliability([0.05, 0.05, 0.15, 0.95, 1.0], [0, 1, 0, 1, 1]);
+        Assert.Equal(3, bins.Count);
+        Assert.Equal((2, 0.05, 0.5), (bins[0].Count, bins[0].MeanPredicted, bins[0].ObservedFrequency));
+        Assert.Equal((2, 0.975, 1.0), (bins[2].Count, bins[2].MeanPredicted, bins[2].ObservedFrequency)); // 1.0 lands in the last bin
+    }
+
+    [Fact]
+    public void Zones_that_attract_price_show_in_the_brier_difference_and_ones_that_do_not_do_not()
+    {
+        // Synthetic zones: touched with probability from the base probability, plus (in the 'magnet' world) a boost with density.
+        var random = new Random(4);
+        List<ZoneObservation> World(bool magnet)
+        {
+            var list = new List<ZoneObservation>();
+            for (var period = 1; period < 3000; period++)
+                for (var z = 0; z < 4; z++)
+                {
+                    var d = 0.002 + 0.02 * random.NextDouble();
+                    var share = random.NextDouble() * 0.3;
+                    var p0 = TouchProbabilities.Touch(d, 0.008);
+                    var p = magnet ? Math.Min(1, p0 * (0.4 + 4 * share)) : p0;
+                    list.Add(new ZoneObservation(period, LiquidationLab.Core.Margin.PositionSide.Long, 100 * Math.Exp(-d), -d, share, p0, random.NextDouble() < p));
+                }
+            return list;
+        }
+        var plain = ZoneTouchEvaluation.Evaluate(World(magnet: false), testStart: 1500, refitPeriods: 500, blockLength: 24, resamples: 300);
+        Assert.False(plain.BrierDifference.Upper < 0, $"no magnet, yet {plain.BrierDifference}");
+        var magnetic = ZoneTouchEvaluation.Evaluate(World(magnet: true), testStart: 1500, refitPeriods: 500, blockLength: 24, resamples: 300);
+        Assert.True(magnetic.BrierDifference.Upper < 0, $"{magnetic.BrierDifference}");
+        Assert.Equal(["zone-free (volatility only)", "zone-free, calibrated", "model zones (density-aware)"], magnetic.Scores.Select(s => s.Name));
+        Assert.All(magnetic.Observations, o => Assert.True(o.Period >= 1500));
+    }
+
+    [Fact]
+    public void The_whole_evaluation_runs_both_protocols_and_the_zones()
+    {
+        var random = new Random(8);
+        var n = 700;
+        var candles = new Candle[n];
+        var actual = new double[n];
+        var price = 100.0;
+        var oi = 1e9;
+        for (var i = 0; i < n; i++)
+        {
+            var move = 0.01 * (random.NextDouble() - 0.5);
+            var open = price;
+            price *= 1 + move;
+            oi *= 1 + 0.02 * (random.NextDouble() - 0.45);
+            candles[i] = new Candle(T0.AddHours(i), open, Math.Max(open, price) * (1 + 0.003 * random.NextDouble()), Math.Min(open, price) * (1 - 0.003 * random.NextDouble()), price, double.NaN, double.NaN, oi);
+            actual[i] = 1e6 * (candles[i].High / candles[i].Low - 1) * 100 * (0.5 + random.NextDouble());
+        }
+        var report = BacktestEvaluation.Run(candles, actual, LiquidationLab.Core.Tests.Margin.Fixtures.BtcUsdt,
+            [new TouchModelConfig(LiquidationLab.Core.Models.OpenInterestDecreaseRule.Absolute, TouchCalibration.Stacked)],
+            new ExAnteSettings(TestStart: 350, RefitPeriods: 168, BlockLength: 24, Resamples: 200), periodsPerDay: 24);
+        Assert.Equal(ExAnteProtocol.Name, report.ExAnte.Protocol);
+        Assert.Equal(ConditionalProtocol.Name, report.Conditional.Protocol);
+        Assert.Contains(report.Conditional.Scores, s => s.Name == "range × OI regression");
+        Assert.Contains(report.Conditional.Scores, s => s.Name == "time-evolving (absolute, scaled)");
+        // Here liquidations are the range itself: the conditional range × OI regression must rank them far better than any ex-ante forecast.
+        double Spearman(ProtocolReport r, string name) => r.Scores.Single(s => s.Name == name).Metrics.Single(m => m.Name == "Spearman").Interval.Estimate;
+        // (The ranges are independent draws here, so nothing known at a period's open can rank them.)
+        var conditional = Spearman(report.Conditional, "range × OI regression");
+        var exAnte = Spearman(report.ExAnte, "stacked baselines");
+        Assert.True(conditional > 0.6 && exAnte < conditional - 0.3, $"conditional {conditional}, ex ante {exAnte}");
+        Assert.NotEmpty(report.Zones.Observations);
+    }
+}
