@@ -60,40 +60,12 @@ internal static class BacktestCommand
             var reader = new MarketDataReader(store);
             var sym = parse.GetValue(symbol)!;
             var iv = parse.GetValue(interval)!;
-            var period = Period(iv);
             var (start, _) = ChartCommands.Range(parse.GetValue(from), null);
             var (_, end) = ChartCommands.Range(null, parse.GetValue(testTo));
-            var mk = parse.GetValue(market)!;
-            var oi = parse.GetValue(oiSymbol);
-            var candles = reader.Candles(sym, iv, start, end, mk, oi);
-            var source = iv;
-            if (candles.Length == 0)
-            {
-                // No bars of the period stored: build them from the longest stored interval that divides it (complete bars only).
-                var finer = reader.CandleIntervals(sym, mk).Select(i => (Name: i, Span: TryPeriod(i)))
-                    .Where(x => x.Span is { } s && s < period && period.Ticks % s.Ticks == 0).OrderByDescending(x => x.Span).FirstOrDefault();
-                if (finer.Name is null)
-                    throw new InvalidOperationException($"No {mk} {iv} candles for {sym} in {store.Path}, nor a shorter interval to build them from; run 'liqlab data ingest' first.");
-                candles = CandleAggregation.Aggregate(reader.Candles(sym, finer.Name, start, end, mk, oi), period);
-                source = $"{iv} built from {finer.Name}";
-            }
-            var asset = sym.EndsWith("USDT", StringComparison.Ordinal) ? sym[..^4] : sym;
-            var scopes = reader.LiquidationScopes(asset, iv);
-            var sc = parse.GetValue(scope) ?? (scopes.Count == 1 ? scopes[0]
-                : throw new ArgumentException(scopes.Count == 0
-                    ? $"No {iv} liquidation totals for {asset} in {store.Path}."
-                    : $"--scope: {asset} {iv} liquidation totals exist for {string.Join(", ", scopes)}; choose one."));
-            var totals = reader.LiquidationTotals(asset, iv, sc, candles[0].OpenTime, candles[^1].OpenTime.Add(period)).ToDictionary(t => t.PeriodStart, t => t.TotalUsd);
-            var kept = candles.Where(c => totals.ContainsKey(c.OpenTime)).ToArray();
-            if (kept.Length < 10) throw new InvalidOperationException($"Only {kept.Length} {iv} periods have both a candle and a {sc} liquidation total.");
-            var actual = kept.Select(c => totals[c.OpenTime]).ToArray();
-            var testStart = parse.GetValue(testFrom) is { } tf
-                ? Array.FindIndex(kept, c => c.OpenTime >= ChartCommands.Range(tf, null).From)
-                : kept.Length / 2;
-            if (testStart <= 0) throw new ArgumentException($"--test-from {parse.GetValue(testFrom)}: no training periods before it, or no periods from it (data {kept[0].OpenTime:u} – {kept[^1].OpenTime:u}).");
-            var perDay = TimeSpan.FromDays(1) / period;
-            var settings = new ExAnteSettings(testStart, Math.Max(1, (int)Math.Round(parse.GetValue(refit) * perDay)), Math.Max(1, (int)Math.Round(parse.GetValue(block) * perDay)),
-                parse.GetValue(quantile), EwmaHalfLife: perDay, VolatilityHalfLife: perDay);
+            DateTime? testStartTime = parse.GetValue(testFrom) is { } tf ? ChartCommands.Range(tf, null).From : null;
+            var series = BacktestSeries.Load(reader, sym, iv, parse.GetValue(market)!, start, testStartTime, end, parse.GetValue(oiSymbol), parse.GetValue(scope));
+            var (kept, actual, perDay, mk, sc, source, oi) = (series.Candles, series.ActualUsd, series.PeriodsPerDay, series.Market, series.LiquidationScope, series.CandleSource, series.OpenInterestSymbol);
+            var settings = series.Settings(parse.GetValue(refit), parse.GetValue(block), parse.GetValue(quantile));
             var configs = ModelConfigs(parse.GetValue(models));
             var brackets = configs.Count == 0 ? null : LeverageBracketTableStore.Locate(parse.GetValue(tiers)).Get(sym);
             // Both protocols and the zones with the models; the baselines of both protocols alone with --model none.
@@ -105,7 +77,7 @@ internal static class BacktestCommand
             {
                 output.WriteLine(JsonSerializer.Serialize(new
                 {
-                    symbol = sym, interval = iv, market = mk, candles = source, openInterestSymbol = oi ?? sym, liquidationScope = sc, models = configs, settings,
+                    symbol = sym, interval = iv, market = mk, candles = source, openInterestSymbol = oi, liquidationScope = sc, models = configs, settings,
                     exAnte, conditional,
                     zones = zones is null ? null : new
                     {
@@ -174,23 +146,6 @@ internal static class BacktestCommand
         console.Write(table);
         console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
             $"Model minus calibrated zone-free Brier: {z.BrierDifference.Estimate:0.00000} [{z.BrierDifference.Lower:0.00000}, {z.BrierDifference.Upper:0.00000}] (below zero and excluding it: the zones' density adds information).")));
-    }
-
-    private static TimeSpan Period(string interval) =>
-        TryPeriod(interval) ?? throw new ArgumentException($"--interval {interval}: expected minutes, hours or days such as 30m, 1h, 4h, 1d.");
-
-    private static TimeSpan? TryPeriod(string interval)
-    {
-        if (interval.Length >= 2 && int.TryParse(interval[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0)
-        {
-            switch (interval[^1])
-            {
-                case 'm': return TimeSpan.FromMinutes(n);
-                case 'h': return TimeSpan.FromHours(n);
-                case 'd': return TimeSpan.FromDays(n);
-            }
-        }
-        return null;
     }
 
     private static void Print(IAnsiConsole console, string symbol, string interval, string scope, ProtocolReport r)

@@ -121,6 +121,9 @@ public static class ExAnteProtocol
 /// <summary>The scoring engine shared by the ex-ante and the conditional protocols.</summary>
 public static class ForecastEvaluation
 {
+    /// <summary>The metrics every forecast gets, in report order.</summary>
+    public static IReadOnlyList<string> MetricNames { get; } = ["MAE", "RMSE", "RMSLE", "MASE vs climatology", "Pearson", "Spearman"];
+
     /// <summary>
     /// Scores baselines and forecasts of one protocol over periods <c>TestStart…</c>, every one on the same periods (those
     /// where all of them forecast): metrics with block-bootstrap intervals, events and F1 lift, and each forecast against
@@ -167,25 +170,35 @@ public static class ForecastEvaluation
         var block = settings.BlockLength;
         if (a.Length < 2 * block)
             throw new ArgumentException($"Only {a.Length} test periods have a forecast from every model and baseline; the protocol needs at least two blocks ({2 * block}).");
-        var scores = new List<ForecastScore>();
-        foreach (var (f, isBaseline) in all)
+        // Forecasts are scored in parallel (each bootstrap has its own seeded generator: the same report on any core count).
+        var scoreSlots = new ForecastScore[all.Count];
+        Parallel.For(0, all.Count, slot =>
         {
+            var (f, isBaseline) = all[slot];
             var p = Common(f.Predicted.Skip(start).ToArray());
-            BootstrapInterval Interval(PairMetric m) => BlockBootstrap.Metric(p, a, m, block, settings.Resamples);
-            var metrics = new List<MetricValue>
+            // All six metrics on the same resamples, gathered once per resample. RMSLE is the RMSE of ln(1 + ·), taken once
+            // here (forecasts below zero count as zero) instead of twice per period per resample.
+            _ = Metrics.Rmsle(ExAnteProtocol.Clip(p), a); // refuses negative totals with their index
+            var lp = p.Select(v => double.IsNaN(v) ? v : Math.Log(1 + Math.Max(0, v))).ToArray();
+            var la = a.Select(v => double.IsNaN(v) ? v : Math.Log(1 + v)).ToArray();
+            var (pg, ag, cg, lpg, lag) = (new double[a.Length], new double[a.Length], new double[a.Length], new double[a.Length], new double[a.Length]);
+            var spearman = BlockBootstrap.Spearman(p, a);
+            var intervals = BlockBootstrap.Intervals(a.Length, idx =>
             {
-                new("MAE", Interval(Metrics.Mae)),
-                new("RMSE", Interval(Metrics.Rmse)),
-                new("RMSLE", Interval((x, y) => Metrics.Rmsle(ExAnteProtocol.Clip(x), y))),
-                new("MASE vs climatology", BlockBootstrap.Interval(a.Length, idx => Metrics.Mase(idx.Select(i => p[i]).ToArray(), idx.Select(i => a[i]).ToArray(), idx.Select(i => clim[i]).ToArray()), block, settings.Resamples)),
-                new("Pearson", Interval(Metrics.Pearson)),
-                new("Spearman", Interval(Metrics.Spearman)),
-            };
+                for (var i = 0; i < idx.Length; i++)
+                {
+                    var j = idx[i];
+                    (pg[i], ag[i], cg[i], lpg[i], lag[i]) = (p[j], a[j], clim[j], lp[j], la[j]);
+                }
+                return [Metrics.Mae(pg, ag), Metrics.Rmse(pg, ag), Metrics.Rmse(lpg, lag), Metrics.Mase(pg, ag, cg), Metrics.Pearson(pg, ag), spearman(idx)];
+            }, 6, block, settings.Resamples);
+            var metrics = MetricNames.Select((name, k) => new MetricValue(name, intervals[k])).ToList();
             var flags = ExAnteProtocol.FlagsOwnTopQuantile(f.Predicted, settings.EventQuantile, settings.BlockLength);
             var flagged = common.Select(i => flags[start + i]).ToArray();
             var ev = Metrics.Events(flagged, events);
-            scores.Add(new ForecastScore(f.Name, isBaseline, a.Length, metrics, Metrics.Mape(p, a, settings.MapeFloor), ev, ev.F1 / flagAll));
-        }
+            scoreSlots[slot] = new ForecastScore(f.Name, isBaseline, a.Length, metrics, Metrics.Mape(p, a, settings.MapeFloor), ev, ev.F1 / flagAll);
+        });
+        var scores = scoreSlots.ToList();
 
         var rankedBaselines = scores.Where(s => s.IsBaseline).OrderBy(s => s.Metrics[0].Interval.Estimate).ToList();
         var best = rankedBaselines[0];
@@ -198,10 +211,17 @@ public static class ForecastEvaluation
             var pb = Common(all.First(x => x.Item1.Name == best.Name).Item1.Predicted.Skip(start).ToArray());
             comparisons.Add(new BaselineComparison(c.Name, best.Name,
                 BlockBootstrap.Difference(pc, pb, a, Metrics.Mae, block, settings.Resamples),
-                BlockBootstrap.Difference(pc, pb, a, Metrics.Spearman, block, settings.Resamples),
+                SpearmanDifference(pc, pb, a, block, settings.Resamples),
                 DieboldMariano.Test(DieboldMariano.AbsoluteLoss(pc, a), DieboldMariano.AbsoluteLoss(pb, a))));
         }
         return new ProtocolReport(protocol, start, a.Length, candles[start + common[0]].OpenTime, candles[start + common[^1]].OpenTime, threshold,
             (double)events.Count(e => e) / events.Length, flagAll, scores, comparisons);
+    }
+
+    private static BootstrapInterval SpearmanDifference(double[] first, double[] second, double[] actual, int block, int resamples)
+    {
+        var f = BlockBootstrap.Spearman(first, actual);
+        var g = BlockBootstrap.Spearman(second, actual);
+        return BlockBootstrap.Interval(actual.Length, idx => f(idx) - g(idx), block, resamples);
     }
 }

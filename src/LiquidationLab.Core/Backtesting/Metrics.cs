@@ -196,12 +196,17 @@ public static class Metrics
     public static double[] Ranks(IReadOnlyList<double> values)
     {
         ArgumentNullException.ThrowIfNull(values);
-        var order = Enumerable.Range(0, values.Count).OrderBy(i => values[i]).ToArray();
+        // Sorting primitive keys with their indices (ties are averaged below, so the sort need not be stable): the bootstrap
+        // ranks thousands of resamples, and a LINQ OrderBy made Spearman 70 % of a backtest's time.
+        var keys = new double[values.Count];
+        var order = new int[values.Count];
+        for (var i = 0; i < keys.Length; i++) (keys[i], order[i]) = (values[i], i);
+        Array.Sort(keys, order);
         var ranks = new double[values.Count];
         for (var i = 0; i < order.Length;)
         {
             var j = i;
-            while (j + 1 < order.Length && values[order[j + 1]] == values[order[i]]) j++;
+            while (j + 1 < order.Length && keys[j + 1] == keys[i]) j++;
             var rank = (i + j) / 2.0 + 1;
             for (var k = i; k <= j; k++) ranks[order[k]] = rank;
             i = j + 1;

@@ -69,6 +69,53 @@ public static class BlockBootstrap
         return new BootstrapInterval(estimate, SortedArrayStatistics.Quantile(sorted, tail), SortedArrayStatistics.Quantile(sorted, 1 - tail), level, sorted.Length, blockLength);
     }
 
+    /// <summary>
+    /// Percentile intervals of several statistics computed together on the same resamples (one draw of indices, one
+    /// gather): the same intervals as separate <see cref="Interval"/> calls with the same seed, at a fraction of the cost.
+    /// </summary>
+    /// <param name="periods">Number of periods n ≥ 2.</param>
+    /// <param name="statistics">Computes every statistic from period indices; returns <paramref name="count"/> values.</param>
+    /// <param name="count">Number of statistics.</param>
+    /// <param name="blockLength">Block length in periods, 1 ≤ L ≤ n.</param>
+    /// <param name="resamples">Bootstrap resamples, ≥ 100.</param>
+    /// <param name="level">Coverage in (0, 1).</param>
+    /// <param name="seed">Random seed.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An argument outside its range.</exception>
+    public static BootstrapInterval[] Intervals(int periods, Func<int[], double[]> statistics, int count, int blockLength, int resamples = 2000, double level = 0.95, int seed = DefaultSeed)
+    {
+        ArgumentNullException.ThrowIfNull(statistics);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        // Each statistic sees exactly the draws Interval would give it: one pass evaluates all of them per resample.
+        var values = new List<double>[count];
+        var estimates = new double[count];
+        for (var k = 0; k < count; k++) values[k] = new List<double>(resamples);
+        var first = true;
+        Interval(periods, idx =>
+        {
+            var v = statistics(idx);
+            if (v.Length != count) throw new InvalidOperationException($"The statistics returned {v.Length} values, not {count}.");
+            if (first)
+            {
+                estimates = v;
+                first = false;
+                return 0;
+            }
+            for (var k = 0; k < count; k++) if (!double.IsNaN(v[k])) values[k].Add(v[k]);
+            return 0;
+        }, blockLength, resamples, level, seed);
+        var tail = (1 - level) / 2;
+        var result = new BootstrapInterval[count];
+        for (var k = 0; k < count; k++)
+        {
+            var sorted = values[k].ToArray();
+            Array.Sort(sorted);
+            result[k] = sorted.Length == 0
+                ? new BootstrapInterval(estimates[k], double.NaN, double.NaN, level, 0, blockLength)
+                : new BootstrapInterval(estimates[k], SortedArrayStatistics.Quantile(sorted, tail), SortedArrayStatistics.Quantile(sorted, 1 - tail), level, sorted.Length, blockLength);
+        }
+        return result;
+    }
+
     /// <summary>Interval of <paramref name="metric"/>(predicted, actual), resampling periods in blocks.</summary>
     /// <exception cref="ArgumentException">Different lengths.</exception>
     public static BootstrapInterval Metric(IReadOnlyList<double> predicted, IReadOnlyList<double> actual, PairMetric metric, int blockLength, int resamples = 2000, double level = 0.95, int seed = DefaultSeed)
@@ -104,6 +151,82 @@ public static class BlockBootstrap
             for (var i = 0; i < idx.Length; i++) (f[i], s[i], a[i]) = (first[idx[i]], second[idx[i]], actual[idx[i]]);
             return metric(f, a) - metric(s, a);
         }, blockLength, resamples, level, seed);
+    }
+
+    /// <summary>
+    /// Spearman's correlation of resampled periods, in O(n) per resample: the two series are sorted once, and a resample
+    /// (period indices with repeats) is ranked by walking that order with each period's multiplicity, ties averaged — the
+    /// same value as <see cref="Metrics.Spearman"/> on the gathered arrays (tested), without sorting thousands of times.
+    /// Pairs with a NaN are left out, as there.
+    /// </summary>
+    /// <param name="x">First series.</param>
+    /// <param name="y">Second series, same length.</param>
+    /// <returns>A statistic for <see cref="Interval"/>.</returns>
+    public static Func<int[], double> Spearman(IReadOnlyList<double> x, IReadOnlyList<double> y)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        if (x.Count != y.Count) throw new ArgumentException($"x has {x.Count} values, y {y.Count}.");
+        var n = x.Count;
+        var valid = new bool[n];
+        for (var i = 0; i < n; i++) valid[i] = !double.IsNaN(x[i]) && !double.IsNaN(y[i]);
+        int[] Order(IReadOnlyList<double> v)
+        {
+            var idx = Enumerable.Range(0, n).Where(i => valid[i]).ToArray();
+            var keys = idx.Select(i => v[i]).ToArray();
+            Array.Sort(keys, idx);
+            return idx;
+        }
+        var orderX = Order(x);
+        var orderY = Order(y);
+        var counts = new int[n];
+        var rankX = new double[n];
+        var rankY = new double[n];
+        void Rank(int[] order, IReadOnlyList<double> v, double[] rank)
+        {
+            var position = 0; // ranks used so far
+            for (var i = 0; i < order.Length;)
+            {
+                var j = i;
+                var multiplicity = counts[order[i]];
+                while (j + 1 < order.Length && v[order[j + 1]] == v[order[i]]) multiplicity += counts[order[++j]];
+                var average = position + (multiplicity + 1) / 2.0; // the mean of ranks position+1 … position+multiplicity
+                for (var k = i; k <= j; k++) rank[order[k]] = average;
+                position += multiplicity;
+                i = j + 1;
+            }
+        }
+        return idx =>
+        {
+            var total = 0;
+            foreach (var i in idx)
+            {
+                if (!valid[i]) continue;
+                counts[i]++;
+                total++;
+            }
+            var result = double.NaN;
+            if (total >= 2)
+            {
+                Rank(orderX, x, rankX);
+                Rank(orderY, y, rankY);
+                // Both rank vectors have mean (total + 1) / 2 over the resample (ranks 1…total, ties averaged).
+                var mean = (total + 1) / 2.0;
+                double sxy = 0, sxx = 0, syy = 0;
+                foreach (var i in orderX)
+                {
+                    var c = counts[i];
+                    if (c == 0) continue;
+                    var (dx, dy) = (rankX[i] - mean, rankY[i] - mean);
+                    sxy += c * dx * dy;
+                    sxx += c * dx * dx;
+                    syy += c * dy * dy;
+                }
+                result = sxx == 0 || syy == 0 ? double.NaN : sxy / Math.Sqrt(sxx * syy);
+            }
+            foreach (var i in idx) counts[i] = 0; // reset only what was touched
+            return result;
+        };
     }
 
     private static void Same(IReadOnlyList<double> x, IReadOnlyList<double> actual, string name)

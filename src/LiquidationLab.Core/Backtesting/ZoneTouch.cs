@@ -119,20 +119,27 @@ public static class ZoneTouchEvaluation
 
         // Bootstrap over periods (blocks of consecutive test periods), carrying each period's zones.
         var periods = test.Select(o => o.Period).Distinct().Order().ToArray();
-        var byPeriod = periods.ToDictionary(p => p, p => Enumerable.Range(0, test.Length).Where(k => test[k].Period == p).ToArray());
+        var slot = periods.Select((p, i) => (p, i)).ToDictionary(x => x.p, x => x.i);
+        var zonesIn = new int[periods.Length];
+        foreach (var o in test) zonesIn[slot[o.Period]]++;
         var block = Math.Clamp(blockLength, 1, periods.Length);
-        BootstrapInterval Brier(Func<int, double> loss) => BlockBootstrap.Interval(periods.Length, idx =>
+        BootstrapInterval Brier(Func<int, double> loss)
         {
-            double sum = 0;
-            var n = 0;
-            foreach (var pi in idx)
-                foreach (var k in byPeriod[periods[pi]])
+            // Per-period loss sums first: a resample of periods is then a sum over periods, not over every zone again.
+            var sums = new double[periods.Length];
+            for (var k = 0; k < test.Length; k++) sums[slot[test[k].Period]] += loss(k);
+            return BlockBootstrap.Interval(periods.Length, idx =>
+            {
+                double sum = 0;
+                long n = 0;
+                foreach (var pi in idx)
                 {
-                    sum += loss(k);
-                    n++;
+                    sum += sums[pi];
+                    n += zonesIn[pi];
                 }
-            return n == 0 ? double.NaN : sum / n;
-        }, block, resamples);
+                return n == 0 ? double.NaN : sum / n;
+            }, block, resamples);
+        }
         ZoneForecastScore Score(string name, double[] p) =>
             new(name, Brier(k => (p[k] - outcome[k]) * (p[k] - outcome[k])), Reliability(p, outcome), p);
         var scores = new List<ZoneForecastScore>
@@ -165,10 +172,12 @@ public static class ZoneTouchEvaluation
     {
         var p = new double[test.Length];
         var lastPeriod = test.Max(o => o.Period);
+        double[]? beta = null;
         for (var start = testStart; start <= lastPeriod; start += refitPeriods)
         {
             var train = all.Where(o => o.Period < start).ToArray();
-            var beta = Logistic.Fit(train.Select(features).ToArray(), train.Select(o => o.Touched).ToArray());
+            // Each window's fit starts from the previous one's coefficients (the same optimum, fewer Newton steps).
+            beta = Logistic.Fit(train.Select(features).ToArray(), train.Select(o => o.Touched).ToArray(), start: beta);
             for (var k = 0; k < test.Length; k++)
                 if (test[k].Period >= start && test[k].Period < start + refitPeriods) p[k] = Logistic.Predict(beta, features(test[k]));
         }
@@ -185,14 +194,16 @@ public static class Logistic
     /// <param name="ridge">L2 penalty on the slopes (keeps separable data finite).</param>
     /// <returns>Intercept first, then one coefficient per feature.</returns>
     /// <exception cref="ArgumentException">No rows, or ragged rows.</exception>
-    public static double[] Fit(IReadOnlyList<double[]> x, IReadOnlyList<bool> y, double ridge = 1e-4)
+    /// <param name="start">Starting coefficients (e.g. a previous fit's), or null for zeros.</param>
+    public static double[] Fit(IReadOnlyList<double[]> x, IReadOnlyList<bool> y, double ridge = 1e-4, double[]? start = null)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
         if (x.Count == 0 || x.Count != y.Count) throw new ArgumentException($"Need as many outcomes as rows (≥ 1); got {x.Count} rows, {y.Count} outcomes.");
         var width = x[0].Length + 1;
         if (x.Any(r => r.Length != width - 1)) throw new ArgumentException("Every row needs the same number of features.");
-        var beta = new double[width];
+        if (start is not null && start.Length != width) throw new ArgumentException($"start has {start.Length} coefficients; the model has {width}.", nameof(start));
+        var beta = start is null || start.Any(double.IsNaN) ? new double[width] : (double[])start.Clone();
         var row = new double[width];
         row[0] = 1;
         for (var iteration = 0; iteration < 100; iteration++)

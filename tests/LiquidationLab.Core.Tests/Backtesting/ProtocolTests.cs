@@ -138,6 +138,24 @@ public class ProtocolTests
     }
 
     [Fact]
+    public void The_linear_time_bootstrap_spearman_equals_spearman_on_the_gathered_resample()
+    {
+        var random = new Random(21);
+        for (var trial = 0; trial < 200; trial++)
+        {
+            var n = random.Next(2, 60);
+            // Few distinct values (ties within and across repeats) and some NaNs.
+            var x = Enumerable.Range(0, n).Select(_ => random.NextDouble() < 0.1 ? double.NaN : random.Next(8)).ToArray();
+            var y = Enumerable.Range(0, n).Select(_ => random.NextDouble() < 0.1 ? double.NaN : random.Next(5) * 1.5).ToArray();
+            var statistic = BlockBootstrap.Spearman(x, y);
+            var idx = Enumerable.Range(0, n).Select(_ => random.Next(n)).ToArray();
+            var expected = Metrics.Spearman(idx.Select(i => x[i]).ToArray(), idx.Select(i => y[i]).ToArray());
+            var actual = statistic(idx);
+            Assert.True(double.IsNaN(expected) ? double.IsNaN(actual) : Math.Abs(expected - actual) < 1e-12, $"trial {trial}: {expected} vs {actual}");
+        }
+    }
+
+    [Fact]
     public void Bootstrap_differences_are_paired()
     {
         var actual = Enumerable.Range(0, 200).Select(i => (double)(i % 17)).ToArray();
