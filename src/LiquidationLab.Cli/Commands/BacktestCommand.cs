@@ -49,14 +49,44 @@ internal static class BacktestCommand
         };
         var tiers = new Option<string?>("--tiers") { Description = "Tier-table directory." };
         var db = DataCommand.DbOption();
+        var data = new Option<string?>("--data")
+        {
+            Description = "Score data from this folder (raw files or a snapshot) instead of a store: it is ingested into a temporary store first, with the usual checks.",
+        };
         var cmd = new Command("backtest", "Ex-ante evaluation of next-period liquidation forecasts against real totals: baselines with the same information, metrics with bootstrap intervals.")
         {
-            symbol, interval, market, scope, from, testFrom, testTo, refit, block, quantile, json, oiSymbol, models, tiers, db,
+            symbol, interval, market, scope, from, testFrom, testTo, refit, block, quantile, json, oiSymbol, models, tiers, db, data,
         };
         cmd.SetAction((parse, _) =>
         {
             var output = parse.InvocationConfiguration.Output;
-            using var store = LabStore.Open(LabStore.ResolvePath(parse.GetValue(db)), readOnly: true);
+            if (parse.GetValue(data) is not null && parse.GetValue(db) is not null) throw new ArgumentException("--data and --db: give one source, not both.");
+            string? scratch = null;
+            if (parse.GetValue(data) is { } folder)
+            {
+                // Later data someone else holds: ingested into a throwaway store, so scoring it needs no set-up and changes nothing.
+                if (!Directory.Exists(folder) && !File.Exists(folder)) throw new ArgumentException($"--data {folder}: no such folder or file.");
+                scratch = Directory.CreateTempSubdirectory("liqlab-backtest-").FullName;
+                using var fresh = LabStore.Open(Path.Combine(scratch, "lab.duckdb"));
+                var ingested = new LiquidationLab.Data.Ingest.Ingestor(fresh).Ingest([Path.GetFullPath(folder)]);
+                if (parse.GetValue(json) is false)
+                    Terminal.Console(output).MarkupLine(Markup.Escape($"Ingested {ingested.Count(r => r.Status == LiquidationLab.Data.Ingest.IngestStatus.Ingested)} files from {folder} into a temporary store."));
+            }
+            try
+            {
+                return Run(parse, scratch is null ? LabStore.ResolvePath(parse.GetValue(db)) : Path.Combine(scratch, "lab.duckdb"));
+            }
+            finally
+            {
+                if (scratch is not null) Directory.Delete(scratch, recursive: true);
+            }
+        });
+        return cmd;
+
+        Task<int> Run(ParseResult parse, string storePath)
+        {
+            var output = parse.InvocationConfiguration.Output;
+            using var store = LabStore.Open(storePath, readOnly: true);
             var reader = new MarketDataReader(store);
             var sym = parse.GetValue(symbol)!;
             var iv = parse.GetValue(interval)!;
@@ -97,8 +127,7 @@ internal static class BacktestCommand
                 PrintZones(console, zones);
             }
             return Task.FromResult(0);
-        });
-        return cmd;
+        }
     }
 
     /// <summary>The touch-model configurations to score: parsed from --model, else the frozen one in the repository.</summary>

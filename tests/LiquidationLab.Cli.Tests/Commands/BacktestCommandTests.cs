@@ -43,6 +43,21 @@ public sealed class BacktestCommandTests
     }
 
     [Fact]
+    public async Task Data_folders_are_scored_through_a_temporary_store_with_the_same_numbers()
+    {
+        var fromStore = await CliRunner.Run("backtest", "--db", RealSnapshot.StorePath, "--interval", "4h", "--test-from", "2026-01-15", "--model", "none", "--json");
+        var fromFolder = await CliRunner.Run("backtest", "--data", Path.Combine(RealSnapshot.RepositoryRoot, "data", "real"), "--interval", "4h", "--test-from", "2026-01-15", "--model", "none", "--json");
+        Assert.True(fromFolder.Exit == 0, fromFolder.Err);
+        using var a = JsonDocument.Parse(fromStore.Out);
+        using var b = JsonDocument.Parse(fromFolder.Out);
+        Assert.Equal(a.RootElement.GetProperty("exAnte").GetRawText(), b.RootElement.GetProperty("exAnte").GetRawText());
+        var both = await CliRunner.Run("backtest", "--data", "data/real", "--db", RealSnapshot.StorePath);
+        Assert.Contains("give one source", both.Err, StringComparison.Ordinal);
+        var missing = await CliRunner.Run("backtest", "--data", "/nonexistent/later-data");
+        Assert.Contains("--data /nonexistent/later-data: no such folder", missing.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Table_report_and_clear_errors()
     {
         var table = await CliRunner.Run("backtest", "--db", RealSnapshot.StorePath, "--interval", "4h", "--test-from", "2026-01-15");
