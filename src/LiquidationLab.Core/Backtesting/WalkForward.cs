@@ -1,4 +1,3 @@
-using LiquidationLab.Core.Heatmaps;
 using LiquidationLab.Core.MarketData;
 
 namespace LiquidationLab.Core.Backtesting;
@@ -93,49 +92,5 @@ public static class WalkForward
             raw[i] = double.IsFinite(a) && double.IsFinite(b) ? Math.Max(0, a - b) : double.NaN;
         }
         return raw;
-    }
-
-    /// <summary>
-    /// Zone hits: for each period the model's liquidation zones are the <paramref name="topZones"/> densest price bins on
-    /// each side of the previous close in the heatmap column <b>before</b> the period; a period "hits" when its low comes
-    /// within <paramref name="tolerance"/> (fraction) of a long zone or its high within tolerance of a short zone — the
-    /// period's high/low stand for where liquidations happened. Scored against <paramref name="actualEvents"/>.
-    /// </summary>
-    /// <param name="grid">The model's heatmap with one column per candle.</param>
-    /// <param name="candles">The candles the grid was built on.</param>
-    /// <param name="actualEvents">True where the period had significant liquidations.</param>
-    /// <param name="tolerance">Price tolerance as a fraction (0.005, 0.01, 0.02).</param>
-    /// <param name="topZones">Zones per side.</param>
-    /// <param name="startIndex">First period scored (e.g. after warm-up).</param>
-    public static EventScores ZoneHits(TimePriceGrid grid, IReadOnlyList<Candle> candles, IReadOnlyList<bool> actualEvents, double tolerance, int topZones = 3, int startIndex = 1)
-    {
-        ArgumentNullException.ThrowIfNull(grid);
-        ArgumentNullException.ThrowIfNull(candles);
-        ArgumentNullException.ThrowIfNull(actualEvents);
-        if (grid.Times.Count != candles.Count || actualEvents.Count != candles.Count)
-            throw new ArgumentException("The grid needs one column per candle, and one event flag per candle.");
-        var predicted = new bool[candles.Count - Math.Max(1, startIndex)];
-        var actual = new bool[predicted.Length];
-        var bins = grid.Price;
-        for (var t = Math.Max(1, startIndex); t < candles.Count; t++)
-        {
-            var k = t - Math.Max(1, startIndex);
-            actual[k] = actualEvents[t];
-            var reference = candles[t - 1].Close;
-            var longs = new List<(double Price, double Value)>();
-            var shorts = new List<(double Price, double Value)>();
-            for (var b = 0; b < bins.Count; b++)
-            {
-                var v = grid.Values[b, t - 1];
-                if (v <= 0) continue;
-                var c = bins.Center(b);
-                if (c < reference) longs.Add((c, v));
-                else if (c > reference) shorts.Add((c, v));
-            }
-            var hit = longs.OrderByDescending(z => z.Value).Take(topZones).Any(z => candles[t].Low <= z.Price * (1 + tolerance))
-                   || shorts.OrderByDescending(z => z.Value).Take(topZones).Any(z => candles[t].High >= z.Price * (1 - tolerance));
-            predicted[k] = hit;
-        }
-        return Metrics.Events(predicted, actual);
     }
 }

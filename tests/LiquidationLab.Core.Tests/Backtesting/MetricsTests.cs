@@ -75,23 +75,4 @@ public class MetricsTests
         Assert.Equal([double.NaN, 0, 30, double.NaN], WalkForward.OpenInterestDrop([C(100), C(120), C(90), C(double.NaN)]));
     }
 
-    [Fact]
-    public void Zone_hits_use_the_column_before_the_period_and_the_tolerance()
-    {
-        var t = new DateTime(2026, 1, 1);
-        var grid = new TimePriceGrid(new PriceBins(80, 10, 4), [t, t.AddHours(1), t.AddHours(2)]); // bins 85, 95, 105, 115
-        grid.Values[0, 0] = 5;   // long zone at 85 before period 1
-        grid.Values[3, 1] = 7;   // short zone at 115 before period 2
-        Candle[] candles =
-        [
-            new(t, 100, 101, 99, 100, double.NaN, double.NaN, double.NaN),
-            new(t.AddHours(1), 100, 101, 85.5, 96, double.NaN, double.NaN, double.NaN),   // low 85.5 ≤ 85 × 1.01: hit at 1 %, not at 0.5 %
-            new(t.AddHours(2), 96, 110, 95, 109, double.NaN, double.NaN, double.NaN),     // high 110 < 115 × 0.98: no hit at 2 %
-        ];
-        bool[] events = [false, true, true];
-        var at1 = WalkForward.ZoneHits(grid, candles, events, 0.01, topZones: 1);
-        Assert.Equal((1, 0, 1), (at1.TruePositives, at1.FalsePositives, at1.FalseNegatives));
-        var at05 = WalkForward.ZoneHits(grid, candles, events, 0.005, topZones: 1);
-        Assert.Equal(0, at05.TruePositives);
-    }
 }
