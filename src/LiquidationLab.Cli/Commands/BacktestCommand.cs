@@ -48,6 +48,8 @@ internal static class BacktestCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var tiers = new Option<string?>("--tiers") { Description = "Tier-table directory." };
+        var sideOption = new Option<string>("--side") { DefaultValueFactory = _ => "total", Description = "Which liquidations: total, long or short." };
+        sideOption.AcceptOnlyFromAmong("total", "long", "short");
         var db = DataCommand.DbOption();
         var data = new Option<string?>("--data")
         {
@@ -55,7 +57,7 @@ internal static class BacktestCommand
         };
         var cmd = new Command("backtest", "Ex-ante evaluation of next-period liquidation forecasts against real totals: baselines with the same information, metrics with bootstrap intervals.")
         {
-            symbol, interval, market, scope, from, testFrom, testTo, refit, block, quantile, json, oiSymbol, models, tiers, db, data,
+            symbol, interval, market, scope, from, testFrom, testTo, refit, block, quantile, json, oiSymbol, models, tiers, sideOption, db, data,
         };
         cmd.SetAction((parse, _) =>
         {
@@ -93,21 +95,23 @@ internal static class BacktestCommand
             var (start, _) = ChartCommands.Range(parse.GetValue(from), null);
             var (_, end) = ChartCommands.Range(null, parse.GetValue(testTo));
             DateTime? testStartTime = parse.GetValue(testFrom) is { } tf ? ChartCommands.Range(tf, null).From : null;
-            var series = BacktestSeries.Load(reader, sym, iv, parse.GetValue(market)!, start, testStartTime, end, parse.GetValue(oiSymbol), parse.GetValue(scope));
+            var side = parse.GetValue(sideOption) switch { "long" => LiquidationSide.Long, "short" => LiquidationSide.Short, _ => LiquidationSide.Total };
+            var series = BacktestSeries.Load(reader, sym, iv, parse.GetValue(market)!, start, testStartTime, end, parse.GetValue(oiSymbol), parse.GetValue(scope), side);
             var (kept, actual, perDay, mk, sc, source, oi) = (series.Candles, series.ActualUsd, series.PeriodsPerDay, series.Market, series.LiquidationScope, series.CandleSource, series.OpenInterestSymbol);
             var settings = series.Settings(parse.GetValue(refit), parse.GetValue(block), parse.GetValue(quantile));
             var configs = ModelConfigs(parse.GetValue(models));
             var brackets = configs.Count == 0 ? null : LeverageBracketTableStore.Locate(parse.GetValue(tiers)).Get(sym);
             // Both protocols and the zones with the models; the baselines of both protocols alone with --model none.
-            var result = configs.Count > 0 ? BacktestEvaluation.Run(kept, actual, brackets!, configs, settings, perDay) : null;
+            var result = configs.Count > 0 ? BacktestEvaluation.Run(kept, actual, brackets!, configs, settings, perDay, side) : null;
             var exAnte = result?.ExAnte ?? ExAnteProtocol.Evaluate(kept, actual, [], settings);
-            var conditional = result?.Conditional ?? ConditionalProtocol.Evaluate(kept, actual, [], settings);
+            var conditional = result?.Conditional ?? ConditionalProtocol.Evaluate(kept, actual, [], settings, side);
             var zones = result?.Zones;
             if (parse.GetValue(json))
             {
                 output.WriteLine(JsonSerializer.Serialize(new
                 {
-                    symbol = sym, interval = iv, market = mk, candles = source, openInterestSymbol = oi, liquidationScope = sc, models = configs, settings,
+                    symbol = sym, interval = iv, market = mk, candles = source, openInterestSymbol = oi, liquidationScope = sc, side = side.ToString().ToLowerInvariant(),
+                    liquidationTotals = series.TotalsSource, models = configs, settings,
                     exAnte, conditional,
                     zones = zones is null ? null : new
                     {
@@ -118,9 +122,11 @@ internal static class BacktestCommand
                 return Task.FromResult(0);
             }
             var console = Terminal.Console(output);
-            Print(console, sym, source, sc, exAnte);
+            var what = side == LiquidationSide.Total ? sc : $"{sc} {side.ToString().ToLowerInvariant()}";
+            if (series.TotalsSource != iv) what += $" ({series.TotalsSource})";
+            Print(console, sym, source, what, exAnte);
             console.WriteLine();
-            Print(console, sym, source, sc, conditional);
+            Print(console, sym, source, what, conditional);
             if (zones is not null)
             {
                 console.WriteLine();

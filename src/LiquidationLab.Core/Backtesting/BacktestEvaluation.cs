@@ -24,16 +24,18 @@ public static class BacktestEvaluation
     /// <param name="models">Touch-model configurations (at least one: the first also drives the conditional model and the zones).</param>
     /// <param name="settings">Protocol settings.</param>
     /// <param name="periodsPerDay">Bars per day.</param>
+    /// <param name="side">Which liquidations <paramref name="actual"/> counts (the models and the conditional baselines follow it).</param>
     /// <exception cref="ArgumentException">No configuration, or the protocol's own checks.</exception>
     public static BacktestReport Run(IReadOnlyList<Candle> candles, IReadOnlyList<double> actual, LeverageBracketTable brackets, IReadOnlyList<TouchModelConfig> models,
-        ExAnteSettings settings, double periodsPerDay)
+        ExAnteSettings settings, double periodsPerDay, LiquidationSide side = LiquidationSide.Total)
     {
         ArgumentNullException.ThrowIfNull(models);
         ArgumentNullException.ThrowIfNull(settings);
         if (models.Count == 0) throw new ArgumentException("At least one touch-model configuration is needed.", nameof(models));
-        var runs = models.Select(m => TouchModel.Build(candles, actual, brackets, m, settings.TestStart, settings.RefitPeriods, periodsPerDay)).ToList();
+        var runs = models.Select(m => TouchModel.Build(candles, actual, brackets, m, settings.TestStart, settings.RefitPeriods, periodsPerDay, side)).ToList();
         var exAnte = ExAnteProtocol.Evaluate(candles, actual, runs.Select(r => r.Forecast).ToList(), settings);
-        var conditional = ConditionalProtocol.Evaluate(candles, actual, [ConditionalProtocol.TimeEvolving(candles, actual, brackets, models[0].DecreaseRule, settings, models[0].Mix)], settings);
+        var conditional = ConditionalProtocol.Evaluate(candles, actual,
+            [ConditionalProtocol.TimeEvolving(candles, actual, brackets, models[0].DecreaseRule, settings, models[0].Mix, side)], settings, side);
         var zones = ZoneTouchEvaluation.Evaluate(ZoneTouchEvaluation.Observe(runs[0].Grid, candles, runs[0].Volatility), settings.TestStart, settings.RefitPeriods,
             settings.BlockLength, settings.Resamples);
         return new BacktestReport(exAnte, conditional, zones, models);

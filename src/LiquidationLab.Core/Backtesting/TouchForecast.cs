@@ -6,6 +6,19 @@ using MathNet.Numerics.Distributions;
 
 namespace LiquidationLab.Core.Backtesting;
 
+/// <summary>Which liquidations a forecast is of: both sides, or the longs or the shorts liquidated.</summary>
+public enum LiquidationSide
+{
+    /// <summary>Longs + shorts.</summary>
+    Total,
+
+    /// <summary>Long positions liquidated (price falling).</summary>
+    Long,
+
+    /// <summary>Short positions liquidated (price rising).</summary>
+    Short,
+}
+
 /// <summary>Expected liquidations per period from a model's book at the period's open (model notional, USD).</summary>
 /// <param name="LongUsd">Expected long notional liquidated in the period (levels below the reference price).</param>
 /// <param name="ShortUsd">Expected short notional liquidated (levels above).</param>
@@ -14,6 +27,14 @@ public sealed record ExpectedLiquidations(double[] LongUsd, double[] ShortUsd, d
 {
     /// <summary>Long + short per period.</summary>
     public double[] TotalUsd => LongUsd.Zip(ShortUsd, (l, s) => l + s).ToArray();
+
+    /// <summary>The series of one side (or the total).</summary>
+    public double[] Of(LiquidationSide side) => side switch
+    {
+        LiquidationSide.Long => LongUsd,
+        LiquidationSide.Short => ShortUsd,
+        _ => TotalUsd,
+    };
 }
 
 /// <summary>
@@ -139,8 +160,9 @@ public static class TouchModel
     /// <param name="trainPeriods">Periods before the first forecast window.</param>
     /// <param name="refitPeriods">Refit interval.</param>
     /// <param name="periodsPerDay">Bars per day (24 for 1h).</param>
+    /// <param name="side">Which liquidations <paramref name="actual"/> counts; the model's expected notional of that side is used.</param>
     public static TouchModelRun Build(IReadOnlyList<Candle> candles, IReadOnlyList<double> actual, LeverageBracketTable brackets,
-        TouchModelConfig config, int trainPeriods, int refitPeriods, double periodsPerDay)
+        TouchModelConfig config, int trainPeriods, int refitPeriods, double periodsPerDay, LiquidationSide side = LiquidationSide.Total)
     {
         ArgumentNullException.ThrowIfNull(candles);
         ArgumentNullException.ThrowIfNull(actual);
@@ -156,7 +178,7 @@ public static class TouchModel
         var halfLife = config.VolatilityHalfLifeDays * periodsPerDay;
         var sigma = ExAnteBaselines.ParkinsonVolatility(candles, halfLife);
         var expected = TouchProbabilities.Expected(run.Heatmap!, candles, sigma, config.HorizonBars);
-        var e = expected.TotalUsd;
+        var e = expected.Of(side);
         double[] forecast;
         switch (config.Calibration)
         {

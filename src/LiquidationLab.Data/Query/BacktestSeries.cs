@@ -11,12 +11,14 @@ namespace LiquidationLab.Data.Query;
 /// <param name="CandleSource">The interval read, or "4h built from 1h" when the bars were aggregated.</param>
 /// <param name="OpenInterestSymbol">The OI series' symbol.</param>
 /// <param name="LiquidationScope">The liquidation totals' exchange scope.</param>
+/// <param name="Side">Which liquidations <paramref name="ActualUsd"/> counts.</param>
+/// <param name="TotalsSource">The liquidation interval read, or "1d summed from 1h" when the totals were aggregated.</param>
 /// <param name="Candles">Bars that have a liquidation total, by time.</param>
 /// <param name="ActualUsd">Liquidation totals (long + short, USD), aligned with <paramref name="Candles"/>.</param>
 /// <param name="TestStart">Index of the first scored period.</param>
 /// <param name="PeriodsPerDay">Bars per day.</param>
 public sealed record BacktestSeries(string Symbol, string Interval, string Market, string CandleSource, string OpenInterestSymbol, string LiquidationScope,
-    Candle[] Candles, double[] ActualUsd, int TestStart, double PeriodsPerDay)
+    LiquidationSide Side, string TotalsSource, Candle[] Candles, double[] ActualUsd, int TestStart, double PeriodsPerDay)
 {
     /// <summary>Protocol settings for this series: refit and bootstrap block lengths in days, events at a training quantile.</summary>
     public ExAnteSettings Settings(double refitDays = 7, double blockDays = 1, double eventQuantile = 0.8, int resamples = 2000) =>
@@ -38,10 +40,11 @@ public sealed record BacktestSeries(string Symbol, string Interval, string Marke
     /// <param name="to">End (exclusive, UTC).</param>
     /// <param name="openInterestSymbol">OI symbol when it differs from the candles' (e.g. <c>BTC</c>).</param>
     /// <param name="scope">Liquidation scope; null: the only one stored.</param>
+    /// <param name="side">Total, or the longs or the shorts liquidated.</param>
     /// <exception cref="ArgumentException">A bad interval, an ambiguous or missing scope, or a test start with nothing before or after it.</exception>
     /// <exception cref="InvalidOperationException">No candles, or fewer than 10 periods with both series.</exception>
     public static BacktestSeries Load(MarketDataReader reader, string symbol, string interval, string market, DateTime from, DateTime? testFrom, DateTime to,
-        string? openInterestSymbol = null, string? scope = null)
+        string? openInterestSymbol = null, string? scope = null, LiquidationSide side = LiquidationSide.Total)
     {
         ArgumentNullException.ThrowIfNull(reader);
         var period = Period(interval) ?? throw new ArgumentException($"--interval {interval}: expected minutes, hours or days such as 30m, 1h, 4h, 1d.");
@@ -58,19 +61,44 @@ public sealed record BacktestSeries(string Symbol, string Interval, string Marke
         }
         if (candles.Length == 0) throw new InvalidOperationException($"No {market} {interval} candles for {symbol} in [{from:u}, {to:u}).");
         var asset = symbol.EndsWith("USDT", StringComparison.Ordinal) ? symbol[..^4] : symbol;
+        // Totals of the interval, else summed from the longest stored interval that divides it (complete periods only).
+        var totalsInterval = interval;
         var scopes = reader.LiquidationScopes(asset, interval);
+        if (scopes.Count == 0 || (scope is not null && !scopes.Contains(scope)))
+        {
+            var finer = reader.LiquidationIntervals(asset).Select(i => (Name: i, Span: Period(i)))
+                .Where(x => x.Span is { } f && f < period && period.Ticks % f.Ticks == 0 && (scope is null || reader.LiquidationScopes(asset, x.Name).Contains(scope)))
+                .OrderByDescending(x => x.Span).FirstOrDefault();
+            if (finer.Name is not null)
+            {
+                totalsInterval = finer.Name;
+                scopes = reader.LiquidationScopes(asset, finer.Name);
+            }
+        }
         var sc = scope ?? (scopes.Count == 1 ? scopes[0]
             : throw new ArgumentException(scopes.Count == 0
-                ? $"No {interval} liquidation totals for {asset}."
-                : $"--scope: {asset} {interval} liquidation totals exist for {string.Join(", ", scopes)}; choose one."));
-        var totals = reader.LiquidationTotals(asset, interval, sc, candles[0].OpenTime, candles[^1].OpenTime.Add(period)).ToDictionary(t => t.PeriodStart, t => t.TotalUsd);
+                ? $"No {interval} liquidation totals for {asset}, nor a shorter interval to sum them from."
+                : $"--scope: {asset} {totalsInterval} liquidation totals exist for {string.Join(", ", scopes)}; choose one."));
+        if (!scopes.Contains(sc)) throw new ArgumentException($"--scope {sc}: no {asset} liquidation totals with that scope at {interval} or a shorter interval that divides it.");
+        double Pick(LiquidationTotal t) => side switch { LiquidationSide.Long => t.LongUsd, LiquidationSide.Short => t.ShortUsd, _ => t.TotalUsd };
+        var raw = reader.LiquidationTotals(asset, totalsInterval, sc, candles[0].OpenTime, candles[^1].OpenTime.Add(period));
+        Dictionary<DateTime, double> totals;
+        if (totalsInterval == interval)
+            totals = raw.ToDictionary(t => t.PeriodStart, Pick);
+        else
+        {
+            var per = (int)(period.Ticks / Period(totalsInterval)!.Value.Ticks);
+            totals = raw.GroupBy(t => new DateTime(t.PeriodStart.Ticks - t.PeriodStart.Ticks % period.Ticks, DateTimeKind.Utc))
+                .Where(g => g.Count() == per).ToDictionary(g => g.Key, g => g.Sum(Pick));
+        }
         var kept = candles.Where(c => totals.ContainsKey(c.OpenTime)).ToArray();
         if (kept.Length < 10) throw new InvalidOperationException($"Only {kept.Length} {interval} periods have both a candle and a {sc} liquidation total.");
         var testStart = testFrom is { } tf ? Array.FindIndex(kept, c => c.OpenTime >= tf) : kept.Length / 2;
         if (testStart <= 0)
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
                 $"--test-from {testFrom:yyyy-MM-dd HH:mm}: no training periods before it, or no periods from it (data {kept[0].OpenTime:yyyy-MM-dd HH:mm} – {kept[^1].OpenTime:yyyy-MM-dd HH:mm})."));
-        return new BacktestSeries(symbol, interval, market, source, openInterestSymbol ?? symbol, sc, kept, kept.Select(c => totals[c.OpenTime]).ToArray(), testStart,
+        return new BacktestSeries(symbol, interval, market, source, openInterestSymbol ?? symbol, sc, side,
+            totalsInterval == interval ? interval : $"{interval} summed from {totalsInterval}", kept, kept.Select(c => totals[c.OpenTime]).ToArray(), testStart,
             TimeSpan.FromDays(1) / period);
     }
 

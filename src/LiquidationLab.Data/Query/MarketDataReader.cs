@@ -129,6 +129,16 @@ public sealed class MarketDataReader(LabStore store)
         return list;
     }
 
+    /// <summary>The intervals with liquidation totals for a symbol (e.g. <c>1h</c>, <c>4h</c>), sorted by name.</summary>
+    public IReadOnlyList<string> LiquidationIntervals(string symbol)
+    {
+        using var cmd = store.Command("SELECT DISTINCT interval FROM liquidation_totals WHERE symbol = $1 ORDER BY 1", symbol);
+        using var r = cmd.ExecuteReader();
+        var list = new List<string>();
+        while (r.Read()) list.Add(r.GetString(0));
+        return list;
+    }
+
     /// <summary>The exchange scopes (e.g. <c>Binance</c>, <c>Binance+Bybit+OKX</c>) with liquidation totals for a symbol and interval, sorted.</summary>
     public IReadOnlyList<string> LiquidationScopes(string symbol, string interval)
     {

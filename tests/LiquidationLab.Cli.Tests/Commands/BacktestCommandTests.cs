@@ -70,6 +70,14 @@ public sealed class BacktestCommandTests
         var late = await CliRunner.Run("backtest", "--db", RealSnapshot.StorePath, "--test-from", "2030-01-01");
         Assert.NotEqual(0, late.Exit);
         Assert.Contains("--test-from 2030-01-01", late.Err, StringComparison.Ordinal);
+        var shorts = await CliRunner.Run("backtest", "--db", RealSnapshot.StorePath, "--interval", "1d", "--test-from", "2026-01-15", "--side", "short", "--model", "none", "--json");
+        Assert.True(shorts.Exit == 0, shorts.Err);
+        using (var doc = JsonDocument.Parse(shorts.Out))
+        {
+            Assert.Equal("short", doc.RootElement.GetProperty("side").GetString());
+            Assert.Equal("1d built from 1h", doc.RootElement.GetProperty("candles").GetString());
+            Assert.Equal("1d summed from 4h", doc.RootElement.GetProperty("liquidationTotals").GetString()); // the longest stored interval dividing a day
+        }
         var baselinesOnly = await CliRunner.Run("backtest", "--db", RealSnapshot.StorePath, "--interval", "4h", "--test-from", "2026-01-15", "--model", "none");
         Assert.True(baselinesOnly.Exit == 0, baselinesOnly.Err);
         Assert.DoesNotContain("touch model", baselinesOnly.Out, StringComparison.Ordinal);
