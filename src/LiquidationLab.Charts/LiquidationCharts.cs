@@ -71,8 +71,10 @@ public static class LiquidationCharts
             t.SetProperty("colorscale", HeatScale.Select(s => new object[] { s.Stop, s.Color }).ToArray());
             t.SetProperty("zmin", 0);
             t.SetProperty("zmax", zmax);
-            t.SetProperty("hovertemplate", "%{x|%Y-%m-%d %H:%M} UTC<br>price %{y:,.1f}<br>liquidation notional $%{z:,.0f}<extra></extra>");
-            t.SetProperty("colorbar", Obj(("title", Obj(("text", "USD"))), ("tickformat", "~s"), ("outlinewidth", 0), ("tickfont", Obj(("color", Text)))));
+            // Model notional, not expected liquidations: the backtest's walk-forward scale puts real liquidations at a small
+            // fraction of it (notebook 05), so the colour bar says which it is.
+            t.SetProperty("hovertemplate", "%{x|%Y-%m-%d %H:%M} UTC<br>price %{y:,.1f}<br>model notional with its liquidation price here: $%{z:,.0f}<extra></extra>");
+            t.SetProperty("colorbar", Obj(("title", Obj(("text", "model notional (USD)"))), ("tickformat", "~s"), ("outlinewidth", 0), ("tickfont", Obj(("color", Text)))));
         });
         var charts = new List<GenericChart> { heat };
         if (candles.Count > 0)

@@ -48,7 +48,7 @@ public sealed class ChartTests : IDisposable
         Assert.Equal(92.5, heat.GetProperty("y")[0].GetDouble());           // bin centres, lowest first
         Assert.Equal("#120822", heat.GetProperty("colorscale")[0][1].GetString());
         Assert.Equal("#f7e547", heat.GetProperty("colorscale")[6][1].GetString());
-        Assert.Contains("liquidation notional", heat.GetProperty("hovertemplate").GetString(), StringComparison.Ordinal);
+        Assert.Contains("model notional", heat.GetProperty("hovertemplate").GetString(), StringComparison.Ordinal);
         var path = root.GetProperty("data")[1];
         Assert.Equal("scatter", path.GetProperty("type").GetString());
         Assert.Equal(101, path.GetProperty("y")[1].GetDouble());
