@@ -35,6 +35,10 @@ internal static class BacktestCommand
         var scope = new Option<string?>("--scope") { Description = "Liquidation-total exchange scope (e.g. Binance, Binance+Bybit+OKX); default: the only one stored for the interval." };
         var from = new Option<string?>("--from") { Description = "First period used (training starts here), yyyy-MM-dd; default: first candle." };
         var testFrom = new Option<string?>("--test-from") { Description = "First scored period, yyyy-MM-dd or ISO time; default: the middle of the data. Nothing from here on is used to fit or choose anything." };
+        var trainUntil = new Option<string?>("--train-until")
+        {
+            Description = "Fit everything once on the periods before this time and freeze it (no walk-forward refits): a frozen configuration scored on data that arrived later. Default: refit every --refit-days.",
+        };
         var testTo = new Option<string?>("--test-to") { Description = "End of the scored periods (a date includes that day); default: last candle." };
         var refit = new Option<double>("--refit-days") { DefaultValueFactory = _ => 7, Description = "Walk-forward refit interval of the fitted baselines, days." };
         var block = new Option<double>("--block-days") { DefaultValueFactory = _ => 1, Description = "Bootstrap block length, days." };
@@ -57,7 +61,7 @@ internal static class BacktestCommand
         };
         var cmd = new Command("backtest", "Ex-ante evaluation of next-period liquidation forecasts against real totals: baselines with the same information, metrics with bootstrap intervals.")
         {
-            symbol, interval, market, scope, from, testFrom, testTo, refit, block, quantile, json, oiSymbol, models, tiers, sideOption, db, data,
+            symbol, interval, market, scope, from, trainUntil, testFrom, testTo, refit, block, quantile, json, oiSymbol, models, tiers, sideOption, db, data,
         };
         cmd.SetAction((parse, _) =>
         {
@@ -98,7 +102,8 @@ internal static class BacktestCommand
             var side = parse.GetValue(sideOption) switch { "long" => LiquidationSide.Long, "short" => LiquidationSide.Short, _ => LiquidationSide.Total };
             var series = BacktestSeries.Load(reader, sym, iv, parse.GetValue(market)!, start, testStartTime, end, parse.GetValue(oiSymbol), parse.GetValue(scope), side);
             var (kept, actual, perDay, mk, sc, source, oi) = (series.Candles, series.ActualUsd, series.PeriodsPerDay, series.Market, series.LiquidationScope, series.CandleSource, series.OpenInterestSymbol);
-            var settings = series.Settings(parse.GetValue(refit), parse.GetValue(block), parse.GetValue(quantile));
+            var settings = series.Settings(parse.GetValue(refit), parse.GetValue(block), parse.GetValue(quantile),
+                trainUntil: parse.GetValue(trainUntil) is { } tu ? ChartCommands.Range(tu, null).From : null);
             var configs = ModelConfigs(parse.GetValue(models));
             var brackets = configs.Count == 0 ? null : LeverageBracketTableStore.Locate(parse.GetValue(tiers)).Get(sym);
             // Both protocols and the zones with the models; the baselines of both protocols alone with --model none.

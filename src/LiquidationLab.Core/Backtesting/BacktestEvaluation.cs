@@ -32,12 +32,12 @@ public static class BacktestEvaluation
         ArgumentNullException.ThrowIfNull(models);
         ArgumentNullException.ThrowIfNull(settings);
         if (models.Count == 0) throw new ArgumentException("At least one touch-model configuration is needed.", nameof(models));
-        var runs = models.Select(m => TouchModel.Build(candles, actual, brackets, m, settings.TestStart, settings.RefitPeriods, periodsPerDay, side)).ToList();
+        var runs = models.Select(m => TouchModel.Build(candles, actual, brackets, m, settings.FitStart, settings.FitRefit, periodsPerDay, side)).ToList();
         var exAnte = ExAnteProtocol.Evaluate(candles, actual, runs.Select(r => r.Forecast).ToList(), settings);
         var conditional = ConditionalProtocol.Evaluate(candles, actual,
             [ConditionalProtocol.TimeEvolving(candles, actual, brackets, models[0].DecreaseRule, settings, models[0].Mix, side)], settings, side);
-        var zones = ZoneTouchEvaluation.Evaluate(ZoneTouchEvaluation.Observe(runs[0].Grid, candles, runs[0].Volatility), settings.TestStart, settings.RefitPeriods,
-            settings.BlockLength, settings.Resamples);
+        var zones = ZoneTouchEvaluation.Evaluate(ZoneTouchEvaluation.Observe(runs[0].Grid, candles, runs[0].Volatility), settings.TestStart, settings.FitRefit,
+            settings.BlockLength, settings.Resamples, settings.TrainEnd);
         return new BacktestReport(exAnte, conditional, zones, models);
     }
 }

@@ -53,14 +53,14 @@ public static class ConditionalProtocol
         ArgumentNullException.ThrowIfNull(actual);
         ArgumentNullException.ThrowIfNull(settings);
         var raw = RangeTimesOpenInterest(candles, side);
-        var train = Math.Max(10, settings.TestStart);
+        var train = settings.FitStart;
         return
         [
             new Forecast(ExAnteBaselines.ClimatologyName, ExAnteBaselines.SeasonalClimatology(candles.Select(c => c.OpenTime).ToArray(), actual)),
-            new Forecast("range × OI (scaled)", WalkForward.ScaledForecast(raw, actual, train, settings.RefitPeriods).Forecast),
+            new Forecast("range × OI (scaled)", WalkForward.ScaledForecast(raw, actual, train, settings.FitRefit).Forecast),
             new Forecast("range × OI regression", WalkForwardRegression.Fit(
                 candles.Select((c, i) => new[] { LogMove(c, side), i > 0 && candles[i - 1].OpenInterestUsd > 0 ? Math.Log(candles[i - 1].OpenInterestUsd) : double.NaN }).ToArray(),
-                actual, train, settings.RefitPeriods, logTarget: true).Forecast),
+                actual, train, settings.FitRefit, logTarget: true).Forecast),
         ];
     }
 
@@ -78,7 +78,7 @@ public static class ConditionalProtocol
         var run = new TimeEvolvingModel(mix, decreaseRule: rule).Run(new MarketWindow(brackets.Symbol, brackets, candles, [], []));
         var consumed = run.Liquidations!.Select(p => side switch { LiquidationSide.Long => p.LongUsd, LiquidationSide.Short => p.ShortUsd, _ => p.TotalUsd }).ToArray();
         return new Forecast($"time-evolving ({rule.ToString().ToLowerInvariant()}, scaled)",
-            WalkForward.ScaledForecast(consumed, actual, Math.Max(10, settings.TestStart), settings.RefitPeriods).Forecast);
+            WalkForward.ScaledForecast(consumed, actual, settings.FitStart, settings.FitRefit).Forecast);
     }
 
     /// <summary>Scores <paramref name="forecasts"/> and the conditional baselines.</summary>

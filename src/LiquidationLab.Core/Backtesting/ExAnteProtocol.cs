@@ -11,8 +11,17 @@ namespace LiquidationLab.Core.Backtesting;
 /// <param name="VolatilityHalfLife">Half-life of the volatility forecast, periods.</param>
 /// <param name="MapeFloor">Floor of the MAPE reported beside the share of periods it excludes (USD).</param>
 /// <param name="Resamples">Bootstrap resamples.</param>
+/// <param name="TrainEnd">With a value, everything fitted is fitted once on the periods before this index and frozen (no
+/// walk-forward refits): scoring a frozen configuration on data that arrived later. Must be ≤ <paramref name="TestStart"/>.</param>
 public sealed record ExAnteSettings(int TestStart, int RefitPeriods, int BlockLength, double EventQuantile = 0.8, double EwmaHalfLife = 24,
-    double VolatilityHalfLife = 24, double MapeFloor = 1_000_000, int Resamples = 2000);
+    double VolatilityHalfLife = 24, double MapeFloor = 1_000_000, int Resamples = 2000, int? TrainEnd = null)
+{
+    /// <summary>The first period a fit forecasts (fits use the periods before it): <see cref="TrainEnd"/>, else <see cref="TestStart"/>; at least 10.</summary>
+    public int FitStart => Math.Max(10, TrainEnd ?? TestStart);
+
+    /// <summary>Periods between refits: <see cref="RefitPeriods"/>, or never once frozen by <see cref="TrainEnd"/>.</summary>
+    public int FitRefit => TrainEnd is null ? RefitPeriods : int.MaxValue / 4;
+}
 
 /// <summary>One metric of one forecast over the test periods, with its block-bootstrap interval.</summary>
 /// <param name="Name">e.g. <c>MAE</c>.</param>
@@ -75,8 +84,8 @@ public static class ExAnteProtocol
             new Forecast("persistence", WalkForward.Persistence(actual)),
             new Forecast($"EWMA (half-life {settings.EwmaHalfLife:0.#})", ExAnteBaselines.Ewma(actual, settings.EwmaHalfLife)),
             new Forecast(ExAnteBaselines.ClimatologyName, ExAnteBaselines.SeasonalClimatology(candles.Select(c => c.OpenTime).ToArray(), actual)),
-            new Forecast("volatility × OI regression", ExAnteBaselines.VolatilityOpenInterest(candles, actual, Math.Max(10, settings.TestStart), settings.RefitPeriods, settings.VolatilityHalfLife).Forecast),
-            new Forecast("stacked baselines", ExAnteBaselines.Stacked(candles, actual, Math.Max(10, settings.TestStart), settings.RefitPeriods, settings.EwmaHalfLife).Forecast),
+            new Forecast("volatility × OI regression", ExAnteBaselines.VolatilityOpenInterest(candles, actual, settings.FitStart, settings.FitRefit, settings.VolatilityHalfLife).Forecast),
+            new Forecast("stacked baselines", ExAnteBaselines.Stacked(candles, actual, settings.FitStart, settings.FitRefit, settings.EwmaHalfLife).Forecast),
         ];
     }
 
@@ -149,13 +158,15 @@ public static class ForecastEvaluation
         foreach (var f in forecasts)
             if (f.Predicted.Length != actual.Count) throw new ArgumentException($"Forecast '{f.Name}' has {f.Predicted.Length} values, actual {actual.Count}.");
         var start = settings.TestStart;
+        if (settings.TrainEnd is { } trainEnd && (trainEnd > start || trainEnd < 10))
+            throw new ArgumentException($"The training end (period {trainEnd}) must be at least 10 periods in and not after the test start (period {start}).");
         if (start < 2 * settings.BlockLength) throw new ArgumentException($"The training span ({start} periods) must hold at least two bootstrap blocks ({settings.BlockLength} periods each).");
         if (actual.Count - start < 2 * settings.BlockLength)
             throw new ArgumentException($"The test span ({actual.Count - start} periods) must hold at least two bootstrap blocks ({settings.BlockLength} periods each).");
 
         var all = baselines.Select(b => (b, true)).Concat(forecasts.Select(f => (f, false))).ToList();
         var test = actual.Skip(start).ToArray();
-        var training = actual.Take(start).Where(v => !double.IsNaN(v)).Order().ToArray();
+        var training = actual.Take(settings.TrainEnd ?? start).Where(v => !double.IsNaN(v)).Order().ToArray();
         var threshold = MathNet.Numerics.Statistics.SortedArrayStatistics.Quantile(training, settings.EventQuantile);
         var climatology = (baselines.FirstOrDefault(b => b.Name == ExAnteBaselines.ClimatologyName)
             ?? throw new ArgumentException($"The baselines must include '{ExAnteBaselines.ClimatologyName}' (the MASE benchmark).")).Predicted.Skip(start).ToArray();

@@ -101,8 +101,9 @@ public static class ZoneTouchEvaluation
     /// <param name="refitPeriods">Refit interval in periods.</param>
     /// <param name="blockLength">Bootstrap block length in periods.</param>
     /// <param name="resamples">Bootstrap resamples.</param>
+    /// <param name="trainEnd">With a value, the calibrations are fitted once on zones before this period and frozen.</param>
     /// <exception cref="ArgumentException">No training or no test zones.</exception>
-    public static ZoneReport Evaluate(IReadOnlyList<ZoneObservation> observations, int testStart, int refitPeriods, int blockLength, int resamples = 2000)
+    public static ZoneReport Evaluate(IReadOnlyList<ZoneObservation> observations, int testStart, int refitPeriods, int blockLength, int resamples = 2000, int? trainEnd = null)
     {
         ArgumentNullException.ThrowIfNull(observations);
         ArgumentOutOfRangeException.ThrowIfLessThan(refitPeriods, 1);
@@ -112,8 +113,8 @@ public static class ZoneTouchEvaluation
         static double Logit(double p) => Math.Log(Math.Clamp(p, 1e-6, 1 - 1e-6) / (1 - Math.Clamp(p, 1e-6, 1 - 1e-6)));
         double[] ZoneFree(ZoneObservation o) => [Logit(o.BaseProbability)];
         double[] Model(ZoneObservation o) => [Logit(o.BaseProbability), Math.Log(o.DensityShare + 1e-6)];
-        var calibrated = WalkForwardLogistic(observations, test, testStart, refitPeriods, ZoneFree);
-        var model = WalkForwardLogistic(observations, test, testStart, refitPeriods, Model);
+        var calibrated = WalkForwardLogistic(observations, test, testStart, refitPeriods, ZoneFree, trainEnd);
+        var model = WalkForwardLogistic(observations, test, testStart, refitPeriods, Model, trainEnd);
         var raw = test.Select(o => o.BaseProbability).ToArray();
         var outcome = test.Select(o => o.Touched ? 1.0 : 0.0).ToArray();
 
@@ -168,9 +169,18 @@ public static class ZoneTouchEvaluation
         return bins;
     }
 
-    private static double[] WalkForwardLogistic(IReadOnlyList<ZoneObservation> all, ZoneObservation[] test, int testStart, int refitPeriods, Func<ZoneObservation, double[]> features)
+    private static double[] WalkForwardLogistic(IReadOnlyList<ZoneObservation> all, ZoneObservation[] test, int testStart, int refitPeriods, Func<ZoneObservation, double[]> features,
+        int? trainEnd)
     {
         var p = new double[test.Length];
+        if (trainEnd is { } end)
+        {
+            var frozen = all.Where(o => o.Period < end).ToArray();
+            if (frozen.Length == 0) throw new ArgumentException($"No zones before period {end} to fit on.");
+            var b = Logistic.Fit(frozen.Select(features).ToArray(), frozen.Select(o => o.Touched).ToArray());
+            for (var k = 0; k < test.Length; k++) p[k] = Logistic.Predict(b, features(test[k]));
+            return p;
+        }
         var lastPeriod = test.Max(o => o.Period);
         double[]? beta = null;
         for (var start = testStart; start <= lastPeriod; start += refitPeriods)

@@ -21,9 +21,26 @@ public sealed record BacktestSeries(string Symbol, string Interval, string Marke
     LiquidationSide Side, string TotalsSource, Candle[] Candles, double[] ActualUsd, int TestStart, double PeriodsPerDay)
 {
     /// <summary>Protocol settings for this series: refit and bootstrap block lengths in days, events at a training quantile.</summary>
-    public ExAnteSettings Settings(double refitDays = 7, double blockDays = 1, double eventQuantile = 0.8, int resamples = 2000) =>
-        new(TestStart, Math.Max(1, (int)Math.Round(refitDays * PeriodsPerDay)), Math.Max(1, (int)Math.Round(blockDays * PeriodsPerDay)), eventQuantile,
-            EwmaHalfLife: PeriodsPerDay, VolatilityHalfLife: PeriodsPerDay, Resamples: resamples);
+    /// <param name="refitDays">Walk-forward refit interval, days.</param>
+    /// <param name="blockDays">Bootstrap block length, days.</param>
+    /// <param name="eventQuantile">Event quantile of the training totals.</param>
+    /// <param name="resamples">Bootstrap resamples.</param>
+    /// <param name="trainUntil">With a value, fits use only periods before this time and stay frozen (no refits).</param>
+    /// <exception cref="ArgumentException"><paramref name="trainUntil"/> after the test start or before the data.</exception>
+    public ExAnteSettings Settings(double refitDays = 7, double blockDays = 1, double eventQuantile = 0.8, int resamples = 2000, DateTime? trainUntil = null)
+    {
+        int? trainEnd = null;
+        if (trainUntil is { } until)
+        {
+            var index = Array.FindIndex(Candles, c => c.OpenTime >= until);
+            trainEnd = index < 0 ? Candles.Length : index;
+            if (trainEnd > TestStart || trainEnd < 10)
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"--train-until {until:yyyy-MM-dd HH:mm}: must leave at least 10 training periods and not pass the test start ({Candles[TestStart].OpenTime:yyyy-MM-dd HH:mm})."));
+        }
+        return new(TestStart, Math.Max(1, (int)Math.Round(refitDays * PeriodsPerDay)), Math.Max(1, (int)Math.Round(blockDays * PeriodsPerDay)), eventQuantile,
+            EwmaHalfLife: PeriodsPerDay, VolatilityHalfLife: PeriodsPerDay, Resamples: resamples, TrainEnd: trainEnd);
+    }
 
     /// <summary>
     /// Reads a series from the store: candles of <paramref name="interval"/> (or, when none are stored, bars built from the

@@ -89,6 +89,12 @@ public sealed class BacktestCommandTests
             Assert.Contains($"--model {spec}", bad.Err, StringComparison.Ordinal);
             Assert.Contains(message, bad.Err, StringComparison.Ordinal);
         }
+        var frozen = await CliRunner.Run("backtest", "--db", RealSnapshot.StorePath, "--interval", "4h", "--train-until", "2026-01-15", "--test-from", "2026-02-01", "--model", "none", "--json");
+        Assert.True(frozen.Exit == 0, frozen.Err);
+        using (var doc = JsonDocument.Parse(frozen.Out))
+            Assert.True(doc.RootElement.GetProperty("settings").GetProperty("trainEnd").GetInt32() < doc.RootElement.GetProperty("settings").GetProperty("testStart").GetInt32());
+        var trainAfterTest = await CliRunner.Run("backtest", "--db", RealSnapshot.StorePath, "--interval", "4h", "--train-until", "2026-03-01", "--test-from", "2026-02-01");
+        Assert.Contains("--train-until 2026-03-01 00:00: must leave at least 10 training periods and not pass the test start", trainAfterTest.Err, StringComparison.Ordinal);
         var badInterval = await CliRunner.Run("backtest", "--db", RealSnapshot.StorePath, "--interval", "1x");
         Assert.NotEqual(0, badInterval.Exit);
         Assert.Contains("--interval 1x", badInterval.Err, StringComparison.Ordinal);

@@ -270,6 +270,23 @@ public class ExAnteProtocolTests
     }
 
     [Fact]
+    public void A_training_end_freezes_every_fit_and_the_event_threshold()
+    {
+        var (candles, actual) = Series(900, 12);
+        var frozen = new ExAnteSettings(TestStart: 500, RefitPeriods: 48, BlockLength: 24, Resamples: 200, TrainEnd: 400);
+        Assert.Equal((400, true), (frozen.FitStart, frozen.FitRefit > 900));
+        var fit = ExAnteBaselines.VolatilityOpenInterest(candles, actual, frozen.FitStart, frozen.FitRefit);
+        Assert.Equal([400], fit.WindowStarts); // one fit, on periods 0…399
+        // Nothing from period 400 on moves the frozen coefficients or the event threshold.
+        var shocked = actual.Select((a, i) => i >= 400 ? a * 20 : a).ToArray();
+        Assert.Equal(fit.Coefficients[0], ExAnteBaselines.VolatilityOpenInterest(candles, shocked, frozen.FitStart, frozen.FitRefit).Coefficients[0]);
+        var report = ExAnteProtocol.Evaluate(candles, actual, [], frozen);
+        Assert.Equal(MathNet.Numerics.Statistics.SortedArrayStatistics.Quantile(actual[..400].Order().ToArray(), 0.8), report.EventThreshold, 6);
+        Assert.Equal(500, ExAnteProtocol.Evaluate(candles, shocked, [], frozen).TrainPeriods); // scoring still starts at the test start
+        Assert.Throws<ArgumentException>(() => ExAnteProtocol.Evaluate(candles, actual, [], frozen with { TrainEnd = 600 }));
+    }
+
+    [Fact]
     public void A_forecast_flags_its_own_top_periods_from_its_past_values_only()
     {
         double[] rising = [1, 2, 3, 4, 5, 6];
