@@ -14,9 +14,10 @@ using Spectre.Console;
 namespace LiquidationLab.Cli.Commands;
 
 /// <summary>
-/// <c>liqlab backtest</c>: the ex-ante evaluation protocol (<see cref="ExAnteProtocol"/>) on the store's candles and real
-/// liquidation totals — every baseline with the same information, metrics without floors and their block-bootstrap
-/// intervals, events with lift, paired comparisons — as a table or JSON.
+/// <c>liqlab backtest</c>: the evaluation protocol on the store's (or a data folder's) candles and real liquidation totals —
+/// the ex-ante protocol (<see cref="ExAnteProtocol"/>), the conditional one (<see cref="ConditionalProtocol"/>) and the
+/// zone-touch scores (<see cref="ZoneTouchEvaluation"/>), each with every baseline that gets the same information, metrics
+/// without floors and their block-bootstrap intervals, events with lift and paired comparisons — as tables or JSON.
 /// </summary>
 internal static class BacktestCommand
 {
@@ -59,7 +60,7 @@ internal static class BacktestCommand
         {
             Description = "Score data from this folder (raw files or a snapshot) instead of a store: it is ingested into a temporary store first, with the usual checks.",
         };
-        var cmd = new Command("backtest", "Ex-ante evaluation of next-period liquidation forecasts against real totals: baselines with the same information, metrics with bootstrap intervals.")
+        var cmd = new Command("backtest", "Evaluation protocol: ex-ante and conditional liquidation forecasts and zone-touch probabilities against real totals, with same-information baselines and bootstrap intervals.")
         {
             symbol, interval, market, scope, from, trainUntil, testFrom, testTo, refit, block, quantile, json, oiSymbol, models, tiers, sideOption, db, data,
         };
