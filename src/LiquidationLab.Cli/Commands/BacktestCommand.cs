@@ -153,19 +153,10 @@ internal static class BacktestCommand
         static TouchModelConfig Parse(string spec)
         {
             var parts = spec.Split(':');
-            var rule = parts[0] switch
-            {
-                "proportional" => OpenInterestDecreaseRule.Proportional,
-                "absolute" => OpenInterestDecreaseRule.Absolute,
-                _ => throw new ArgumentException($"--model {spec}: the OI-decrease rule must be proportional or absolute."),
-            };
-            var calibration = parts.Length > 1 ? parts[1] switch
-            {
-                "scale" => TouchCalibration.Scale,
-                "log" => TouchCalibration.LogLinear,
-                "stacked" => TouchCalibration.Stacked,
-                _ => throw new ArgumentException($"--model {spec}: the calibration must be scale, log or stacked."),
-            } : TouchCalibration.LogLinear;
+            var rule = TouchModelConfig.ParseRule(parts[0]) ?? throw new ArgumentException($"--model {spec}: the OI-decrease rule must be proportional or absolute.");
+            var calibration = parts.Length > 1
+                ? TouchModelConfig.ParseCalibration(parts[1]) ?? throw new ArgumentException($"--model {spec}: the calibration must be scale, log or stacked.")
+                : TouchCalibration.LogLinear;
             var halfLife = parts.Length > 2 ? double.TryParse(parts[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var h) && h > 0 ? h
                 : throw new ArgumentException($"--model {spec}: the volatility half-life must be a positive number of days.") : 1;
             var horizon = parts.Length > 3 ? int.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var hb) && hb >= 1 ? hb

@@ -135,6 +135,23 @@ public sealed record TouchModelConfig(OpenInterestDecreaseRule DecreaseRule, Tou
     public string Name => $"touch model ({DecreaseRule.ToString().ToLowerInvariant()}, {Calibration switch { TouchCalibration.Scale => "scaled", TouchCalibration.LogLinear => "log-linear", _ => "stacked" }}" +
                           (VolatilityHalfLifeDays == 1 ? "" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $", σ half-life {VolatilityHalfLifeDays:0.##} d")) +
                           (HorizonBars == 1 ? "" : $", horizon {HorizonBars} bars") + (Mix is null ? "" : ", custom mix") + ")";
+
+    /// <summary>The OI-decrease rule named <c>proportional</c> or <c>absolute</c> (the names the CLI and the config file use).</summary>
+    public static OpenInterestDecreaseRule? ParseRule(string? name) => name switch
+    {
+        "proportional" => OpenInterestDecreaseRule.Proportional,
+        "absolute" => OpenInterestDecreaseRule.Absolute,
+        _ => null,
+    };
+
+    /// <summary>The calibration named <c>scale</c>, <c>log-linear</c> (or <c>log</c>) or <c>stacked</c>.</summary>
+    public static TouchCalibration? ParseCalibration(string? name) => name switch
+    {
+        "scale" => TouchCalibration.Scale,
+        "log-linear" or "log" => TouchCalibration.LogLinear,
+        "stacked" => TouchCalibration.Stacked,
+        _ => null,
+    };
 }
 
 /// <summary>A touch-model run: its USD forecast and what it was built from.</summary>

@@ -33,19 +33,12 @@ public static class TouchModelConfigFile
                 : throw new FormatException($"{path}: field '{field}' is missing or not a string.");
             if (!root.TryGetProperty("version", out var version) || version.ValueKind != JsonValueKind.Number || version.GetInt32() != 1)
                 throw new FormatException($"{path}: field 'version' must be 1.");
-            var rule = Text("decreaseRule") switch
-            {
-                "proportional" => OpenInterestDecreaseRule.Proportional,
-                "absolute" => OpenInterestDecreaseRule.Absolute,
-                var other => throw new FormatException($"{path}: field 'decreaseRule' is '{other}'; expected proportional or absolute."),
-            };
-            var calibration = Text("calibration") switch
-            {
-                "scale" => TouchCalibration.Scale,
-                "log-linear" => TouchCalibration.LogLinear,
-                "stacked" => TouchCalibration.Stacked,
-                var other => throw new FormatException($"{path}: field 'calibration' is '{other}'; expected scale, log-linear or stacked."),
-            };
+            var ruleName = Text("decreaseRule");
+            var rule = TouchModelConfig.ParseRule(ruleName)
+                ?? throw new FormatException($"{path}: field 'decreaseRule' is '{ruleName}'; expected proportional or absolute.");
+            var calibrationName = Text("calibration");
+            var calibration = TouchModelConfig.ParseCalibration(calibrationName)
+                ?? throw new FormatException($"{path}: field 'calibration' is '{calibrationName}'; expected scale, log-linear or stacked.");
             var halfLife = root.TryGetProperty("volatilityHalfLifeDays", out var h) && h.ValueKind == JsonValueKind.Number && h.GetDouble() > 0 ? h.GetDouble()
                 : throw new FormatException($"{path}: field 'volatilityHalfLifeDays' must be a number > 0.");
             LeverageMix? mix = null;

@@ -120,34 +120,16 @@ public sealed class MarketDataReader(LabStore store)
     }
 
     /// <summary>The candle intervals stored for a symbol and market (e.g. <c>1h</c>, <c>5m</c>), sorted by name.</summary>
-    public IReadOnlyList<string> CandleIntervals(string symbol, string market = "perp")
-    {
-        using var cmd = store.Command("SELECT DISTINCT interval FROM klines WHERE symbol = $1 AND market = $2 ORDER BY 1", symbol, market);
-        using var r = cmd.ExecuteReader();
-        var list = new List<string>();
-        while (r.Read()) list.Add(r.GetString(0));
-        return list;
-    }
+    public IReadOnlyList<string> CandleIntervals(string symbol, string market = "perp") =>
+        Strings("SELECT DISTINCT interval FROM klines WHERE symbol = $1 AND market = $2 ORDER BY 1", symbol, market);
 
     /// <summary>The intervals with liquidation totals for a symbol (e.g. <c>1h</c>, <c>4h</c>), sorted by name.</summary>
-    public IReadOnlyList<string> LiquidationIntervals(string symbol)
-    {
-        using var cmd = store.Command("SELECT DISTINCT interval FROM liquidation_totals WHERE symbol = $1 ORDER BY 1", symbol);
-        using var r = cmd.ExecuteReader();
-        var list = new List<string>();
-        while (r.Read()) list.Add(r.GetString(0));
-        return list;
-    }
+    public IReadOnlyList<string> LiquidationIntervals(string symbol) =>
+        Strings("SELECT DISTINCT interval FROM liquidation_totals WHERE symbol = $1 ORDER BY 1", symbol);
 
     /// <summary>The exchange scopes (e.g. <c>Binance</c>, <c>Binance+Bybit+OKX</c>) with liquidation totals for a symbol and interval, sorted.</summary>
-    public IReadOnlyList<string> LiquidationScopes(string symbol, string interval)
-    {
-        using var cmd = store.Command("SELECT DISTINCT exchange_scope FROM liquidation_totals WHERE symbol = $1 AND interval = $2 ORDER BY 1", symbol, interval);
-        using var r = cmd.ExecuteReader();
-        var list = new List<string>();
-        while (r.Read()) list.Add(r.GetString(0));
-        return list;
-    }
+    public IReadOnlyList<string> LiquidationScopes(string symbol, string interval) =>
+        Strings("SELECT DISTINCT exchange_scope FROM liquidation_totals WHERE symbol = $1 AND interval = $2 ORDER BY 1", symbol, interval);
 
     /// <summary>Funding rates of <paramref name="symbol"/> from one source (e.g. <c>binance-fundingRate</c>).</summary>
     public FundingRate[] FundingRates(string symbol, string source, DateTime from, DateTime to)
@@ -200,6 +182,15 @@ public sealed class MarketDataReader(LabStore store)
         using var cmd = store.Command(sql, parameters);
         using var r = cmd.ExecuteReader();
         return DataFrames.From(r);
+    }
+
+    private List<string> Strings(string sql, params object?[] parameters)
+    {
+        using var cmd = store.Command(sql, parameters);
+        using var r = cmd.ExecuteReader();
+        var list = new List<string>();
+        while (r.Read()) list.Add(r.GetString(0));
+        return list;
     }
 
     private static double D(DbDataReader r, int i) => r.IsDBNull(i) ? double.NaN : r.GetDouble(i);
