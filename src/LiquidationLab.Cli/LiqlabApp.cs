@@ -15,6 +15,7 @@ public static class LiqlabApp
         var root = new RootCommand("LiquidationLab: liquidation risk and order-book liquidity research for crypto derivatives.");
         root.Add(LevelsCommand.Create());
         root.Add(DataCommand.Create());
+        root.Add(TiersCommand.Create());
         root.Add(ChartCommands.Heatmap());
         root.Add(ChartCommands.Map());
         root.Add(BacktestCommand.Create());

@@ -16,6 +16,8 @@ namespace LiquidationLab.Core.Margin;
 /// </summary>
 public static class LeverageBracketTableJson
 {
+    private static readonly JsonSerializerOptions ReadableStrings = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>Parses and validates a table.</summary>
     /// <param name="json">The JSON text.</param>
     /// <param name="sourceName">Where the text came from (file path), used in every error message.</param>
@@ -48,23 +50,68 @@ public static class LeverageBracketTableJson
             if (!root.TryGetProperty("brackets", out var arr) || arr.ValueKind != JsonValueKind.Array)
                 throw new LeverageBracketTableException(sourceName, null, "brackets", "missing or not an array.");
 
-            var brackets = new List<LeverageBracket>(arr.GetArrayLength());
-            var position = 0;
-            foreach (var e in arr.EnumerateArray())
-            {
-                position++;
-                if (e.ValueKind != JsonValueKind.Object)
-                    throw new LeverageBracketTableException(sourceName, position, null, $"expected an object, found {e.ValueKind}.");
-                brackets.Add(new LeverageBracket(
-                    Number: (int)RequiredInteger(e, "bracket", sourceName, position),
-                    NotionalFloorUsd: RequiredDecimal(e, "notionalFloor", sourceName, position),
-                    NotionalCapUsd: RequiredDecimal(e, "notionalCap", sourceName, position),
-                    MaintenanceMarginRate: RequiredDecimal(e, "maintMarginRatio", sourceName, position),
-                    MaintenanceAmountUsd: RequiredDecimal(e, "cum", sourceName, position),
-                    MaxInitialLeverage: (int)RequiredInteger(e, "initialLeverage", sourceName, position)));
-            }
+            var brackets = ParseBrackets(arr, sourceName);
             return new LeverageBracketTable(symbol, effectiveDate, source, brackets, sourceName);
         }
+    }
+
+    /// <summary>
+    /// Reads the <c>brackets</c> array of a <c>leverageBracket</c> response element (or of a table file), in order,
+    /// without validating the table invariants (the <see cref="LeverageBracketTable"/> constructor does).
+    /// </summary>
+    /// <param name="brackets">The JSON array.</param>
+    /// <param name="sourceName">Where it came from, for error messages.</param>
+    /// <exception cref="LeverageBracketTableException">A bracket is not an object or lacks a numeric field (named with
+    /// the bracket's position).</exception>
+    public static IReadOnlyList<LeverageBracket> ParseBrackets(JsonElement brackets, string sourceName)
+    {
+        if (brackets.ValueKind != JsonValueKind.Array)
+            throw new LeverageBracketTableException(sourceName, null, "brackets", $"expected an array, found {brackets.ValueKind}.");
+        var list = new List<LeverageBracket>(brackets.GetArrayLength());
+        var position = 0;
+        foreach (var e in brackets.EnumerateArray())
+        {
+            position++;
+            if (e.ValueKind != JsonValueKind.Object)
+                throw new LeverageBracketTableException(sourceName, position, null, $"expected an object, found {e.ValueKind}.");
+            list.Add(new LeverageBracket(
+                Number: (int)RequiredInteger(e, "bracket", sourceName, position),
+                NotionalFloorUsd: RequiredDecimal(e, "notionalFloor", sourceName, position),
+                NotionalCapUsd: RequiredDecimal(e, "notionalCap", sourceName, position),
+                MaintenanceMarginRate: RequiredDecimal(e, "maintMarginRatio", sourceName, position),
+                MaintenanceAmountUsd: RequiredDecimal(e, "cum", sourceName, position),
+                MaxInitialLeverage: (int)RequiredInteger(e, "initialLeverage", sourceName, position)));
+        }
+        return list;
+    }
+
+    /// <summary>
+    /// Writes a table in the file shape <see cref="Parse"/> reads (indented, one bracket per line, numbers exact), so that
+    /// <c>Parse(Serialize(t))</c> equals <c>t</c>.
+    /// </summary>
+    public static string Serialize(LeverageBracketTable table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        static string N(decimal v) => v.ToString("0.############################", CultureInfo.InvariantCulture);
+        var sb = new System.Text.StringBuilder();
+        sb.Append("{\n");
+        sb.Append("  \"symbol\": ").Append(JsonSerializer.Serialize(table.Symbol)).Append(",\n");
+        sb.Append("  \"effectiveDate\": \"").Append(table.EffectiveDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)).Append("\",\n");
+        sb.Append("  \"source\": ").Append(JsonSerializer.Serialize(table.Source, ReadableStrings)).Append(",\n");
+        sb.Append("  \"brackets\": [\n");
+        for (var i = 0; i < table.Brackets.Count; i++)
+        {
+            var b = table.Brackets[i];
+            sb.Append("    { \"bracket\": ").Append(b.Number)
+              .Append(", \"initialLeverage\": ").Append(b.MaxInitialLeverage)
+              .Append(", \"notionalFloor\": ").Append(N(b.NotionalFloorUsd))
+              .Append(", \"notionalCap\": ").Append(N(b.NotionalCapUsd))
+              .Append(", \"maintMarginRatio\": ").Append(N(b.MaintenanceMarginRate))
+              .Append(", \"cum\": ").Append(N(b.MaintenanceAmountUsd))
+              .Append(i + 1 < table.Brackets.Count ? " },\n" : " }\n");
+        }
+        sb.Append("  ]\n}\n");
+        return sb.ToString();
     }
 
     private static string RequiredString(JsonElement obj, string field, string src, int? bracket)
