@@ -12,6 +12,9 @@ namespace LiquidationLab.Cli.Commands;
 /// <summary><c>liqlab data …</c>: ingest, status, validate.</summary>
 internal static class DataCommand
 {
+    /// <summary>How long a writing data command waits for readers (a running <c>liqlab serve</c> holds the file for one query at a time).</summary>
+    internal static readonly TimeSpan WriterLockWait = TimeSpan.FromSeconds(10);
+
     public static Command Create()
     {
         var data = new Command("data", "The DuckDB store: ingest exchange data, inspect and validate it.");
@@ -74,7 +77,7 @@ internal static class DataCommand
                 importers = [new MappedBarImporter(mapping)];
                 forcedKind = "mapped";
             }
-            using var store = LabStore.Open(LabStore.ResolvePath(parse.GetValue(db)));
+            using var store = LabStore.Open(LabStore.ResolvePath(parse.GetValue(db)), readOnly: false, WriterLockWait);
             var ingestor = new Ingestor(store, importers)
             {
                 ArchiveLimits = ArchiveLimits.Default with { MaxBytes = parse.GetValue(maxUnzipped), MaxRatio = parse.GetValue(maxRatio) },
@@ -128,7 +131,7 @@ internal static class DataCommand
         cmd.SetAction((parse, _) =>
         {
             var console = Terminal.Console(parse.InvocationConfiguration.Output);
-            using var store = LabStore.Open(LabStore.ResolvePath(parse.GetValue(db)));
+            using var store = LabStore.Open(LabStore.ResolvePath(parse.GetValue(db)), readOnly: false, WriterLockWait);
             var r = IngestRevert.Revert(store, parse.GetValue(file)!);
             console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
                 $"Reverted {r.FilePath} ({r.Sha256[..12]}…): {r.RowsRemoved:N0} rows removed, {r.RowsRestored:N0} earlier values restored.")));
@@ -182,7 +185,7 @@ internal static class DataCommand
         cmd.SetAction((parse, _) =>
         {
             var console = Terminal.Console(parse.InvocationConfiguration.Output);
-            using var store = LabStore.Open(LabStore.ResolvePath(parse.GetValue(db)));
+            using var store = LabStore.Open(LabStore.ResolvePath(parse.GetValue(db)), readOnly: false, WriterLockWait);
             var t = new Table().Border(TableBorder.Rounded);
             t.AddColumn("Table");
             t.AddColumn("Rows", c => c.RightAligned());
@@ -207,7 +210,7 @@ internal static class DataCommand
         cmd.SetAction((parse, _) =>
         {
             var console = Terminal.Console(parse.InvocationConfiguration.Output);
-            using var store = LabStore.Open(LabStore.ResolvePath(parse.GetValue(db)));
+            using var store = LabStore.Open(LabStore.ResolvePath(parse.GetValue(db)), readOnly: false, WriterLockWait);
             var findings = StoreValidator.Validate(store);
             if (findings.Count == 0)
             {
@@ -287,7 +290,7 @@ internal static class DataCommand
                                $"{missing} missing, {bad} rejected or failed.");
             if (!parse.GetValue(noIngest) && files.Count > 0)
             {
-                using var store = LabStore.Open(LabStore.ResolvePath(parse.GetValue(db)));
+                using var store = LabStore.Open(LabStore.ResolvePath(parse.GetValue(db)), readOnly: false, WriterLockWait);
                 var ingested = new Ingestor(store).Ingest(files);
                 console.MarkupLine($"Ingested {ingested.Count(r => r.Status == IngestStatus.Ingested)} files " +
                                    $"({ingested.Sum(r => r.Rows):N0} rows), {ingested.Count(r => r.Status == IngestStatus.AlreadyIngested)} unchanged → {Markup.Escape(store.Path)}");

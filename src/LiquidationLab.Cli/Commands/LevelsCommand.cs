@@ -3,7 +3,9 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using LiquidationLab.Analysis;
 using LiquidationLab.Core.Margin;
+using LiquidationLab.Data.Store;
 using LiquidationLab.Data.Tiers;
 using Spectre.Console;
 
@@ -54,30 +56,17 @@ internal static class LevelsCommand
         };
         cmd.SetAction((parse, _) =>
         {
-            var store = LeverageBracketTableStore.Locate(parse.GetValue(tiers));
-            var table = store.Get(parse.GetValue(symbol)!);
-            var modes = parse.GetValue(margin)!;
             var wb = parse.GetValue(walletBalance);
             var mm = parse.GetValue(otherMm);
             var upnl = parse.GetValue(otherUpnl);
             if (wb is null && (mm != 0 || upnl != 0))
                 throw new ArgumentException("--other-mm and --other-upnl need --wallet-balance (the cross wallet balance).");
-            var request = new LiquidationLevelsRequest
-            {
-                EntryPrice = parse.GetValue(entry),
-                QuantityBase = parse.GetValue(quantity),
-                Leverages = parse.GetValue(leverage)!,
-                MarginModes = modes,
-                Sides = parse.GetValue(side) switch
-                {
-                    "long" => [PositionSide.Long],
-                    "short" => [PositionSide.Short],
-                    _ => [PositionSide.Long, PositionSide.Short],
-                },
-                ReferencePrice = parse.GetValue(mark),
-                CrossAccount = wb is null ? null : new CrossMarginAccount(wb.Value, mm, upnl),
-            };
-            var rows = LiquidationLevels.Compute(table, request);
+            // Levels read no market data: the store access is never opened.
+            var analysis = new LiquidationAnalysis(new FileStoreAccess(LabStore.ResolvePath(null)), LeverageBracketTableStore.Locate(parse.GetValue(tiers)));
+            var result = analysis.Levels(new LevelsQuery(parse.GetValue(symbol)!, parse.GetValue(entry), parse.GetValue(quantity), parse.GetValue(leverage)!,
+                parse.GetValue(margin)!, LevelsQuery.ParseSides(parse.GetValue(side), "--side"), parse.GetValue(mark),
+                wb is null ? null : new CrossMarginAccount(wb.Value, mm, upnl)));
+            var (table, request, rows) = (result.Table, result.Request, result.Rows);
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json)) WriteJson(output, table, request, rows);
             else WriteTable(output, table, request, rows);

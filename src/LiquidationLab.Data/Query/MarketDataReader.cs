@@ -119,6 +119,21 @@ public sealed class MarketDataReader(LabStore store)
         return list.ToArray();
     }
 
+    /// <summary>
+    /// Individual liquidation orders (prints) of a symbol, by time: the order's side as the exchange reports it (a
+    /// <c>SELL</c> closes a liquidated long, a <c>BUY</c> a liquidated short), price and base quantity.
+    /// </summary>
+    public LiquidationPrint[] LiquidationPrints(string symbol, DateTime from, DateTime to)
+    {
+        using var cmd = store.Command(
+            "SELECT time, side, price, quantity, venue FROM liquidation_orders WHERE symbol = $1 AND time >= $2 AND time < $3 ORDER BY time, price",
+            symbol, from, to);
+        using var r = cmd.ExecuteReader();
+        var list = new List<LiquidationPrint>();
+        while (r.Read()) list.Add(new LiquidationPrint(r.GetDateTime(0), r.GetString(1), r.GetDouble(2), r.GetDouble(3), r.GetString(4)));
+        return list.ToArray();
+    }
+
     /// <summary>The candle intervals stored for a symbol and market (e.g. <c>1h</c>, <c>5m</c>), sorted by name.</summary>
     public IReadOnlyList<string> CandleIntervals(string symbol, string market = "perp") =>
         Strings("SELECT DISTINCT interval FROM klines WHERE symbol = $1 AND market = $2 ORDER BY 1", symbol, market);
@@ -203,3 +218,18 @@ public sealed class MarketDataReader(LabStore store)
 /// <param name="LastTime">Its last trade time.</param>
 /// <param name="LastPrice">The last trade's price (NaN without trades), the map's current price.</param>
 public sealed record TradeSelection(AggTrade[] Selected, long TradeCount, DateTime? FirstTime, DateTime? LastTime, double LastPrice);
+
+/// <summary>One liquidation order as stored.</summary>
+/// <param name="Time">Event time, UTC.</param>
+/// <param name="OrderSide">The liquidation order's side: <c>SELL</c> (a long was liquidated) or <c>BUY</c> (a short).</param>
+/// <param name="Price">Price, USDT.</param>
+/// <param name="QuantityBase">Quantity in base units.</param>
+/// <param name="Venue">Venue, e.g. <c>binance-usdm</c>.</param>
+public sealed record LiquidationPrint(DateTime Time, string OrderSide, double Price, double QuantityBase, string Venue)
+{
+    /// <summary>Whether a long position was liquidated (the order sells).</summary>
+    public bool LongLiquidated => string.Equals(OrderSide, "SELL", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Notional, USD.</summary>
+    public double NotionalUsd => Price * QuantityBase;
+}

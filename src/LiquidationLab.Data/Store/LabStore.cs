@@ -89,6 +89,30 @@ public sealed partial class LabStore : IDisposable
         return store;
     }
 
+    /// <summary>
+    /// Opens the store like <see cref="Open(string, bool)"/>, waiting up to <paramref name="lockWait"/> while another process
+    /// holds a conflicting lock (a writer, or — for a writer — readers such as a running <c>liqlab serve</c>, whose reads
+    /// hold the file for the length of one query). Retries back off from 10 to 200 ms.
+    /// </summary>
+    /// <exception cref="StoreLockedException">Still locked after <paramref name="lockWait"/>.</exception>
+    public static LabStore Open(string path, bool readOnly, TimeSpan lockWait)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var delay = 10;
+        while (true)
+        {
+            try
+            {
+                return Open(path, readOnly);
+            }
+            catch (StoreLockedException) when (clock.Elapsed < lockWait)
+            {
+                Thread.Sleep(delay);
+                delay = Math.Min(delay * 2, 200);
+            }
+        }
+    }
+
     private void Migrate()
     {
         Execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)");

@@ -1,0 +1,326 @@
+using System.Globalization;
+using LiquidationLab.Core.Backtesting;
+using LiquidationLab.Core.Binning;
+using LiquidationLab.Core.Heatmaps;
+using LiquidationLab.Core.Margin;
+using LiquidationLab.Core.MarketData;
+using LiquidationLab.Core.Models;
+using LiquidationLab.Data.Query;
+using LiquidationLab.Data.Store;
+using LiquidationLab.Data.Tiers;
+
+namespace LiquidationLab.Analysis;
+
+/// <summary>
+/// The application layer: runs <see cref="LevelsQuery"/>, <see cref="HeatmapQuery"/>, <see cref="MapQuery"/>,
+/// <see cref="CompareQuery"/> and <see cref="HistoryQuery"/> — validation, store reads, model, result. The CLI commands,
+/// the notebooks and the REST API all call it, so a parameter means the same everywhere. Thread-safe (each query reads
+/// through its own store access).
+/// </summary>
+/// <param name="store">How the store is read.</param>
+/// <param name="tiers">The leverage-bracket tables.</param>
+/// <param name="limits">Upper bounds per query (default <see cref="AnalysisLimits.Default"/>).</param>
+public sealed class LiquidationAnalysis(IStoreAccess store, LeverageBracketTableStore tiers, AnalysisLimits? limits = null)
+{
+    /// <summary>The store.</summary>
+    public IStoreAccess Store { get; } = store ?? throw new ArgumentNullException(nameof(store));
+
+    /// <summary>The tier tables.</summary>
+    public LeverageBracketTableStore Tiers { get; } = tiers ?? throw new ArgumentNullException(nameof(tiers));
+
+    /// <summary>The limits.</summary>
+    public AnalysisLimits Limits { get; } = limits ?? AnalysisLimits.Default;
+
+    /// <summary>The models <see cref="HeatmapQuery"/> accepts.</summary>
+    public static IReadOnlyList<string> HeatmapModels { get; } = [TimeEvolvingModel.ModelName];
+
+    /// <summary>Opens the store file at <paramref name="path"/> through short-lived read-only connections.</summary>
+    public static LiquidationAnalysis ForFile(string path, string? tierDirectory = null, AnalysisLimits? limits = null) =>
+        new(new FileStoreAccess(path), LeverageBracketTableStore.Locate(tierDirectory), limits);
+
+    /// <summary>Uses an open store (a notebook's) and the tier tables found the usual way.</summary>
+    public static LiquidationAnalysis ForStore(LabStore store, string? tierDirectory = null) =>
+        new(new OpenStoreAccess(store), LeverageBracketTableStore.Locate(tierDirectory));
+
+    /// <summary>The symbol's tier table.</summary>
+    /// <exception cref="LeverageBracketTableNotFoundException">No table: the message lists the symbols that have one.</exception>
+    public LeverageBracketTable Table(string symbol)
+    {
+        if (string.IsNullOrWhiteSpace(symbol)) throw new QueryParameterException("symbol", "required, e.g. BTCUSDT.");
+        return Tiers.Get(symbol);
+    }
+
+    /// <summary>Liquidation price, bracket, distance and risk for each leverage, side and margin mode.</summary>
+    /// <exception cref="QueryParameterException">A non-positive price or quantity, too many leverages, other cross
+    /// positions without a wallet balance.</exception>
+    /// <exception cref="LeverageBracketTableNotFoundException">No tier table for the symbol.</exception>
+    public LevelsResult Levels(LevelsQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.EntryPrice <= 0) throw new QueryParameterException("entry_price", $"must be > 0 USDT, found {query.EntryPrice.ToString(CultureInfo.InvariantCulture)}.");
+        if (query.QuantityBase <= 0) throw new QueryParameterException("quantity", $"must be > 0, found {query.QuantityBase.ToString(CultureInfo.InvariantCulture)}.");
+        if (query.ReferencePrice is <= 0) throw new QueryParameterException("mark", "must be > 0 USDT.");
+        if (query.Leverages.Count == 0) throw new QueryParameterException("leverage_levels", "give at least one leverage.");
+        if (query.Leverages.Count > Limits.MaxLeverages)
+            throw new QueryParameterException("leverage_levels", $"at most {Limits.MaxLeverages} leverages per request, found {query.Leverages.Count}.");
+        if (query.Leverages.Any(l => l < 1)) throw new QueryParameterException("leverage_levels", "leverages are whole numbers ≥ 1.");
+        var table = Table(query.Symbol);
+        var request = new LiquidationLevelsRequest
+        {
+            EntryPrice = query.EntryPrice,
+            QuantityBase = query.QuantityBase,
+            Leverages = query.Leverages,
+            MarginModes = query.MarginModes.Count == 0 ? [MarginMode.Isolated] : query.MarginModes,
+            Sides = query.Sides.Count == 0 ? [PositionSide.Long, PositionSide.Short] : query.Sides,
+            ReferencePrice = query.ReferencePrice,
+            CrossAccount = query.CrossAccount,
+        };
+        return new LevelsResult(query, table, request, LiquidationLevels.Compute(table, request));
+    }
+
+    /// <summary>The time-evolving model over the window's candles: the heatmap, the open levels at the end, totals.</summary>
+    /// <exception cref="QueryParameterException">An unknown model or interval, a bad mix, a window over the limits.</exception>
+    /// <exception cref="DataUnavailableException">No candles, or fewer than two with open interest.</exception>
+    /// <exception cref="LeverageBracketTableNotFoundException">No tier table for the symbol.</exception>
+    public HeatmapResult Heatmap(HeatmapQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (!HeatmapModels.Contains(query.Model))
+            throw new QueryParameterException("model", $"heatmaps need a time-aware model; '{query.Model}' is not one. Available: {string.Join(", ", HeatmapModels)}.");
+        CheckInterval(query.Interval);
+        CheckMarket(query.Market);
+        if (query.CandlesPerColumn < 0) throw new QueryParameterException("candles_per_column", "must be ≥ 0 (0 chooses).");
+        var mix = ParseMix(query.Mix);
+        var table = Table(query.Symbol);
+        var symbol = table.Symbol;
+        var candles = Store.Read(s => new MarketDataReader(s).Candles(symbol, query.Interval, query.Window.Start, query.Window.End, query.Market, query.OpenInterestSymbol));
+        if (candles.Length == 0)
+            throw new DataUnavailableException($"No {query.Market} {query.Interval} candles for {symbol} in {Describe(query.Window)} in {Store.Path}" +
+                $"{StoredIntervals(symbol, query.Market)}; run 'liqlab data ingest' first.");
+        if (candles.Length > Limits.MaxCandles)
+            throw new QueryParameterException("from", $"the window holds {candles.Length:N0} {query.Interval} candles; at most {Limits.MaxCandles:N0} per request: narrow from/to or use a longer interval.");
+        var oiCount = candles.Count(c => double.IsFinite(c.OpenInterestUsd));
+        if (oiCount < 2)
+            throw new DataUnavailableException($"{candles.Length:N0} {symbol} {query.Interval} candles in {Describe(query.Window)} but only {oiCount} with open interest: the time-evolving model needs OI.");
+        var perColumn = query.CandlesPerColumn > 0 ? query.CandlesPerColumn : Math.Max(1, (candles.Length + 999) / 1000);
+        if ((candles.Length + perColumn - 1) / perColumn > Limits.MaxColumns)
+            throw new QueryParameterException("candles_per_column", $"{candles.Length:N0} candles at {perColumn} per column make more than {Limits.MaxColumns:N0} columns.");
+        var model = new TimeEvolvingModel(mix, candlesPerColumn: perColumn);
+        var result = model.Run(new MarketWindow(symbol, table, candles, [], []));
+        var frozen = FrozenRuns.OpenInterest(candles);
+        var grid = result.Heatmap!;
+        var map = LiquidationMap.FromLevels(result.Levels, grid.Price, candles[^1].Close, model.Mix.Tiers.Select(t => t.Leverage).ToArray());
+        var title = string.Create(CultureInfo.InvariantCulture,
+            $"{symbol} {query.Interval} liquidation heatmap ({model.Name}), {candles[0].OpenTime:yyyy-MM-dd HH:mm} – {candles[^1].OpenTime:yyyy-MM-dd HH:mm} UTC");
+        return new HeatmapResult(query, table, candles, oiCount, model.Mix, perColumn, result, model.LastTotals, frozen, map, title);
+    }
+
+    /// <summary>Large trades selected inside DuckDB, each spread over the leverage mix: liquidation notional per price bin.</summary>
+    /// <exception cref="QueryParameterException">A bad bin width or mix, a selection over the limits.</exception>
+    /// <exception cref="DataUnavailableException">No trades in the window.</exception>
+    /// <exception cref="LeverageBracketTableNotFoundException">No tier table for the symbol.</exception>
+    public MapResult Map(MapQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.BinWidth is { } w && (!double.IsFinite(w) || w <= 0)) throw new QueryParameterException("bin_width", "must be > 0 USD.");
+        var mix = ParseMix(query.Mix);
+        var table = Table(query.Symbol);
+        var symbol = table.Symbol;
+        // The large trades are selected inside DuckDB; only they are read (the rest of the window is counted, not loaded).
+        var window = Store.Read(s => new MarketDataReader(s).SelectAggTrades(symbol, query.Window.Start, query.Window.End, query.Filter));
+        if (window.TradeCount == 0)
+            throw new DataUnavailableException($"No aggregate trades for {symbol} in {Describe(query.Window)} in {Store.Path}{StoredTradeSpan(symbol)}.");
+        if (window.Selected.Length > Limits.MaxSelectedTrades)
+            throw new QueryParameterException("threshold", $"the filter selects {window.Selected.Length:N0} trades; at most {Limits.MaxSelectedTrades:N0} per request.");
+        var model = new BinanceStandardModel(TradeFilter.All, mix, priceBinWidth: query.BinWidth);
+        LiquidationMap map;
+        try
+        {
+            map = model.BuildMap(window.Selected, table, window.LastPrice);
+        }
+        catch (ArgumentException e) when (query.BinWidth is not null)
+        {
+            throw new QueryParameterException("bin_width", e.Message);
+        }
+        if (map.Bins.Count > Limits.MaxPriceBins)
+            throw new QueryParameterException("bin_width", $"{map.Bins.Count:N0} bins; at most {Limits.MaxPriceBins:N0}: use a wider bin.");
+        var title = string.Create(CultureInfo.InvariantCulture,
+            $"{symbol} liquidation map, {MapQuery.ModeName(query.Filter.Mode)} {query.Filter.Threshold}: {window.Selected.Length:N0} of {window.TradeCount:N0} trades, " +
+            $"{window.FirstTime:yyyy-MM-dd HH:mm} – {window.LastTime:yyyy-MM-dd HH:mm} UTC");
+        return new MapResult(query, table, window, map, title);
+    }
+
+    /// <summary>
+    /// Every model on the symbol: the standard, funding-adjusted and open-interest-profile models on the trade window,
+    /// the time-evolving and ensemble models on the candle window; a model that cannot run says why instead.
+    /// </summary>
+    /// <exception cref="QueryParameterException">A bad interval or portion.</exception>
+    /// <exception cref="DataUnavailableException">Neither trades nor candles for the symbol.</exception>
+    public CompareResult Compare(CompareQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        CheckInterval(query.Interval);
+        if (!(query.TradePortion > 0 && query.TradePortion <= 1)) throw new QueryParameterException("portion", "a fraction in (0, 1].");
+        var table = Table(query.Symbol);
+        var symbol = table.Symbol;
+        var data = Store.Read(s =>
+        {
+            var reader = new MarketDataReader(s);
+            var tradeWindow = Resolve(query.TradeWindow, () => TradeSpan(s, symbol), TimeSpan.FromDays(1));
+            var candleWindow = Resolve(query.CandleWindow, () => CandleSpan(s, symbol, query.Interval), TimeSpan.FromDays(30));
+            var trades = tradeWindow is { } tw ? reader.AggTrades(symbol, tw.Start, tw.End) : [];
+            var candles = candleWindow is { } cw ? reader.Candles(symbol, query.Interval, cw.Start, cw.End) : [];
+            var funding = tradeWindow is { } fw ? reader.FundingRates(symbol, "binance-fundingRate", fw.Start.AddDays(-3), fw.End) : [];
+            return (tradeWindow, candleWindow, trades, candles, funding);
+        });
+        if (data.trades.Length == 0 && data.candles.Length == 0)
+            throw new DataUnavailableException($"No aggregate trades and no {query.Interval} candles for {symbol} in the requested windows in {Store.Path}.");
+        if (data.candles.Length > Limits.MaxCandles)
+            throw new QueryParameterException("candle_from", $"the candle window holds {data.candles.Length:N0} candles; at most {Limits.MaxCandles:N0}.");
+        var tradeMarket = new MarketWindow(symbol, table, [], data.trades, data.funding);
+        var candleMarket = new MarketWindow(symbol, table, data.candles, [], []);
+        var outcomes = new List<ModelOutcome>();
+        void Try(ILiquidationModel model, MarketWindow window, string name, bool has, string lacking)
+        {
+            if (!has)
+            {
+                outcomes.Add(new ModelOutcome(model.Name, name, null, null, lacking));
+                return;
+            }
+            try
+            {
+                outcomes.Add(new ModelOutcome(model.Name, name, model.Run(window), window.CurrentPrice, null));
+            }
+            catch (InvalidOperationException e)
+            {
+                outcomes.Add(new ModelOutcome(model.Name, name, null, null, e.Message));
+            }
+        }
+        var hasTrades = data.trades.Length > 0;
+        var hasCandles = data.candles.Length > 0;
+        var noTrades = $"no aggregate trades for {symbol} in the trade window";
+        var noCandles = $"no {query.Interval} candles for {symbol} in the candle window";
+        var standard = new BinanceStandardModel(new TradeFilter(TradeFilterMode.Portion, query.TradePortion));
+        Try(standard, tradeMarket, "trade", hasTrades, noTrades);
+        Try(new FundingAdjustedModel(standard), tradeMarket, "trade", hasTrades, noTrades);
+        Try(new OpenInterestProfileModel(), tradeMarket, "trade", hasTrades, noTrades);
+        Try(new TimeEvolvingModel(), candleMarket, "candle", hasCandles, noCandles);
+        var ensemble = new EnsembleModel();
+        Try(ensemble, candleMarket, "candle", hasCandles, noCandles);
+        var skipped = ensemble.LastSkipped.ToArray();
+        return new CompareResult(query, data.tradeWindow, data.candleWindow, data.trades.Length, data.candles.Length, data.funding.Length, outcomes, skipped);
+    }
+
+    /// <summary>Real liquidation totals per period (long and short) with the time-evolving model's predicted liquidations
+    /// for the same periods, and the individual prints the store holds in the window.</summary>
+    /// <exception cref="QueryParameterException">A bad interval, scope or window.</exception>
+    /// <exception cref="DataUnavailableException">No candles or totals, or fewer than 10 periods with both.</exception>
+    public HistoryResult History(HistoryQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        CheckInterval(query.Interval);
+        CheckMarket(query.Market);
+        var table = Table(query.Symbol);
+        var symbol = table.Symbol;
+        var (longs, shorts, prints) = Store.Read(s =>
+        {
+            var reader = new MarketDataReader(s);
+            try
+            {
+                var l = BacktestSeries.Load(reader, symbol, query.Interval, query.Market, query.Window.Start, null, query.Window.End, query.OpenInterestSymbol, query.Scope, LiquidationSide.Long);
+                var sh = BacktestSeries.Load(reader, symbol, query.Interval, query.Market, query.Window.Start, null, query.Window.End, query.OpenInterestSymbol, l.LiquidationScope, LiquidationSide.Short);
+                var p = reader.LiquidationPrints(symbol, query.Window.Start, query.Window.End);
+                return (l, sh, p);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new DataUnavailableException(e.Message);
+            }
+            catch (ArgumentException e) when (e is not QueryParameterException)
+            {
+                throw new QueryParameterException(e.Message.Contains("scope", StringComparison.OrdinalIgnoreCase) ? "scope" : "interval", e.Message.Replace("--", "", StringComparison.Ordinal));
+            }
+        });
+        if (longs.Candles.Length > Limits.MaxCandles)
+            throw new QueryParameterException("from", $"{longs.Candles.Length:N0} periods; at most {Limits.MaxCandles:N0} per request.");
+        var model = new TimeEvolvingModel(candlesPerColumn: Math.Max(1, (longs.Candles.Length + 999) / 1000));
+        var run = model.Run(new MarketWindow(symbol, table, longs.Candles, [], []));
+        var predicted = run.Liquidations!.ToDictionary(p => p.PeriodStart);
+        var periods = new HistoryPeriod[longs.Candles.Length];
+        for (var i = 0; i < periods.Length; i++)
+        {
+            var t = longs.Candles[i].OpenTime;
+            var p = predicted.TryGetValue(t, out var v) ? v : new PeriodLiquidations(t, 0, 0);
+            periods[i] = new HistoryPeriod(t, longs.Candles[i].Close, longs.ActualUsd[i], shorts.ActualUsd[i], p.LongUsd, p.ShortUsd);
+        }
+        var spearman = periods.Length >= 3
+            ? Metrics.Spearman(periods.Select(p => p.ModelLongUsd + p.ModelShortUsd).ToArray(), periods.Select(p => p.RealLongUsd + p.RealShortUsd).ToArray())
+            : double.NaN;
+        return new HistoryResult(query, longs.CandleSource, longs.TotalsSource, longs.LiquidationScope, periods, prints, spearman);
+    }
+
+    private static DataWindow? Resolve(TimeWindow requested, Func<(DateTime First, DateTime Last)?> span, TimeSpan defaultLength)
+    {
+        if (requested.From is not null && requested.To is not null) return new DataWindow(requested.From.Value, requested.To.Value);
+        if (span() is not { } s) return null;
+        var end = requested.To ?? s.Last.AddTicks(1);
+        var start = requested.From ?? (end - defaultLength < s.First ? s.First : end - defaultLength);
+        return new DataWindow(start, end);
+    }
+
+    private static (DateTime, DateTime)? TradeSpan(LabStore s, string symbol)
+    {
+        using var cmd = s.Command("SELECT min(transact_time), max(transact_time) FROM agg_trades WHERE symbol = $1", symbol);
+        using var r = cmd.ExecuteReader();
+        return r.Read() && !r.IsDBNull(0) ? (r.GetDateTime(0), r.GetDateTime(1)) : null;
+    }
+
+    private static (DateTime, DateTime)? CandleSpan(LabStore s, string symbol, string interval)
+    {
+        using var cmd = s.Command("SELECT min(open_time), max(open_time) FROM klines WHERE symbol = $1 AND interval = $2 AND market = 'perp'", symbol, interval);
+        using var r = cmd.ExecuteReader();
+        return r.Read() && !r.IsDBNull(0) ? (r.GetDateTime(0), r.GetDateTime(1)) : null;
+    }
+
+    private string StoredIntervals(string symbol, string market)
+    {
+        var stored = Store.Read(s => new MarketDataReader(s).CandleIntervals(symbol, market));
+        return stored.Count == 0 ? $" (the store has no {market} candles for {symbol})" : $" (stored {market} intervals for {symbol}: {string.Join(", ", stored)})";
+    }
+
+    private string StoredTradeSpan(string symbol) =>
+        Store.Read(s => TradeSpan(s, symbol)) is { } span
+            ? string.Create(CultureInfo.InvariantCulture, $" (its trades span {span.Item1:yyyy-MM-dd HH:mm} – {span.Item2:yyyy-MM-dd HH:mm} UTC)")
+            : $" (the store has no {symbol} trades; run 'liqlab data ingest' first)";
+
+    private static string Describe(TimeWindow w) => w.From is null && w.To is null ? "the whole store" : w.ToString();
+
+    private static void CheckInterval(string interval)
+    {
+        if (string.IsNullOrWhiteSpace(interval) || BacktestSeries.Period(interval) is null)
+            throw new QueryParameterException("interval", $"expected minutes, hours or days such as 5m, 1h, 4h, 1d; found '{interval}'.");
+    }
+
+    private static void CheckMarket(string market)
+    {
+        if (market is not ("perp" or "spot")) throw new QueryParameterException("market", $"expected perp or spot, found '{market}'.");
+    }
+
+    private static LeverageMix? ParseMix(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        try
+        {
+            return LeverageMix.Parse(text);
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException)
+        {
+            throw new QueryParameterException("mix", e.Message);
+        }
+    }
+}
+
+/// <summary>A resolved data window [Start, End).</summary>
+/// <param name="Start">Start, UTC.</param>
+/// <param name="End">End, exclusive, UTC.</param>
+public readonly record struct DataWindow(DateTime Start, DateTime End);

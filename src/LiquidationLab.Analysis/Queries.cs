@@ -1,0 +1,202 @@
+using System.Globalization;
+using LiquidationLab.Core.Binning;
+using LiquidationLab.Core.Margin;
+using LiquidationLab.Core.Models;
+
+namespace LiquidationLab.Analysis;
+
+/// <summary>A query parameter the caller got wrong: <see cref="Parameter"/> names it as the API and CLI spell it.</summary>
+public sealed class QueryParameterException : ArgumentException
+{
+    /// <summary>Creates the error.</summary>
+    /// <param name="parameter">The parameter's name (<c>from</c>, <c>symbol</c>, …).</param>
+    /// <param name="problem">What is wrong and what is accepted.</param>
+    public QueryParameterException(string parameter, string problem) : base($"{parameter}: {problem}")
+    {
+        Parameter = parameter;
+        Problem = problem;
+    }
+
+    /// <summary>The parameter's name.</summary>
+    public string Parameter { get; }
+
+    /// <summary>What is wrong with it.</summary>
+    public string Problem { get; }
+}
+
+/// <summary>The store lacks the data a valid query needs (no candles for the symbol and window, no trades, …).</summary>
+public sealed class DataUnavailableException(string message) : InvalidOperationException(message);
+
+/// <summary>Upper bounds on what one query may ask for, so one request cannot exhaust the server.</summary>
+/// <param name="MaxCandles">Candles a heatmap or history may read (a year of 5-minute candles is 105,120).</param>
+/// <param name="MaxColumns">Heatmap time columns.</param>
+/// <param name="MaxPriceBins">Price bins of a heatmap or map.</param>
+/// <param name="MaxLeverages">Leverages in one levels query.</param>
+/// <param name="MaxSelectedTrades">Trades a liquidation map may select.</param>
+public sealed record AnalysisLimits(int MaxCandles = 250_000, int MaxColumns = 2_000, int MaxPriceBins = 2_000, int MaxLeverages = 50, long MaxSelectedTrades = 2_000_000)
+{
+    /// <summary>The defaults.</summary>
+    public static AnalysisLimits Default { get; } = new();
+}
+
+/// <summary>A UTC time window [From, To); either end may be open (the data's own first or last time).</summary>
+/// <param name="From">Start, inclusive, or null.</param>
+/// <param name="To">End, exclusive, or null.</param>
+public readonly record struct TimeWindow(DateTime? From, DateTime? To)
+{
+    /// <summary>The start for store reads.</summary>
+    public DateTime Start => From ?? DateTime.MinValue;
+
+    /// <summary>The end for store reads.</summary>
+    public DateTime End => To ?? DateTime.MaxValue;
+
+    /// <summary>
+    /// Parses <c>from</c>/<c>to</c>: a date <c>yyyy-MM-dd</c> (a date-only <c>to</c> includes that whole day) or an ISO
+    /// date-time, read as UTC when it has no offset.
+    /// </summary>
+    /// <exception cref="QueryParameterException">Unparseable text, or <c>to</c> not after <c>from</c>.</exception>
+    public static TimeWindow Parse(string? from, string? to, string fromName = "from", string toName = "to")
+    {
+        var start = string.IsNullOrWhiteSpace(from) ? (DateTime?)null : ParseTime(from, fromName, endOfDay: false);
+        var end = string.IsNullOrWhiteSpace(to) ? (DateTime?)null : ParseTime(to, toName, endOfDay: true);
+        if (start is { } s && end is { } e && e <= s)
+            throw new QueryParameterException(toName, $"{to} must be after {fromName} ({from}).");
+        return new TimeWindow(start, end);
+    }
+
+    private static DateTime ParseTime(string text, string name, bool endOfDay)
+    {
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
+            return d.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddDays(endOfDay ? 1 : 0);
+        if (DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t))
+            return t;
+        throw new QueryParameterException(name, $"expected yyyy-MM-dd or an ISO date-time (UTC), found '{text}'.");
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"[{From:yyyy-MM-dd HH:mm} – {To:yyyy-MM-dd HH:mm})");
+}
+
+/// <summary>Liquidation prices of one position over a batch of leverages (the <c>levels</c> rows).</summary>
+/// <param name="Symbol">USDⓈ-M symbol with a tier table.</param>
+/// <param name="EntryPrice">Entry price, USDT, &gt; 0.</param>
+/// <param name="QuantityBase">Position size in base units, &gt; 0.</param>
+/// <param name="Leverages">Leverages, each ≥ 1 (those above the table's maximum come back rejected, with the reason).</param>
+/// <param name="MarginModes">Isolated and/or cross.</param>
+/// <param name="Sides">Long and/or short.</param>
+/// <param name="ReferencePrice">Mark price for distances (default: the entry).</param>
+/// <param name="CrossAccount">Cross: the account's wallet balance and other positions.</param>
+public sealed record LevelsQuery(string Symbol, decimal EntryPrice, decimal QuantityBase, IReadOnlyList<int> Leverages,
+    IReadOnlyList<MarginMode> MarginModes, IReadOnlyList<PositionSide> Sides, decimal? ReferencePrice = null, CrossMarginAccount? CrossAccount = null)
+{
+    /// <summary>The default leverages.</summary>
+    public static IReadOnlyList<int> DefaultLeverages { get; } = [5, 10, 25, 50, 100, 125];
+
+    /// <summary>Parses a side list: <c>long</c>, <c>short</c> or <c>both</c>.</summary>
+    /// <exception cref="QueryParameterException">Anything else.</exception>
+    public static IReadOnlyList<PositionSide> ParseSides(string? text, string name = "side") => (text ?? "both").Trim().ToLowerInvariant() switch
+    {
+        "long" => [PositionSide.Long],
+        "short" => [PositionSide.Short],
+        "both" or "" => [PositionSide.Long, PositionSide.Short],
+        _ => throw new QueryParameterException(name, $"expected long, short or both, found '{text}'."),
+    };
+
+    /// <summary>Parses margin modes: <c>isolated</c>, <c>cross</c> or <c>both</c>, comma-separated.</summary>
+    /// <exception cref="QueryParameterException">Anything else.</exception>
+    public static IReadOnlyList<MarginMode> ParseMarginModes(IEnumerable<string> parts, string name = "margin")
+    {
+        var modes = new List<MarginMode>();
+        foreach (var part in parts.SelectMany(p => p.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+            switch (part.ToLowerInvariant())
+            {
+                case "isolated": modes.Add(MarginMode.Isolated); break;
+                case "cross": modes.Add(MarginMode.Cross); break;
+                case "both": modes.Add(MarginMode.Isolated); modes.Add(MarginMode.Cross); break;
+                default: throw new QueryParameterException(name, $"'{part}' is not one of isolated, cross, both.");
+            }
+        return modes.Count == 0 ? [MarginMode.Isolated] : modes.Distinct().ToArray();
+    }
+
+    /// <summary>Parses leverages: whole numbers ≥ 1, comma-separated, an optional trailing <c>x</c>.</summary>
+    /// <exception cref="QueryParameterException">A part that is not a whole number ≥ 1, or none at all.</exception>
+    public static IReadOnlyList<int> ParseLeverages(IEnumerable<string> parts, string name = "leverage_levels")
+    {
+        var values = new List<int>();
+        foreach (var part in parts.SelectMany(p => p.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            if (!int.TryParse(part.TrimEnd('x', 'X'), NumberStyles.None, CultureInfo.InvariantCulture, out var v) || v < 1)
+                throw new QueryParameterException(name, $"'{part}' is not a whole number ≥ 1.");
+            values.Add(v);
+        }
+        if (values.Count == 0) throw new QueryParameterException(name, "give at least one leverage, e.g. 5,10,25.");
+        return values.Distinct().ToArray();
+    }
+}
+
+/// <summary>A time × price heatmap of the time-evolving model over stored candles with open interest.</summary>
+/// <param name="Symbol">Symbol with candles, open interest and a tier table.</param>
+/// <param name="Interval">Stored candle interval (<c>5m</c>, <c>1h</c>, <c>4h</c>).</param>
+/// <param name="Window">Time window (open ends: the first or last candle).</param>
+/// <param name="Market"><c>perp</c> or <c>spot</c> candles.</param>
+/// <param name="Model">Time-aware model; only <c>time-evolving</c> today.</param>
+/// <param name="Mix">Leverage mix text (e.g. <c>5:0.15,10:0.3,…</c>), or null for the default.</param>
+/// <param name="CandlesPerColumn">Candles per column; 0 chooses enough to keep ≤ 1,000 columns.</param>
+/// <param name="OpenInterestSymbol">OI series symbol when it differs from the candles' (e.g. <c>BTC</c> for Coinglass).</param>
+public sealed record HeatmapQuery(string Symbol, string Interval, TimeWindow Window, string Market = "perp", string Model = TimeEvolvingModel.ModelName,
+    string? Mix = null, int CandlesPerColumn = 0, string? OpenInterestSymbol = null);
+
+/// <summary>A large-trade liquidation map (Binance standard model) from stored aggregate trades.</summary>
+/// <param name="Symbol">Symbol with trades and a tier table.</param>
+/// <param name="Window">Time window (open ends: the first or last trade).</param>
+/// <param name="Filter">Which trades count: gross value ≥ USD, the top N, or the largest portion.</param>
+/// <param name="Mix">Leverage mix text, or null for the default.</param>
+/// <param name="BinWidth">Price bin width, USD, or null for ~250 nice bins.</param>
+public sealed record MapQuery(string Symbol, TimeWindow Window, TradeFilter Filter, string? Mix = null, double? BinWidth = null)
+{
+    /// <summary>Parses a filter mode name: <c>gross_value</c>, <c>top_n</c> or <c>portion</c>.</summary>
+    /// <exception cref="QueryParameterException">Another name, or a threshold outside the mode's range.</exception>
+    public static TradeFilter ParseFilter(string? mode, double threshold, string modeName = "mode", string thresholdName = "threshold")
+    {
+        var m = (mode ?? "gross_value").Trim().ToLowerInvariant() switch
+        {
+            "gross_value" => TradeFilterMode.GrossValue,
+            "top_n" => TradeFilterMode.TopN,
+            "portion" => TradeFilterMode.Portion,
+            _ => throw new QueryParameterException(modeName, $"expected gross_value, top_n or portion, found '{mode}'."),
+        };
+        if (!double.IsFinite(threshold) || threshold < 0 || (m == TradeFilterMode.Portion && (threshold <= 0 || threshold > 1)) || (m == TradeFilterMode.TopN && (threshold < 1 || threshold != Math.Floor(threshold))))
+            throw new QueryParameterException(thresholdName, m switch
+            {
+                TradeFilterMode.Portion => $"a portion is a fraction in (0, 1], found {threshold.ToString(CultureInfo.InvariantCulture)}.",
+                TradeFilterMode.TopN => $"top_n takes a whole number ≥ 1, found {threshold.ToString(CultureInfo.InvariantCulture)}.",
+                _ => $"a gross value is a notional ≥ 0 USD, found {threshold.ToString(CultureInfo.InvariantCulture)}.",
+            });
+        return new TradeFilter(m, threshold);
+    }
+
+    /// <summary>The filter's mode as the API and CLI spell it.</summary>
+    public static string ModeName(TradeFilterMode mode) => mode switch
+    {
+        TradeFilterMode.TopN => "top_n",
+        TradeFilterMode.Portion => "portion",
+        _ => "gross_value",
+    };
+}
+
+/// <summary>Every model on one symbol: trade-based models on a trade window, candle-based models on a candle window.</summary>
+/// <param name="Symbol">Symbol with a tier table.</param>
+/// <param name="TradeWindow">Window of aggregate trades (open: the last day of stored trades).</param>
+/// <param name="CandleWindow">Window of candles with open interest (open: the last 30 days of stored candles).</param>
+/// <param name="Interval">Candle interval.</param>
+/// <param name="TradePortion">Share of the largest trades the trade-based models use, (0, 1].</param>
+public sealed record CompareQuery(string Symbol, TimeWindow TradeWindow, TimeWindow CandleWindow, string Interval = "5m", double TradePortion = 0.05);
+
+/// <summary>Real liquidation totals (and prints) next to the time-evolving model's predictions, per period.</summary>
+/// <param name="Symbol">Candle symbol (totals are read for its base asset, BTCUSDT → BTC).</param>
+/// <param name="Interval">Period (<c>1h</c>, <c>4h</c>, <c>1d</c>): totals of that interval or summed from a shorter one.</param>
+/// <param name="Window">Time window.</param>
+/// <param name="Market"><c>perp</c> or <c>spot</c> candles.</param>
+/// <param name="OpenInterestSymbol">OI series symbol when it differs (e.g. <c>BTC</c>).</param>
+/// <param name="Scope">Exchange scope of the totals when several are stored (e.g. <c>Binance</c>).</param>
+public sealed record HistoryQuery(string Symbol, string Interval, TimeWindow Window, string Market = "perp", string? OpenInterestSymbol = null, string? Scope = null);

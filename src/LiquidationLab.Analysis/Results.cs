@@ -1,0 +1,117 @@
+using System.Globalization;
+using LiquidationLab.Charts;
+using LiquidationLab.Core.Binning;
+using LiquidationLab.Core.Heatmaps;
+using LiquidationLab.Core.Margin;
+using LiquidationLab.Core.MarketData;
+using LiquidationLab.Core.Models;
+using LiquidationLab.Data.Query;
+
+namespace LiquidationLab.Analysis;
+
+/// <summary>The <c>levels</c> rows of a <see cref="LevelsQuery"/>.</summary>
+/// <param name="Query">The query.</param>
+/// <param name="Table">The tier table used.</param>
+/// <param name="Request">The request as the calculator saw it (defaults filled in).</param>
+/// <param name="Rows">One row per leverage × side × margin mode; a row the table rejects carries the reason.</param>
+public sealed record LevelsResult(LevelsQuery Query, LeverageBracketTable Table, LiquidationLevelsRequest Request, IReadOnlyList<LiquidationLevel> Rows);
+
+/// <summary>A time-evolving heatmap and what went into it.</summary>
+/// <param name="Query">The query.</param>
+/// <param name="Table">The tier table used.</param>
+/// <param name="Candles">The candles read, by time.</param>
+/// <param name="OpenInterestCandles">How many carry open interest.</param>
+/// <param name="Mix">The leverage mix.</param>
+/// <param name="CandlesPerColumn">Candles per heatmap column.</param>
+/// <param name="Result">The model's output: levels open at the end, the grid, liquidations per candle.</param>
+/// <param name="Totals">Created, consumed, closed and open notional, USD.</param>
+/// <param name="FrozenOpenInterest">Spans where the OI source stopped updating (shaded on the chart).</param>
+/// <param name="EndMap">The levels open after the last candle as a liquidation map on the grid's bins.</param>
+/// <param name="Title">Chart title.</param>
+public sealed record HeatmapResult(HeatmapQuery Query, LeverageBracketTable Table, Candle[] Candles, int OpenInterestCandles, LeverageMix Mix, int CandlesPerColumn,
+    LiquidationModelResult Result, TimeEvolvingTotals Totals, IReadOnlyList<FrozenSpan> FrozenOpenInterest, LiquidationMap EndMap, string Title)
+{
+    /// <summary>The time × price grid of open liquidation notional, USD per bin.</summary>
+    public TimePriceGrid Grid => Result.Heatmap!;
+
+    /// <summary>The heatmap with the price path (dark theme, colour bar in USD, frozen OI shaded).</summary>
+    public Figure HeatmapFigure() => LiquidationCharts.Heatmap(Grid, Candles, Title, FrozenOpenInterest);
+
+    /// <summary>The liquidation map of the last column.</summary>
+    public Figure EndMapFigure() => LiquidationCharts.Map(EndMap, $"Open liquidation levels at the end of the window ({Result.Model})");
+
+    /// <summary>One sentence: candles, OI coverage and the model's totals.</summary>
+    public string Summary => string.Create(CultureInfo.InvariantCulture,
+        $"{Candles.Length:N0} candles ({OpenInterestCandles:N0} with open interest). Created {Totals.CreatedUsd:N0} USD of positions, " +
+        $"liquidated {Totals.ConsumedUsd:N0}, closed by OI decreases {Totals.ClosedUsd:N0}, open at the end {Totals.OpenUsd:N0}.");
+}
+
+/// <summary>A liquidation map from large trades.</summary>
+/// <param name="Query">The query.</param>
+/// <param name="Table">The tier table used.</param>
+/// <param name="Trades">The selected trades and what the window held.</param>
+/// <param name="Map">Liquidation notional per tier, side and price bin, with cumulative curves.</param>
+/// <param name="Title">Chart title.</param>
+public sealed record MapResult(MapQuery Query, LeverageBracketTable Table, TradeSelection Trades, LiquidationMap Map, string Title)
+{
+    /// <summary>The map chart.</summary>
+    public Figure Figure() => LiquidationCharts.Map(Map, Title);
+}
+
+/// <summary>One model of a comparison: its result, or why it could not run.</summary>
+/// <param name="Model">Model name.</param>
+/// <param name="Window"><c>trade</c> or <c>candle</c>: the data it ran on.</param>
+/// <param name="Result">Its levels, or null when it did not run.</param>
+/// <param name="CurrentPrice">The window's last price.</param>
+/// <param name="NotRun">Why it did not run, or null.</param>
+public sealed record ModelOutcome(string Model, string Window, LiquidationModelResult? Result, double? CurrentPrice, string? NotRun)
+{
+    /// <summary>The levels' prices as percent distance from the window's price (models of different windows compare by shape).</summary>
+    public LiquidationModelResult? Relative() => Result is null || CurrentPrice is not { } p ? null
+        : new LiquidationModelResult($"{Result.Model} ({Window})", Result.Levels.Select(l => l with { Price = 100 * (l.Price / p - 1) }).ToArray());
+}
+
+/// <summary>Every model on one symbol.</summary>
+/// <param name="Query">The query.</param>
+/// <param name="TradeWindow">The trade window used (null: the store has no trades for the symbol).</param>
+/// <param name="CandleWindow">The candle window used (null: no candles).</param>
+/// <param name="Trades">Trades read.</param>
+/// <param name="Candles">Candles read.</param>
+/// <param name="FundingObservations">Funding rates read (for the funding-adjusted model).</param>
+/// <param name="Models">Each model's outcome.</param>
+/// <param name="EnsembleSkipped">Components the ensemble skipped, with the reason.</param>
+public sealed record CompareResult(CompareQuery Query, DataWindow? TradeWindow, DataWindow? CandleWindow, int Trades, int Candles, int FundingObservations,
+    IReadOnlyList<ModelOutcome> Models, IReadOnlyList<string> EnsembleSkipped)
+{
+    /// <summary>Bins of the relative comparison: −30 % to +30 % of the price in 0.5 % steps.</summary>
+    public static PriceBins RelativeBins { get; } = new(-30, 0.5, 120);
+
+    /// <summary>Every model that ran, by distance from its window's price.</summary>
+    public Figure Figure() => LiquidationCharts.ModelComparison(Models.Select(m => m.Relative()).OfType<LiquidationModelResult>().ToList(), RelativeBins, 0,
+        $"{Query.Symbol}: liquidation notional by distance from the current price (%)", "distance from the current price (%)");
+}
+
+/// <summary>One period of a history: the real totals and the model's predicted liquidations.</summary>
+/// <param name="PeriodStart">Period start, UTC.</param>
+/// <param name="Close">The period's closing price.</param>
+/// <param name="RealLongUsd">Longs liquidated (real totals), USD.</param>
+/// <param name="RealShortUsd">Shorts liquidated, USD.</param>
+/// <param name="ModelLongUsd">Longs the time-evolving model liquidates in the period (model notional, USD: the model's scale, not the market's).</param>
+/// <param name="ModelShortUsd">Shorts the model liquidates.</param>
+public sealed record HistoryPeriod(DateTime PeriodStart, double Close, double RealLongUsd, double RealShortUsd, double ModelLongUsd, double ModelShortUsd);
+
+/// <summary>Real liquidations next to the model's, per period, and the stored prints.</summary>
+/// <param name="Query">The query.</param>
+/// <param name="CandleSource">Which candles were read (or how they were built).</param>
+/// <param name="TotalsSource">Which totals were read (or how they were summed).</param>
+/// <param name="Scope">The totals' exchange scope.</param>
+/// <param name="Periods">Periods with both a candle and a total, by time.</param>
+/// <param name="Prints">Individual liquidation orders in the window.</param>
+/// <param name="Spearman">Rank correlation of the model's and the real totals per period (NaN under 3 periods).</param>
+public sealed record HistoryResult(HistoryQuery Query, string CandleSource, string TotalsSource, string Scope, IReadOnlyList<HistoryPeriod> Periods,
+    IReadOnlyList<LiquidationPrint> Prints, double Spearman)
+{
+    /// <summary>Model vs real liquidations per period, the scatter and the error distribution.</summary>
+    public Figure Figure() => LiquidationCharts.Backtest(Periods.Select(p => p.PeriodStart).ToArray(), Periods.Select(p => p.ModelLongUsd + p.ModelShortUsd).ToArray(),
+        Periods.Select(p => p.RealLongUsd + p.RealShortUsd).ToArray(), $"{Query.Symbol} {Query.Interval}: real liquidations ({Scope}) and the time-evolving model's");
+}
