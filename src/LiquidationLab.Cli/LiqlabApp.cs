@@ -16,6 +16,7 @@ public static class LiqlabApp
         root.Add(LevelsCommand.Create());
         root.Add(DataCommand.Create());
         root.Add(TiersCommand.Create());
+        root.Add(ServeCommand.Create());
         root.Add(ChartCommands.Heatmap());
         root.Add(ChartCommands.Map());
         root.Add(BacktestCommand.Create());

@@ -1,0 +1,371 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using LiquidationLab.Analysis;
+using LiquidationLab.Charts;
+using LiquidationLab.Core.Margin;
+using LiquidationLab.Data.Store;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Scalar.AspNetCore;
+
+namespace LiquidationLab.Server.Api;
+
+/// <summary>Settings of <c>liqlab serve</c>.</summary>
+/// <param name="StorePath">The DuckDB store, read through short-lived read-only connections.</param>
+/// <param name="TierDirectory">Tier-table directory, or null to locate it the usual way.</param>
+/// <param name="Urls">Listen URLs (default <c>http://127.0.0.1:5080</c>: loopback only); port 0 picks a free one.</param>
+/// <param name="Limits">Per-request limits.</param>
+/// <param name="CacheBytes">Response cache budget.</param>
+public sealed record LiquidationApiOptions(string StorePath, string? TierDirectory = null, IReadOnlyList<string>? Urls = null, AnalysisLimits? Limits = null,
+    long CacheBytes = 512L << 20)
+{
+    /// <summary>The default listen URL.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+}
+
+/// <summary>
+/// The REST API and the heatmap page (<c>liqlab serve</c>): <c>GET /liquidations/levels</c>, <c>/heatmap</c>, <c>/map</c>,
+/// <c>/compare-models</c>, <c>/history</c>, <c>/symbols</c>, <c>/health</c>, the OpenAPI document at
+/// <c>/openapi/v1.json</c>, its reference page at <c>/scalar</c> and the page at <c>/</c>. Every result comes from
+/// <see cref="LiquidationAnalysis"/>; nothing writes to the store. Responses are cached per (request, store version).
+/// Errors are RFC 7807 problem details naming the parameter.
+/// </summary>
+public sealed class LiquidationApi : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ResultCache _cache;
+
+    private LiquidationApi(WebApplication app, ResultCache cache, LiquidationAnalysis analysis, IReadOnlyList<Uri> urls)
+    {
+        _app = app;
+        _cache = cache;
+        Analysis = analysis;
+        Urls = urls;
+    }
+
+    /// <summary>The addresses the server listens on.</summary>
+    public IReadOnlyList<Uri> Urls { get; }
+
+    /// <summary>The application layer behind the endpoints.</summary>
+    public LiquidationAnalysis Analysis { get; }
+
+    /// <summary>Cache hits and misses so far.</summary>
+    public (long Hits, long Misses) CacheCounts => _cache.Counts;
+
+    /// <summary>Forgets every cached response (cold measurements).</summary>
+    public void ClearCache() => _cache.Clear();
+
+    /// <summary>Builds, maps and starts the server.</summary>
+    /// <exception cref="DirectoryNotFoundException">No tier tables.</exception>
+    /// <exception cref="IOException">A listen address is taken.</exception>
+    public static async Task<LiquidationApi> StartAsync(LiquidationApiOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var analysis = LiquidationAnalysis.ForFile(options.StorePath, options.TierDirectory, options.Limits);
+        var cache = new ResultCache(options.CacheBytes);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls([.. options.Urls ?? [LiquidationApiOptions.DefaultUrl]]);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "LiquidationLab API";
+            doc.Info.Description = "Binance USDⓈ-M liquidation levels, time × price heatmaps, liquidation maps, model comparisons and real liquidation history, " +
+                                   "computed from the LiquidationLab store. Read-only. Times are UTC, prices USDT, notionals USD.";
+            return Task.CompletedTask;
+        }));
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        var api = new Endpoints(analysis, cache);
+        api.Map(app);
+        app.MapOpenApi();
+        app.MapScalarApiReference(o => o.WithTitle("LiquidationLab API").DisableDefaultFonts());
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a + "/")).ToArray();
+        return new LiquidationApi(app, cache, analysis, addresses);
+    }
+
+    /// <summary>Waits until the server stops (Ctrl+C or <paramref name="cancellationToken"/>).</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions.WaitForShutdownAsync(_app, cancellationToken);
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private sealed class Endpoints(LiquidationAnalysis analysis, ResultCache cache)
+    {
+        private const string JsonType = "application/json; charset=utf-8";
+        private const string HtmlType = "text/html; charset=utf-8";
+
+        public void Map(WebApplication app)
+        {
+            app.MapGet("/", () => Results.Bytes(Page.Index, HtmlType)).ExcludeFromDescription();
+            app.MapGet("/assets/plotly.min.js", (HttpContext ctx) =>
+            {
+                ctx.Response.Headers.CacheControl = "public, max-age=86400";
+                return Results.Bytes(Page.Plotly, "text/javascript; charset=utf-8");
+            }).ExcludeFromDescription();
+
+            var liq = app.MapGroup("/liquidations");
+            liq.MapGet("/levels", (HttpContext ctx,
+                    [Description("Binance USDⓈ-M symbol with a tier table, e.g. BTCUSDT")] string? symbol,
+                    [Description("Entry price, USDT (required)")] string? entry_price,
+                    [Description("Leverages, comma-separated (default 5,10,25,50,100,125)")] string? leverage_levels,
+                    [Description("isolated, cross or both (default isolated)")] string? margin,
+                    [Description("long, short or both (default both)")] string? side,
+                    [Description("Position size in base units (default 1)")] string? quantity,
+                    [Description("Mark price for distances, USDT (default: the entry)")] string? mark,
+                    [Description("Cross: wallet balance, USDT")] string? wallet_balance) =>
+                Serve(ctx, ["symbol", "entry_price", "leverage_levels", "margin", "side", "quantity", "mark", "wallet_balance"], "tiers", () =>
+                {
+                    var query = new LevelsQuery(symbol ?? "BTCUSDT", Required(entry_price, "entry_price", Decimal), quantity is null ? 1m : Decimal(quantity, "quantity"),
+                        leverage_levels is null ? LevelsQuery.DefaultLeverages : LevelsQuery.ParseLeverages([leverage_levels]),
+                        LevelsQuery.ParseMarginModes(margin is null ? [] : [margin]), LevelsQuery.ParseSides(side), mark is null ? null : Decimal(mark, "mark"),
+                        wallet_balance is null ? null : new CrossMarginAccount(Decimal(wallet_balance, "wallet_balance"), 0, 0));
+                    return Json(ApiDocuments.Levels(analysis.Levels(query)));
+                }))
+                .WithSummary("Liquidation prices, brackets, distance and risk for a batch of leverages")
+                .WithDescription("Binance's exact USDⓈ-M formula with maintenance-margin brackets; leverages above the table's maximum come back with a rejection.");
+
+            liq.MapGet("/heatmap", (HttpContext ctx,
+                    [Description("Symbol with candles, open interest and a tier table (default BTCUSDT)")] string? symbol,
+                    [Description("Stored candle interval, e.g. 5m, 1h, 4h (default 5m)")] string? interval,
+                    [Description("Start, yyyy-MM-dd or ISO date-time UTC (default: first candle)")] string? from,
+                    [Description("End; a date includes that day (default: last candle)")] string? to,
+                    [Description("Time-aware model (time-evolving)")] string? model,
+                    [Description("perp or spot candles (default perp)")] string? market,
+                    [Description("Leverage mix, e.g. 5:0.15,10:0.3,25:0.25,50:0.2,100:0.1")] string? mix,
+                    [Description("Candles per column (default: ≤ 1,000 columns)")] string? candles_per_column,
+                    [Description("json (grid), plotly (figures) or html (chart page); Accept: text/html also gives the page")] string? format) =>
+                Serve(ctx, ["symbol", "interval", "from", "to", "model", "market", "mix", "candles_per_column", "format"], null, () =>
+                {
+                    var result = analysis.Heatmap(new HeatmapQuery(symbol ?? "BTCUSDT", interval ?? "5m", TimeWindow.Parse(from, to), market ?? "perp",
+                        model ?? Core.Models.TimeEvolvingModel.ModelName, mix, candles_per_column is null ? 0 : Int(candles_per_column, "candles_per_column")));
+                    return Formatted(ctx, format, () => ApiDocuments.Heatmap(result), result.Title, result.Summary, () => [result.HeatmapFigure(), result.EndMapFigure()]);
+                }))
+                .WithSummary("Time × price liquidation heatmap of the time-evolving model, with the price path")
+                .WithDescription("values[price_bin][time] in USD of open model notional; price_bins.centers and times label the axes.");
+
+            liq.MapGet("/map", (HttpContext ctx,
+                    [Description("Symbol with aggregate trades and a tier table (default BTCUSDT)")] string? symbol,
+                    [Description("Start (default: first trade)")] string? from,
+                    [Description("End (default: last trade)")] string? to,
+                    [Description("gross_value, top_n or portion (default gross_value)")] string? mode,
+                    [Description("USD notional, count or fraction, by mode (default 100000)")] string? threshold,
+                    [Description("Leverage mix")] string? mix,
+                    [Description("Price bin width, USD (default ~250 bins)")] string? bin_width,
+                    [Description("json, plotly or html")] string? format) =>
+                Serve(ctx, ["symbol", "from", "to", "mode", "threshold", "mix", "bin_width", "format"], null, () =>
+                {
+                    var result = analysis.Map(new MapQuery(symbol ?? "BTCUSDT", TimeWindow.Parse(from, to),
+                        MapQuery.ParseFilter(mode, threshold is null ? 100_000 : Double(threshold, "threshold")), mix, bin_width is null ? null : Double(bin_width, "bin_width")));
+                    return Formatted(ctx, format, () => ApiDocuments.Map(result), result.Title, null, () => [result.Figure()]);
+                }))
+                .WithSummary("Large-trade liquidation map: notional per leverage tier and side by liquidation price, cumulative curves");
+
+            liq.MapGet("/compare-models", (HttpContext ctx,
+                    [Description("Symbol (default BTCUSDT)")] string? symbol,
+                    [Description("Trade window start (default: the last day of stored trades)")] string? trade_from,
+                    [Description("Trade window end")] string? trade_to,
+                    [Description("Candle window start (default: the last 30 days of candles)")] string? candle_from,
+                    [Description("Candle window end")] string? candle_to,
+                    [Description("Candle interval (default 5m)")] string? interval,
+                    [Description("Share of the largest trades the trade models use (default 0.05)")] string? portion,
+                    [Description("json, plotly or html")] string? format) =>
+                Serve(ctx, ["symbol", "trade_from", "trade_to", "candle_from", "candle_to", "interval", "portion", "format"], null, () =>
+                {
+                    var result = analysis.Compare(new CompareQuery(symbol ?? "BTCUSDT", TimeWindow.Parse(trade_from, trade_to, "trade_from", "trade_to"),
+                        TimeWindow.Parse(candle_from, candle_to, "candle_from", "candle_to"), interval ?? "5m", portion is null ? 0.05 : Double(portion, "portion")));
+                    return Formatted(ctx, format, () => ApiDocuments.Compare(result), $"{result.Query.Symbol}: model comparison", null, () => [result.Figure()]);
+                }))
+                .WithSummary("Every model on one symbol, or why it could not run");
+
+            liq.MapGet("/history", (HttpContext ctx,
+                    [Description("Candle symbol (default BTCUSDT); totals are read for its base asset")] string? symbol,
+                    [Description("Period: 1h, 4h, 1d … (default 4h)")] string? interval,
+                    [Description("Start")] string? from,
+                    [Description("End")] string? to,
+                    [Description("perp or spot candles (default perp)")] string? market,
+                    [Description("OI series symbol when it differs, e.g. BTC")] string? oi_symbol,
+                    [Description("Exchange scope of the totals, e.g. Binance")] string? scope,
+                    [Description("json, plotly or html")] string? format) =>
+                Serve(ctx, ["symbol", "interval", "from", "to", "market", "oi_symbol", "scope", "format"], null, () =>
+                {
+                    var result = analysis.History(new HistoryQuery(symbol ?? "BTCUSDT", interval ?? "4h", TimeWindow.Parse(from, to), market ?? "perp", oi_symbol, scope));
+                    return Formatted(ctx, format, () => ApiDocuments.History(result), $"{result.Query.Symbol} liquidation history", null, () => [result.Figure()]);
+                }))
+                .WithSummary("Real liquidation totals and prints next to the time-evolving model's predictions, per period");
+
+            liq.MapGet("/symbols", (Delegate)((HttpContext ctx) => Serve(ctx, [], null, () => Json(Symbols()))))
+                .WithSummary("Symbols with a tier table and the data the store holds for each");
+
+            app.MapGet("/health", (HttpContext ctx) => Health(ctx)).WithSummary("Store reachable, schema version, data freshness per series");
+        }
+
+        private SymbolInfo[] Symbols() => analysis.Store.Read(store => analysis.Tiers.Symbols.Select(s =>
+        {
+            var reader = new Data.Query.MarketDataReader(store);
+            var table = analysis.Tiers.Get(s);
+            long trades;
+            using (var cmd = store.Command("SELECT count(*) FROM agg_trades WHERE symbol = $1", s)) trades = Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+            return new SymbolInfo(s, table.MaxInitialLeverage, table.EffectiveDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                reader.CandleIntervals(s, "perp"), reader.CandleIntervals(s, "spot"), trades);
+        }).ToArray());
+
+        private IResult Health(HttpContext ctx)
+        {
+            ctx.Response.Headers.CacheControl = "no-store";
+            try
+            {
+                var (schema, tables) = analysis.Store.Read(s => (s.SchemaVersion, StoreStatus.Read(s)));
+                var now = DateTime.UtcNow;
+                return Results.Json(new
+                {
+                    Status = "ok",
+                    Store = new { analysis.Store.Path, Reachable = true, SchemaVersion = schema, analysis.Store.Version },
+                    Tiers = new { analysis.Tiers.Directory, analysis.Tiers.Symbols },
+                    Series = tables.Select(t => new
+                    {
+                        t.Table, t.Rows, t.Symbols,
+                        FirstTime = t.FirstTime is { } f ? ApiDocuments.Time(f) : null,
+                        LastTime = t.LastTime is { } l ? ApiDocuments.Time(l) : null,
+                        AgeHours = t.LastTime is { } last ? Math.Round((now - last).TotalHours, 1) : (double?)null,
+                    }),
+                    Cache = new { cache.Counts.Hits, cache.Counts.Misses },
+                }, ApiDocuments.Json, statusCode: 200);
+            }
+            catch (Exception e) when (e is StoreLockedException or FileNotFoundException or IOException)
+            {
+                return Results.Json(new
+                {
+                    Status = "unavailable",
+                    Store = new { analysis.Store.Path, Reachable = false, Error = e.Message },
+                    Tiers = new { analysis.Tiers.Directory, analysis.Tiers.Symbols },
+                }, ApiDocuments.Json, statusCode: 503);
+            }
+        }
+
+        /// <summary>Checks the parameters, then serves from the cache or computes; maps the application's errors to problem details.</summary>
+        private async Task<IResult> Serve(HttpContext ctx, string[] allowed, string? fixedVersion, Func<CachedResponse> compute)
+        {
+            var unknown = ctx.Request.Query.Keys.Where(k => !allowed.Contains(k, StringComparer.Ordinal)).ToArray();
+            if (unknown.Length > 0)
+                return Problem(400, "Unknown parameter", $"{unknown[0]}: not a parameter of {ctx.Request.Path}; accepted: {string.Join(", ", allowed)}.", unknown[0]);
+            var key = ctx.Request.Path + "?" + string.Join("&", ctx.Request.Query.OrderBy(q => q.Key, StringComparer.Ordinal).Select(q => q.Key + "=" + q.Value))
+                      + (WantsHtml(ctx, null) ? "#html" : "");
+            string version;
+            try
+            {
+                version = fixedVersion ?? analysis.Store.Version;
+                var (response, hit) = await cache.GetAsync(key, version, () => Task.Run(compute)).ConfigureAwait(false);
+                ctx.Response.Headers["X-Cache"] = hit ? "hit" : "miss";
+                return Results.Bytes(response.Body, response.ContentType);
+            }
+            catch (QueryParameterException e)
+            {
+                return Problem(400, "Invalid parameter", e.Message, e.Parameter);
+            }
+            catch (LeverageBracketTableNotFoundException e)
+            {
+                return Problem(404, "No tier table for the symbol", e.Message, "symbol");
+            }
+            catch (DataUnavailableException e)
+            {
+                return Problem(404, "No data for the query", e.Message, null);
+            }
+            catch (StoreLockedException e)
+            {
+                if (cache.Stale(key) is { } stale)
+                {
+                    ctx.Response.Headers["X-Cache"] = "stale";
+                    ctx.Response.Headers.Warning = $"110 - \"a writer holds the store; this result was computed at {ApiDocuments.Time(stale.Computed)}\"";
+                    return Results.Bytes(stale.Body, stale.ContentType);
+                }
+                ctx.Response.Headers.RetryAfter = "2";
+                return Problem(503, "Store busy", $"{e.Message} Retry shortly: a writer (e.g. 'liqlab data ingest') holds the store.", null);
+            }
+            catch (FileNotFoundException e)
+            {
+                return Problem(503, "No store", e.Message, null);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A bug, not the caller's input: the server's log gets the stack, the caller the type and message.
+                await Console.Error.WriteLineAsync($"liqlab serve: {ctx.Request.Path}{ctx.Request.QueryString}: {e}").ConfigureAwait(false);
+                return Problem(500, "Internal error", $"{e.GetType().Name}: {e.Message}", null);
+            }
+        }
+
+        private static IResult Problem(int status, string title, string detail, string? parameter) =>
+            Results.Problem(detail: detail, statusCode: status, title: title,
+                extensions: parameter is null ? null : new Dictionary<string, object?> { ["parameter"] = parameter });
+
+        private static bool WantsHtml(HttpContext ctx, string? format) =>
+            string.Equals(format ?? ctx.Request.Query["format"].FirstOrDefault(), "html", StringComparison.OrdinalIgnoreCase)
+            || (ctx.Request.Query["format"].Count == 0 && ctx.Request.Headers.Accept.Any(a => a is not null && a.Contains("text/html", StringComparison.OrdinalIgnoreCase)));
+
+        private static CachedResponse Formatted(HttpContext ctx, string? format, Func<object> json, string title, string? summary, Func<IReadOnlyList<Figure>> figures)
+        {
+            if (WantsHtml(ctx, format))
+                return new(Encoding.UTF8.GetBytes(HtmlDocument.Render(title, figures(), summary is null ? null : WebUtility.HtmlEncode(summary))), HtmlType, "", DateTime.UtcNow);
+            return (format ?? "json").ToLowerInvariant() switch
+            {
+                "json" => Json(json()),
+                "plotly" => new(ApiDocuments.Figures(title, summary, figures()), JsonType, "", DateTime.UtcNow),
+                _ => throw new QueryParameterException("format", $"expected json, plotly or html, found '{format}'."),
+            };
+        }
+
+        private static CachedResponse Json(object document) =>
+            new(JsonSerializer.SerializeToUtf8Bytes(document, ApiDocuments.Json), JsonType, "", DateTime.UtcNow);
+
+        private static T Required<T>(string? text, string name, Func<string, string, T> parse) =>
+            text is null ? throw new QueryParameterException(name, "required.") : parse(text, name);
+
+        private static decimal Decimal(string text, string name) =>
+            decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v
+                : throw new QueryParameterException(name, $"expected a number, found '{text}'.");
+
+        private static double Double(string text, string name) =>
+            double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v
+                : throw new QueryParameterException(name, $"expected a number, found '{text}'.");
+
+        private static int Int(string text, string name) =>
+            int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v
+                : throw new QueryParameterException(name, $"expected a whole number ≥ 0, found '{text}'.");
+    }
+}
+
+/// <summary>A symbol the API can serve: its table and what the store holds for it.</summary>
+internal sealed record SymbolInfo(string Symbol, int MaxLeverage, string BracketsEffectiveDate, IReadOnlyList<string> PerpIntervals, IReadOnlyList<string> SpotIntervals, long AggTrades);
+
+/// <summary>The page's static files: the HTML (embedded) and plotly.js (the copy the charts embed).</summary>
+internal static class Page
+{
+    public static byte[] Index { get; } = Read("index.html");
+
+    public static byte[] Plotly => PlotlyBytes.Value;
+
+    private static readonly Lazy<byte[]> PlotlyBytes = new(() => Encoding.UTF8.GetBytes(PlotlyJs.Source));
+
+    private static byte[] Read(string name)
+    {
+        using var s = typeof(Page).Assembly.GetManifestResourceStream("LiquidationLab.Server.Api.Page." + name)
+                      ?? throw new InvalidOperationException($"Embedded page file {name} is missing from the build.");
+        using var m = new MemoryStream();
+        s.CopyTo(m);
+        return m.ToArray();
+    }
+}
