@@ -1,0 +1,250 @@
+using System.Net;
+using System.Text.Json;
+using LiquidationLab.Analysis;
+using LiquidationLab.Core.Margin;
+using LiquidationLab.Data.Store;
+using LiquidationLab.Data.Tiers;
+using LiquidationLab.Server.Api;
+using LiquidationLab.TestSupport;
+
+namespace LiquidationLab.Server.Tests.Api;
+
+/// <summary>The REST API in-process (Kestrel on a free loopback port) over the repository's real-data snapshot.</summary>
+public sealed class LiquidationApiTests : IAsyncLifetime, IDisposable
+{
+    private LiquidationApi _api = null!;
+    private HttpClient _http = null!;
+
+    public async Task InitializeAsync()
+    {
+        _api = await LiquidationApi.StartAsync(new LiquidationApiOptions(RealSnapshot.StorePath, Urls: ["http://127.0.0.1:0"]));
+        _http = new HttpClient { BaseAddress = _api.Urls[0] };
+    }
+
+    public async Task DisposeAsync() => await _api.DisposeAsync();
+
+    public void Dispose() => _http.Dispose();
+
+    private async Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> Get(string url)
+    {
+        var response = await _http.GetAsync(new Uri(url, UriKind.Relative));
+        var text = await response.Content.ReadAsStringAsync();
+        using var doc = JsonDocument.Parse(text);
+        return (response.StatusCode, doc.RootElement.Clone(), response);
+    }
+
+    private static void AssertProblem((HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response) r, HttpStatusCode status, string? parameter, string detailPart)
+    {
+        Assert.Equal(status, r.Status);
+        Assert.Equal("application/problem+json", r.Response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal((int)status, r.Body.GetProperty("status").GetInt32());
+        Assert.Contains(detailPart, r.Body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        if (parameter is not null) Assert.Equal(parameter, r.Body.GetProperty("parameter").GetString());
+    }
+
+    [Fact]
+    public async Task Levels_match_the_calculator_and_reject_leverages_above_the_table()
+    {
+        var (status, body, _) = await Get("/liquidations/levels?symbol=ETHUSDT&entry_price=3500&leverage_levels=10,200&side=both");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("ETHUSDT", body.GetProperty("symbol").GetString());
+        var levels = body.GetProperty("levels").EnumerateArray().ToArray();
+        Assert.Equal(4, levels.Length);
+        var table = LeverageBracketTableStore.Locate().Get("ETHUSDT");
+        var expected = LiquidationLevels.Compute(table, new LiquidationLevelsRequest { EntryPrice = 3500m, Leverages = [10], Sides = [PositionSide.Long] })[0];
+        var tenLong = levels.Single(l => l.GetProperty("leverage").GetInt32() == 10 && l.GetProperty("side").GetString() == "long");
+        Assert.Equal(Math.Round(expected.Result!.LiquidationPrice, 8), tenLong.GetProperty("liquidation_price").GetDecimal());
+        var rejected = levels.Where(l => l.GetProperty("leverage").GetInt32() == 200).ToArray();
+        Assert.All(rejected, l => Assert.False(string.IsNullOrEmpty(l.GetProperty("rejection").GetString())));
+        Assert.All(rejected, l => Assert.Equal(JsonValueKind.Null, l.GetProperty("liquidation_price").ValueKind));
+    }
+
+    [Fact]
+    public async Task Bad_parameters_are_problem_details_naming_the_parameter()
+    {
+        AssertProblem(await Get("/liquidations/levels?entry_price=abc"), HttpStatusCode.BadRequest, "entry_price", "expected a number");
+        AssertProblem(await Get("/liquidations/levels?symbol=BTCUSDT"), HttpStatusCode.BadRequest, "entry_price", "required");
+        AssertProblem(await Get("/liquidations/levels?entry_price=-5"), HttpStatusCode.BadRequest, "entry_price", "> 0");
+        AssertProblem(await Get("/liquidations/levels?entry_price=100&leverage_levels=0"), HttpStatusCode.BadRequest, "leverage_levels", "≥ 1");
+        AssertProblem(await Get("/liquidations/levels?entry_price=100&margin=portfolio"), HttpStatusCode.BadRequest, "margin", "portfolio");
+        var missing = await Get("/liquidations/levels?symbol=DOGEUSDT&entry_price=1");
+        AssertProblem(missing, HttpStatusCode.NotFound, "symbol", "DOGEUSDT");
+        Assert.Contains("ETHUSDT", missing.Body.GetProperty("detail").GetString(), StringComparison.Ordinal); // lists the symbols with a table
+        AssertProblem(await Get("/liquidations/heatmap?fromm=2026-01-01"), HttpStatusCode.BadRequest, "fromm", "not a parameter");
+        AssertProblem(await Get("/liquidations/heatmap?interval=7x"), HttpStatusCode.BadRequest, "interval", "7x");
+        AssertProblem(await Get("/liquidations/heatmap?model=seed"), HttpStatusCode.BadRequest, "model", "time-evolving");
+        AssertProblem(await Get("/liquidations/heatmap?from=2026-06-10&to=2026-06-01"), HttpStatusCode.BadRequest, "to", "after");
+        AssertProblem(await Get("/liquidations/heatmap?from=last+week"), HttpStatusCode.BadRequest, "from", "yyyy-MM-dd");
+        AssertProblem(await Get("/liquidations/heatmap?format=svg"), HttpStatusCode.BadRequest, "format", "plotly");
+        AssertProblem(await Get("/liquidations/heatmap?symbol=ETHUSDT"), HttpStatusCode.NotFound, null, "no perp candles for ETHUSDT");
+        AssertProblem(await Get("/liquidations/map?mode=top_n&threshold=0.5"), HttpStatusCode.BadRequest, "threshold", "whole number");
+        AssertProblem(await Get("/liquidations/map?from=2020-01-01&to=2020-01-02"), HttpStatusCode.NotFound, null, "No aggregate trades");
+    }
+
+    [Fact]
+    public async Task Heatmap_grid_is_the_application_layers_and_is_cached_per_store_version()
+    {
+        const string url = "/liquidations/heatmap?symbol=BTCUSDT&interval=5m&from=2026-06-01&to=2026-06-07";
+        var first = await _http.GetAsync(new Uri(url, UriKind.Relative));
+        var bytes = await first.Content.ReadAsByteArrayAsync();
+        Assert.Equal("miss", first.Headers.GetValues("X-Cache").Single());
+        var second = await _http.GetAsync(new Uri(url, UriKind.Relative));
+        Assert.Equal("hit", second.Headers.GetValues("X-Cache").Single());
+        Assert.Equal(bytes, await second.Content.ReadAsByteArrayAsync());
+
+        using var doc = JsonDocument.Parse(bytes);
+        var body = doc.RootElement;
+        var bins = body.GetProperty("price_bins");
+        var times = body.GetProperty("times").GetArrayLength();
+        var values = body.GetProperty("values").EnumerateArray().ToArray();
+        Assert.Equal(bins.GetProperty("count").GetInt32(), values.Length);
+        Assert.All(values, row => Assert.Equal(times, row.GetArrayLength()));
+        Assert.Equal(bins.GetProperty("count").GetInt32(), bins.GetProperty("centers").GetArrayLength());
+
+        var direct = _api.Analysis.Heatmap(new HeatmapQuery("BTCUSDT", "5m", TimeWindow.Parse("2026-06-01", "2026-06-07")));
+        Assert.Equal(direct.Candles.Length, body.GetProperty("candles").GetInt32());
+        Assert.Equal(direct.Candles.Length, body.GetProperty("price_path").GetProperty("close").GetArrayLength());
+        Assert.Equal(direct.Grid.Times.Count, times);
+        var last = direct.Grid.Times.Count - 1;
+        Assert.Equal(direct.Grid.ColumnTotal(last), values.Sum(row => row[last].GetDouble()), direct.Grid.ColumnTotal(last) * 1e-6 + direct.Grid.Price.Count);
+        Assert.Contains("model notional", body.GetProperty("units").GetProperty("values").GetString(), StringComparison.Ordinal);
+
+        var (status, plotly, _) = await Get(url + "&format=plotly");
+        Assert.Equal(HttpStatusCode.OK, status);
+        var figures = plotly.GetProperty("figures").EnumerateArray().ToArray();
+        Assert.Equal(2, figures.Length);
+        Assert.Contains(figures[0].GetProperty("data").EnumerateArray(), t => t.GetProperty("type").GetString() == "heatmap");
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Accept.ParseAdd("text/html");
+        var html = await _http.SendAsync(request);
+        Assert.Equal("text/html", html.Content.Headers.ContentType?.MediaType);
+        var page = await html.Content.ReadAsStringAsync();
+        Assert.Contains("embedded for offline use", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script src=\"http", page, StringComparison.Ordinal); // nothing loaded from a CDN
+    }
+
+    [Fact]
+    public async Task Map_compare_models_and_history_have_their_shapes()
+    {
+        var (status, map, _) = await Get("/liquidations/map?symbol=ETHUSDT&mode=portion&threshold=0.05");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.True(map.GetProperty("trades_selected").GetInt32() > 0);
+        Assert.Equal(map.GetProperty("leverages").GetArrayLength(), map.GetProperty("long_usd").GetArrayLength());
+        Assert.Equal(map.GetProperty("price_bins").GetProperty("count").GetInt32(), map.GetProperty("cumulative_long_usd").GetArrayLength());
+        Assert.InRange(map.GetProperty("current_price").GetDouble(), 1_000, 10_000); // an ETH price
+
+        var (cs, compare, _) = await Get("/liquidations/compare-models?symbol=BTCUSDT");
+        Assert.Equal(HttpStatusCode.OK, cs);
+        var models = compare.GetProperty("models").EnumerateArray().ToArray();
+        Assert.Equal(["binance-standard", "funding-adjusted", "open-interest-profile", "time-evolving", "ensemble"], models.Select(m => m.GetProperty("model").GetString()));
+        Assert.All(models, m => Assert.True(m.GetProperty("ran").GetBoolean() || !string.IsNullOrEmpty(m.GetProperty("reason").GetString())));
+        Assert.Contains(models, m => !m.GetProperty("ran").GetBoolean()); // the trade window has no OI: said, not faked
+
+        var (ethStatus, eth, _) = await Get("/liquidations/compare-models?symbol=ETHUSDT");
+        Assert.Equal(HttpStatusCode.OK, ethStatus);
+        Assert.Contains(eth.GetProperty("models").EnumerateArray(), m => m.GetProperty("model").GetString() == "time-evolving" && m.GetProperty("reason").GetString()!.Contains("no 5m candles", StringComparison.Ordinal));
+
+        var (hs, history, _) = await Get("/liquidations/history?symbol=BTCUSDT&interval=4h&oi_symbol=BTC&from=2025-01-01&to=2025-04-01");
+        Assert.Equal(HttpStatusCode.OK, hs);
+        var periods = history.GetProperty("periods").EnumerateArray().ToArray();
+        Assert.InRange(periods.Length, 400, 546);
+        Assert.Equal("Binance", history.GetProperty("scope").GetString());
+        Assert.True(periods.Sum(p => p.GetProperty("real_long_usd").GetDouble()) > 0);
+        Assert.True(periods.Sum(p => p.GetProperty("model_long_usd").GetDouble() + p.GetProperty("model_short_usd").GetDouble()) > 0);
+        Assert.InRange(history.GetProperty("spearman").GetDouble(), -1, 1);
+    }
+
+    [Fact]
+    public async Task Health_symbols_openapi_and_reference_page_are_served_offline()
+    {
+        var (status, health, _) = await Get("/health");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("ok", health.GetProperty("status").GetString());
+        Assert.Equal(Schema.CurrentVersion, health.GetProperty("store").GetProperty("schema_version").GetInt32());
+        Assert.Contains(health.GetProperty("series").EnumerateArray(), s => s.GetProperty("table").GetString() == "klines" && s.GetProperty("rows").GetInt64() > 0);
+
+        var (_, symbols, _) = await Get("/liquidations/symbols");
+        var list = symbols.EnumerateArray().ToArray();
+        Assert.Contains(list, s => s.GetProperty("symbol").GetString() == "BTCUSDT" && s.GetProperty("perp_intervals").EnumerateArray().Any(i => i.GetString() == "5m"));
+        Assert.Contains(list, s => s.GetProperty("symbol").GetString() == "ETHUSDT" && s.GetProperty("agg_trades").GetInt64() > 0);
+
+        var (os, openapi, _) = await Get("/openapi/v1.json");
+        Assert.Equal(HttpStatusCode.OK, os);
+        var paths = openapi.GetProperty("paths");
+        foreach (var path in new[] { "/liquidations/levels", "/liquidations/heatmap", "/liquidations/map", "/liquidations/compare-models", "/liquidations/history", "/health" })
+            Assert.True(paths.TryGetProperty(path, out _), path);
+        var levelParams = paths.GetProperty("/liquidations/levels").GetProperty("get").GetProperty("parameters").EnumerateArray().ToArray();
+        Assert.Contains(levelParams, p => p.GetProperty("name").GetString() == "entry_price" && p.GetProperty("description").GetString()!.Contains("USDT", StringComparison.Ordinal));
+
+        var reference = await _http.GetStringAsync(new Uri("/scalar/", UriKind.Relative));
+        Assert.Contains("openapi/v1.json", reference, StringComparison.Ordinal);
+        Assert.DoesNotContain("cdn.jsdelivr", reference, StringComparison.Ordinal);
+        var page = await _http.GetStringAsync(new Uri("/", UriKind.Relative));
+        Assert.Contains("/assets/plotly.min.js", page, StringComparison.Ordinal);
+        var plotly = await _http.GetAsync(new Uri("/assets/plotly.min.js", UriKind.Relative));
+        Assert.True((await plotly.Content.ReadAsByteArrayAsync()).Length > 1_000_000);
+    }
+
+    [Fact]
+    public async Task Limits_and_a_missing_store_are_clear_errors()
+    {
+        var dir = Directory.CreateTempSubdirectory("liqlab-api-").FullName;
+        try
+        {
+            await using var limited = await LiquidationApi.StartAsync(new LiquidationApiOptions(RealSnapshot.StorePath, Urls: ["http://127.0.0.1:0"],
+                Limits: new AnalysisLimits(MaxCandles: 500, MaxLeverages: 3)));
+            using var http = new HttpClient { BaseAddress = limited.Urls[0] };
+            var heat = await http.GetAsync(new Uri("/liquidations/heatmap?interval=5m", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.BadRequest, heat.StatusCode);
+            Assert.Contains("at most 500", await heat.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            var lev = await http.GetAsync(new Uri("/liquidations/levels?entry_price=100&leverage_levels=1,2,3,4", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.BadRequest, lev.StatusCode);
+
+            await using var empty = await LiquidationApi.StartAsync(new LiquidationApiOptions(Path.Combine(dir, "none.duckdb"), Urls: ["http://127.0.0.1:0"]));
+            using var http2 = new HttpClient { BaseAddress = empty.Urls[0] };
+            var health = await http2.GetAsync(new Uri("/health", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
+            var map = await http2.GetAsync(new Uri("/liquidations/map", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, map.StatusCode);
+            Assert.Contains("liqlab data ingest", await map.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.False(File.Exists(Path.Combine(dir, "none.duckdb"))); // serving never creates or writes a store
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_changed_store_invalidates_cached_results()
+    {
+        var dir = Directory.CreateTempSubdirectory("liqlab-api-").FullName;
+        try
+        {
+            var path = Path.Combine(dir, "copy.duckdb");
+            File.Copy(RealSnapshot.StorePath, path);
+            await using var api = await LiquidationApi.StartAsync(new LiquidationApiOptions(path, Urls: ["http://127.0.0.1:0"]));
+            using var http = new HttpClient { BaseAddress = api.Urls[0] };
+            const string url = "/liquidations/map?symbol=ETHUSDT&mode=top_n&threshold=50";
+            async Task<(string Cache, long Trades)> Map()
+            {
+                var r = await http.GetAsync(new Uri(url, UriKind.Relative));
+                using var d = JsonDocument.Parse(await r.Content.ReadAsStringAsync());
+                return (r.Headers.GetValues("X-Cache").Single(), d.RootElement.GetProperty("trades_in_window").GetInt64());
+            }
+            var before = await Map();
+            Assert.Equal("miss", before.Cache);
+            Assert.Equal("hit", (await Map()).Cache);
+            using (var store = LabStore.Open(path)) // a writer between two reads (the server holds no connection meanwhile)
+                store.Execute("DELETE FROM agg_trades_data WHERE agg_trade_id IN (SELECT agg_trade_id FROM agg_trades WHERE symbol = 'ETHUSDT' ORDER BY transact_time LIMIT 10)");
+            var after = await Map();
+            Assert.Equal("miss", after.Cache);
+            Assert.Equal(before.Trades - 10, after.Trades);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
