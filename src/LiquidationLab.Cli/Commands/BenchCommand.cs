@@ -17,6 +17,7 @@ internal static class BenchCommand
     {
         var bench = new Command("bench", "Performance measurements that print their figures.");
         foreach (var c in BenchSuite.Create()) bench.Add(c);
+        bench.Add(ApiBench.Create());
         var data = RecordedBooks.DataOption();
         var markets = new Option<int>("--markets") { Description = "Markets to watch (copies of the recordings).", DefaultValueFactory = _ => 500 };
         var seconds = new Option<double>("--seconds") { Description = "Measured seconds of the service run.", DefaultValueFactory = _ => 60 };

@@ -12,8 +12,13 @@ namespace LiquidationLab.Cli.Commands;
 /// <summary><c>liqlab data …</c>: ingest, status, validate.</summary>
 internal static class DataCommand
 {
-    /// <summary>How long a writing data command waits for readers (a running <c>liqlab serve</c> holds the file for one query at a time).</summary>
-    internal static readonly TimeSpan WriterLockWait = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long a data command waits for another process's lock (a running <c>liqlab serve</c> holds the file for one query
+    /// at a time): 10 s, or <c>LIQLAB_LOCK_WAIT</c> seconds.
+    /// </summary>
+    internal static TimeSpan WriterLockWait =>
+        double.TryParse(Environment.GetEnvironmentVariable("LIQLAB_LOCK_WAIT"), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s) && s >= 0
+            ? TimeSpan.FromSeconds(s) : TimeSpan.FromSeconds(10);
 
     public static Command Create()
     {

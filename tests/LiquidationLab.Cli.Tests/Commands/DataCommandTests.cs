@@ -83,6 +83,7 @@ public sealed class DataCommandTests : IDisposable
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
+            Environment = { ["LIQLAB_LOCK_WAIT"] = "0.5" }, // data commands wait for a lock (10 s by default) before saying who holds it
         };
         using var p = Process.Start(psi)!;
         var err = p.StandardError.ReadToEnd();
