@@ -42,7 +42,7 @@ internal static class ApiBench
                 using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
                 using var http = new HttpClient(handler) { BaseAddress = baseUrl, Timeout = TimeSpan.FromMinutes(2) };
                 var (heatFrom, heatTo) = await HeatmapWindow(http, ct).ConfigureAwait(false);
-                console.MarkupLine(Markup.Escape($"Server {baseUrl} ({(server is null ? "given" : $"child process {server.Id}")}); heatmap window {heatFrom} → {heatTo} (5m candles); {Environment.ProcessorCount} cores shared by server and clients."));
+                console.MarkupLine(Markup.Escape($"Server {baseUrl} ({(server is null ? "given" : $"child process {server.Id}")}); heatmap window {heatFrom} → {heatTo} (5m candles); {Environment.ProcessorCount} cores shared by server and clients; identity encoding (gzip decompression of the 1.9 MB heatmap on these cores would be the clients' cost, not the server's)."));
 
                 // Cold: queries the server has not seen (a distinct parameter each time), one at a time.
                 var coldSamples = new List<Sample>();

@@ -271,7 +271,7 @@ public sealed class LiquidationApi : IAsyncDisposable
                 version = fixedVersion ?? analysis.Store.Version;
                 var (response, hit) = await cache.GetAsync(key, version, () => Task.Run(compute)).ConfigureAwait(false);
                 ctx.Response.Headers["X-Cache"] = hit ? "hit" : "miss";
-                return Results.Bytes(response.Body, response.ContentType);
+                return Body(ctx, response);
             }
             catch (QueryParameterException e)
             {
@@ -291,7 +291,7 @@ public sealed class LiquidationApi : IAsyncDisposable
                 {
                     ctx.Response.Headers["X-Cache"] = "stale";
                     ctx.Response.Headers.Warning = $"110 - \"a writer holds the store; this result was computed at {ApiDocuments.Time(stale.Computed)}\"";
-                    return Results.Bytes(stale.Body, stale.ContentType);
+                    return Body(ctx, stale);
                 }
                 ctx.Response.Headers.RetryAfter = "2";
                 return Problem(503, "Store busy", $"{e.Message} Retry shortly: a writer (e.g. 'liqlab data ingest') holds the store.", null);
@@ -306,6 +306,18 @@ public sealed class LiquidationApi : IAsyncDisposable
                 await Console.Error.WriteLineAsync($"liqlab serve: {ctx.Request.Path}{ctx.Request.QueryString}: {e}").ConfigureAwait(false);
                 return Problem(500, "Internal error", $"{e.GetType().Name}: {e.Message}", null);
             }
+        }
+
+        /// <summary>The body, gzip-encoded when the client accepts it and it is worth it (over 1 KB).</summary>
+        private static IResult Body(HttpContext ctx, CachedResponse response)
+        {
+            ctx.Response.Headers.Vary = "Accept-Encoding";
+            if (response.Body.Length > 1024 && ctx.Request.Headers.AcceptEncoding.Any(e => e is not null && e.Contains("gzip", StringComparison.OrdinalIgnoreCase)))
+            {
+                ctx.Response.Headers.ContentEncoding = "gzip";
+                return Results.Bytes(response.Gzip, response.ContentType);
+            }
+            return Results.Bytes(response.Body, response.ContentType);
         }
 
         private static IResult Problem(int status, string title, string detail, string? parameter) =>

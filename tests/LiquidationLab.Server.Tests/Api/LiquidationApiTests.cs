@@ -92,6 +92,19 @@ public sealed class LiquidationApiTests : IAsyncLifetime, IDisposable
         Assert.Equal("hit", second.Headers.GetValues("X-Cache").Single());
         Assert.Equal(bytes, await second.Content.ReadAsByteArrayAsync());
 
+        using (var gzipRequest = new HttpRequestMessage(HttpMethod.Get, url))
+        {
+            gzipRequest.Headers.AcceptEncoding.ParseAdd("gzip");
+            var zipped = await _http.SendAsync(gzipRequest);
+            Assert.Equal("gzip", zipped.Content.Headers.ContentEncoding.Single());
+            var compressed = await zipped.Content.ReadAsByteArrayAsync();
+            Assert.True(compressed.Length < bytes.Length * 4 / 5, $"{compressed.Length} of {bytes.Length} bytes");
+            using var z = new System.IO.Compression.GZipStream(new MemoryStream(compressed), System.IO.Compression.CompressionMode.Decompress);
+            using var plain = new MemoryStream();
+            await z.CopyToAsync(plain);
+            Assert.Equal(bytes, plain.ToArray());
+        }
+
         using var doc = JsonDocument.Parse(bytes);
         var body = doc.RootElement;
         var bins = body.GetProperty("price_bins");
