@@ -90,6 +90,7 @@ public sealed class LiquidationAnalysis(IStoreAccess store, LeverageBracketTable
         CheckInterval(query.Interval);
         CheckMarket(query.Market);
         if (query.CandlesPerColumn < 0) throw new QueryParameterException("candles_per_column", "must be ≥ 0 (0 chooses).");
+        if (query.MaxColumns < 1) throw new QueryParameterException("max_columns", "must be ≥ 1.");
         var mix = ParseMix(query.Mix);
         var table = Table(query.Symbol);
         var symbol = table.Symbol;
@@ -102,7 +103,7 @@ public sealed class LiquidationAnalysis(IStoreAccess store, LeverageBracketTable
         var oiCount = candles.Count(c => double.IsFinite(c.OpenInterestUsd));
         if (oiCount < 2)
             throw new DataUnavailableException($"{candles.Length:N0} {symbol} {query.Interval} candles in {Describe(query.Window)} but only {oiCount} with open interest: the time-evolving model needs OI.");
-        var perColumn = query.CandlesPerColumn > 0 ? query.CandlesPerColumn : Math.Max(1, (candles.Length + 999) / 1000);
+        var perColumn = query.CandlesPerColumn > 0 ? query.CandlesPerColumn : Math.Max(1, (candles.Length + query.MaxColumns - 1) / query.MaxColumns);
         if ((candles.Length + perColumn - 1) / perColumn > Limits.MaxColumns)
             throw new QueryParameterException("candles_per_column", $"{candles.Length:N0} candles at {perColumn} per column make more than {Limits.MaxColumns:N0} columns.");
         var model = new TimeEvolvingModel(mix, candlesPerColumn: perColumn);

@@ -141,10 +141,11 @@ public sealed record LevelsQuery(string Symbol, decimal EntryPrice, decimal Quan
 /// <param name="Market"><c>perp</c> or <c>spot</c> candles.</param>
 /// <param name="Model">Time-aware model; only <c>time-evolving</c> today.</param>
 /// <param name="Mix">Leverage mix text (e.g. <c>5:0.15,10:0.3,…</c>), or null for the default.</param>
-/// <param name="CandlesPerColumn">Candles per column; 0 chooses enough to keep ≤ 1,000 columns.</param>
+/// <param name="CandlesPerColumn">Candles per column; 0 chooses enough to keep ≤ <paramref name="MaxColumns"/> columns.</param>
 /// <param name="OpenInterestSymbol">OI series symbol when it differs from the candles' (e.g. <c>BTC</c> for Coinglass).</param>
+/// <param name="MaxColumns">Column budget when <paramref name="CandlesPerColumn"/> is 0 (default 1,000).</param>
 public sealed record HeatmapQuery(string Symbol, string Interval, TimeWindow Window, string Market = "perp", string Model = TimeEvolvingModel.ModelName,
-    string? Mix = null, int CandlesPerColumn = 0, string? OpenInterestSymbol = null);
+    string? Mix = null, int CandlesPerColumn = 0, string? OpenInterestSymbol = null, int MaxColumns = 1000);
 
 /// <summary>A large-trade liquidation map (Binance standard model) from stored aggregate trades.</summary>
 /// <param name="Symbol">Symbol with trades and a tier table.</param>

@@ -78,7 +78,7 @@ public sealed partial class ScriptSession
     private static readonly Assembly[] DefaultAssemblies =
     [
         typeof(object).Assembly, typeof(Enumerable).Assembly, typeof(Console).Assembly, typeof(System.Text.Json.JsonSerializer).Assembly,
-        typeof(Core.Margin.LiquidationPriceCalculator).Assembly, typeof(Data.Store.LabStore).Assembly, typeof(Charts.Figure).Assembly,
+        typeof(Core.Margin.LiquidationPriceCalculator).Assembly, typeof(Data.Store.LabStore).Assembly, typeof(Charts.Figure).Assembly, typeof(Analysis.LiquidationAnalysis).Assembly,
         typeof(ScriptSession).Assembly, typeof(DuckDB.NET.Data.DuckDBConnection).Assembly, typeof(Microsoft.Data.Analysis.DataFrame).Assembly,
         typeof(MathNet.Numerics.Statistics.Statistics).Assembly, typeof(Plotly.NET.GenericChart).Assembly, typeof(Plotly.NET.CSharp.Chart).Assembly,
         typeof(Markdown).Assembly, typeof(Microsoft.FSharp.Core.FSharpOption<>).Assembly, typeof(Microsoft.CSharp.RuntimeBinder.Binder).Assembly,
@@ -91,7 +91,7 @@ public sealed partial class ScriptSession
         "System", "System.Collections.Generic", "System.Globalization", "System.IO", "System.Linq", "System.Text", "System.Threading", "System.Threading.Tasks",
         "LiquidationLab.Core.Backtesting", "LiquidationLab.Core.Binning", "LiquidationLab.Core.Heatmaps", "LiquidationLab.Core.Liquidity", "LiquidationLab.Core.Margin", "LiquidationLab.Core.MarketData", "LiquidationLab.Core.Models",
         "LiquidationLab.Data.Ingest", "LiquidationLab.Data.Liquidity", "LiquidationLab.Data.Models", "LiquidationLab.Data.Query", "LiquidationLab.Data.Store", "LiquidationLab.Data.Tiers",
-        "LiquidationLab.Charts", "LiquidationLab.Notebooks.Formatting", "DuckDB.NET.Data", "Microsoft.Data.Analysis", "MathNet.Numerics",
+        "LiquidationLab.Analysis", "LiquidationLab.Charts", "LiquidationLab.Notebooks.Formatting", "DuckDB.NET.Data", "Microsoft.Data.Analysis", "MathNet.Numerics",
         "MathNet.Numerics.Statistics", "Plotly.NET.CSharp",
     ];
 
