@@ -264,7 +264,7 @@ public sealed class LiquidationAnalysis(IStoreAccess store, LeverageBracketTable
     {
         if (requested.From is not null && requested.To is not null) return new DataWindow(requested.From.Value, requested.To.Value);
         if (span() is not { } s) return null;
-        var end = requested.To ?? s.Last.AddTicks(1);
+        var end = requested.To ?? s.Last.AddMicroseconds(1); // DuckDB keeps microseconds: one tick would round back onto the last row
         var start = requested.From ?? (end - defaultLength < s.First ? s.First : end - defaultLength);
         return new DataWindow(start, end);
     }

@@ -1,0 +1,207 @@
+using System.Globalization;
+using LiquidationLab.Core.Binning;
+using LiquidationLab.Core.Margin;
+using LiquidationLab.Core.Models;
+using LiquidationLab.Data.Tiers;
+using LiquidationLab.TestSupport;
+
+namespace LiquidationLab.Analysis.Tests;
+
+/// <summary>The application layer on stores the tests write themselves.</summary>
+public sealed class LiquidationAnalysisTests : IDisposable
+{
+    private static readonly DateTime T0 = new(2026, 3, 2, 0, 0, 0, DateTimeKind.Utc);
+    private readonly TempStore _store = new();
+
+    public void Dispose() => _store.Dispose();
+
+    private LiquidationAnalysis Analysis(AnalysisLimits? limits = null) =>
+        new(new OpenStoreAccess(_store.Store), LeverageBracketTableStore.Locate(), limits);
+
+    /// <summary>Hourly BTCUSDT perp candles on a slow sine with OI rising then falling, and (optionally) liquidation totals for BTC.</summary>
+    private void Candles(int count, string interval = "1h", bool withOpenInterest = true, bool withTotals = false)
+    {
+        var step = interval == "1h" ? TimeSpan.FromHours(1) : TimeSpan.FromMinutes(5);
+        for (var i = 0; i < count; i++)
+        {
+            var t = T0 + step * i;
+            var close = 60_000 + 3_000 * Math.Sin(i / 15.0);
+            var open = 60_000 + 3_000 * Math.Sin((i - 1) / 15.0);
+            var high = Math.Max(open, close) + 150;
+            var low = Math.Min(open, close) - 150;
+            _store.Store.Execute("INSERT INTO klines VALUES ('binance-usdm', 'BTCUSDT', 'perp', $1, $2, $3, $4, $5, $6, 10, 600000, 100, 5, 300000, 1)",
+                interval, t, open, high, low, close);
+            if (withOpenInterest)
+                _store.Store.Execute("INSERT INTO open_interest VALUES ('binance-usdm', 'BTCUSDT', 'binance-openInterestHist', $1, $2, NULL, $3, NULL, NULL, NULL, 1)",
+                    interval, t, 5e9 + 2e7 * (i < count / 2 ? i : count - i));
+            if (withTotals)
+                _store.Store.Execute("INSERT INTO liquidation_totals VALUES ('test', 'Binance', 'BTC', $1, $2, $3, $4, 1)", interval, t, 1e5 * (1 + i % 7), 5e4 * (1 + i % 5));
+        }
+    }
+
+    private void Trades(string symbol, int count, double price)
+    {
+        var series = _store.Store.SeriesId("binance-usdm", symbol);
+        for (var i = 0; i < count; i++)
+            _store.Store.Execute("INSERT INTO agg_trades_data VALUES ($1, $2, $3, $4, $2, $2, $5, $6, 1)",
+                series, (long)i + 1, price * (1 + 0.001 * (i % 11 - 5)), 0.1 + i % 13, T0.AddSeconds(i), i % 2 == 0);
+    }
+
+    [Fact]
+    public void Time_windows_parse_dates_and_times_and_name_the_bad_end()
+    {
+        var w = TimeWindow.Parse("2026-03-01", "2026-03-02");
+        Assert.Equal(new DateTime(2026, 3, 1, 0, 0, 0, DateTimeKind.Utc), w.From);
+        Assert.Equal(new DateTime(2026, 3, 3, 0, 0, 0, DateTimeKind.Utc), w.To); // a date-only end includes that day
+        Assert.Equal(new DateTime(2026, 3, 1, 12, 30, 0), TimeWindow.Parse("2026-03-01T12:30", null).From);
+        Assert.Equal(DateTime.MaxValue, TimeWindow.Parse(null, null).End);
+        Assert.Equal("from", Assert.Throws<QueryParameterException>(() => TimeWindow.Parse("March", null)).Parameter);
+        Assert.Equal("--to", Assert.Throws<QueryParameterException>(() => TimeWindow.Parse("2026-03-05", "2026-03-01", "--from", "--to")).Parameter);
+    }
+
+    [Fact]
+    public void Levels_are_the_calculators_rows_and_bad_inputs_name_their_parameter()
+    {
+        var analysis = Analysis(new AnalysisLimits(MaxLeverages: 4));
+        var r = analysis.Levels(new LevelsQuery("ethusdt", 3_500m, 2m, [10, 50], [MarginMode.Isolated], [PositionSide.Long, PositionSide.Short]));
+        var table = LeverageBracketTableStore.Locate().Get("ETHUSDT");
+        var direct = LiquidationLevels.Compute(table, new LiquidationLevelsRequest { EntryPrice = 3_500m, QuantityBase = 2m, Leverages = [10, 50] });
+        Assert.Equal(direct.Select(d => d.Result!.LiquidationPrice), r.Rows.Select(x => x.Result!.LiquidationPrice));
+        Assert.Equal("ETHUSDT", r.Table.Symbol);
+
+        QueryParameterException Bad(LevelsQuery q) => Assert.Throws<QueryParameterException>(() => analysis.Levels(q));
+        var ok = new LevelsQuery("BTCUSDT", 60_000m, 1m, [10], [], []);
+        Assert.Equal("entry_price", Bad(ok with { EntryPrice = 0 }).Parameter);
+        Assert.Equal("quantity", Bad(ok with { QuantityBase = -1 }).Parameter);
+        Assert.Equal("leverage_levels", Bad(ok with { Leverages = [1, 2, 3, 4, 5] }).Parameter);
+        Assert.Equal("mark", Bad(ok with { ReferencePrice = -3 }).Parameter);
+        Assert.Equal("leverage_levels", Assert.Throws<QueryParameterException>(() => LevelsQuery.ParseLeverages(["10,abc"])).Parameter);
+        Assert.Equal("side", Assert.Throws<QueryParameterException>(() => LevelsQuery.ParseSides("up")).Parameter);
+        var missing = Assert.Throws<LeverageBracketTableNotFoundException>(() => analysis.Levels(ok with { Symbol = "DOGEUSDT" }));
+        Assert.Contains("ETHUSDT", missing.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Heatmap_runs_the_time_evolving_model_with_the_column_budget()
+    {
+        Candles(300);
+        var analysis = Analysis();
+        var r = analysis.Heatmap(new HeatmapQuery("BTCUSDT", "1h", new TimeWindow(null, null), MaxColumns: 40));
+        Assert.Equal(300, r.Candles.Length);
+        Assert.Equal(300, r.OpenInterestCandles);
+        Assert.Equal(8, r.CandlesPerColumn); // ⌈300 / 40⌉
+        Assert.Equal(38, r.Grid.Times.Count); // ⌈300 / 8⌉
+        var direct = new TimeEvolvingModel(candlesPerColumn: 8).Run(new MarketWindow("BTCUSDT", LeverageBracketTableStore.Locate().Get("BTCUSDT"), r.Candles, [], []));
+        Assert.Equal(direct.Heatmap!.ColumnTotal(37), r.Grid.ColumnTotal(37), 6);
+        Assert.Equal(r.Result.Levels.Sum(l => l.NotionalUsd), r.EndMap.CumulativeLongUsd[0] + r.EndMap.CumulativeShortUsd[^1] + r.EndMap.OutOfRangeUsd, 1e-3 * r.Totals.OpenUsd + 1);
+        Assert.Contains("300 candles", r.Summary, StringComparison.Ordinal);
+        Assert.Contains("heatmap", r.HeatmapFigure().ToJson(), StringComparison.Ordinal);
+
+        var window = analysis.Heatmap(new HeatmapQuery("BTCUSDT", "1h", TimeWindow.Parse("2026-03-03", "2026-03-03")));
+        Assert.Equal(24, window.Candles.Length);
+    }
+
+    [Fact]
+    public void Heatmap_errors_say_what_is_missing_and_which_parameter_is_wrong()
+    {
+        Candles(30, withOpenInterest: false);
+        var analysis = Analysis(new AnalysisLimits(MaxCandles: 20));
+        var q = new HeatmapQuery("BTCUSDT", "1h", new TimeWindow(null, null));
+        Assert.Equal("model", Assert.Throws<QueryParameterException>(() => analysis.Heatmap(q with { Model = "binance-standard" })).Parameter);
+        Assert.Equal("interval", Assert.Throws<QueryParameterException>(() => analysis.Heatmap(q with { Interval = "hourly" })).Parameter);
+        Assert.Equal("market", Assert.Throws<QueryParameterException>(() => analysis.Heatmap(q with { Market = "options" })).Parameter);
+        Assert.Equal("mix", Assert.Throws<QueryParameterException>(() => analysis.Heatmap(q with { Mix = "10:2" })).Parameter);
+        var none = Assert.Throws<DataUnavailableException>(() => analysis.Heatmap(q with { Interval = "5m" }));
+        Assert.Contains("stored perp intervals for BTCUSDT: 1h", none.Message, StringComparison.Ordinal);
+        Assert.Equal("from", Assert.Throws<QueryParameterException>(() => analysis.Heatmap(q)).Parameter); // 30 candles > 20
+        var noOi = Assert.Throws<DataUnavailableException>(() => Analysis().Heatmap(q));
+        Assert.Contains("only 0 with open interest", noOi.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Map_selects_trades_in_the_store_and_reports_an_empty_window()
+    {
+        Trades("ETHUSDT", 200, 3_400);
+        var analysis = Analysis();
+        var r = analysis.Map(new MapQuery("ETHUSDT", new TimeWindow(null, null), MapQuery.ParseFilter("top_n", 25), BinWidth: 5));
+        Assert.Equal(200, r.Trades.TradeCount);
+        Assert.Equal(25, r.Trades.Selected.Length);
+        Assert.Equal(5, r.Map.Bins.Width);
+        var expected = new BinanceStandardModel(new TradeFilter(TradeFilterMode.TopN, 25), priceBinWidth: 5)
+            .BuildMap(r.Trades.Selected, LeverageBracketTableStore.Locate().Get("ETHUSDT"), r.Trades.LastPrice);
+        Assert.Equal(expected.CumulativeLongUsd, r.Map.CumulativeLongUsd);
+        Assert.Contains("25 of 200 trades", r.Title, StringComparison.Ordinal);
+
+        Assert.Equal("threshold", Assert.Throws<QueryParameterException>(() => MapQuery.ParseFilter("portion", 1.5)).Parameter);
+        Assert.Equal("mode", Assert.Throws<QueryParameterException>(() => MapQuery.ParseFilter("largest", 1)).Parameter);
+        Assert.Equal("bin_width", Assert.Throws<QueryParameterException>(() => analysis.Map(new MapQuery("ETHUSDT", default, TradeFilter.All, BinWidth: 0))).Parameter);
+        var empty = Assert.Throws<DataUnavailableException>(() => analysis.Map(new MapQuery("ETHUSDT", TimeWindow.Parse("2020-01-01", "2020-01-02"), TradeFilter.All)));
+        Assert.Contains("its trades span 2026-03-02 00:00", empty.Message, StringComparison.Ordinal);
+        Assert.Contains("no BTCUSDT trades", Assert.Throws<DataUnavailableException>(() => analysis.Map(new MapQuery("BTCUSDT", default, TradeFilter.All))).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compare_runs_what_the_windows_support_and_says_why_the_rest_cannot_run()
+    {
+        Trades("BTCUSDT", 400, 60_000);
+        var analysis = Analysis();
+        var r = analysis.Compare(new CompareQuery("BTCUSDT", new TimeWindow(null, null), new TimeWindow(null, null)));
+        Assert.Equal(400, r.Trades);
+        Assert.Equal(0, r.Candles);
+        Assert.Null(r.CandleWindow);
+        Assert.True(r.Models.Single(m => m.Model == "binance-standard").Result!.Levels.Count > 0);
+        var te = r.Models.Single(m => m.Model == TimeEvolvingModel.ModelName);
+        Assert.Null(te.Result);
+        Assert.Contains("no 5m candles", te.NotRun, StringComparison.Ordinal);
+        Assert.Equal(5, r.Models.Count);
+        Assert.Contains("binance-standard (trade)", r.Figure().ToJson(), StringComparison.Ordinal);
+        Assert.Throws<DataUnavailableException>(() => analysis.Compare(new CompareQuery("ETHUSDT", default, default)));
+    }
+
+    [Fact]
+    public void History_pairs_real_totals_with_the_models_liquidations_per_period()
+    {
+        Candles(120, withTotals: true);
+        _store.Store.Execute("INSERT INTO liquidation_orders VALUES ('binance-usdm', 'BTCUSDT', $1, 'SELL', 59000.5, 0.25, 'LIMIT', NULL, 1)", T0.AddHours(3));
+        var r = Analysis().History(new HistoryQuery("BTCUSDT", "1h", new TimeWindow(null, null)));
+        Assert.Equal(120, r.Periods.Count);
+        Assert.Equal("Binance", r.Scope);
+        Assert.Equal(1e5 * (1 + 5 % 7), r.Periods[5].RealLongUsd);
+        Assert.Equal(5e4 * (1 + 5 % 5), r.Periods[5].RealShortUsd);
+        var run = new TimeEvolvingModel().Run(new MarketWindow("BTCUSDT", LeverageBracketTableStore.Locate().Get("BTCUSDT"),
+            Analysis().Heatmap(new HeatmapQuery("BTCUSDT", "1h", default)).Candles, [], []));
+        Assert.Equal(run.Liquidations!.Sum(p => p.TotalUsd), r.Periods.Sum(p => p.ModelLongUsd + p.ModelShortUsd), 1e-6 * run.Liquidations!.Sum(p => p.TotalUsd) + 1e-6);
+        var print = Assert.Single(r.Prints);
+        Assert.True(print.LongLiquidated);
+        Assert.Equal(59000.5 * 0.25, print.NotionalUsd, 9);
+        Assert.InRange(r.Spearman, -1, 1);
+        Assert.Equal("interval", Assert.Throws<QueryParameterException>(() => Analysis().History(new HistoryQuery("BTCUSDT", "x", default))).Parameter);
+        Assert.Throws<DataUnavailableException>(() => Analysis().History(new HistoryQuery("BTCUSDT", "1h", TimeWindow.Parse("2020-01-01", "2020-01-02"))));
+    }
+
+    [Fact]
+    public void A_store_file_is_read_through_short_connections_and_its_version_follows_writes()
+    {
+        var dir = Directory.CreateTempSubdirectory("liqlab-access-").FullName;
+        try
+        {
+            var path = Path.Combine(dir, "lab.duckdb");
+            var access = new FileStoreAccess(path);
+            Assert.Contains("liqlab data ingest", Assert.Throws<FileNotFoundException>(() => access.Read(s => s.SchemaVersion)).Message, StringComparison.Ordinal);
+            using (var w = Data.Store.LabStore.Open(path)) w.Execute("CREATE TABLE marker (x INTEGER)");
+            var v1 = access.Version;
+            Assert.Equal(Data.Store.Schema.CurrentVersion, access.Read(s => s.SchemaVersion));
+            using (var w = Data.Store.LabStore.Open(path)) // the reader closed its connection: a writer can open the file
+            {
+                w.Execute("INSERT INTO marker SELECT range FROM range(100000)");
+                w.Execute("CHECKPOINT");
+            }
+            Assert.NotEqual(v1, access.Version);
+            Assert.Equal(100_000L, access.Read(s => s.Scalar<long>("SELECT count(*) FROM marker")));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
