@@ -57,9 +57,9 @@ public sealed class LiquidationAnalysis(IStoreAccess store, LeverageBracketTable
     public LevelsResult Levels(LevelsQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        if (query.EntryPrice <= 0) throw new QueryParameterException("entry_price", $"must be > 0 USDT, found {query.EntryPrice.ToString(CultureInfo.InvariantCulture)}.");
-        if (query.QuantityBase <= 0) throw new QueryParameterException("quantity", $"must be > 0, found {query.QuantityBase.ToString(CultureInfo.InvariantCulture)}.");
-        if (query.ReferencePrice is <= 0) throw new QueryParameterException("mark", "must be > 0 USDT.");
+        if (query.EntryPrice <= 0) throw new QueryParameterException("entry_price", $"the entry price must be > 0 USDT, found {query.EntryPrice.ToString(CultureInfo.InvariantCulture)}.");
+        if (query.QuantityBase <= 0) throw new QueryParameterException("quantity", $"the position quantity must be > 0 (base units), found {query.QuantityBase.ToString(CultureInfo.InvariantCulture)}.");
+        if (query.ReferencePrice is <= 0) throw new QueryParameterException("mark", "the mark price must be > 0 USDT.");
         if (query.Leverages.Count == 0) throw new QueryParameterException("leverage_levels", "give at least one leverage.");
         if (query.Leverages.Count > Limits.MaxLeverages)
             throw new QueryParameterException("leverage_levels", $"at most {Limits.MaxLeverages} leverages per request, found {query.Leverages.Count}.");
@@ -316,7 +316,8 @@ public sealed class LiquidationAnalysis(IStoreAccess store, LeverageBracketTable
         }
         catch (Exception e) when (e is FormatException or ArgumentException)
         {
-            throw new QueryParameterException("mix", e.Message);
+            var message = e is ArgumentException { ParamName: { } p } ? e.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal) : e.Message;
+            throw new QueryParameterException("mix", message);
         }
     }
 }

@@ -13,6 +13,9 @@ internal static class CommandErrors
     public static string Describe(Exception e)
     {
         var message = e.Message;
+        // The application layer names API parameters (candles_per_column); the CLI's options are their dashed forms.
+        if (e is Analysis.QueryParameterException q && !q.Parameter.StartsWith("--", StringComparison.Ordinal))
+            return $"--{q.Parameter.Replace('_', '-')}: {q.Problem}".ReplaceLineEndings(" ");
         if (e is ArgumentException { ParamName: { } name })
         {
             var suffix = message.IndexOf($" (Parameter '{name}')", StringComparison.Ordinal);

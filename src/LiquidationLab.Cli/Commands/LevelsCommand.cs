@@ -22,6 +22,11 @@ internal static class LevelsCommand
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 
+    private static readonly Dictionary<string, string> OptionNames = new(StringComparer.Ordinal)
+    {
+        ["entry_price"] = "--entry", ["quantity"] = "--quantity", ["leverage_levels"] = "--leverage", ["mark"] = "--mark",
+    };
+
     public static Command Create()
     {
         var symbol = new Option<string>("--symbol") { Description = "Binance USDⓈ-M symbol; its table is data/tiers/binance-usdm/<SYMBOL>.json.", DefaultValueFactory = _ => "BTCUSDT" };
@@ -63,9 +68,17 @@ internal static class LevelsCommand
                 throw new ArgumentException("--other-mm and --other-upnl need --wallet-balance (the cross wallet balance).");
             // Levels read no market data: the store access is never opened.
             var analysis = new LiquidationAnalysis(new FileStoreAccess(LabStore.ResolvePath(null)), LeverageBracketTableStore.Locate(parse.GetValue(tiers)));
-            var result = analysis.Levels(new LevelsQuery(parse.GetValue(symbol)!, parse.GetValue(entry), parse.GetValue(quantity), parse.GetValue(leverage)!,
-                parse.GetValue(margin)!, LevelsQuery.ParseSides(parse.GetValue(side), "--side"), parse.GetValue(mark),
-                wb is null ? null : new CrossMarginAccount(wb.Value, mm, upnl)));
+            LevelsResult result;
+            try
+            {
+                result = analysis.Levels(new LevelsQuery(parse.GetValue(symbol)!, parse.GetValue(entry), parse.GetValue(quantity), parse.GetValue(leverage)!,
+                    parse.GetValue(margin)!, LevelsQuery.ParseSides(parse.GetValue(side), "--side"), parse.GetValue(mark),
+                    wb is null ? null : new CrossMarginAccount(wb.Value, mm, upnl)));
+            }
+            catch (QueryParameterException e) when (OptionNames.TryGetValue(e.Parameter, out var option))
+            {
+                throw new QueryParameterException(option, e.Problem); // the layer names API parameters; say the option typed here
+            }
             var (table, request, rows) = (result.Table, result.Request, result.Rows);
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json)) WriteJson(output, table, request, rows);

@@ -56,8 +56,8 @@ public class LevelsCommandTests
     }
 
     [Theory]
-    [InlineData("--entry", "-5", "Entry price must be > 0 USDT. (got -5)")]
-    [InlineData("--quantity", "0", "Position quantity must be > 0 (base units). (got 0)")]
+    [InlineData("--entry", "-5", "--entry: the entry price must be > 0 USDT, found -5.")]
+    [InlineData("--quantity", "0", "--quantity: the position quantity must be > 0 (base units), found 0.")]
     public async Task Invalid_numbers_fail_in_one_line(string option, string value, string expected)
     {
         var args = option == "--entry" ? new[] { "levels", option, value } : new[] { "levels", "--entry", "67000", option, value };
