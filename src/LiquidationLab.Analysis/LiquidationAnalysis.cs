@@ -316,8 +316,7 @@ public sealed class LiquidationAnalysis(IStoreAccess store, LeverageBracketTable
         }
         catch (Exception e) when (e is FormatException or ArgumentException)
         {
-            var message = e is ArgumentException { ParamName: { } p } ? e.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal) : e.Message;
-            throw new QueryParameterException("mix", message);
+            throw new QueryParameterException("mix", e.Message);
         }
     }
 }

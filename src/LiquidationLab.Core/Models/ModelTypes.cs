@@ -50,7 +50,8 @@ public sealed record LeverageMix
         }
         catch (ArgumentException e)
         {
-            throw new FormatException("Leverage mix: " + e.Message, e);
+            var message = e.ParamName is { } p ? e.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal) : e.Message;
+            throw new FormatException("Leverage mix: " + message, e);
         }
     }
 }
