@@ -14,7 +14,37 @@ namespace LiquidationLab.Analysis;
 /// <param name="Table">The tier table used.</param>
 /// <param name="Request">The request as the calculator saw it (defaults filled in).</param>
 /// <param name="Rows">One row per leverage × side × margin mode; a row the table rejects carries the reason.</param>
-public sealed record LevelsResult(LevelsQuery Query, LeverageBracketTable Table, LiquidationLevelsRequest Request, IReadOnlyList<LiquidationLevel> Rows);
+public sealed record LevelsResult(LevelsQuery Query, LeverageBracketTable Table, LiquidationLevelsRequest Request, IReadOnlyList<LiquidationLevel> Rows)
+{
+    /// <summary>The rows as a serialisable document (prices rounded to 8 decimals), the one shape <c>levels --json</c> and
+    /// <c>GET /liquidations/levels</c> print, each in its own naming convention.</summary>
+    public LevelsDocument Document()
+    {
+        static decimal R(decimal v) => Math.Round(v, 8, MidpointRounding.AwayFromZero);
+        static decimal? Rn(decimal? v) => v is { } x ? R(x) : null;
+        var q = Request;
+        return new LevelsDocument(Table.Symbol, Table.EffectiveDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Table.Source,
+            q.EntryPrice, q.QuantityBase, q.QuantityBase * q.EntryPrice, q.ReferencePrice ?? q.EntryPrice,
+            new RiskThresholdsPercent(q.RiskThresholds.HighBelowPercent, q.RiskThresholds.MediumBelowPercent),
+            Rows.Select(l => new LevelRow(l.Leverage, l.Side == PositionSide.Long ? "long" : "short", l.MarginMode == MarginMode.Cross ? "cross" : "isolated",
+                l.Result?.Bracket.Number, l.Result?.MaintenanceMarginRate, l.Result?.MaintenanceAmountUsd, Rn(l.Result?.LiquidationPrice), l.Result?.IsLiquidatable,
+                Rn(l.Result?.BankruptcyPrice), Rn(l.Distance?.DistanceUsd), Rn(l.Distance?.DistancePercent),
+                l.Result is null ? null : l.Risk?.ToString().ToLowerInvariant(), l.Rejection)).ToArray());
+    }
+}
+
+/// <summary>Risk thresholds in percent of adverse move.</summary>
+/// <param name="High">High below this.</param>
+/// <param name="Medium">Medium below this (low above).</param>
+public sealed record RiskThresholdsPercent(decimal High, decimal Medium);
+
+/// <summary>One levels row: the position's bracket, rates, prices (USDT), distance and risk, or why the leverage is not allowed.</summary>
+public sealed record LevelRow(int Leverage, string Side, string MarginMode, int? Bracket, decimal? MaintenanceMarginRate, decimal? MaintenanceAmountUsd,
+    decimal? LiquidationPrice, bool? Liquidatable, decimal? BankruptcyPrice, decimal? DistanceUsd, decimal? DistancePercent, string? Risk, string? Rejection);
+
+/// <summary>The levels of one position: the table used, the request and the rows.</summary>
+public sealed record LevelsDocument(string Symbol, string BracketsEffectiveDate, string BracketsSource, decimal EntryPrice, decimal QuantityBase,
+    decimal NotionalUsd, decimal ReferencePrice, RiskThresholdsPercent RiskThresholdsPercent, IReadOnlyList<LevelRow> Levels);
 
 /// <summary>A time-evolving heatmap and what went into it.</summary>
 /// <param name="Query">The query.</param>

@@ -81,7 +81,7 @@ internal static class LevelsCommand
             }
             var (table, request, rows) = (result.Table, result.Request, result.Rows);
             var output = parse.InvocationConfiguration.Output;
-            if (parse.GetValue(json)) WriteJson(output, table, request, rows);
+            if (parse.GetValue(json)) WriteJson(output, result);
             else WriteTable(output, table, request, rows);
             return Task.FromResult(0);
         });
@@ -173,36 +173,6 @@ internal static class LevelsCommand
         console.MarkupLine(Markup.Escape($"Risk: high < {request.RiskThresholds.HighBelowPercent}% ≤ medium < {request.RiskThresholds.MediumBelowPercent}% ≤ low (adverse move to liquidation)."));
     }
 
-    private static void WriteJson(TextWriter output, LeverageBracketTable table, LiquidationLevelsRequest request, IReadOnlyList<LiquidationLevel> rows)
-    {
-        static decimal R(decimal v) => Math.Round(v, 8, MidpointRounding.AwayFromZero);
-        var doc = new
-        {
-            symbol = table.Symbol,
-            bracketsEffectiveDate = table.EffectiveDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            bracketsSource = table.SourceName,
-            entryPrice = request.EntryPrice,
-            quantityBase = request.QuantityBase,
-            notionalUsd = request.QuantityBase * request.EntryPrice,
-            referencePrice = request.ReferencePrice ?? request.EntryPrice,
-            riskThresholdsPercent = new { high = request.RiskThresholds.HighBelowPercent, medium = request.RiskThresholds.MediumBelowPercent },
-            levels = rows.Select(r => new
-            {
-                leverage = r.Leverage,
-                side = r.Side,
-                marginMode = r.MarginMode,
-                bracket = r.Result?.Bracket.Number,
-                maintenanceMarginRate = r.Result?.MaintenanceMarginRate,
-                maintenanceAmountUsd = r.Result?.MaintenanceAmountUsd,
-                liquidationPrice = r.Result is null ? (decimal?)null : R(r.Result.LiquidationPrice),
-                liquidatable = r.Result?.IsLiquidatable,
-                bankruptcyPrice = r.Result is null ? (decimal?)null : R(r.Result.BankruptcyPrice),
-                distanceUsd = r.Distance is null ? (decimal?)null : R(r.Distance.Value.DistanceUsd),
-                distancePercent = r.Distance is null ? (decimal?)null : R(r.Distance.Value.DistancePercent),
-                risk = r.Risk,
-                rejection = r.Rejection,
-            }),
-        };
-        output.WriteLine(JsonSerializer.Serialize(doc, Json));
-    }
+    private static void WriteJson(TextWriter output, LevelsResult result) =>
+        output.WriteLine(JsonSerializer.Serialize(result.Document(), Json));
 }

@@ -26,38 +26,7 @@ internal static class ApiDocuments
 
     private static string Side(PositionSide s) => s == PositionSide.Long ? "long" : "short";
 
-    public static object Levels(LevelsResult r)
-    {
-        static decimal R(decimal v) => Math.Round(v, 8, MidpointRounding.AwayFromZero);
-        var q = r.Request;
-        return new
-        {
-            Symbol = r.Table.Symbol,
-            BracketsEffectiveDate = r.Table.EffectiveDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            BracketsSource = r.Table.Source,
-            EntryPrice = q.EntryPrice,
-            Quantity = q.QuantityBase,
-            NotionalUsd = q.QuantityBase * q.EntryPrice,
-            ReferencePrice = q.ReferencePrice ?? q.EntryPrice,
-            RiskThresholdsPercent = new { High = q.RiskThresholds.HighBelowPercent, Medium = q.RiskThresholds.MediumBelowPercent },
-            Levels = r.Rows.Select(l => new
-            {
-                l.Leverage,
-                Side = Side(l.Side),
-                MarginMode = l.MarginMode == MarginMode.Cross ? "cross" : "isolated",
-                Bracket = l.Result?.Bracket.Number,
-                MaintenanceMarginRate = l.Result?.MaintenanceMarginRate,
-                MaintenanceAmountUsd = l.Result?.MaintenanceAmountUsd,
-                LiquidationPrice = l.Result is null ? (decimal?)null : R(l.Result.LiquidationPrice),
-                Liquidatable = l.Result?.IsLiquidatable,
-                BankruptcyPrice = l.Result is null ? (decimal?)null : R(l.Result.BankruptcyPrice),
-                DistanceUsd = l.Distance is null ? (decimal?)null : R(l.Distance.Value.DistanceUsd),
-                DistancePercent = l.Distance is null ? (decimal?)null : R(l.Distance.Value.DistancePercent),
-                Risk = l.Result is null ? null : l.Risk?.ToString().ToLowerInvariant(),
-                l.Rejection,
-            }),
-        };
-    }
+    public static object Levels(LevelsResult r) => r.Document();
 
     public static object Heatmap(HeatmapResult r)
     {
