@@ -52,7 +52,7 @@ internal static class ApiBench
                 {
                     coldSamples.Add(await Time(http, "heatmap", $"liquidations/heatmap?symbol=BTCUSDT&interval=5m&from={heatFrom}&to={heatTo}&candles_per_column={8 + (salt + i) % 50}", ct).ConfigureAwait(false));
                     coldSamples.Add(await Time(http, "levels", $"liquidations/levels?symbol=BTCUSDT&entry_price={60_000 + salt + i}.5&leverage_levels=5,10,25,50,100,125&margin=both", ct).ConfigureAwait(false));
-                    coldSamples.Add(await Time(http, "compare-models", $"liquidations/compare-models?symbol=BTCUSDT&portion=0.0{5 + i % 4}{salt}", ct).ConfigureAwait(false));
+                    coldSamples.Add(await Time(http, "compare-models", $"liquidations/compare-models?symbol=BTCUSDT&portion=0.0{5 + i % 4}{salt}{i}", ct).ConfigureAwait(false));
                     coldSamples.Add(await Time(http, "history", $"liquidations/history?symbol=BTCUSDT&interval=4h&oi_symbol=BTC&from=2025-0{1 + i % 9}-0{1 + (salt % 9)}", ct).ConfigureAwait(false));
                 }
                 Report(console, $"Uncached, one request at a time ({n} per endpoint)", coldSamples, null);
