@@ -23,9 +23,16 @@ internal static class ApiBench
         var clients = new Option<int[]>("--clients") { Description = "Concurrent clients per cached phase.", DefaultValueFactory = _ => [16, 64], AllowMultipleArgumentsPerToken = true };
         var seconds = new Option<double>("--seconds") { Description = "Seconds per cached phase.", DefaultValueFactory = _ => 10 };
         var cold = new Option<int>("--cold") { Description = "Uncached requests per endpoint (each a query the server has not seen).", DefaultValueFactory = _ => 8 };
+        var encoding = new Option<string>("--encoding")
+        {
+            Description = "gzip: ask for gzip as browsers do (bodies are read compressed, not decompressed: the server's latency, not the client's inflate); identity: plain bodies.",
+            DefaultValueFactory = _ => "gzip",
+        };
+        encoding.AcceptOnlyFromAmong("gzip", "identity");
+        var only = new Option<string?>("--only") { Description = "Cached phases on one endpoint alone: levels, heatmap, compare-models or history (default: the mix)." };
         var cmd = new Command("api", "REST API latency and throughput: uncached requests per endpoint, then N concurrent clients on a cached mix (p50/p95/p99, requests/s).")
         {
-            url, db, clients, seconds, cold,
+            url, db, clients, seconds, cold, only, encoding,
         };
         cmd.SetAction(async (parse, ct) =>
         {
@@ -42,7 +49,10 @@ internal static class ApiBench
                 using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
                 using var http = new HttpClient(handler) { BaseAddress = baseUrl, Timeout = TimeSpan.FromMinutes(2) };
                 var (heatFrom, heatTo) = await HeatmapWindow(http, ct).ConfigureAwait(false);
-                console.MarkupLine(Markup.Escape($"Server {baseUrl} ({(server is null ? "given" : $"child process {server.Id}")}); heatmap window {heatFrom} → {heatTo} (5m candles); {Environment.ProcessorCount} cores shared by server and clients; identity encoding (gzip decompression of the 1.9 MB heatmap on these cores would be the clients' cost, not the server's)."));
+                var gzip = parse.GetValue(encoding) == "gzip";
+                if (gzip) http.DefaultRequestHeaders.AcceptEncoding.ParseAdd("gzip");
+                console.MarkupLine(Markup.Escape($"Server {baseUrl} ({(server is null ? "given" : $"child process {server.Id}")}); heatmap window {heatFrom} → {heatTo} (5m candles); {Environment.ProcessorCount} cores shared by server and clients; " +
+                    (gzip ? "Accept-Encoding: gzip, bodies read compressed (as a browser receives them; its inflate is not timed)." : "identity encoding (plain bodies).")));
 
                 // Cold: queries the server has not seen (a distinct parameter each time), one at a time.
                 var coldSamples = new List<Sample>();
@@ -64,6 +74,9 @@ internal static class ApiBench
                 const string history = "liquidations/history?symbol=BTCUSDT&interval=4h&oi_symbol=BTC";
                 foreach (var warm in levels.Append(heatmap).Append(compare).Append(history))
                     await Time(http, "warm", warm, ct).ConfigureAwait(false);
+                var endpoint = parse.GetValue(only);
+                if (endpoint is not null && endpoint is not ("levels" or "heatmap" or "compare-models" or "history"))
+                    throw new ArgumentException($"--only: expected levels, heatmap, compare-models or history, found '{endpoint}'.");
                 foreach (var c in parse.GetValue(clients) ?? [16, 64])
                 {
                     var samples = new List<Sample>();
@@ -75,7 +88,7 @@ internal static class ApiBench
                         var mine = new List<Sample>();
                         while (clock.Elapsed < until)
                         {
-                            var roll = rng.NextDouble();
+                            var roll = endpoint switch { "levels" => 0.0, "heatmap" => 0.5, "compare-models" => 0.8, "history" => 0.9, _ => rng.NextDouble() };
                             var (name, path) = roll < 0.4 ? ("levels", levels[rng.Next(levels.Length)])
                                 : roll < 0.7 ? ("heatmap", heatmap) : roll < 0.85 ? ("compare-models", compare) : ("history", history);
                             mine.Add(await Time(http, name, path, ct).ConfigureAwait(false));
@@ -83,7 +96,9 @@ internal static class ApiBench
                         lock (samples) samples.AddRange(mine);
                     }).ToArray();
                     await Task.WhenAll(tasks).ConfigureAwait(false);
-                    Report(console, $"Cached mix, {c} concurrent clients, {clock.Elapsed.TotalSeconds:F1} s (40 % levels, 30 % heatmap, 15 % compare-models, 15 % history)", samples, clock.Elapsed);
+                    Report(console, endpoint is null
+                        ? $"Cached mix, {c} concurrent clients, {clock.Elapsed.TotalSeconds:F1} s (40 % levels, 30 % heatmap, 15 % compare-models, 15 % history)"
+                        : $"Cached {endpoint} alone, {c} concurrent clients, {clock.Elapsed.TotalSeconds:F1} s", samples, clock.Elapsed);
                 }
                 return 0;
             }
