@@ -8,6 +8,10 @@ public static class BuiltInImporters
     [
         new Binance.BinanceVisionImporter(),
         new Binance.WebSocketRecordingImporter(),
+        new Liquidations.ForceOrderCsvImporter(),
+        new Liquidations.ForceOrderJsonImporter(),
+        new Liquidations.HyperliquidLiquidationsImporter(),
+        new Liquidations.LiqmapSqliteImporter(),
         new Polymarket.PolymarketJsonImporter(),
         new Polymarket.PolymarketTopOfBookCsvImporter(),
         .. BarLayouts.All.Select(l => (IImporter)new BarCsvImporter(l)),

@@ -248,7 +248,11 @@ public static class StoreSnapshot
                 if (unlisted > 0)
                     throw new SnapshotException($"{Path.Combine(folder, t.File)}: {unlisted} row(s) name a source_sha256 the manifest does not list.");
                 var columns = ExportColumns(store, t.Table);
-                var select = string.Join(", ", columns.Select(c => "p." + Ident(c)));
+                // A snapshot from an older schema lacks the columns later migrations added: they import as NULL and are
+                // derived below by the migrations' backfills.
+                var parquetColumns = ParquetColumns(store, file);
+                string P(string c) => parquetColumns.Contains(c) ? "p." + Ident(c) : "NULL";
+                var select = string.Join(", ", columns.Select(P));
                 long n;
                 if (SeriesTables.Contains(t.Table))
                 {
@@ -256,7 +260,7 @@ public static class StoreSnapshot
                     var dataColumns = columns.Where(c => c is not "venue" and not "symbol").ToList();
                     n = store.Execute($"""
                         INSERT INTO {Ident(t.Table + "_data")} (series_id, {string.Join(", ", dataColumns.Select(Ident))}, file_id)
-                        SELECT s.id, {string.Join(", ", dataColumns.Select(c => "p." + Ident(c)))}, m.file_id
+                        SELECT s.id, {string.Join(", ", dataColumns.Select(P))}, m.file_id
                         FROM read_parquet({file}) p JOIN snapshot_sources m ON m.sha256 = p.source_sha256 AND m.file_id IS NOT NULL
                         JOIN series s ON s.venue = p.venue AND s.symbol = p.symbol
                         """);
@@ -274,6 +278,8 @@ public static class StoreSnapshot
                 perTable[t.Table] = n;
             }
             store.Execute("DROP TABLE snapshot_sources");
+            for (var v = manifest.SchemaVersion; v < Schema.CurrentVersion; v++)
+                if (Schema.Backfills.TryGetValue(v, out var backfill)) store.ExecuteScript(backfill);
             tx.Commit();
         }
         catch (DuckDBException e)
@@ -293,6 +299,16 @@ public static class StoreSnapshot
     public static IReadOnlyList<(string File, string Sha256)> Checksums(string folder) =>
         Directory.EnumerateFiles(folder).Where(f => f.EndsWith(".parquet", StringComparison.Ordinal) || Path.GetFileName(f) == ManifestFile)
             .Order(StringComparer.Ordinal).Select(f => (Path.GetFileName(f), Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(f))))).ToList();
+
+    /// <summary>The column names of a Parquet file (a SQL string literal).</summary>
+    private static HashSet<string> ParquetColumns(LabStore store, string fileLiteral)
+    {
+        using var cmd = store.Command($"SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet({fileLiteral}))");
+        using var r = cmd.ExecuteReader();
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        while (r.Read()) set.Add(r.GetString(0));
+        return set;
+    }
 
     /// <summary>The table's columns in schema order, without <c>file_id</c>.</summary>
     private static List<string> ExportColumns(LabStore store, string table)

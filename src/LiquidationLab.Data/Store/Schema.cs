@@ -122,7 +122,38 @@ public static class Schema
         // export, not yet closed when exported, superseded by a file that continues past it). `liqlab data revert` brings
         // rows back from here.
         RevisionTables(),
+        // v4: liquidation prints as data. The order's price (Binance's p: a limit beyond the market) and the average fill
+        // price (ap) are kept apart; the liquidated position's side is stored (an order SELL closes a liquidated long);
+        // quantities are base units (a COIN-M contract count is converted at import), with the filled amount beside the
+        // order's; source names the format the row came from. Rows stored before v4 came from fills (the trade stream's
+        // LIQUIDATION prints, Binance Vision's average price): their price and quantity are the fill's (Backfills[3]).
+        """
+        ALTER TABLE liquidation_orders ADD COLUMN liquidated_side VARCHAR;
+        ALTER TABLE liquidation_orders ADD COLUMN average_price DOUBLE;
+        ALTER TABLE liquidation_orders ADD COLUMN filled_quantity DOUBLE;
+        ALTER TABLE liquidation_orders ADD COLUMN source VARCHAR;
+        CREATE TABLE peer_liquidation_bands (
+            source VARCHAR NOT NULL, symbol VARCHAR NOT NULL, report_time TIMESTAMP NOT NULL, reference_price DOUBLE NOT NULL,
+            band INTEGER NOT NULL, price DOUBLE NOT NULL, liquidated_side VARCHAR NOT NULL, notional_usd DOUBLE NOT NULL, file_id BIGINT NOT NULL
+        );
+        """ + Backfills[3],
     ];
+
+    /// <summary>
+    /// Per migration index, idempotent statements that derive the migration's new columns for rows written under an older
+    /// schema: run by the migration on the store's rows, and again after importing a snapshot exported from an older schema
+    /// (its Parquet files lack the new columns, which import as NULL).
+    /// </summary>
+    public static IReadOnlyDictionary<int, string> Backfills => new Dictionary<int, string>
+    {
+        [3] = """
+            UPDATE liquidation_orders SET
+                liquidated_side = CASE WHEN upper(side) = 'SELL' THEN 'long' ELSE 'short' END,
+                average_price = price, filled_quantity = quantity,
+                source = CASE WHEN trade_id IS NOT NULL THEN 'binance-trade-stream' ELSE 'binance-vision-liquidationSnapshot' END
+            WHERE liquidated_side IS NULL;
+            """,
+    };
 
     /// <summary>The keyed time-series tables; each has a <c>&lt;table&gt;_revisions</c> twin (schema v3).</summary>
     public static IReadOnlyList<string> RevisedTables => ["klines", "open_interest", "funding_rates", "liquidation_totals", "long_short_ratios"];
@@ -150,14 +181,14 @@ public static class Schema
     public static IReadOnlyList<string> DataTables { get; } =
     [
         "agg_trades", "trades", "klines", "open_interest", "funding_rates", "liquidation_totals", "liquidation_orders",
-        "book_snapshots", "book_trades", "book_depth_bands", "long_short_ratios", "instruments", "liquidity_reports",
+        "book_snapshots", "book_trades", "book_depth_bands", "long_short_ratios", "instruments", "liquidity_reports", "peer_liquidation_bands",
     ];
 
     /// <summary>Every table holding rows of ingested files (<c>file_id</c>): the data tables (physical names), the book continuation state and the revisions.</summary>
     public static IReadOnlyList<string> FileTables { get; } =
     [
         "agg_trades_data", "trades_data", "klines", "open_interest", "funding_rates", "liquidation_totals", "liquidation_orders",
-        "book_snapshots", "book_trades", "book_depth_bands", "long_short_ratios", "instruments", "book_state",
+        "book_snapshots", "book_trades", "book_depth_bands", "long_short_ratios", "instruments", "book_state", "peer_liquidation_bands",
         "klines_revisions", "open_interest_revisions", "funding_rates_revisions", "liquidation_totals_revisions", "long_short_ratios_revisions",
     ];
 }

@@ -26,6 +26,7 @@ public static class StoreStatus
         ["long_short_ratios"] = ("symbol || ' ' || kind", "time"),
         ["instruments"] = ("venue", "starts_at"),
         ["liquidity_reports"] = ("condition_id", "emitted_at"),
+        ["peer_liquidation_bands"] = ("source || ' ' || symbol", "report_time"),
     };
 
     /// <summary>Reads the summary of every data table plus the ingest log.</summary>

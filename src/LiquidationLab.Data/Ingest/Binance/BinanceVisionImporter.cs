@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using LiquidationLab.Data.Store;
 
@@ -107,11 +108,22 @@ public sealed partial class BinanceVisionImporter : IImporter
                     new() { ["transact_time"] = ("time", Epoch("time")), ["price"] = ("price", "price"), ["quantity"] = ("qty", "qty"),
                             ["quote_quantity"] = ("quote_qty", "quote_qty"), ["is_buyer_maker"] = ("is_buyer_maker", "is_buyer_maker") });
             case "liquidationSnapshot":
-                const string fill = "CASE WHEN average_price > 0 THEN average_price ELSE price END";
+            {
+                // The order's price and quantity, the average fill price and filled quantity kept apart (schema v4). COIN-M
+                // archives (BTCUSD_PERP) count contracts of a fixed USD value: converted to base units at the fill (or order)
+                // price. The archive repeats rows: identical rows are one event.
+                var contractUsd = CoinMarginedContractUsd(name.Symbol);
+                string Base(string qty, string px) => contractUsd is { } usd ? $"{qty} * {usd.ToString(CultureInfo.InvariantCulture)} / {px}" : qty;
+                const string ap = "CASE WHEN average_price > 0 THEN average_price END";
+                const string px = "coalesce(CASE WHEN average_price > 0 THEN average_price END, price)";
+                var distinct = $"(SELECT DISTINCT * FROM {src})";
                 return direct.Insert("liquidation_orders", "time",
-                    $"INSERT INTO liquidation_orders SELECT '{Venue}', {symbol}, {Epoch("time")}, side, {fill}, accumulated_fill_quantity, order_type, NULL, {id} FROM {src}",
-                    new() { ["time"] = ("time", Epoch("time")), ["price"] = ("average_price (or price when 0)", fill), ["quantity"] = ("accumulated_fill_quantity", "accumulated_fill_quantity"),
+                    $"INSERT INTO liquidation_orders (venue, symbol, time, side, price, quantity, order_type, trade_id, file_id, liquidated_side, average_price, filled_quantity, source) " +
+                    $"SELECT '{(contractUsd is null ? Venue : "binance-coinm")}', {symbol}, {Epoch("time")}, side, price, {Base("original_quantity", px)}, order_type, NULL, {id}, " +
+                    $"CASE WHEN upper(side) = 'SELL' THEN 'long' ELSE 'short' END, {ap}, {Base("accumulated_fill_quantity", px)}, 'binance-vision-liquidationSnapshot' FROM {distinct}",
+                    new() { ["time"] = ("time", Epoch("time")), ["price"] = ("price", "price"), ["quantity"] = ("original_quantity", Base("original_quantity", px)),
                             ["side"] = ("side", "side"), ["order_type"] = ("order_type", "order_type") });
+            }
             case "bookDepth":
                 return direct.Insert("book_depth_bands", "time",
                     $"INSERT INTO book_depth_bands SELECT '{Venue}', {symbol}, timestamp, percentage, depth, notional, {id} FROM {src}",
@@ -234,9 +246,15 @@ public sealed partial class BinanceVisionImporter : IImporter
     [GeneratedRegex(@"NOT NULL constraint failed: \w+\.(\w+)")]
     private static partial Regex NotNull();
 
-    [GeneratedRegex(@"^([A-Z0-9]+)-(aggTrades|trades|metrics|fundingRate|bookDepth|liquidationSnapshot|\d+[smhdwM])-(\d{4}-\d{2}(?:-\d{2})?)\.(?:csv|zip)$")]
+    [GeneratedRegex(@"^([A-Z0-9_]+)-(aggTrades|trades|metrics|fundingRate|bookDepth|liquidationSnapshot|\d+[smhdwM])-(\d{4}-\d{2}(?:-\d{2})?)(?:\.[a-z]+)?\.(?:csv|zip)$")]
     private static partial Regex FileName();
 
     [GeneratedRegex(@"^\d+[smhdwM]$")]
     private static partial Regex IntervalName();
+
+    /// <summary>USD value of one contract of a Binance COIN-M perpetual (BTCUSD_PERP 100, the others 10), or null for USDⓈ-M symbols.</summary>
+    internal static decimal? CoinMarginedContractUsd(string symbol) =>
+        symbol.EndsWith("USD_PERP", StringComparison.Ordinal) || symbol.Contains("USD_", StringComparison.Ordinal)
+            ? symbol.StartsWith("BTCUSD", StringComparison.Ordinal) ? 100m : 10m
+            : null;
 }

@@ -204,8 +204,10 @@ public sealed partial class WebSocketRecordingImporter : IImporter
             if (type != "MARKET")
             {
                 var side = double.IsNaN(_lastMarketPrice) ? (maker ? "SELL" : "BUY") : price > _lastMarketPrice ? "BUY" : "SELL";
+                // A trade-stream print is a fill: its price is the fill's, so it is the average price too (schema v4).
                 Liquidations.CreateRow().AppendValue(Venue).AppendValue(symbol).AppendValue(ts).AppendValue(side).AppendValue(price)
-                    .AppendValue((double)qty).AppendValue(type).AppendValue(id).AppendValue(context.FileId).EndRow();
+                    .AppendValue((double)qty).AppendValue(type).AppendValue(id).AppendValue(context.FileId)
+                    .AppendValue(side == "SELL" ? "long" : "short").AppendValue(price).AppendValue((double)qty).AppendValue("binance-trade-stream").EndRow();
                 LiquidationRows++;
                 return;
             }
