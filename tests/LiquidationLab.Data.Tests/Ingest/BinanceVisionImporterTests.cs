@@ -157,7 +157,8 @@ public sealed class BinanceVisionImporterTests : IDisposable
         _t.Ingestor.IngestFile(_t.Write("BTCUSDT-liquidationSnapshot-2024-01-01.csv",
             "time,side,order_type,time_in_force,original_quantity,price,average_price,order_status,last_fill_quantity,accumulated_fill_quantity\n" +
             "1704067245123,SELL,LIMIT,IOC,0.050,41900.00,41950.50,FILLED,0.050,0.050\n"));
-        Assert.Equal(1, _t.Count("liquidation_orders", "side = 'SELL' AND price = 41950.5 AND quantity = 0.05"));
+        // Schema v4: the order price and quantity, the average fill and filled quantity apart; a SELL closes a liquidated long.
+        Assert.Equal(1, _t.Count("liquidation_orders", "side = 'SELL' AND price = 41900 AND average_price = 41950.5 AND quantity = 0.05 AND filled_quantity = 0.05 AND liquidated_side = 'long'"));
     }
 
     [Fact]
