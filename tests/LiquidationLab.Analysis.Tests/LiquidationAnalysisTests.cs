@@ -162,7 +162,7 @@ public sealed class LiquidationAnalysisTests : IDisposable
     public void History_pairs_real_totals_with_the_models_liquidations_per_period()
     {
         Candles(120, withTotals: true);
-        _store.Store.Execute("INSERT INTO liquidation_orders VALUES ('binance-usdm', 'BTCUSDT', $1, 'SELL', 59000.5, 0.25, 'LIMIT', NULL, 1)", T0.AddHours(3));
+        _store.Store.Execute("INSERT INTO liquidation_orders VALUES ('binance-usdm', 'BTCUSDT', $1, 'SELL', 59100.5, 0.25, 'LIMIT', NULL, 1, 'long', 59000.5, 0.25, 'binance-forceOrder')", T0.AddHours(3));
         var r = Analysis().History(new HistoryQuery("BTCUSDT", "1h", new TimeWindow(null, null)));
         Assert.Equal(120, r.Periods.Count);
         Assert.Equal("Binance", r.Scope);

@@ -120,17 +120,19 @@ public sealed class MarketDataReader(LabStore store)
     }
 
     /// <summary>
-    /// Individual liquidation orders (prints) of a symbol, by time: the order's side as the exchange reports it (a
-    /// <c>SELL</c> closes a liquidated long, a <c>BUY</c> a liquidated short), price and base quantity.
+    /// Individual liquidation prints of a symbol (all venues), by time: the order's side and price as the source gives them,
+    /// the average fill price where known, base quantity, the liquidated position's side (schema v4).
     /// </summary>
     public LiquidationPrint[] LiquidationPrints(string symbol, DateTime from, DateTime to)
     {
         using var cmd = store.Command(
-            "SELECT time, side, price, quantity, venue FROM liquidation_orders WHERE symbol = $1 AND time >= $2 AND time < $3 ORDER BY time, price",
-            symbol, from, to);
+            "SELECT time, side, price, quantity, venue, liquidated_side, average_price, source FROM liquidation_orders " +
+            "WHERE symbol = $1 AND time >= $2 AND time < $3 ORDER BY time, venue, price", symbol, from, to);
         using var r = cmd.ExecuteReader();
         var list = new List<LiquidationPrint>();
-        while (r.Read()) list.Add(new LiquidationPrint(r.GetDateTime(0), r.GetString(1), r.GetDouble(2), r.GetDouble(3), r.GetString(4)));
+        while (r.Read())
+            list.Add(new LiquidationPrint(r.GetDateTime(0), r.GetString(1), r.GetDouble(2), r.GetDouble(3), r.GetString(4),
+                r.IsDBNull(5) ? (r.GetString(1) == "SELL" ? "long" : "short") : r.GetString(5), r.IsDBNull(6) ? null : r.GetDouble(6), r.IsDBNull(7) ? "" : r.GetString(7)));
         return list.ToArray();
     }
 
@@ -219,17 +221,23 @@ public sealed class MarketDataReader(LabStore store)
 /// <param name="LastPrice">The last trade's price (NaN without trades), the map's current price.</param>
 public sealed record TradeSelection(AggTrade[] Selected, long TradeCount, DateTime? FirstTime, DateTime? LastTime, double LastPrice);
 
-/// <summary>One liquidation order as stored.</summary>
+/// <summary>One liquidation print as stored.</summary>
 /// <param name="Time">Event time, UTC.</param>
-/// <param name="OrderSide">The liquidation order's side: <c>SELL</c> (a long was liquidated) or <c>BUY</c> (a short).</param>
-/// <param name="Price">Price, USDT.</param>
+/// <param name="OrderSide">The liquidation order's side: <c>SELL</c> (closes a liquidated long) or <c>BUY</c>.</param>
+/// <param name="Price">The price the source gives for the order (Binance <c>p</c>: a limit beyond the market; a fill for trade-stream prints).</param>
 /// <param name="QuantityBase">Quantity in base units.</param>
-/// <param name="Venue">Venue, e.g. <c>binance-usdm</c>.</param>
-public sealed record LiquidationPrint(DateTime Time, string OrderSide, double Price, double QuantityBase, string Venue)
+/// <param name="Venue">Venue, e.g. <c>binance-usdm</c>, <c>okx</c>, <c>hyperliquid</c>.</param>
+/// <param name="LiquidatedSide"><c>long</c> or <c>short</c>: the position liquidated.</param>
+/// <param name="AveragePrice">The average fill price (Binance <c>ap</c>) when the source has it.</param>
+/// <param name="Source">The format the row came from.</param>
+public sealed record LiquidationPrint(DateTime Time, string OrderSide, double Price, double QuantityBase, string Venue, string LiquidatedSide, double? AveragePrice, string Source)
 {
-    /// <summary>Whether a long position was liquidated (the order sells).</summary>
-    public bool LongLiquidated => string.Equals(OrderSide, "SELL", StringComparison.OrdinalIgnoreCase);
+    /// <summary>Whether a long position was liquidated.</summary>
+    public bool LongLiquidated => LiquidatedSide == "long";
 
-    /// <summary>Notional, USD.</summary>
-    public double NotionalUsd => Price * QuantityBase;
+    /// <summary>Where the position was actually closed: the average fill when known, else the order's price.</summary>
+    public double FillPrice => AveragePrice ?? Price;
+
+    /// <summary>Notional at the fill, USD.</summary>
+    public double NotionalUsd => FillPrice * QuantityBase;
 }

@@ -163,11 +163,13 @@ internal static class ApiDocuments
         {
             Time = Time(p.Time),
             p.OrderSide,
-            LiquidatedSide = p.LongLiquidated ? "long" : "short",
-            p.Price,
+            p.LiquidatedSide,
+            OrderPrice = p.Price,
+            p.AveragePrice,
             Quantity = p.QuantityBase,
             p.NotionalUsd,
             p.Venue,
+            p.Source,
         }),
     };
 
