@@ -20,7 +20,7 @@ namespace LiquidationLab.Analysis;
 /// <param name="store">How the store is read.</param>
 /// <param name="tiers">The leverage-bracket tables.</param>
 /// <param name="limits">Upper bounds per query (default <see cref="AnalysisLimits.Default"/>).</param>
-public sealed class LiquidationAnalysis(IStoreAccess store, LeverageBracketTableStore tiers, AnalysisLimits? limits = null)
+public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBracketTableStore tiers, AnalysisLimits? limits = null)
 {
     /// <summary>The store.</summary>
     public IStoreAccess Store { get; } = store ?? throw new ArgumentNullException(nameof(store));

@@ -136,6 +136,22 @@ public sealed class MarketDataReader(LabStore store)
         return list.ToArray();
     }
 
+    /// <summary>Another project's predicted liquidation bands (<c>peer_liquidation_bands</c>) of a symbol, by report time and price.</summary>
+    /// <param name="source">The peer, e.g. <c>liqmap</c>.</param>
+    /// <param name="symbol">e.g. <c>ETHUSDT</c>.</param>
+    /// <param name="from">Inclusive start of the report times, UTC.</param>
+    /// <param name="to">Exclusive end.</param>
+    public PeerBand[] PeerBands(string source, string symbol, DateTime from, DateTime to)
+    {
+        using var cmd = store.Command(
+            "SELECT report_time, reference_price, band, price, liquidated_side, notional_usd FROM peer_liquidation_bands " +
+            "WHERE source = $1 AND symbol = $2 AND report_time >= $3 AND report_time < $4 ORDER BY report_time, price", source, symbol, from, to);
+        using var r = cmd.ExecuteReader();
+        var list = new List<PeerBand>();
+        while (r.Read()) list.Add(new PeerBand(r.GetDateTime(0), r.GetDouble(1), r.GetInt32(2), r.GetDouble(3), r.GetString(4), r.GetDouble(5)));
+        return list.ToArray();
+    }
+
     /// <summary>The candle intervals stored for a symbol and market (e.g. <c>1h</c>, <c>5m</c>), sorted by name.</summary>
     public IReadOnlyList<string> CandleIntervals(string symbol, string market = "perp") =>
         Strings("SELECT DISTINCT interval FROM klines WHERE symbol = $1 AND market = $2 ORDER BY 1", symbol, market);
@@ -241,3 +257,13 @@ public sealed record LiquidationPrint(DateTime Time, string OrderSide, double Pr
     /// <summary>Notional at the fill, USD.</summary>
     public double NotionalUsd => FillPrice * QuantityBase;
 }
+
+/// <summary>One band of a peer model's predicted liquidation map.</summary>
+/// <param name="ReportTime">When the peer made the map, UTC.</param>
+/// <param name="ReferencePrice">The price then, USDT.</param>
+/// <param name="Band">The peer's band number (its distance from the price).</param>
+/// <param name="Price">The band's price level, USDT.</param>
+/// <param name="LiquidatedSide"><c>long</c> (below the price) or <c>short</c> (above).</param>
+/// <param name="NotionalUsd">Predicted liquidation notional there, USD.</param>
+public sealed record PeerBand(DateTime ReportTime, double ReferencePrice, int Band, double Price, string LiquidatedSide, double NotionalUsd);
+
