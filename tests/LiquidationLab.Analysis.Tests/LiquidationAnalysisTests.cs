@@ -1,4 +1,5 @@
 using System.Globalization;
+using LiquidationLab.Core.Backtesting;
 using LiquidationLab.Core.Binning;
 using LiquidationLab.Core.Margin;
 using LiquidationLab.Core.Models;
@@ -203,5 +204,54 @@ public sealed class LiquidationAnalysisTests : IDisposable
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+}
+
+public sealed class PeerComparisonTests : IDisposable
+{
+    private static readonly DateTime T0 = new(2026, 4, 3, 13, 0, 0, DateTimeKind.Utc);
+    private readonly TempStore _store = new();
+
+    public void Dispose() => _store.Dispose();
+
+    private void Report(DateTime time, double reference, params (int Band, double Long, double Short)[] bands)
+    {
+        foreach (var (band, l, s) in bands)
+        {
+            _store.Store.Execute("INSERT INTO peer_liquidation_bands VALUES ('liqmap', 'ETHUSDT', $1, $2, $3, $4, 'long', $5, 1)", time, reference, band, reference - band, l);
+            _store.Store.Execute("INSERT INTO peer_liquidation_bands VALUES ('liqmap', 'ETHUSDT', $1, $2, $3, $4, 'short', $5, 1)", time, reference, band, reference + band, s);
+        }
+    }
+
+    private void Print(DateTime time, string liquidated, double price, double quantity) =>
+        _store.Store.Execute("INSERT INTO liquidation_orders VALUES ('binance-usdm', 'ETHUSDT', $1, $2, $3, $4, 'LIMIT', NULL, 1, $5, NULL, NULL, 'test')",
+            time, liquidated == "long" ? "SELL" : "BUY", price, quantity, liquidated);
+
+    [Fact]
+    public void Maps_are_taken_before_the_first_print_and_the_peers_cumulative_bands_are_differenced()
+    {
+        for (var i = 0; i < 60; i++) Report(T0.AddMinutes(-60 + i), 2_000 + i % 5, (10, 0, 0), (20, 1e6, 2e6), (40, 3e6, 2e6));
+        Report(T0.AddMinutes(1), 2_100, (10, 9e9, 9e9)); // after the first print: must not be used
+        Print(T0.AddSeconds(30), "short", 2_013, 2);
+        Print(T0.AddMinutes(3), "long", 1_975, 1);
+        var analysis = new LiquidationAnalysis(new OpenStoreAccess(_store.Store), LeverageBracketTableStore.Locate());
+        var r = analysis.PeerComparison(new PeerComparisonQuery("ETHUSDT", new TimeWindow(T0, T0.AddHours(1)),
+            Settings: new PriceLevelScoringSettings(Zones: 1, TolerancePercent: 0, RandomDraws: 500, Resamples: 200)));
+        Assert.Equal(T0.AddMinutes(-1), r.MapTime);
+        Assert.Equal(2_004, r.ReferencePrice);
+        var (name, peerLong, peerShort) = r.Maps[0];
+        Assert.Equal("liqmap (peer)", name);
+        Assert.Equal(3e6, peerLong.Sum(), 3);  // cumulative 3e6 within 40 USD below
+        Assert.Equal(2e6, peerShort.Sum(), 3); // cumulative 2e6 within 20 and still 2e6 within 40: nothing between 20 and 40
+        Assert.Equal(0, peerShort[r.Bins.IndexOf(2_004 + 30)]);
+        Assert.Equal(1e6 / 1, peerLong[r.Bins.IndexOf(2_004 - 15)], 3); // 10–20 USD below: 1e6 over one 10-USD bin
+        Assert.Equal(60, r.PricePathSamples);
+        var ladder = r.Maps[1];
+        Assert.True(ladder.Long.Sum() > 0 && ladder.Short.Sum() > 0);
+        Assert.Equal(2, r.Prints.Count);
+        Assert.Equal(2, r.Scores.Count);
+        Assert.All(r.Scores, s => Assert.NotNull(s.Score.Short));
+        Assert.InRange(r.VisitedLow, 1_975, 1_975); // the long print's fill stretches the visited range
+        Assert.Throws<DataUnavailableException>(() => analysis.PeerComparison(new PeerComparisonQuery("ETHUSDT", TimeWindow.Parse("2020-01-01", "2020-01-02"))));
     }
 }
