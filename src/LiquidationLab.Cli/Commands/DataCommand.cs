@@ -29,6 +29,7 @@ internal static class DataCommand
         data.Add(Fetch());
         data.Add(Export());
         data.Add(Revert());
+        data.Add(RecordCommand.Create());
         return data;
     }
 

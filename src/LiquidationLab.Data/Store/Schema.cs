@@ -137,6 +137,17 @@ public static class Schema
             band INTEGER NOT NULL, price DOUBLE NOT NULL, liquidated_side VARCHAR NOT NULL, notional_usd DOUBLE NOT NULL, file_id BIGINT NOT NULL
         );
         """ + Backfills[3],
+        // v5: what a live recording (`liqlab data record binance`) missed: disconnections, depth-sequence breaks (the book is
+        // resynchronised from a new REST snapshot), seconds without a markPrice message, frames that were not valid messages.
+        // book_state.awaiting_first: the stored book is a REST snapshot whose straddling update has not arrived yet (a live
+        // recorder's batch can end between the two).
+        """
+        CREATE TABLE recording_gaps (
+            venue VARCHAR NOT NULL, symbol VARCHAR NOT NULL, stream VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+            gap_start TIMESTAMP NOT NULL, gap_end TIMESTAMP NOT NULL, detail VARCHAR, session VARCHAR NOT NULL, recorded_at TIMESTAMP NOT NULL
+        );
+        ALTER TABLE book_state ADD COLUMN awaiting_first BOOLEAN;
+        """,
     ];
 
     /// <summary>
@@ -181,7 +192,7 @@ public static class Schema
     public static IReadOnlyList<string> DataTables { get; } =
     [
         "agg_trades", "trades", "klines", "open_interest", "funding_rates", "liquidation_totals", "liquidation_orders",
-        "book_snapshots", "book_trades", "book_depth_bands", "long_short_ratios", "instruments", "liquidity_reports", "peer_liquidation_bands",
+        "book_snapshots", "book_trades", "book_depth_bands", "long_short_ratios", "instruments", "liquidity_reports", "peer_liquidation_bands", "recording_gaps",
     ];
 
     /// <summary>Every table holding rows of ingested files (<c>file_id</c>): the data tables (physical names), the book continuation state and the revisions.</summary>

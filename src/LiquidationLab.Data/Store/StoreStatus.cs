@@ -27,6 +27,7 @@ public static class StoreStatus
         ["instruments"] = ("venue", "starts_at"),
         ["liquidity_reports"] = ("condition_id", "emitted_at"),
         ["peer_liquidation_bands"] = ("source || ' ' || symbol", "report_time"),
+        ["recording_gaps"] = ("symbol || ' ' || stream || ' ' || kind", "gap_start"),
     };
 
     /// <summary>Reads the summary of every data table plus the ingest log.</summary>

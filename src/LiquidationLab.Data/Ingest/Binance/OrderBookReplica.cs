@@ -20,6 +20,9 @@ public sealed class OrderBookReplica
     /// <summary>The <c>u</c> of the last applied update (or the snapshot's lastUpdateId).</summary>
     public long LastUpdateId { get; private set; }
 
+    /// <summary>True after a snapshot until the first update that straddles it (Binance: U ≤ lastUpdateId ≤ u) is applied.</summary>
+    public bool AwaitingFirst => _awaitingFirst;
+
     /// <summary>Number of sequence gaps detected.</summary>
     public int Gaps { get; private set; }
 
@@ -49,10 +52,12 @@ public sealed class OrderBookReplica
     }
 
     /// <summary>Continues from a stored book whose last applied update was <paramref name="lastUpdateId"/> (the next
-    /// update's <c>pu</c> must equal it).</summary>
-    public void Resume(long lastUpdateId, IEnumerable<(decimal Price, decimal Size)> bids, IEnumerable<(decimal Price, decimal Size)> asks)
+    /// update's <c>pu</c> must equal it) — or, when <paramref name="awaitingFirst"/>, a stored REST snapshot still waiting for
+    /// the update that straddles it.</summary>
+    public void Resume(long lastUpdateId, IEnumerable<(decimal Price, decimal Size)> bids, IEnumerable<(decimal Price, decimal Size)> asks, bool awaitingFirst = false)
     {
         ApplySnapshot(lastUpdateId, bids, asks);
+        if (awaitingFirst) return;
         _awaitingFirst = false;
     }
 

@@ -62,45 +62,55 @@ public sealed partial class WebSocketRecordingImporter : IImporter
         var store = context.Store;
         var state = new State(this, context);
         using var reader = ImportFiles.OpenText(context.Path);
-        using (var trades = store.Connection.CreateAppender("trades_data"))
-        using (var aggs = store.Connection.CreateAppender("agg_trades_data"))
-        using (var liqs = store.Connection.CreateAppender("liquidation_orders"))
-        using (var books = store.Connection.CreateAppender("book_snapshots"))
-        using (var funding = store.Connection.CreateAppender("funding_rates"))
+        try
         {
-            state.Trades = trades;
-            state.Aggs = aggs;
-            state.Liquidations = liqs;
-            state.Books = books;
-            state.Funding = funding;
-            var lineNumber = 0;
-            string? line;
-            while ((line = reader.ReadLine()) is not null)
+            using (var trades = store.Connection.CreateAppender("trades_data"))
+            using (var aggs = store.Connection.CreateAppender("agg_trades_data"))
+            using (var liqs = store.Connection.CreateAppender("liquidation_orders"))
+            using (var books = store.Connection.CreateAppender("book_snapshots"))
+            using (var funding = store.Connection.CreateAppender("funding_rates"))
             {
-                lineNumber++;
-                if (line.Length == 0) continue;
-                try
+                state.Trades = trades;
+                state.Aggs = aggs;
+                state.Liquidations = liqs;
+                state.Books = books;
+                state.Funding = funding;
+                var lineNumber = 0;
+                string? line;
+                while ((line = reader.ReadLine()) is not null)
                 {
-                    state.Line(line);
+                    lineNumber++;
+                    if (line.Length == 0) continue;
+                    try
+                    {
+                        state.Line(line);
+                    }
+                    catch (JsonException e)
+                    {
+                        throw new IngestException(context.Path, $"line {lineNumber}: {JsonProblem(line, e)}", e);
+                    }
+                    catch (Exception e) when (e is FormatException or KeyNotFoundException or InvalidOperationException or OverflowException)
+                    {
+                        throw new IngestException(context.Path, $"line {lineNumber}: {e.Message}", e);
+                    }
                 }
-                catch (JsonException e)
-                {
-                    throw new IngestException(context.Path, $"line {lineNumber}: {JsonProblem(line, e)}", e);
-                }
-                catch (Exception e) when (e is FormatException or KeyNotFoundException or InvalidOperationException or OverflowException)
-                {
-                    throw new IngestException(context.Path, $"line {lineNumber}: {e.Message}", e);
-                }
+                state.FlushAggregate();
             }
-            state.FlushAggregate();
+        }
+        catch
+        {
+            state.Prints?.Dispose(); // the staged prints die with the file's transaction
+            state.Prints = null;
+            throw;
         }
         state.SaveBookState();
-        var rows = state.TradeRows + state.AggRows + state.LiquidationRows + state.BookRows + state.FundingRows;
+        var extras = state.FinishExtras();
+        var rows = state.TradeRows + state.AggRows + state.LiquidationRows + state.BookRows + state.FundingRows + state.OpenInterestRows;
         var detail = $"trades +{state.TradeRows}; agg_trades +{state.AggRows}; liquidation_orders +{state.LiquidationRows}; " +
                      $"book_snapshots +{state.BookRows} ({state.Samples} samples of {Levels} levels every {SampleIntervalMs} ms; {state.BookStart}); " +
                      $"depth updates applied {state.Book?.Applied ?? 0}, gaps {state.Book?.Gaps ?? 0}" +
                      (state.Book?.Redelivered > 0 || state.StaleSnapshots > 0 ? $", already applied (re-delivered) {state.Book?.Redelivered ?? 0} updates and {state.StaleSnapshots} snapshots" : "") +
-                     $"; funding_rates +{state.FundingRows}; " +
+                     $"; funding_rates +{state.FundingRows}; open_interest +{state.OpenInterestRows}{extras}; " +
                      $"local timestamps in {state.LocalUnit}";
         return new ImportOutcome(rows, state.First, state.Last, detail);
     }
@@ -124,7 +134,10 @@ public sealed partial class WebSocketRecordingImporter : IImporter
     private sealed class State(WebSocketRecordingImporter owner, ImportContext context)
     {
         public DuckDBAppender Trades = null!, Aggs = null!, Liquidations = null!, Books = null!, Funding = null!;
-        public long TradeRows, AggRows, LiquidationRows, BookRows, FundingRows, Samples, StaleSnapshots;
+        public long TradeRows, AggRows, LiquidationRows, BookRows, FundingRows, Samples, StaleSnapshots, ForceOrders, OpenInterestRows;
+        public DuckDBAppender? Prints;
+        private double _lastMarkPrice = double.NaN;
+        private readonly List<(string Symbol, DateTime Time, double Oi, double? OiUsd)> _openInterest = [];
         public DateTime? First, Last;
         public string LocalUnit = "?";
         public string BookStart = "no book";
@@ -133,6 +146,7 @@ public sealed partial class WebSocketRecordingImporter : IImporter
         private long _nextSampleMs = long.MinValue;
         private double _lastMarketPrice = double.NaN;
         private double? _lastFundingRate;
+        private bool _fundingLookedUp;
         // pending aggregate
         private bool _aggOpen;
         private long _aggFirstId, _aggLastId, _aggTime;
@@ -157,8 +171,11 @@ public sealed partial class WebSocketRecordingImporter : IImporter
             var stream = streamEl.GetString() ?? "";
             var data = root.GetProperty("data");
             if (stream.EndsWith("@trade", StringComparison.Ordinal)) Trade(data);
+            else if (stream.EndsWith("@aggTrade", StringComparison.Ordinal)) AggTrade(data);
             else if (stream.Contains("@depth", StringComparison.Ordinal)) Depth(data);
             else if (stream.Contains("@markPrice", StringComparison.Ordinal)) MarkPrice(data);
+            else if (stream.Contains("forceOrder", StringComparison.Ordinal)) ForceOrder(data, local);
+            else if (stream.EndsWith("@openInterest", StringComparison.Ordinal)) OpenInterest(data);
         }
 
         private int? _seriesId;
@@ -225,6 +242,83 @@ public sealed partial class WebSocketRecordingImporter : IImporter
             (_aggOpen, _aggFirstId, _aggLastId, _aggTime, _aggPrice, _aggQty, _aggMaker) = (true, id, id, time, priceText, qty, maker);
         }
 
+        // @aggTrade: stored as sent (Binance's own aggregate id, first and last trade ids); a stream that also has @trade
+        // aggregates the same trades under the same id, so either source gives one row per id.
+        private void AggTrade(JsonElement d)
+        {
+            var symbol = d.GetProperty("s").GetString()!;
+            _symbol ??= symbol;
+            var id = d.GetProperty("a").GetInt64();
+            var price = double.Parse(d.GetProperty("p").GetString()!, CultureInfo.InvariantCulture);
+            var qty = Decimal(d.GetProperty("q").GetString(), $"aggTrade {id}: field q");
+            var time = d.GetProperty("T").GetInt64();
+            if (!(double.IsFinite(price) && price > 0 && price <= RowRules.MaxMagnitude)) throw new FormatException($"aggTrade {id}: field p: {price} is not a finite positive price.");
+            if (!(qty > 0)) throw new FormatException($"aggTrade {id}: field q: {qty} is not positive.");
+            var ts = ExchangeTime(time, $"aggTrade {id}: field T");
+            Seen(time);
+            Aggs.CreateRow().AppendValue(Series(symbol)).AppendValue(id).AppendValue(price).AppendValue((double)qty)
+                .AppendValue(d.GetProperty("f").GetInt64()).AppendValue(d.GetProperty("l").GetInt64()).AppendValue(ts)
+                .AppendValue(d.GetProperty("m").GetBoolean()).AppendValue(context.FileId).EndRow();
+            AggRows++;
+        }
+
+        // forceOrder (a symbol's stream or !forceOrder@arr): the order price p, average fill ap, quantities; staged so an
+        // identical print from another file or an earlier segment is one row.
+        private void ForceOrder(JsonElement d, long local)
+        {
+            var o = d.GetProperty("o");
+            var side = o.GetProperty("S").GetString()!.ToUpperInvariant();
+            var liquidated = side switch { "SELL" => "long", "BUY" => "short", _ => throw new FormatException($"forceOrder: field o.S: '{side}' is not BUY or SELL.") };
+            double Num(string f) => double.Parse(o.GetProperty(f).GetString()!, CultureInfo.InvariantCulture);
+            var price = Num("p");
+            var qty = Num("q");
+            if (!(price > 0 && qty > 0)) throw new FormatException("forceOrder: fields o.p and o.q must be positive.");
+            double? ap = o.TryGetProperty("ap", out _) && Num("ap") > 0 ? Num("ap") : null;
+            double? z = o.TryGetProperty("z", out _) && Num("z") > 0 ? Num("z") : null;
+            var time = o.GetProperty("T").GetInt64();
+            ExchangeTime(time, "forceOrder: field o.T");
+            Seen(time);
+            if (Prints is null)
+            {
+                context.Store.Execute(Ingest.Liquidations.PrintStage.Create);
+                Prints = context.Store.Connection.CreateAppender("print_stage");
+            }
+            Prints.CreateRow().AppendValue(Venue).AppendValue(o.GetProperty("s").GetString()!.ToUpperInvariant()).AppendValue(DateTime.UnixEpoch.AddMilliseconds(time))
+                .AppendValue(side).AppendValue(price).AppendValue(qty).AppendValue(o.TryGetProperty("o", out var type) ? type.GetString() : "LIMIT")
+                .AppendValue(liquidated).AppendValue(ap).AppendValue(z).AppendValue("binance-forceOrder").AppendValue(local).EndRow();
+            ForceOrders++;
+        }
+
+        // @openInterest: the recorder's poll of GET /fapi/v1/openInterest ({"e":"openInterest","E":time,"s":symbol,"o":"…"}),
+        // in base units; in USD at the last mark price seen in the recording.
+        private void OpenInterest(JsonElement d)
+        {
+            var symbol = d.GetProperty("s").GetString()!;
+            var time = d.GetProperty("E").GetInt64();
+            var oi = double.Parse(d.GetProperty("o").GetString()!, CultureInfo.InvariantCulture);
+            if (!(oi >= 0 && double.IsFinite(oi))) throw new FormatException($"openInterest: field o: {oi} is not a quantity.");
+            var ts = ExchangeTime(time, "openInterest: field E");
+            Seen(time);
+            _openInterest.Add((symbol, ts, oi, double.IsNaN(_lastMarkPrice) ? null : oi * _lastMarkPrice));
+        }
+
+        /// <summary>Writes the polled open interest (new times only) and the staged forceOrder prints.</summary>
+        public string FinishExtras()
+        {
+            var store = context.Store;
+            foreach (var (symbol, time, oi, usd) in _openInterest)
+                OpenInterestRows += store.Execute(
+                    "INSERT INTO open_interest (venue, symbol, source, interval, time, oi_base, oi_usd, file_id) SELECT $1, $2, 'binance-openInterest-rest', 'poll', $3, $4, $5, $6 " +
+                    "WHERE NOT EXISTS (SELECT 1 FROM open_interest WHERE venue = $1 AND symbol = $2 AND source = 'binance-openInterest-rest' AND interval = 'poll' AND time = $3)",
+                    Venue, symbol, time, oi, usd, context.FileId);
+            if (Prints is null) return "";
+            Prints.Dispose();
+            Prints = null;
+            var outcome = Ingest.Liquidations.PrintStage.Commit(context, "forceOrder messages");
+            LiquidationRows += outcome.Rows;
+            return "; forceOrder " + ForceOrders.ToString(CultureInfo.InvariantCulture) + " messages: " + outcome.Detail;
+        }
+
         public void FlushAggregate()
         {
             if (!_aggOpen) return;
@@ -263,7 +357,12 @@ public sealed partial class WebSocketRecordingImporter : IImporter
             Book ??= new OrderBookReplica();
             Book.ApplySnapshot(lastUpdateId, Levels(root.GetProperty("bids")).ToList(), Levels(root.GetProperty("asks")).ToList());
             BookStart = $"REST snapshot lastUpdateId {lastUpdateId}";
-            _nextSampleMs = long.MinValue;
+            // No sample may show this book at a time before the snapshot was taken (a live recorder fetches it while older
+            // diffs are still arriving): sampling resumes after the snapshot's transaction time.
+            // (A snapshot without a plausible time — a test's "T": 1 — starts sampling at the next update, as before.)
+            _nextSampleMs = root.TryGetProperty("T", out var taken) && taken.TryGetInt64(out var takenMs)
+                && takenMs is > 1_230_940_800_000 and < 253_402_300_799_999 && TimeBounds.Contains(DateTime.UnixEpoch.AddMilliseconds(takenMs))
+                ? (takenMs / owner.SampleIntervalMs + 1) * owner.SampleIntervalMs : long.MinValue;
             Seen(localMs);
             foreach (var u in _pending) ApplyUpdate(u);
             _pending.Clear();
@@ -273,6 +372,7 @@ public sealed partial class WebSocketRecordingImporter : IImporter
 
         // Updates received before the REST snapshot: Binance's procedure buffers them and replays those with u ≥ lastUpdateId.
         private readonly List<DepthUpdate> _pending = [];
+        private const int MaxPendingUpdates = 20_000;
         private bool _triedResume;
 
         private void Depth(JsonElement d)
@@ -288,8 +388,12 @@ public sealed partial class WebSocketRecordingImporter : IImporter
                 _triedResume = true;
                 TryResume(symbol, update.PreviousFinal);
             }
-            if (Book is null)
+            if (Book is null || !Book.IsValid)
             {
+                // No book yet, or one broken by a sequence gap: keep the updates (Binance's procedure) so that a REST snapshot
+                // arriving later replays those from the one that straddles it. Bounded: a file that never resynchronises
+                // keeps only its last updates.
+                if (_pending.Count >= MaxPendingUpdates) _pending.RemoveAt(0);
                 _pending.Add(update);
                 return;
             }
@@ -298,6 +402,12 @@ public sealed partial class WebSocketRecordingImporter : IImporter
 
         private void ApplyUpdate(DepthUpdate u)
         {
+            // An update the book already contains (re-delivered, or older than a newer snapshot) moves no sample clock.
+            if (Book!.IsValid && (Book.AwaitingFirst ? u.Final < Book.LastUpdateId : u.Final <= Book.LastUpdateId))
+            {
+                Book.Apply(u.First, u.Final, u.PreviousFinal, u.Bids, u.Asks);
+                return;
+            }
             SampleUpTo(u.EventMs, _symbol!);
             Book!.Apply(u.First, u.Final, u.PreviousFinal, u.Bids, u.Asks);
         }
@@ -306,7 +416,10 @@ public sealed partial class WebSocketRecordingImporter : IImporter
         {
             var stored = context.Store.Scalar<long?>("SELECT max(last_update_id) FROM book_state WHERE venue = $1 AND symbol = $2", Venue, symbol);
             Book = new OrderBookReplica();
-            if (stored != previousFinal)
+            // The stored book continues the file when it ends exactly where the file starts, or later (the file begins with
+            // updates the store already has — a live recorder's re-delivery after a reconnect): those are skipped as
+            // re-delivered and the first new update must follow the stored one.
+            if (stored is null || stored < previousFinal)
             {
                 BookStart = stored is null ? "no snapshot in the file and no stored book to continue" : $"stored book ends at update {stored}, file starts after {previousFinal}: not continuous";
                 Book = null;
@@ -314,11 +427,16 @@ public sealed partial class WebSocketRecordingImporter : IImporter
             }
             var bids = new List<(decimal, decimal)>();
             var asks = new List<(decimal, decimal)>();
-            using (var cmd = context.Store.Command("SELECT side, price, size FROM book_state WHERE venue = $1 AND symbol = $2", Venue, symbol))
+            var awaiting = false;
+            using (var cmd = context.Store.Command("SELECT side, price, size, coalesce(awaiting_first, false) FROM book_state WHERE venue = $1 AND symbol = $2", Venue, symbol))
             using (var r = cmd.ExecuteReader())
-                while (r.Read()) (r.GetString(0) == "bid" ? bids : asks).Add((r.GetDecimal(1), r.GetDecimal(2)));
-            Book.Resume(previousFinal, bids, asks);
-            BookStart = $"continued the stored book at update {previousFinal}";
+                while (r.Read())
+                {
+                    (r.GetString(0) == "bid" ? bids : asks).Add((r.GetDecimal(1), r.GetDecimal(2)));
+                    awaiting |= r.GetBoolean(3);
+                }
+            Book.Resume(stored.Value, bids, asks, awaiting);
+            BookStart = $"continued the stored book at update {stored}";
         }
 
         private void SampleUpTo(long eventMs, string symbol)
@@ -362,6 +480,16 @@ public sealed partial class WebSocketRecordingImporter : IImporter
             ExchangeTime(time, "markPrice: field E");
             if (!(double.IsFinite(rate) && Math.Abs(rate) < 1)) throw new FormatException($"markPrice: field r: {rate} is not a funding rate.");
             Seen(time);
+            _lastMarkPrice = double.Parse(d.GetProperty("p").GetString()!, CultureInfo.InvariantCulture);
+            if (!_fundingLookedUp)
+            {
+                // A recording in pieces (the live recorder's batches) continues the rate the store already holds, so an
+                // unchanged rate is not stored again at the start of every piece.
+                _fundingLookedUp = true;
+                _lastFundingRate = context.Store.Scalar<double?>(
+                    "SELECT funding_rate FROM funding_rates WHERE venue = $1 AND symbol = $2 AND source = 'binance-markPrice-ws' AND funding_time < $3 ORDER BY funding_time DESC LIMIT 1",
+                    Venue, symbol, DateTime.UnixEpoch.AddMilliseconds(time));
+            }
             if (_lastFundingRate == rate) return;
             _lastFundingRate = rate;
             Funding.CreateRow().AppendValue(Venue).AppendValue(symbol).AppendValue("binance-markPrice-ws").AppendValue((string?)null)
@@ -379,9 +507,9 @@ public sealed partial class WebSocketRecordingImporter : IImporter
             var ts = Last ?? DateTime.UnixEpoch;
             using var app = store.Connection.CreateAppender("book_state");
             foreach (var (p, s) in Book.Bids)
-                app.CreateRow().AppendValue(Venue).AppendValue(_symbol).AppendValue(Book.LastUpdateId).AppendValue(ts).AppendValue("bid").AppendValue(p).AppendValue(s).AppendValue(context.FileId).EndRow();
+                app.CreateRow().AppendValue(Venue).AppendValue(_symbol).AppendValue(Book.LastUpdateId).AppendValue(ts).AppendValue("bid").AppendValue(p).AppendValue(s).AppendValue(context.FileId).AppendValue(Book.AwaitingFirst).EndRow();
             foreach (var (p, s) in Book.Asks)
-                app.CreateRow().AppendValue(Venue).AppendValue(_symbol).AppendValue(Book.LastUpdateId).AppendValue(ts).AppendValue("ask").AppendValue(p).AppendValue(s).AppendValue(context.FileId).EndRow();
+                app.CreateRow().AppendValue(Venue).AppendValue(_symbol).AppendValue(Book.LastUpdateId).AppendValue(ts).AppendValue("ask").AppendValue(p).AppendValue(s).AppendValue(context.FileId).AppendValue(Book.AwaitingFirst).EndRow();
         }
     }
 }

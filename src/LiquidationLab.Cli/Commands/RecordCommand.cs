@@ -1,0 +1,76 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using LiquidationLab.Data.Recording;
+using LiquidationLab.Data.Store;
+using Spectre.Console;
+
+namespace LiquidationLab.Cli.Commands;
+
+/// <summary><c>liqlab data record binance</c>: live capture of Binance USDⓈ-M streams into the store.</summary>
+internal static class RecordCommand
+{
+    public static Command Create()
+    {
+        var record = new Command("record", "Record live exchange streams into the store.");
+        var symbols = new Option<string[]>("--symbols")
+        {
+            Description = "Symbols, comma-separated or repeated.", DefaultValueFactory = _ => ["BTCUSDT"], AllowMultipleArgumentsPerToken = true,
+        };
+        var streams = new Option<string[]>("--streams")
+        {
+            Description = $"Per-symbol streams: {string.Join(", ", RecorderOptions.KnownStreams)} (markPrice at 1 s, depth diffs at 100 ms with REST snapshots).",
+            DefaultValueFactory = _ => ["forceOrder", "aggTrade", "markPrice", "depth"], AllowMultipleArgumentsPerToken = true,
+        };
+        var all = new Option<bool>("--all-liquidations") { Description = "Also record !forceOrder@arr: every symbol's liquidations." };
+        var ws = new Option<string>("--ws-url") { Description = "Websocket base.", DefaultValueFactory = _ => "wss://fstream.binance.com" };
+        var rest = new Option<string>("--rest-url") { Description = "REST base (depth snapshots, open interest).", DefaultValueFactory = _ => "https://fapi.binance.com" };
+        var raw = new Option<string?>("--raw-dir") { Description = "Also keep every batch as a gzip recording (the format 'data ingest' reads) under this folder." };
+        var batch = new Option<double>("--batch-seconds") { Description = "Write a batch at least this often.", DefaultValueFactory = _ => 5 };
+        var oi = new Option<double>("--oi-seconds") { Description = "Poll open interest this often per symbol (0: never).", DefaultValueFactory = _ => 60 };
+        var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: until Ctrl+C or SIGTERM)." };
+        var db = DataCommand.DbOption();
+        var binance = new Command("binance", "Binance USDⓈ-M: forceOrder, aggTrade, markPrice, depth (+ REST snapshots) and polled open interest, written in short batches; reconnects by itself; Ctrl+C flushes and stops.")
+        {
+            symbols, streams, all, ws, rest, raw, batch, oi, duration, db,
+        };
+        binance.SetAction(async (parse, ct) =>
+        {
+            static string[] Split(string[]? v) => (v ?? []).SelectMany(x => x.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+            var options = new RecorderOptions(LabStore.ResolvePath(parse.GetValue(db)), Split(parse.GetValue(symbols)).Select(s => s.ToUpperInvariant()).ToArray(),
+                Split(parse.GetValue(streams)), parse.GetValue(all), new Uri(parse.GetValue(ws)!), new Uri(parse.GetValue(rest)!), parse.GetValue(raw),
+                TimeSpan.FromSeconds(Math.Max(0.2, parse.GetValue(batch))), OpenInterestInterval: parse.GetValue(oi) > 0 ? TimeSpan.FromSeconds(parse.GetValue(oi)) : null);
+            var console = Terminal.Console(parse.InvocationConfiguration.Output);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            if (parse.GetValue(duration) is { } seconds) stop.CancelAfter(TimeSpan.FromSeconds(seconds));
+            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
+            {
+                c.Cancel = true; // flush and stop like Ctrl+C
+                stop.Cancel();
+            });
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+            var recorder = new BinanceRecorder(options, http);
+            console.MarkupLine(Markup.Escape($"Recording {string.Join(", ", options.StreamNames())} from {options.WebSocketBase} into {options.StorePath} (session {recorder.Session}); Ctrl+C stops."));
+            var run = recorder.RunAsync(stop.Token);
+            var start = DateTime.UtcNow;
+            long lastTotal = 0;
+            while (!run.IsCompleted)
+            {
+                await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None)).ConfigureAwait(false);
+                var s = recorder.Stats;
+                var total = s.TotalMessages;
+                var perStream = string.Join(" ", s.MessagesByStream.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Key} {k.Value:N0}"));
+                var elapsed = (DateTime.UtcNow - start).ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture);
+                console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                    $"{elapsed} {(total - lastTotal) / 5.0:N0} msg/s · {perStream} · lag {s.LagMs:N0} ms · gaps {s.Gaps} · malformed {s.Malformed} · connections {s.Connections} · batches {s.Batches} (+{s.RowsStored:N0} rows)") +
+                    (s.LastError is { } e ? $" · last error {e}" : "")));
+                lastTotal = total;
+            }
+            await run.ConfigureAwait(false);
+            console.MarkupLine(Markup.Escape($"Stopped: {recorder.Stats.TotalMessages:N0} messages, {recorder.Stats.RowsStored:N0} rows in {recorder.Stats.Batches} batches, {recorder.Stats.Gaps} gaps recorded."));
+            return 0;
+        });
+        record.Add(binance);
+        return record;
+    }
+}
