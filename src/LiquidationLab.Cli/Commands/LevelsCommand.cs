@@ -88,41 +88,22 @@ internal static class LevelsCommand
         return cmd;
     }
 
-    private static int[] ParseLeverages(ArgumentResult result)
-    {
-        var values = new List<int>();
-        foreach (var token in result.Tokens)
-        foreach (var part in token.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var text = part.TrimEnd('x', 'X');
-            if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) || v < 1)
-            {
-                result.AddError($"--leverage: '{part}' is not a whole number ≥ 1.");
-                return [];
-            }
-            values.Add(v);
-        }
-        if (values.Count == 0) result.AddError("--leverage: give at least one leverage, e.g. 5,10,25.");
-        return values.Distinct().ToArray();
-    }
+    // The option parsers are the application layer's (one grammar for CLI and API), errors reported as usage errors.
+    private static int[] ParseLeverages(ArgumentResult result) => Usage(result, () => LevelsQuery.ParseLeverages(result.Tokens.Select(t => t.Value), "--leverage").ToArray(), []);
 
-    private static MarginMode[] ParseMarginModes(ArgumentResult result)
+    private static MarginMode[] ParseMarginModes(ArgumentResult result) => Usage(result, () => LevelsQuery.ParseMarginModes(result.Tokens.Select(t => t.Value), "--margin").ToArray(), []);
+
+    private static T Usage<T>(ArgumentResult result, Func<T> parse, T fallback)
     {
-        var modes = new List<MarginMode>();
-        foreach (var token in result.Tokens)
-        foreach (var part in token.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        try
         {
-            switch (part.ToLowerInvariant())
-            {
-                case "isolated": modes.Add(MarginMode.Isolated); break;
-                case "cross": modes.Add(MarginMode.Cross); break;
-                case "both": modes.Add(MarginMode.Isolated); modes.Add(MarginMode.Cross); break;
-                default:
-                    result.AddError($"--margin: '{part}' is not one of isolated, cross, both.");
-                    return [];
-            }
+            return parse();
         }
-        return modes.Count == 0 ? [MarginMode.Isolated] : modes.Distinct().ToArray();
+        catch (QueryParameterException e)
+        {
+            result.AddError(e.Message);
+            return fallback;
+        }
     }
 
     private static string Price(decimal v) => v.ToString("#,0.00", CultureInfo.InvariantCulture);
