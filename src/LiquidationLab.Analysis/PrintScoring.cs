@@ -121,7 +121,7 @@ public sealed partial class LiquidationAnalysis
             ourShort[target] += ladder.BinTotal(PositionSide.Short, b);
         }
 
-        var points = prints.Select(p => new LiquidationPrintPoint(p.Time, p.FillPrice, p.NotionalUsd, p.LongLiquidated ? PositionSide.Long : PositionSide.Short)).ToArray();
+        var points = prints.Select(p => p.ToPoint()).ToArray();
         // The range the market visited: the peer's price path through the window, and the prints' own fills (a fill is a
         // trade at that price, on its venue); prints more than 5 % from the reference (absurd prices) do not stretch it.
         var during = bands.Where(b => b.ReportTime >= firstPrint && b.ReportTime <= prints[^1].Time).Select(b => b.ReferencePrice).Append(reference)

@@ -108,7 +108,9 @@ internal static class BacktestCommand
             var configs = ModelConfigs(parse.GetValue(models));
             var brackets = configs.Count == 0 ? null : LeverageBracketTableStore.Locate(parse.GetValue(tiers)).Get(sym);
             // Both protocols and the zones with the models; the baselines of both protocols alone with --model none.
-            var result = configs.Count > 0 ? BacktestEvaluation.Run(kept, actual, brackets!, configs, settings, perDay, side) : null;
+            // Real liquidation prints in the test span, where the store has any: where liquidations happened against the book's zones.
+            var prints = configs.Count > 0 ? series.TestPrints(reader) : [];
+            var result = configs.Count > 0 ? BacktestEvaluation.Run(kept, actual, brackets!, configs, settings, perDay, side, prints) : null;
             var exAnte = result?.ExAnte ?? ExAnteProtocol.Evaluate(kept, actual, [], settings);
             var conditional = result?.Conditional ?? ConditionalProtocol.Evaluate(kept, actual, [], settings, side);
             var zones = result?.Zones;
@@ -124,6 +126,7 @@ internal static class BacktestCommand
                         zones.TestPeriods, zoneCount = zones.Observations.Count, zones.TouchRate, zones.BrierDifference,
                         scores = zones.Scores.Select(z => new { z.Name, z.Brier, z.Reliability }),
                     },
+                    prints = result?.Prints, printSettings = result?.PrintSettings,
                 }, Json));
                 return Task.FromResult(0);
             }
@@ -137,6 +140,11 @@ internal static class BacktestCommand
             {
                 console.WriteLine();
                 PrintZones(console, zones);
+            }
+            if (result?.Prints is { } scored)
+            {
+                console.WriteLine();
+                PrintPrints(console, scored, result.PrintSettings!, settings, mk);
             }
             return Task.FromResult(0);
         }
@@ -178,6 +186,28 @@ internal static class BacktestCommand
         console.Write(table);
         console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
             $"Model minus calibrated zone-free Brier: {z.BrierDifference.Estimate:0.00000} [{z.BrierDifference.Lower:0.00000}, {z.BrierDifference.Upper:0.00000}] (below zero and excluding it: the zones' density adds information).")));
+    }
+
+    private static void PrintPrints(IAnsiConsole console, PooledPriceLevelScore p, PriceLevelScoringSettings ps, ExAnteSettings settings, string market)
+    {
+        static string F(FormattableString s) => Markup.Escape(s.ToString(CultureInfo.InvariantCulture));
+        string I(BootstrapInterval b) => double.IsNaN(b.Lower)
+            ? F($"{b.Estimate:0.000} (one block: no interval)")
+            : F($"{b.Estimate:0.000} [{b.Lower:0.000}, {b.Upper:0.000}]");
+        var scored = (p.Long?.Prints ?? 0) + (p.Short?.Prints ?? 0);
+        console.MarkupLine(F($"Liquidation prints in the test span: {scored:N0} scored in {p.WindowsWithPrints:N0} of {p.Windows:N0} periods, {p.ExcludedPrints:N0} left out (beyond their period's high–low by more than the tolerance: absurd prices, or limit prices beyond the market)."));
+        console.MarkupLine(F($"Each period is scored with the book at its open: its {ps.Zones} densest bins per side within 5 % of the open{(ps.TolerancePercent > 0 ? $" (± {ps.TolerancePercent} %)" : "")}, against {ps.Zones} random bins in the range the period visited (chance) and the {ps.Zones} bins nearest the open (same information as the model). Intervals: 95 % bootstrap over {settings.BlockLength}-period blocks of prints."));
+        if (market == "spot") console.MarkupLine(F($"Candles are spot; prints are perpetual fills: the basis between them shifts prints against the bins and visited ranges (score perp candles with --market perp where stored)."));
+        var table = new Table().Border(TableBorder.Rounded);
+        foreach (var h in new[] { "liquidated", "prints (M USD)", "model share", $"nearest-{ps.Zones} share", "chance share", "lift over chance", "model − nearest", "P(chance ≥ model)", "density percentile" })
+            table.AddColumn(h);
+        foreach (var s in new[] { p.Long, p.Short })
+        {
+            if (s is null) continue;
+            table.AddRow(s.Side == Core.Margin.PositionSide.Long ? "longs" : "shorts", F($"{s.Prints:N0} ({s.NotionalUsd / 1e6:0.###})"), I(s.ModelShare), I(s.NearestShare),
+                I(s.ChanceShare), I(s.Lift), I(s.ModelMinusNearest), F($"{s.ChanceAtLeastModel:0.###}"), I(s.DensityPercentile));
+        }
+        console.Write(table);
     }
 
     private static void Print(IAnsiConsole console, string symbol, string interval, string scope, ProtocolReport r)

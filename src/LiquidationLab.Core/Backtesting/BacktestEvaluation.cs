@@ -8,12 +8,17 @@ namespace LiquidationLab.Core.Backtesting;
 /// <param name="Conditional">Liquidations given the period's own range.</param>
 /// <param name="Zones">Zone-touch probabilities of the first touch-model configuration's book.</param>
 /// <param name="Models">The touch-model configurations scored.</param>
-public sealed record BacktestReport(ProtocolReport ExAnte, ProtocolReport Conditional, ZoneReport Zones, IReadOnlyList<TouchModelConfig> Models);
+/// <param name="Prints">Price-level scores of the same book against real liquidation prints in the test periods (each period
+/// scored with the book at its open); null when no prints were given or none fall in the test span.</param>
+/// <param name="PrintSettings">The settings <paramref name="Prints"/> were scored with (null with it).</param>
+public sealed record BacktestReport(ProtocolReport ExAnte, ProtocolReport Conditional, ZoneReport Zones, IReadOnlyList<TouchModelConfig> Models,
+    PooledPriceLevelScore? Prints = null, PriceLevelScoringSettings? PrintSettings = null);
 
 /// <summary>
 /// Runs the evaluation the way <c>liqlab backtest</c> and notebook 05 do: the ex-ante protocol with the touch-model
 /// configurations, the conditional protocol with the time-evolving model under the first configuration's OI-decrease
-/// rule, and the zone-touch scores of that configuration's book.
+/// rule, the zone-touch scores of that configuration's book, and — where real liquidation prints exist in the test span —
+/// where those liquidations happened against the same book's zones (<see cref="PriceLevelScoring"/>).
 /// </summary>
 public static class BacktestEvaluation
 {
@@ -25,9 +30,12 @@ public static class BacktestEvaluation
     /// <param name="settings">Protocol settings.</param>
     /// <param name="periodsPerDay">Bars per day.</param>
     /// <param name="side">Which liquidations <paramref name="actual"/> counts (the models and the conditional baselines follow it).</param>
+    /// <param name="prints">Real liquidation prints (any time; those in the test periods are scored), or null.</param>
+    /// <param name="printSettings">Price-level scoring settings; by default <see cref="DefaultPrintSettings"/>.</param>
     /// <exception cref="ArgumentException">No configuration, or the protocol's own checks.</exception>
     public static BacktestReport Run(IReadOnlyList<Candle> candles, IReadOnlyList<double> actual, LeverageBracketTable brackets, IReadOnlyList<TouchModelConfig> models,
-        ExAnteSettings settings, double periodsPerDay, LiquidationSide side = LiquidationSide.Total)
+        ExAnteSettings settings, double periodsPerDay, LiquidationSide side = LiquidationSide.Total,
+        IReadOnlyList<LiquidationPrintPoint>? prints = null, PriceLevelScoringSettings? printSettings = null)
     {
         ArgumentNullException.ThrowIfNull(models);
         ArgumentNullException.ThrowIfNull(settings);
@@ -38,6 +46,28 @@ public static class BacktestEvaluation
             [ConditionalProtocol.TimeEvolving(candles, actual, brackets, models[0].DecreaseRule, settings, models[0].Mix, side)], settings, side);
         var zones = ZoneTouchEvaluation.Evaluate(ZoneTouchEvaluation.Observe(runs[0].Grid, candles, runs[0].Volatility), settings.TestStart, settings.FitRefit,
             settings.BlockLength, settings.Resamples, settings.TrainEnd);
-        return new BacktestReport(exAnte, conditional, zones, models);
+        PooledPriceLevelScore? printScore = null;
+        if (prints is { Count: > 0 })
+        {
+            var period = TimeSpan.FromDays(1 / periodsPerDay);
+            var windows = PriceLevelScoring.GridWindows(runs[0].Grid, candles, settings.TestStart, period);
+            var ps = printSettings ?? DefaultPrintSettings(settings, periodsPerDay);
+            var scored = PriceLevelScoring.ScoreWindows(windows, prints, ps);
+            if (scored.Long is not null || scored.Short is not null || scored.ExcludedPrints > 0) printScore = scored;
+            printSettings = ps;
+        }
+        return new BacktestReport(exAnte, conditional, zones, models, printScore, printScore is null ? null : printSettings);
+    }
+
+    /// <summary>
+    /// Price-level scoring in the backtest: the zone section's 3 densest bins per side (within 5 % of the open), no tolerance
+    /// beyond the bins themselves (the book's bins are ~0.1 % wide; a tolerance of a quarter per cent would cover most of an
+    /// hour's range and leave nothing to tell apart), the protocol's resamples, and bootstrap blocks of its block length.
+    /// </summary>
+    public static PriceLevelScoringSettings DefaultPrintSettings(ExAnteSettings settings, double periodsPerDay)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return new PriceLevelScoringSettings(Zones: 3, TolerancePercent: 0, Resamples: settings.Resamples,
+            BootstrapBlock: TimeSpan.FromDays(1 / periodsPerDay) * settings.BlockLength);
     }
 }

@@ -42,6 +42,20 @@ public sealed record BacktestSeries(string Symbol, string Interval, string Marke
             EwmaHalfLife: PeriodsPerDay, VolatilityHalfLife: PeriodsPerDay, Resamples: resamples, TrainEnd: trainEnd);
     }
 
+    /// <summary>Start of the first scored period and end of the last (UTC).</summary>
+    public (DateTime From, DateTime To) TestSpan =>
+        (Candles[TestStart].OpenTime, Candles[^1].OpenTime + TimeSpan.FromDays(1 / PeriodsPerDay));
+
+    /// <summary>The real liquidation prints of <see cref="Symbol"/> (every venue stored under that symbol) in the test span, for
+    /// price-level scoring; empty when the store has none there.</summary>
+    /// <param name="reader">The store reader.</param>
+    public LiquidationPrintPoint[] TestPrints(MarketDataReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var (from, to) = TestSpan;
+        return reader.LiquidationPrints(Symbol, from, to).Select(p => p.ToPoint()).ToArray();
+    }
+
     /// <summary>
     /// Reads a series from the store: candles of <paramref name="interval"/> (or, when none are stored, bars built from the
     /// longest stored interval that divides it, complete bars only) with the open interest of

@@ -256,6 +256,10 @@ public sealed record LiquidationPrint(DateTime Time, string OrderSide, double Pr
 
     /// <summary>Notional at the fill, USD.</summary>
     public double NotionalUsd => FillPrice * QuantityBase;
+
+    /// <summary>The print as price-level scoring takes it: time, fill price, notional, the liquidated side.</summary>
+    public LiquidationLab.Core.Backtesting.LiquidationPrintPoint ToPoint() =>
+        new(Time, FillPrice, NotionalUsd, LongLiquidated ? LiquidationLab.Core.Margin.PositionSide.Long : LiquidationLab.Core.Margin.PositionSide.Short);
 }
 
 /// <summary>One band of a peer model's predicted liquidation map.</summary>

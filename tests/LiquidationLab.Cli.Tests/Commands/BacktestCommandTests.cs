@@ -1,4 +1,8 @@
+using System.Globalization;
 using System.Text.Json;
+using LiquidationLab.Core.MarketData;
+using LiquidationLab.Data.Query;
+using LiquidationLab.Data.Store;
 using LiquidationLab.TestSupport;
 
 namespace LiquidationLab.Cli.Tests.Commands;
@@ -40,6 +44,77 @@ public sealed class BacktestCommandTests
         Assert.True(zones.GetProperty("zoneCount").GetInt32() > 1000);
         Assert.Equal(3, zones.GetProperty("scores").GetArrayLength());
         Assert.True(zones.GetProperty("brierDifference").TryGetProperty("upper", out _));
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("prints").ValueKind); // the snapshot has no BTCUSDT prints in 2026
+    }
+
+    [Fact]
+    public async Task Prints_in_the_test_span_are_scored_against_the_books_zones()
+    {
+        // The snapshot's store plus forceOrder prints (Binance's websocket payload, through the real importer) in March 2026:
+        // one long per test hour at the hour's low + 20 %, one short at its high − 20 %, and a print at an absurd price.
+        var dir = Directory.CreateTempSubdirectory("liqlab-prints-").FullName;
+        try
+        {
+            var db = Path.Combine(dir, "lab.duckdb");
+            File.Copy(RealSnapshot.StorePath, db);
+            Candle[] candles;
+            using (var store = LabStore.Open(db, readOnly: true))
+                candles = new MarketDataReader(store).Candles("BTCUSDT", "1h", new DateTime(2026, 3, 1, 0, 0, 0, DateTimeKind.Utc), new DateTime(2026, 3, 8, 0, 0, 0, DateTimeKind.Utc), "spot");
+            Assert.True(candles.Length > 100);
+            var lines = new List<string>();
+            void Add(DateTime time, string side, double fill, double quantity)
+            {
+                var ms = new DateTimeOffset(time).ToUnixTimeMilliseconds();
+                var limit = side == "SELL" ? fill * 0.995 : fill * 1.005;
+                lines.Add(string.Create(CultureInfo.InvariantCulture,
+                    $$$"""{"e":"forceOrder","E":{{{ms + 5}}},"o":{"s":"BTCUSDT","S":"{{{side}}}","o":"LIMIT","f":"IOC","q":"{{{quantity}}}","p":"{{{limit:0.00}}}","ap":"{{{fill:0.00}}}","X":"FILLED","l":"{{{quantity}}}","z":"{{{quantity}}}","T":{{{ms}}}}}"""));
+            }
+            foreach (var c in candles)
+            {
+                Add(c.OpenTime.AddMinutes(13), "SELL", c.Low + 0.2 * (c.High - c.Low), 0.5);
+                Add(c.OpenTime.AddMinutes(41), "BUY", c.High - 0.2 * (c.High - c.Low), 0.25);
+            }
+            Add(candles[5].OpenTime.AddMinutes(30), "SELL", 16_197.00, 0.001);
+            var file = Path.Combine(dir, "btcusdt-forceOrder.jsonl");
+            File.WriteAllLines(file, lines);
+            var ingest = await CliRunner.Run("data", "ingest", file, "--db", db);
+            Assert.True(ingest.Exit == 0, ingest.Err);
+
+            var r = await CliRunner.Run("backtest", "--db", db, "--interval", "1h", "--test-from", "2026-03-01", "--test-to", "2026-03-07", "--json");
+            Assert.True(r.Exit == 0, r.Err);
+            using var doc = JsonDocument.Parse(r.Out);
+            var prints = doc.RootElement.GetProperty("prints");
+            var periods = doc.RootElement.GetProperty("exAnte").GetProperty("testPeriods").GetInt32();
+            Assert.Equal(periods, prints.GetProperty("windows").GetInt32());
+            Assert.Equal(periods, prints.GetProperty("windowsWithPrints").GetInt32());
+            Assert.Equal(1, prints.GetProperty("excludedPrints").GetInt32()); // the absurd price
+            foreach (var side in new[] { "long", "short" })
+            {
+                var s = prints.GetProperty(side);
+                Assert.Equal(periods, s.GetProperty("prints").GetInt32());
+                Assert.Equal(7, s.GetProperty("blocks").GetInt32()); // one-day blocks of prints (1–7 March)
+                foreach (var name in new[] { "modelShare", "chanceShare", "nearestShare", "densityPercentile" })
+                {
+                    var i = s.GetProperty(name);
+                    Assert.InRange(i.GetProperty("estimate").GetDouble(), 0, 1);
+                    Assert.InRange(i.GetProperty("estimate").GetDouble(), i.GetProperty("lower").GetDouble(), i.GetProperty("upper").GetDouble());
+                }
+                // Three ~100 USD bins drawn in hourly ranges of a few hundred USD cover a print 20 % into the range about half the time.
+                Assert.InRange(s.GetProperty("chanceShare").GetProperty("estimate").GetDouble(), 0.2, 0.8);
+                Assert.InRange(s.GetProperty("chanceAtLeastModel").GetDouble(), 0, 1);
+            }
+
+            var table = await CliRunner.Run("backtest", "--db", db, "--interval", "1h", "--test-from", "2026-03-01", "--test-to", "2026-03-07");
+            Assert.True(table.Exit == 0, table.Err);
+            Assert.Contains($"Liquidation prints in the test span: {2 * periods} scored in {periods} of {periods} periods, 1 left out", table.Out, StringComparison.Ordinal);
+            Assert.Contains("Candles are spot; prints are perpetual fills: the basis", table.Out, StringComparison.Ordinal);
+            Assert.Contains("longs", table.Out, StringComparison.Ordinal);
+            Assert.Contains("shorts", table.Out, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]
