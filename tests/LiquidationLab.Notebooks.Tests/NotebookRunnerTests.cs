@@ -154,6 +154,71 @@ public sealed class NotebookRunnerTests : IDisposable
         Assert.Contains("hello", dom, StringComparison.Ordinal);
     }
 
+    [Fact]
+    [Trait(RequiredTools.Trait, "chromium")]
+    [Trait(RequiredTools.Trait, "python3-nbconvert")]
+    public async Task Nbconvert_html_shows_every_chart_with_scripts_and_without()
+    {
+        // Three charts in two cells; the notebook is converted by Jupyter's own nbconvert, then opened in headless Chromium.
+        var nb = Notebook(
+            NotebookDocument.CodeCell("display(Chart.Line<double, double, string>(x: new[] { 1.0, 2, 3 }, y: new[] { 3.0, 1, 2 }, Name: \"a\"));\n" +
+                                      "Chart.Column<double, string, string>(new[] { 5.0, 7 }, new[] { \"x\", \"y\" })"),
+            NotebookDocument.CodeCell("Chart.Heatmap<double, int, int, string>(new[] { new[] { 1.0, 2 }, new[] { 3.0, 4 } })"));
+        Assert.True((await Run(nb)).Succeeded);
+        var outputs = nb.Cells.SelectMany(c => c!["outputs"]!.AsArray()).Select(o => o!["data"]!.AsObject()).ToList();
+        Assert.Equal(3, outputs.Count);
+        Assert.All(outputs, d => Assert.NotNull(Formatting.ChartOutput.Figure(d)));
+        Assert.All(outputs, d => Assert.StartsWith("iVBORw0KGgo", d["image/png"]!.GetValue<string>(), StringComparison.Ordinal)); // a PNG, rendered offline
+        var ipynb = Path.Combine(_dir, "charts.ipynb");
+        nb.Save(ipynb);
+        var python = RequiredTools.Python3(("nbconvert", "python3-nbconvert"));
+        using (var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(python, ["-m", "nbconvert", "--to", "html", ipynb])
+               { RedirectStandardError = true, RedirectStandardOutput = true })!)
+        {
+            var err = p.StandardError.ReadToEndAsync();
+            await p.WaitForExitAsync();
+            Assert.True(p.ExitCode == 0, await err);
+        }
+        var html = await File.ReadAllTextAsync(Path.Combine(_dir, "charts.html"));
+        Assert.Equal(1, System.Text.RegularExpressions.Regex.Count(html, "plotly.js " + System.Text.RegularExpressions.Regex.Escape(Charts.PlotlyJs.Version) + @" \(MIT\), once per notebook"));
+
+        await using var browser = await PuppeteerSharp.Puppeteer.LaunchAsync(new PuppeteerSharp.LaunchOptions
+        {
+            ExecutablePath = RequiredTools.Chromium(), Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
+        });
+        var failed = new List<string>();
+        await using (var page = await browser.NewPageAsync())
+        {
+            // Requests other than the page itself and the template's own (Debian's nbconvert points at require.js and MathJax under
+            // /usr/share/javascript, present only with libjs-requirejs/libjs-mathjax): the charts must need none.
+            page.Request += (_, e) =>
+            {
+                if (!e.Request.Url.EndsWith("charts.html", StringComparison.Ordinal) && !e.Request.Url.StartsWith("file:///usr/share/javascript/", StringComparison.Ordinal)
+                    && !e.Request.Url.StartsWith("data:", StringComparison.Ordinal))
+                    failed.Add(e.Request.Url);
+            };
+            await page.GoToAsync(new Uri(Path.Combine(_dir, "charts.html")).AbsoluteUri, PuppeteerSharp.WaitUntilNavigation.Load);
+            // Every chart drawn by plotly.js (from the first chart's copy), its static image replaced.
+            await page.WaitForFunctionAsync("() => document.querySelectorAll('.liqlab-chart .main-svg').length >= 3", new PuppeteerSharp.WaitForFunctionOptions { Timeout = 30_000 });
+            Assert.Equal(3, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('.liqlab-chart .plot-container').length"));
+            Assert.Equal(1, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('.liqlab-chart .heatmaplayer image').length"));
+            Assert.Equal(0, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('.liqlab-chart img.liqlab-static').length"));
+        }
+        await using (var page = await browser.NewPageAsync())
+        {
+            // No scripts (a sanitising viewer): every chart still shows, as its static image.
+            await page.SetJavaScriptEnabledAsync(false);
+            await page.GoToAsync(new Uri(Path.Combine(_dir, "charts.html")).AbsoluteUri, PuppeteerSharp.WaitUntilNavigation.Load);
+            await page.SetJavaScriptEnabledAsync(true); // to read the page; it does not rerun its scripts
+            var widths = await page.EvaluateExpressionAsync<int[]>("Array.from(document.querySelectorAll('.liqlab-chart img.liqlab-static')).map(i => i.naturalWidth)");
+            Assert.Equal(3, widths.Length);
+            Assert.All(widths, w => Assert.Equal(600, w)); // decoded, at the layout's width (Plotly.NET's default figure is 600 px)
+            Assert.Equal(0, await page.EvaluateExpressionAsync<int>("document.querySelectorAll('.liqlab-chart .main-svg').length"));
+        }
+        Assert.True(failed.Count == 0, "requests: " + string.Join(", ", failed)); // nothing fetched, from a network or elsewhere
+    }
+
     private static string RepoRoot()
     {
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
@@ -180,7 +245,8 @@ public sealed class NotebookRunnerTests : IDisposable
         var all = nb.ToJson();
         Assert.Contains("60,552.76", all, StringComparison.Ordinal);                  // 10x long at 67,000
         Assert.Contains("30 candles with 30 open-interest values", all, StringComparison.Ordinal);
-        Assert.Contains("application/vnd.plotly.v1+json", all, StringComparison.Ordinal);
+        Assert.Contains(nb.Cells.SelectMany(c => c!["outputs"] as System.Text.Json.Nodes.JsonArray ?? []),
+            o => Formatting.ChartOutput.Figure(o?["data"] as System.Text.Json.Nodes.JsonObject) is not null);
         var path = Path.Combine(_dir, "01.ipynb");
         nb.Save(path);
         AssertValidNbformat(path);

@@ -134,16 +134,37 @@ public class ScriptSessionTests
     }
 
     [Fact]
-    public async Task Charts_produce_plotly_json_and_html_bundles()
+    public async Task Charts_store_the_figure_once_and_plotly_js_only_in_the_first_chart()
     {
-        var s = new ScriptSession();
-        var r = await s.ExecuteAsync("Chart.Line<double, double, string>(x: new[] { 1.0, 2 }, y: new[] { 3.0, 4 }, Name: \"l\")");
+        var images = 0;
+        var formatters = new Formatting.FormatterRegistry { ChartImage = _ => Convert.ToBase64String([0x89, 0x50, 0x4E, 0x47, (byte)++images]) };
+        var s = new ScriptSession(formatters: formatters);
+        var r = await s.ExecuteAsync("Chart.Line<double, double, string>(x: new[] { 1.0, 2 }, y: new[] { 3.0, 4 }, Name: \"l</script>\")");
         var b = ((ResultEvent)r.Events[0]).Bundle;
-        var plotly = Assert.IsType<JsonObject>(b.Data["application/vnd.plotly.v1+json"]);
-        Assert.Equal("scatter", plotly["data"]![0]!["type"]!.GetValue<string>());
-        Assert.NotNull(plotly["layout"]);
-        Assert.Contains("Plotly.newPlot", b.Data["text/html"].GetValue<string>(), StringComparison.Ordinal);
+        Assert.False(b.Data.ContainsKey("application/vnd.plotly.v1+json")); // the figure lives once, in the HTML's data block
+        var html = b.Data["text/html"].GetValue<string>();
+        var figure = Formatting.ChartOutput.Figure(new JsonObject { ["text/html"] = html })!;
+        Assert.Equal("scatter", figure["data"]![0]!["type"]!.GetValue<string>());
+        Assert.Equal("l</script>", figure["data"]![0]!["name"]!.GetValue<string>()); // escaped inside the block, intact after parsing
+        var block = System.Text.RegularExpressions.Regex.Match(html, "<script type=\"application/vnd.plotly.v1\\+json\">(.*?)</script>",
+            System.Text.RegularExpressions.RegexOptions.Singleline).Groups[1].Value;
+        Assert.DoesNotContain("<", block, StringComparison.Ordinal);
+        Assert.Contains("Plotly.newPlot", html, StringComparison.Ordinal);
+        Assert.Contains("plotly.js " + Charts.PlotlyJs.Version, html, StringComparison.Ordinal);
+        Assert.True(html.Length > Charts.PlotlyJs.Source.Length);
+        Assert.Equal(Convert.ToBase64String([0x89, 0x50, 0x4E, 0x47, 1]), b.Data["image/png"].GetValue<string>());
+        Assert.Contains("data:image/png;base64,", html, StringComparison.Ordinal); // shown until plotly.js draws
         Assert.StartsWith("[chart]", Plain(b), StringComparison.Ordinal);
+
+        var second = ((ResultEvent)(await s.ExecuteAsync("Chart.Line<double, double, string>(x: new[] { 1.0, 2 }, y: new[] { 5.0, 6 })")).Events[0]).Bundle;
+        var html2 = second.Data["text/html"].GetValue<string>();
+        Assert.DoesNotContain("plotly.js " + Charts.PlotlyJs.Version, html2, StringComparison.Ordinal);
+        Assert.True(html2.Length < 10_000);
+
+        formatters.ChartImage = _ => throw new InvalidOperationException("Static image: the browser failed (test).");
+        var failed = ((ResultEvent)(await s.ExecuteAsync("Chart.Line<double, double, string>(x: new[] { 1.0, 2 }, y: new[] { 5.0, 6 })")).Events[0]).Bundle;
+        Assert.False(failed.Data.ContainsKey("image/png"));
+        Assert.Contains("the browser failed (test)", failed.Data["text/html"].GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,15 +1,20 @@
 """Compares notebooks executed by nbconvert through the kernel with the same notebooks run by `liqlab notebook run`
-(liqlab report): same cells, same output types, same text/plain and Plotly JSON; ids, timings and HTML element ids
+(liqlab report): same cells, same output types, same text/plain, Plotly JSON (the data block in a chart's HTML) and whether a static image is present; ids, timings and HTML element ids
 are ignored. Usage: compare_outputs.py <nbconvert-dir> <report-dir>. Prints 'N passed, N failed'."""
-import json, os, sys
+import json, os, re, sys
 def key(o):
     t = o["output_type"]
     if t == "stream": return (t, o["name"], "".join(o["text"]) if isinstance(o["text"], list) else o["text"])
     if t == "error": return (t, o["ename"], o["evalue"])
     d = o.get("data", {})
     text = d.get("text/plain", ""); text = "".join(text) if isinstance(text, list) else text
-    plot = d.get("application/vnd.plotly.v1+json")
-    return (t, text, json.dumps(plot, sort_keys=True) if plot else None)
+    return (t, text, json.dumps(figure(d), sort_keys=True) if figure(d) else None, "image/png" in d)
+def figure(d):
+    """The figure JSON of a chart output: the data block in its HTML (or a vnd.plotly entry)."""
+    if "application/vnd.plotly.v1+json" in d: return d["application/vnd.plotly.v1+json"]
+    html = d.get("text/html", ""); html = "".join(html) if isinstance(html, list) else html
+    m = re.search(r'<script type="application/vnd\.plotly\.v1\+json">(.*?)</script>', html, re.S)
+    return json.loads(m.group(1)) if m else None
 passed = failed = 0
 a_dir, b_dir = sys.argv[1], sys.argv[2]
 for name in sorted(f for f in os.listdir(a_dir) if f.endswith(".ipynb")):

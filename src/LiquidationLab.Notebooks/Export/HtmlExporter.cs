@@ -43,7 +43,7 @@ public static partial class HtmlExporter
         var cells = notebook.Cells.Select(c => c!.AsObject()).ToList();
         title ??= cells.Where(c => c["cell_type"]!.GetValue<string>() == "markdown")
             .Select(c => Heading().Match(NotebookDocument.Source(c))).FirstOrDefault(m => m.Success)?.Groups[1].Value.Trim() ?? "Notebook";
-        var hasPlotly = cells.Any(c => c["outputs"] is JsonArray outs && outs.Any(o => o?["data"]?["application/vnd.plotly.v1+json"] is not null));
+        var hasPlotly = cells.Any(c => c["outputs"] is JsonArray outs && outs.Any(o => Formatting.ChartOutput.Figure(o?["data"] as JsonObject) is not null));
         var body = new StringBuilder();
         var plot = 0;
         var codeNumber = 0;
@@ -97,10 +97,11 @@ public static partial class HtmlExporter
                 return $"<pre class=\"error\">{WebUtility.HtmlEncode(Ansi().Replace(tb, ""))}</pre>";
             case "display_data" or "execute_result":
                 var data = o["data"] as JsonObject ?? [];
-                if (data["application/vnd.plotly.v1+json"] is JsonObject fig)
+                // A chart: drawn from its figure JSON (the output's own plotly.js copy is not needed: the document embeds one).
+                if (Formatting.ChartOutput.Figure(data) is { } fig)
                 {
                     var id = $"plot{plot++}";
-                    var json = fig.ToJsonString().Replace("</", "<\\/", StringComparison.Ordinal);
+                    var json = fig.ToJsonString().Replace("<", "\\u003c", StringComparison.Ordinal);
                     return $"<div class=\"plot\" id=\"{id}\"></div><script>(function(){{var f={json};Plotly.newPlot('{id}',f.data,f.layout||{{}},{{responsive:true,displaylogo:false}});}})();</script>";
                 }
                 if (data["text/html"] is { } html) return Text(html);

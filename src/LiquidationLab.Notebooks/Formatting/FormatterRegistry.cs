@@ -15,7 +15,8 @@ namespace LiquidationLab.Notebooks.Formatting;
 
 /// <summary>
 /// Builds MIME bundles for displayed values. An instance (not global state): each session owns one. The most recently
-/// registered formatter whose type matches wins; built-ins cover charts (Plotly JSON + HTML), DataFrames and sequences
+/// registered formatter whose type matches wins; built-ins cover charts (<see cref="ChartOutput"/>: HTML with the figure
+/// JSON once, plotly.js in the session's first chart, and a static PNG), DataFrames and sequences
 /// (HTML tables truncated at <see cref="RowCap"/> rows with a note), model results and plain values.
 /// </summary>
 public sealed class FormatterRegistry
@@ -63,14 +64,34 @@ public sealed class FormatterRegistry
         _ => value.ToString() ?? value.GetType().Name,
     };
 
-    private static MimeBundle Chart(Figure f)
+    /// <summary>
+    /// Renders a chart's static image (base64 PNG) or throws; by default the process's headless Chromium
+    /// (<see cref="ChartImageRenderer.Shared"/>). Null: no static images.
+    /// </summary>
+    public Func<Figure, string>? ChartImage { get; set; } =
+        ChartImageRenderer.Shared is { } renderer ? f => renderer.RenderPngBase64(f) : null;
+
+    /// <summary>Whether the next chart output carries plotly.js (true until the first chart of this session is formatted).</summary>
+    public bool PlotlyJsPending { get; set; } = true;
+
+    private MimeBundle Chart(Figure f)
     {
-        var json = JsonNode.Parse(f.ToJson())!;
-        var id = "plotly-" + Guid.NewGuid().ToString("N")[..12];
-        var html = $"<div id=\"{id}\" class=\"liqlab-plotly\"></div><script>(function(){{var f={f.ToJson().Replace("</", "<\\/", StringComparison.Ordinal)};" +
-                   $"if(window.Plotly){{Plotly.newPlot('{id}',f.data,f.layout,{{responsive:true,displaylogo:false}});}}}})();</script>";
-        var title = string.IsNullOrEmpty(f.Title) ? "Plotly figure" : f.Title;
-        return new MimeBundle($"[chart] {title}").With("application/vnd.plotly.v1+json", json).With("text/html", html);
+        string? png = null, note = null;
+        if (ChartImage is { } render)
+        {
+            try
+            {
+                png = render(f);
+            }
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException)
+            {
+                note = e.Message;
+            }
+        }
+        else note = ChartImageRenderer.UnavailableReason ?? "static images are off in this session";
+        var bundle = ChartOutput.Bundle(f, PlotlyJsPending, png, note);
+        PlotlyJsPending = false;
+        return bundle;
     }
 
     private MimeBundle Frame(DataFrame df)
