@@ -22,7 +22,6 @@ public static class LiquidationCharts
         (0.0, "#120822"), (0.08, "#2a0f4f"), (0.25, "#2b3a8f"), (0.45, "#1f6fa8"), (0.62, "#15a39a"), (0.8, "#5fd06b"), (1.0, "#f7e547"),
     ];
 
-    private static readonly string[] TierColors = ["#4cc9f0", "#4361ee", "#7209b7", "#f72585", "#ffb703", "#fb8500", "#06d6a0", "#8d99ae"];
     private static readonly string[] ModelColors = ["#f7b32b", "#4cc9f0", "#f72585", "#06d6a0", "#b388ff", "#ff8c42", "#e6edf3"];
     private const string Background = "#0d1117";
     private const string Grid = "#21262d";
@@ -102,47 +101,73 @@ public static class LiquidationCharts
     }
 
     /// <summary>
-    /// Liquidation map: stacked bars per leverage tier by liquidation price (longs below the current price in one hue
-    /// family, shorts above in another), cumulative long and short curves on a second axis, and a vertical line at the
-    /// current price.
+    /// Liquidation map: stacked bars per leverage tier by liquidation price — longs (below the current price) in reds,
+    /// shorts (above) in greens, lighter for lower leverage, one titled legend group per side — cumulative long and short
+    /// curves on a second axis in the same groups, and a vertical line at the current price.
     /// </summary>
     public static Figure Map(LiquidationMap map, string title)
     {
         ArgumentNullException.ThrowIfNull(map);
         var x = map.Bins.Centers();
         var charts = new List<GenericChart>();
-        for (var t = 0; t < map.Leverages.Count; t++)
+        // Longs in reds, shorts in greens (the cumulative curves' colours), lighter for lower leverage; the legend has one group
+        // per side with its title, so a reader tells a 10x long from a 10x short at a glance.
+        foreach (var side in new[] { PositionSide.Long, PositionSide.Short })
         {
-            var color = TierColors[t % TierColors.Length];
-            foreach (var side in new[] { PositionSide.Long, PositionSide.Short })
+            var group = side == PositionSide.Long ? "longs" : "shorts";
+            var groupTitle = side == PositionSide.Long ? "Longs (liquidated below the price)" : "Shorts (liquidated above the price)";
+            var a = side == PositionSide.Long ? map.LongUsd : map.ShortUsd;
+            var first = true;
+            for (var t = 0; t < map.Leverages.Count; t++)
             {
-                var a = side == PositionSide.Long ? map.LongUsd : map.ShortUsd;
                 var y = Enumerable.Range(0, map.Bins.Count).Select(b => a[t, b]).ToArray();
                 if (y.All(v => v == 0)) continue;
+                var color = SideShade(side, t, map.Leverages.Count);
                 var name = $"{map.Leverages[t]}x {(side == PositionSide.Long ? "long" : "short")}";
                 var bar = Chart.Column<double, double, string>(values: y, Keys: x, Name: name);
+                var titled = first;
+                first = false;
                 charts.Add(Traces(bar, tr =>
                 {
-                    tr.SetProperty("marker", Obj(("color", color), ("opacity", side == PositionSide.Long ? 0.95 : 0.7),
-                        ("line", Obj(("width", 0)))));
-                    tr.SetProperty("legendgroup", $"{map.Leverages[t]}x");
+                    tr.SetProperty("marker", Obj(("color", color), ("line", Obj(("width", 0)))));
+                    tr.SetProperty("legendgroup", group);
+                    if (titled) tr.SetProperty("legendgrouptitle", Obj(("text", groupTitle)));
                     tr.SetProperty("hovertemplate", $"{name}<br>liquidation price %{{x:,.1f}}<br>$%{{y:,.0f}}<extra></extra>");
                 }));
             }
+            var cumulative = CumulativeLine(x, side == PositionSide.Long ? map.CumulativeLongUsd : map.CumulativeShortUsd,
+                $"cumulative {(side == PositionSide.Long ? "long" : "short")} liquidations", side == PositionSide.Long ? LongColor : ShortColor);
+            charts.Add(Traces(cumulative, tr =>
+            {
+                tr.SetProperty("legendgroup", group);
+                if (first) tr.SetProperty("legendgrouptitle", Obj(("text", groupTitle)));
+            }));
         }
-        charts.Add(CumulativeLine(x, map.CumulativeLongUsd, "cumulative long liquidations", LongColor));
-        charts.Add(CumulativeLine(x, map.CumulativeShortUsd, "cumulative short liquidations", ShortColor));
         var chart = Style(Chart.Combine(charts), title, "liquidation price (USDT)", "liquidation notional per bin (USD)", height: 560);
         chart = WithLayout(chart, l =>
         {
             l.SetProperty("barmode", "stack");
             l.SetProperty("bargap", 0.05);
+            l.SetProperty("legend", Obj(("orientation", "h"), ("y", -0.15), ("bgcolor", "rgba(0,0,0,0)"), ("traceorder", "grouped"), ("groupclick", "toggleitem")));
             l.SetProperty("yaxis2", Obj(("overlaying", "y"), ("side", "right"), ("showgrid", false), ("title", Obj(("text", "cumulative (USD)"))),
                 ("tickformat", "~s"), ("color", Text), ("rangemode", "tozero")));
             l.SetProperty("shapes", new[] { PriceLine(map.CurrentPrice) });
             l.SetProperty("annotations", new[] { PriceLabel(map.CurrentPrice) });
         });
         return new Figure(chart, title);
+    }
+
+    // Light (low leverage) to deep (high leverage); readable on the dark background at both ends.
+    private static readonly string[] LongShades = ["#ffd6de", "#ffa3b5", "#ff7092", "#ef476f", "#d62f58", "#b0173f", "#8a0f30"];
+    private static readonly string[] ShortShades = ["#c7f9e5", "#8ff0cc", "#4fe3b2", "#06d6a0", "#04b386", "#03906c", "#026d52"];
+
+    /// <summary>The colour of leverage tier <paramref name="tier"/> of <paramref name="tiers"/> on a side: shades spread evenly over the side's ramp.</summary>
+    internal static string SideShade(PositionSide side, int tier, int tiers)
+    {
+        var ramp = side == PositionSide.Long ? LongShades : ShortShades;
+        if (tiers <= 1) return ramp[3];
+        var index = (int)Math.Round(tier * (ramp.Length - 1) / (double)(Math.Max(tiers, 2) - 1));
+        return ramp[Math.Clamp(index, 0, ramp.Length - 1)];
     }
 
     private static GenericChart CumulativeLine(double[] x, double[] y, string name, string color)

@@ -61,9 +61,18 @@ public sealed class ChartTests : IDisposable
         var root = Json(LiquidationCharts.Map(Map(), "map"));
         var data = root.GetProperty("data");
         var names = data.EnumerateArray().Select(t => t.GetProperty("name").GetString()).ToList();
-        Assert.Equal(["10x long", "25x short", "cumulative long liquidations", "cumulative short liquidations"], names);
+        Assert.Equal(["10x long", "cumulative long liquidations", "25x short", "cumulative short liquidations"], names);
         Assert.Equal("bar", data[0].GetProperty("type").GetString());
-        Assert.Equal("y2", data[2].GetProperty("yaxis").GetString());
+        Assert.Equal("y2", data[1].GetProperty("yaxis").GetString());
+        // Long and short traces in separate, titled legend groups and colour families (a 10x long never looks like a 10x short).
+        Assert.Equal(["longs", "longs", "shorts", "shorts"], data.EnumerateArray().Select(t => t.GetProperty("legendgroup").GetString()));
+        Assert.Equal("Longs (liquidated below the price)", data[0].GetProperty("legendgrouptitle").GetProperty("text").GetString());
+        Assert.Equal("Shorts (liquidated above the price)", data[2].GetProperty("legendgrouptitle").GetProperty("text").GetString());
+        Assert.NotEqual(data[0].GetProperty("marker").GetProperty("color").GetString(), data[2].GetProperty("marker").GetProperty("color").GetString());
+        for (var tiers = 1; tiers <= 8; tiers++)
+            for (var t = 0; t < tiers; t++)
+                Assert.NotEqual(LiquidationCharts.SideShade(PositionSide.Long, t, tiers), LiquidationCharts.SideShade(PositionSide.Short, t, tiers));
+        Assert.NotEqual(LiquidationCharts.SideShade(PositionSide.Long, 0, 5), LiquidationCharts.SideShade(PositionSide.Long, 4, 5)); // leverage shades differ
         var layout = root.GetProperty("layout");
         Assert.Equal("stack", layout.GetProperty("barmode").GetString());
         Assert.Equal(100, layout.GetProperty("shapes")[0].GetProperty("x0").GetDouble());
