@@ -80,6 +80,16 @@ public sealed class KernelServer : IDisposable
         };
         foreach (var t in threads) t.Start();
         Send(null, "status", new JsonObject { ["execution_state"] = "starting" }, parent: []);
+        // Warm the engine before the first request is read: the client's kernel_info_request waits in the socket, so the
+        // kernel reports ready only once its first cell will be quick (heartbeats are answered meanwhile).
+        try
+        {
+            _log.WriteLine($"liqlab kernel: engine warmed in {_engine.WarmUp(_stop.Token).TotalSeconds:0.00} s");
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _log.WriteLine($"liqlab kernel: warm-up failed ({e.GetType().Name}: {e.Message}); the first cell will be slower");
+        }
         Serve(shell, isControl: false);
         _iopub.CompleteAdding();
         threads[0].Join(TimeSpan.FromSeconds(2));
@@ -253,6 +263,9 @@ public sealed class KernelServer : IDisposable
         _currentParent = request.Header;
         _silent = silent;
         _resultCount = count;
+        // A cell that draws: start the headless browser for the charts' static images beside it, not after it.
+        if (code.Contains("Chart", StringComparison.Ordinal) || code.Contains("Figure", StringComparison.Ordinal))
+            _engine.Formatters.StartChartImages();
         using var cts = new CancellationTokenSource();
         _running = cts;
         CellResult result;

@@ -168,6 +168,47 @@ public class ScriptSessionTests
     }
 
     [Fact]
+    public async Task Cells_compile_against_a_small_reference_set_that_grows_with_what_they_use()
+    {
+        var s = new ScriptSession();
+        Assert.True((await s.ExecuteAsync("var n = 2;")).Succeeded);
+        var before = s.Options.MetadataReferences.Select(r => Path.GetFileNameWithoutExtension(r.Display)).ToHashSet();
+        Assert.DoesNotContain("System.Text.RegularExpressions", before); // outside the session's own assemblies
+        Assert.DoesNotContain("System.Xml.Linq", before);
+
+        // A type from a framework assembly the session does not reference yet: compiled against the full closure, and the
+        // assembly joins the session's set, so later cells using the value compile against it directly.
+        var r = await s.ExecuteAsync("var rx = new System.Text.RegularExpressions.Regex(\"a+\"); rx.IsMatch(\"caa\")");
+        Assert.True(r.Succeeded, string.Join("\n", r.Events));
+        Assert.Equal("True", Plain(((ResultEvent)r.Events[0]).Bundle));
+        var after = s.Options.MetadataReferences.Select(r => Path.GetFileNameWithoutExtension(r.Display)).ToList();
+        Assert.Contains("System.Text.RegularExpressions", after);
+        Assert.True(after.Count < 40, $"{after.Count} references: only what cells used joins, not the whole closure");
+        Assert.Equal("3", Plain(((ResultEvent)(await s.ExecuteAsync("rx.Match(\"baaa\").Length")).Events[0]).Bundle));
+        Assert.Equal("a", Plain(((ResultEvent)(await s.ExecuteAsync("System.Xml.Linq.XDocument.Parse(\"<a/>\").Root!.Name.LocalName")).Events[0]).Bundle));
+
+        // A real error is reported as the full compilation sees it: no "add a reference" noise.
+        var bad = await s.ExecuteAsync("undefinedThing + 1");
+        var error = Assert.IsType<ErrorEvent>(Assert.Single(bad.Events));
+        Assert.Contains("CS0103", error.Value, StringComparison.Ordinal);
+        Assert.DoesNotContain("CS0012", string.Join("\n", error.Traceback), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Warm_up_leaves_no_trace_in_the_session()
+    {
+        var s = new ScriptSession();
+        Assert.True(s.WarmUp() > TimeSpan.Zero);
+        Assert.Equal(0, s.ExecutionCount);
+        Assert.Empty(s.Variables);
+        Assert.Null(s.State);
+        var r = await s.ExecuteAsync("__warm.Count");
+        Assert.Contains("CS0103", Assert.IsType<ErrorEvent>(Assert.Single(r.Events)).Value, StringComparison.Ordinal);
+        Assert.Equal(1, s.ExecutionCount);
+        Assert.Equal("2", Plain(((ResultEvent)(await s.ExecuteAsync("new List<int> { 1, 2 }.Select(i => i * 2).Count()")).Events[0]).Bundle));
+    }
+
+    [Fact]
     public async Task Tables_are_truncated_at_the_row_cap_with_a_note()
     {
         var s = new ScriptSession(formatters: new Formatting.FormatterRegistry(rowCap: 3));

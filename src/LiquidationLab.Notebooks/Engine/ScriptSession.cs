@@ -75,7 +75,7 @@ public sealed class NotebookContext
 /// </summary>
 public sealed partial class ScriptSession
 {
-    private static readonly Assembly[] DefaultAssemblies =
+    internal static readonly Assembly[] DefaultAssemblies =
     [
         typeof(object).Assembly, typeof(Enumerable).Assembly, typeof(Console).Assembly, typeof(System.Text.Json.JsonSerializer).Assembly,
         typeof(Core.Margin.LiquidationPriceCalculator).Assembly, typeof(Data.Store.LabStore).Assembly, typeof(Charts.Figure).Assembly, typeof(Analysis.LiquidationAnalysis).Assembly,
@@ -106,6 +106,7 @@ public sealed partial class ScriptSession
     private bool _streamTruncated;
     private ScriptState<object>? _state;
     private ScriptOptions _options;
+    private readonly SessionMetadataResolver _resolver;
     private int _cellNumber;
 
     /// <summary>Creates a session.</summary>
@@ -118,14 +119,15 @@ public sealed partial class ScriptSession
         WorkingDirectory = Path.GetFullPath(workingDirectory ?? Directory.GetCurrentDirectory());
         Formatters = formatters ?? new FormatterRegistry();
         _context = new NotebookContext(this);
+        _resolver = new SessionMetadataResolver(ScriptMetadataResolver.Default.WithBaseDirectory(WorkingDirectory).WithSearchPaths(WorkingDirectory));
         _options = ScriptOptions.Default
-            .WithReferences(DefaultAssemblies.Distinct())
+            .WithReferences(SessionReferences.Roots)
             .WithImports(DefaultImports)
             .WithEmitDebugInformation(false)
             .WithFileEncoding(Encoding.UTF8)
             .WithOptimizationLevel(OptimizationLevel.Release)
             .WithAllowUnsafe(false)
-            .WithMetadataResolver(ScriptMetadataResolver.Default.WithBaseDirectory(WorkingDirectory).WithSearchPaths(WorkingDirectory))
+            .WithMetadataResolver(_resolver)
             .WithSourceResolver(ScriptSourceResolver.Default.WithBaseDirectory(WorkingDirectory));
     }
 
@@ -137,6 +139,32 @@ public sealed partial class ScriptSession
 
     /// <summary>Number of cells executed (the Jupyter execution count of the last one).</summary>
     public int ExecutionCount => _cellNumber;
+
+    /// <summary>
+    /// Does once, ahead of time, the work a session's first cells would otherwise pay for — loading Roslyn and the
+    /// referenced assemblies' metadata, JIT-compiling the compile, emit and run paths, binding the complete reference set
+    /// a cell falls back to, parsing, formatting — with throwaway scripts that leave the session's state, variables and
+    /// execution count untouched. The kernel calls it before answering <c>kernel_info_request</c>, so the first cell after
+    /// "ready" is as quick as later ones. Returns the time it took.
+    /// </summary>
+    public TimeSpan WarmUp(CancellationToken cancellationToken = default)
+    {
+        var sw = Stopwatch.StartNew();
+        // Through the same compile path as cells, so the references these common constructs need (System.Runtime,
+        // System.Collections…) join the session's set now rather than on the first cell.
+        var first = Compiled(null, "var __warm = new List<double> { 1, 2 }; __warm.Select(v => v * 2).Sum()", _options.WithFilePath("warm-up1"), cancellationToken);
+        var state = first.RunAsync(_context, _ => true, cancellationToken).GetAwaiter().GetResult();
+        var next = Compiled(state.Script, "var __bins = new PriceBins(100, 1, 4); var __d = new Dictionary<string, double> { [\"a\"] = __bins.Center(1) }; __d.Count + __warm.Count",
+            _options.WithFilePath("warm-up2"), cancellationToken);
+        _ = next.RunFromAsync(state, _ => true, cancellationToken).GetAwaiter().GetResult();
+        // The fallback compilation against every dependency (a cell using a type outside the session's set takes it).
+        _ = state.Script.ContinueWith<object>("System.Text.RegularExpressions.Regex.IsMatch(\"a\", \"a\")",
+            _options.WithFilePath("warm-up3").WithReferences(SessionReferences.All)).Compile(cancellationToken);
+        _ = HasTrailingExpression("1 + 1");
+        _ = CellPreprocessor.Prepare("var a = 1;");
+        _ = Formatters.Format(new List<double> { 1.5, 2.5 });
+        return sw.Elapsed;
+    }
 
     /// <summary>Raised for every event as it happens (the kernel forwards these to iopub).</summary>
     public event Action<CellEvent>? EventEmitted;
@@ -267,6 +295,9 @@ public sealed partial class ScriptSession
 
     private async Task<bool> RunCodeAsync(string code, int number, CancellationTokenSource cts, TimeSpan? timeout, CancellationToken interrupt)
     {
+        // An assembly of the cell's own (#r "path.dll") may depend on assemblies outside the session's closure: from then on
+        // Roslyn looks for missing assemblies, as it does by default.
+        if (ReferenceDirective().IsMatch(code)) _resolver.ResolveMissing = true;
         var options = _options.WithFilePath($"cell{number}");
         ConsoleRouter.Install();
         ConsoleRouter.Current = this;
@@ -274,9 +305,7 @@ public sealed partial class ScriptSession
         try
         {
             // Run on the thread pool so a timeout can be reported even for code that never checks the token.
-            var script = _state is null
-                ? CSharpScript.Create<object>(code, options, typeof(NotebookContext))
-                : _state.Script.ContinueWith<object>(code, options);
+            var script = Compiled(_state?.Script, code, options, cts.Token);
             _lines.Register(script, number);
             var run = Task.Run(async () => _state is null
                 ? await script.RunAsync(_context, _ => true, cts.Token).ConfigureAwait(false)
@@ -336,6 +365,40 @@ public sealed partial class ScriptSession
         }
     }
 
+    private static Script<object> Create(Script? previous, string code, ScriptOptions options) => previous is null
+        ? CSharpScript.Create<object>(code, options, typeof(NotebookContext))
+        : previous.ContinueWith<object>(code, options);
+
+    /// <summary>
+    /// The cell compiled against the session's references (<see cref="SessionReferences"/>); when that fails, against every
+    /// assembly the session's libraries depend on, and then the references the cell used join the session's set. Errors
+    /// are left in the script for the run to report (they come from the complete compilation: no missing-reference noise).
+    /// </summary>
+    private Script<object> Compiled(Script? previous, string code, ScriptOptions options, CancellationToken cancellationToken)
+    {
+        var script = Create(previous, code, options);
+        for (var attempt = 0; ; attempt++)
+        {
+            var errors = script.Compile(cancellationToken).Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+            if (errors.Count == 0) return script;
+            // CS0012 names the assembly a type lives in (often a facade such as System.Runtime, which no symbol reports as
+            // used): add it from the closure and compile again.
+            var named = errors.Where(d => d.Id == "CS0012").Select(d => SessionReferences.Find(MissingAssembly().Match(d.GetMessage(CultureInfo.InvariantCulture)).Groups[1].Value))
+                .OfType<MetadataReference>().Except(options.MetadataReferences).ToList();
+            if (named.Count == 0 || attempt >= 8) break;
+            options = options.AddReferences(named);
+            _options = _options.AddReferences(named);
+            script = Create(previous, code, options);
+        }
+        var complete = Create(previous, code, options.WithReferences(SessionReferences.All.AddRange(options.MetadataReferences.Except(SessionReferences.All))));
+        if (complete.Compile(cancellationToken).Any(d => d.Severity == DiagnosticSeverity.Error)) return complete;
+        // Roslyn's GetUsedAssemblyReferences counts every assembly with a type in an imported namespace (all of them, with
+        // `System` imported), so the assemblies are read from the symbols the cell binds to instead.
+        var used = SessionReferences.UsedBy(complete.GetCompilation(), cancellationToken);
+        _options = _options.WithReferences(_options.MetadataReferences.Union(used));
+        return complete;
+    }
+
     private static ErrorEvent Cancelled(bool interrupted, TimeSpan? timeout, bool stillRunning)
     {
         var reason = interrupted ? "Cell interrupted." : $"Cell timed out after {timeout?.TotalSeconds ?? 0:0.#} s.";
@@ -386,6 +449,12 @@ public sealed partial class ScriptSession
         if (local.Success) return local.Groups[1].Value + "()";
         return (method.Name.StartsWith('<') ? method.Name : $"{method.Name}()");
     }
+
+    [GeneratedRegex(@"add a reference to assembly '([^,']+)")]
+    private static partial Regex MissingAssembly();
+
+    [GeneratedRegex(@"^\s*#r\s", RegexOptions.Multiline)]
+    private static partial Regex ReferenceDirective();
 
     [GeneratedRegex(@"g__(\w+)\|")]
     private static partial Regex LocalFunction();

@@ -71,6 +71,13 @@ public sealed class FormatterRegistry
     public Func<Figure, string>? ChartImage { get; set; } =
         ChartImageRenderer.Shared is { } renderer ? f => renderer.RenderPngBase64(f) : null;
 
+    /// <summary>Starts the static-image renderer in the background when this registry uses the process's shared one (a
+    /// host calls it when charts are coming).</summary>
+    public void StartChartImages()
+    {
+        if (ChartImage is not null) ChartImageRenderer.Shared?.StartInBackground();
+    }
+
     /// <summary>Whether the next chart output carries plotly.js (true until the first chart of this session is formatted).</summary>
     public bool PlotlyJsPending { get; set; } = true;
 

@@ -71,8 +71,8 @@ public static class NotebookRunner
         var workingDirectory = options.WorkingDirectory ?? Path.GetDirectoryName(Path.GetFullPath(notebookPath))!;
         var session = new ScriptSession(workingDirectory) { MaxStreamCharacters = options.MaxStreamCharacters };
         // Charts' static images need a headless browser: start it now, beside the first cells, rather than at the first chart.
-        if (session.Formatters.ChartImage is not null && notebook.Cells.Any(c => NotebookDocument.Source(c!.AsObject()).Contains("Chart", StringComparison.Ordinal)))
-            Charts.ChartImageRenderer.Shared?.StartInBackground();
+        if (notebook.Cells.Any(c => NotebookDocument.Source(c!.AsObject()).Contains("Chart", StringComparison.Ordinal)))
+            session.Formatters.StartChartImages();
         var previousDirectory = Directory.GetCurrentDirectory();
         if (options.SetCurrentDirectory) Directory.SetCurrentDirectory(workingDirectory);
         try
