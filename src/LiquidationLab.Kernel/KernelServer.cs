@@ -68,6 +68,7 @@ public sealed class KernelServer : IDisposable
         shell.Bind(_connection.Address(_connection.ShellPort));
         control.Bind(_connection.Address(_connection.ControlPort));
         stdin.Bind(_connection.Address(_connection.StdinPort));
+        _stdin = stdin;
         iopub.Bind(_connection.Address(_connection.IopubPort));
         heartbeat.Bind(_connection.Address(_connection.HbPort));
         _log.WriteLine($"liqlab kernel: listening on {_connection.Ip} (shell {_connection.ShellPort}, iopub {_connection.IopubPort}, control {_connection.ControlPort})");
@@ -194,16 +195,24 @@ public sealed class KernelServer : IDisposable
                     var (matches, start, end) = LanguageServices.Complete(_engine, code, request.Content["cursor_pos"]?.GetValue<int>() ?? code.Length);
                     Reply(socket, request, "complete_reply", new JsonObject
                     {
-                        ["status"] = "ok", ["matches"] = new JsonArray(matches.Select(m => (JsonNode?)m).ToArray()), ["cursor_start"] = start, ["cursor_end"] = end,
-                        ["metadata"] = new JsonObject(),
+                        ["status"] = "ok", ["matches"] = new JsonArray(matches.Select(m => (JsonNode?)m.Text).ToArray()), ["cursor_start"] = start, ["cursor_end"] = end,
+                        // JupyterLab shows each match's kind and signature from this (the key IPython uses).
+                        ["metadata"] = new JsonObject
+                        {
+                            ["_jupyter_types_experimental"] = new JsonArray(matches.Select(m => (JsonNode?)new JsonObject
+                            {
+                                ["start"] = start, ["end"] = end, ["text"] = m.Text, ["type"] = m.Kind, ["signature"] = m.Signature,
+                            }).ToArray()),
+                        },
                     });
                     break;
                 case "inspect_request":
                     var icode = request.Content["code"]?.GetValue<string>() ?? "";
-                    var text = LanguageServices.Inspect(_engine, icode, request.Content["cursor_pos"]?.GetValue<int>() ?? icode.Length);
+                    var inspection = LanguageServices.Inspect(_engine, icode, request.Content["cursor_pos"]?.GetValue<int>() ?? icode.Length);
                     Reply(socket, request, "inspect_reply", new JsonObject
                     {
-                        ["status"] = "ok", ["found"] = text is not null, ["data"] = text is null ? new JsonObject() : new JsonObject { ["text/plain"] = text },
+                        ["status"] = "ok", ["found"] = inspection is not null,
+                        ["data"] = inspection is null ? new JsonObject() : new JsonObject { ["text/plain"] = inspection.Text, ["text/markdown"] = inspection.Markdown },
                         ["metadata"] = new JsonObject(),
                     });
                     break;
@@ -266,6 +275,8 @@ public sealed class KernelServer : IDisposable
         // A cell that draws: start the headless browser for the charts' static images beside it, not after it.
         if (code.Contains("Chart", StringComparison.Ordinal) || code.Contains("Figure", StringComparison.Ordinal))
             _engine.Formatters.StartChartImages();
+        // input() and Console.ReadLine() ask the front end when it accepts input (allow_stdin), else they fail saying why.
+        _engine.InputHandler = Field(request.Content, "allow_stdin", false) ? (prompt, password, token) => RequestInput(request, prompt, password, token) : null;
         using var cts = new CancellationTokenSource();
         _running = cts;
         CellResult result;
@@ -289,6 +300,41 @@ public sealed class KernelServer : IDisposable
     }
 
     private int _resultCount;
+    private RouterSocket? _stdin;
+
+    /// <summary>
+    /// A cell's request for input: <c>input_request</c> on the stdin channel to the client that sent the execute request
+    /// (same identities), then its <c>input_reply</c>. Runs on the cell's thread while the shell thread waits for the cell,
+    /// so the stdin socket has one user at a time; an interrupt cancels the wait.
+    /// </summary>
+    private string? RequestInput(JupyterMessage request, string prompt, bool password, CancellationToken cancellationToken)
+    {
+        var socket = _stdin ?? throw new InvalidOperationException("The kernel's stdin channel is not open.");
+        var ask = new JupyterMessage
+        {
+            Identities = request.Identities, Header = WireProtocol.NewHeader("input_request", _session), ParentHeader = request.Header,
+            Content = new JsonObject { ["prompt"] = prompt, ["password"] = password },
+        };
+        var msg = new NetMQMessage();
+        foreach (var f in _wire.Serialize(ask)) msg.Append(f);
+        socket.SendMultipartMessage(msg);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_stop.IsCancellationRequested) throw new OperationCanceledException("The kernel is stopping.");
+            NetMQMessage? frames = null;
+            if (!socket.TryReceiveMultipartMessage(TimeSpan.FromMilliseconds(100), ref frames) || frames is null) continue;
+            var reply = _wire.Parse(frames.Select(f => f.ToByteArray()).ToArray(), out var problem);
+            if (reply is null)
+            {
+                DroppedMessages++;
+                _log.WriteLine($"liqlab kernel: dropped a message on stdin: {problem}");
+                continue;
+            }
+            if (reply.Type != "input_reply") continue;
+            return reply.Content["value"]?.GetValue<string>() ?? "";
+        }
+    }
 
     /// <summary>Engine events go to iopub as they happen, through the same mapping the runner uses.</summary>
     private void OnEngineEvent(CellEvent e)

@@ -195,6 +195,21 @@ public class ScriptSessionTests
     }
 
     [Fact]
+    public async Task Input_goes_to_the_hosts_handler_and_fails_clearly_without_one()
+    {
+        var s = new ScriptSession();
+        var headless = await s.ExecuteAsync("var name = Console.ReadLine();");
+        Assert.Contains("does not accept input", Assert.IsType<ErrorEvent>(Assert.Single(headless.Events)).Value, StringComparison.Ordinal);
+        var asked = new List<(string Prompt, bool Password)>();
+        s.InputHandler = (prompt, password, _) => { asked.Add((prompt, password)); return asked.Count == 1 ? "BTCUSDT" : "secret"; };
+        var r = await s.ExecuteAsync("var symbol = input(\"symbol? \"); var key = input(\"key: \", password: true); symbol + \"/\" + key.Length");
+        Assert.Equal("BTCUSDT/6", Plain(((ResultEvent)r.Events[0]).Bundle));
+        Assert.Equal([("symbol? ", false), ("key: ", true)], asked);
+        Assert.Equal("secret", Plain(((ResultEvent)(await s.ExecuteAsync("Console.ReadLine()")).Events[0]).Bundle)); // asked with no prompt
+        Assert.Equal(("", false), asked[^1]);
+    }
+
+    [Fact]
     public async Task Warm_up_leaves_no_trace_in_the_session()
     {
         var s = new ScriptSession();

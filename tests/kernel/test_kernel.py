@@ -61,6 +61,47 @@ c = kc.complete("var zzTop = 1; zz", 17, reply=True, timeout=30)["content"]
 check("complete session names", "zzTop" in c["matches"], c)
 i = kc.inspect("LiquidationPriceCalculator", 5, reply=True, timeout=30)["content"]
 check("inspect", i["found"] and "LiquidationPriceCalculator" in i["data"]["text/plain"] and "Binance" in i["data"]["text/plain"], i)
+# inspect a session variable: type, current value, the type's documentation
+run(kc, "var prices = new List<double> { 1.5, 2.5 }; var calc = new PriceBins(60_000, 100, 50);")
+i = kc.inspect("prices", 6, reply=True, timeout=30)["content"]
+t = i["data"].get("text/plain", "")
+check("inspect variable: type and value", i["found"] and "List<double> prices" in t and "2 items: 1.5, 2.5" in t and "text/markdown" in i["data"], i)
+i = kc.inspect("calc", 4, reply=True, timeout=30)["content"]
+check("inspect variable: our type's docs", i["found"] and "PriceBins calc" in i["data"]["text/plain"] and "bins" in i["data"]["text/plain"].lower(), i)
+# signature help inside an argument list: every overload, the parameter being typed marked, its documentation
+code = "LiquidationPriceCalculator.Isolated(table, PositionSide.Long, "
+i = kc.inspect(code, len(code), reply=True, timeout=30)["content"]
+t = i["data"].get("text/plain", "")
+check("signature help", i["found"] and "Isolated(" in t and "[decimal quantityBase]" in t, i)
+code = "Math.Round(2.5, "
+i = kc.inspect(code, len(code), reply=True, timeout=30)["content"]
+check("signature help lists overloads", i["found"] and i["data"]["text/plain"].count("Math.Round(") >= 4, i)
+# completion: the session's variables first, kinds and signatures for the front end
+c = kc.complete("pri", 3, reply=True, timeout=30)["content"]
+types = c["metadata"].get("_jupyter_types_experimental", [])
+check("completion ranks session variables first", c["matches"][:1] == ["prices"] and types[0]["type"] == "variable" and "List<double>" in types[0]["signature"], c["matches"][:5])
+c = kc.complete("calc.Ce", 7, reply=True, timeout=30)["content"]
+check("completion of members", c["matches"][:1] == ["Center"] and c["cursor_start"] == 5, c["matches"][:5])
+
+# input(): input_request on the stdin channel, the reply's value back in the cell; Console.ReadLine the same
+msg_id = kc.execute('var who = input("name? "); Console.WriteLine($"hi {who}"); var again = Console.ReadLine(); Console.WriteLine($"and {again}");', allow_stdin=True)
+req = kc.get_stdin_msg(timeout=30)
+check("input_request with prompt", req["msg_type"] == "input_request" and req["content"]["prompt"] == "name? " and req["content"]["password"] is False, req["content"])
+kc.input("Ada")
+req2 = kc.get_stdin_msg(timeout=30)
+kc.input("Grace")
+texts = []
+while True:
+    m = kc.get_iopub_msg(timeout=30)
+    if m["parent_header"].get("msg_id") != msg_id: continue
+    if m["msg_type"] == "stream": texts.append(m["content"]["text"])
+    if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle": break
+reply = kc.get_shell_msg(timeout=30)
+while reply["parent_header"].get("msg_id") != msg_id: reply = kc.get_shell_msg(timeout=30)
+check("input values reach the cell", reply["content"]["status"] == "ok" and "hi Ada\n" in "".join(texts) and "and Grace\n" in "".join(texts), (texts, reply["content"]))
+reply, outs = run(kc, 'var x2 = input("x? ");', allow_stdin=False)
+check("input without stdin fails clearly", reply["content"]["status"] == "error" and "does not accept input" in reply["content"]["evalue"], reply["content"])
+
 def is_complete(code):
     mid = kc.is_complete(code)
     r = kc.get_shell_msg(timeout=30)

@@ -50,6 +50,13 @@ public sealed class NotebookContext
         return new DisplayHandle(this, id);
     }
 
+    /// <summary>Asks the user for a line of text (Jupyter's <c>input_request</c>), like Python's <c>input()</c>;
+    /// <c>Console.ReadLine()</c> does the same with no prompt.</summary>
+    /// <param name="prompt">Text shown before the input box.</param>
+    /// <param name="password">Whether the front end should hide what is typed.</param>
+    /// <exception cref="InvalidOperationException">The front end does not accept input (e.g. nbconvert, the headless runner).</exception>
+    public string input(string prompt = "", bool password = false) => _session.ReadInput(prompt, password) ?? "";
+
     /// <summary>Replaces the display with id <paramref name="displayId"/>.</summary>
     public void update_display(object? value, string displayId) =>
         _session.Emit(new UpdateDisplayEvent(_session.Formatters.Format(value), displayId));
@@ -166,6 +173,22 @@ public sealed partial class ScriptSession
         return sw.Elapsed;
     }
 
+    /// <summary>
+    /// Answers a cell's request for input (<c>input(prompt)</c>, <c>Console.ReadLine()</c>): the host's handler
+    /// (the kernel sends <c>input_request</c> when the front end allows stdin) gets the prompt, whether it is a password and
+    /// the cell's cancellation token, and returns the line (null at end of input). Null: no input available — the cell gets
+    /// an <see cref="InvalidOperationException"/> saying so.
+    /// </summary>
+    public Func<string, bool, CancellationToken, string?>? InputHandler { get; set; }
+
+    internal string? ReadInput(string prompt, bool password)
+    {
+        if (InputHandler is not { } handler)
+            throw new InvalidOperationException("This front end does not accept input (a headless run, nbconvert, or a client that set allow_stdin to false): " +
+                                                "give the value as a notebook parameter instead.");
+        return handler(prompt, password, CellCancellation.Current);
+    }
+
     /// <summary>Raised for every event as it happens (the kernel forwards these to iopub).</summary>
     public event Action<CellEvent>? EventEmitted;
 
@@ -177,6 +200,10 @@ public sealed partial class ScriptSession
 
     /// <summary>The options cells compile with.</summary>
     public ScriptOptions Options => _options;
+
+    /// <summary>The options with every assembly the session's libraries depend on referenced (for completion and
+    /// inspection, which should see every namespace a cell could use, not only those used so far).</summary>
+    public ScriptOptions AnalysisOptions => _options.WithReferences(SessionReferences.All.AddRange(_options.MetadataReferences.Except(SessionReferences.All)));
 
     /// <summary>Most characters of stdout + stderr one cell keeps (in the notebook file, the HTML and iopub); default
     /// 1,000,000. Past it the text is cut with a visible "output truncated" note and the rest is dropped (counted in a last
@@ -480,7 +507,24 @@ public sealed partial class ScriptSession
             if (Interlocked.Exchange(ref _installed, 1) == 1) return;
             Console.SetOut(TextWriter.Synchronized(new RoutingWriter(Console.Out, "stdout")));
             Console.SetError(TextWriter.Synchronized(new RoutingWriter(Console.Error, "stderr")));
+            Console.SetIn(new RoutingReader(Console.In));
         }
+    }
+
+    /// <summary>Console reads from a cell ask its session's input handler (Jupyter's stdin channel); others read the original.</summary>
+    private sealed class RoutingReader(TextReader original) : TextReader
+    {
+        public override string? ReadLine() => ConsoleRouter.Current is { } session ? session.ReadInput("", false) : original.ReadLine();
+
+        public override int Read()
+        {
+            if (ConsoleRouter.Current is null) return original.Read();
+            throw new NotSupportedException("Console.Read() reads one character; in a notebook use Console.ReadLine() or input(\"prompt\").");
+        }
+
+        public override int Peek() => ConsoleRouter.Current is null ? original.Peek() : -1;
+
+        public override string ReadToEnd() => ConsoleRouter.Current is { } session ? session.ReadInput("", false) ?? "" : original.ReadToEnd();
     }
 
     /// <summary>Forwards Console writes to the running cell's session as stream events, or to the original writer.</summary>

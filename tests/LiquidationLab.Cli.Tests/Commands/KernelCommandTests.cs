@@ -39,7 +39,8 @@ public sealed class KernelCommandTests : IDisposable
 
     /// <summary>
     /// Debian's jupyter_client drives the kernel (tests/kernel/test_kernel.py): state across cells, display and update,
-    /// an error, completion and inspection, is_complete, interrupting while(true){} within 2 s, a bad signature, restart.
+    /// an error, completion (ranked, with kinds) and inspection (variables' values, signature help), input_request on stdin,
+    /// is_complete, interrupting while(true){} within 2 s, a bad signature, restart.
     /// </summary>
     [Fact]
     [Trait(RequiredTools.Trait, "python3-jupyter-client")]
@@ -61,7 +62,7 @@ public sealed class KernelCommandTests : IDisposable
         if (!p.WaitForExit(TimeSpan.FromMinutes(3))) p.Kill(entireProcessTree: true);
         var output = await stdout;
         Assert.True(p.ExitCode == 0, output + await stderr);
-        Assert.Contains("21 passed, 0 failed", output, StringComparison.Ordinal);
+        Assert.Contains("30 passed, 0 failed", output, StringComparison.Ordinal);
     }
 
     [Fact]
