@@ -109,10 +109,87 @@ public class ScriptSessionTests
         var bundle = Assert.IsType<DisplayEvent>(Assert.Single(md.Events)).Bundle;
         Assert.Contains("<h1", bundle.Data["text/html"].GetValue<string>(), StringComparison.Ordinal);
         Assert.True((await s.ExecuteAsync("#r \"nuget: Plotly.NET.CSharp, 0.14.0\"\n#r \"nuget:DuckDB.NET.Data.Full\"\nvar ok = 1;")).Succeeded);
-        var bad = await s.ExecuteAsync("#r \"nuget: Newtonsoft.Json, 13.0.3\"");
-        var e = Assert.IsType<ErrorEvent>(Assert.Single(bad.Events));
-        Assert.Contains("line 1: #r \"nuget: Newtonsoft.Json\": packages cannot be restored", e.Value, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Nuget_directives_restore_packages_and_their_dependencies_from_a_feed()
+    {
+        // A real feed (a folder of .nupkg files made with NuGet's PackageBuilder) and a private global packages folder.
+        var dir = Directory.CreateTempSubdirectory("liqlab-nuget-").FullName;
+        try
+        {
+            var feed = Directory.CreateDirectory(Path.Combine(dir, "feed")).FullName;
+            var dep10 = Assembly("LiqTest.Units", "namespace LiqTest { public static class Units { public const string Usd = \"USD\"; } }", []);
+            var dep11 = Assembly("LiqTest.Units", "namespace LiqTest { public static class Units { public const string Usd = \"USD 1.1\"; } }", []);
+            var greeter = Assembly("LiqTest.Greeter", "namespace LiqTest { public static class Greeter { public static string Price(double p) => p.ToString(\"N0\", System.Globalization.CultureInfo.InvariantCulture) + \" \" + Units.Usd; } }",
+                [Microsoft.CodeAnalysis.MetadataReference.CreateFromImage(dep10)]);
+            Pack(feed, "LiqTest.Units", "1.0.0", dep10, []);
+            Pack(feed, "LiqTest.Units", "1.1.0", dep11, []);
+            Pack(feed, "LiqTest.Greeter", "2.0.0", greeter, [("LiqTest.Units", "1.0.0")]);
+            Pack(feed, "LiqTest.Greeter", "2.1.0-beta", greeter, [("LiqTest.Units", "1.0.0")]);
+
+            var s = new ScriptSession(dir) { NuGetSource = feed, NuGetPackagesFolder = Path.Combine(dir, "packages") };
+            var r = await s.ExecuteAsync("#r \"nuget: LiqTest.Greeter\"\nLiqTest.Greeter.Price(67000)");
+            Assert.True(r.Succeeded, string.Join("\n", r.Events));
+            var progress = string.Concat(r.Events.OfType<StreamEvent>().Select(e => e.Text));
+            Assert.Contains("LiqTest.Greeter 2.0.0: 1 assembly", progress, StringComparison.Ordinal); // the latest stable, not the beta
+            Assert.Contains("dependency LiqTest.Units 1.0.0", progress, StringComparison.Ordinal); // the dependency's lowest applicable version
+            Assert.Equal("67,000 USD", Plain(r.Events.OfType<ResultEvent>().Single().Bundle));
+            Assert.True(File.Exists(Path.Combine(dir, "packages", "liqtest.greeter", "2.0.0", "liqtest.greeter.2.0.0.nupkg.sha512")));
+
+            // A second session finds them in the global packages folder.
+            var again = new ScriptSession(dir) { NuGetSource = feed, NuGetPackagesFolder = Path.Combine(dir, "packages") };
+            var r2 = await again.ExecuteAsync("#r \"nuget: LiqTest.Greeter, 2.0.0\"\nLiqTest.Units.Usd");
+            Assert.Contains("already in the global packages folder", string.Concat(r2.Events.OfType<StreamEvent>().Select(e => e.Text)), StringComparison.Ordinal);
+
+            // Clear errors: a package the feed does not have, a version it does not have (with the versions it has), a bad version.
+            var missing = await s.ExecuteAsync("#r \"nuget: LiqTest.Nothing\"");
+            Assert.Contains("line 1: package LiqTest.Nothing was not found on " + feed, Assert.IsType<ErrorEvent>(missing.Events[^1]).Value, StringComparison.Ordinal);
+            var fresh = new ScriptSession(dir) { NuGetSource = feed, NuGetPackagesFolder = Path.Combine(dir, "packages") };
+            var version = await fresh.ExecuteAsync("var a = 1;\n#r \"nuget: LiqTest.Units, 3.0.0\"");
+            Assert.Contains("line 2: LiqTest.Units has no version 3.0.0", Assert.IsType<ErrorEvent>(version.Events[^1]).Value, StringComparison.Ordinal);
+            Assert.Contains("1.1.0, 1.0.0", ((ErrorEvent)version.Events[^1]).Value, StringComparison.Ordinal);
+            var garbage = await fresh.ExecuteAsync("#r \"nuget: LiqTest.Units, one\"");
+            Assert.Contains("\"one\" is not a NuGet version", ((ErrorEvent)garbage.Events[^1]).Value, StringComparison.Ordinal);
+            // A package the session already has is used as it is (a second copy would clash).
+            var provided = await s.ExecuteAsync("#r \"nuget: Newtonsoft.Json, 13.0.3\"\nvar j = Newtonsoft.Json.JsonConvert.SerializeObject(new { a = 1 }); j");
+            Assert.True(provided.Succeeded, string.Join("\n", provided.Events));
+            Assert.Contains("provided by the session", string.Concat(provided.Events.OfType<StreamEvent>().Select(e => e.Text)), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+
+        static byte[] Assembly(string name, string source, Microsoft.CodeAnalysis.MetadataReference[] references)
+        {
+            var compilation = Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create(name, [Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(source)],
+                [.. Basic.Value, .. references], new(Microsoft.CodeAnalysis.OutputKind.DynamicallyLinkedLibrary));
+            using var ms = new MemoryStream();
+            var emitted = compilation.Emit(ms);
+            Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
+            return ms.ToArray();
+        }
+
+        static void Pack(string feed, string id, string version, byte[] dll, (string Id, string Min)[] dependencies)
+        {
+            var builder = new NuGet.Packaging.PackageBuilder { Id = id, Version = NuGet.Versioning.NuGetVersion.Parse(version), Description = "test package" };
+            builder.Authors.Add("LiquidationLab tests");
+            var dllPath = Path.Combine(feed, $"{id}.{version}.dll");
+            File.WriteAllBytes(dllPath, dll);
+            builder.Files.Add(new NuGet.Packaging.PhysicalPackageFile { SourcePath = dllPath, TargetPath = $"lib/net8.0/{id}.dll" });
+            builder.DependencyGroups.Add(new NuGet.Packaging.PackageDependencyGroup(NuGet.Frameworks.NuGetFramework.Parse("net8.0"),
+                dependencies.Select(d => new NuGet.Packaging.Core.PackageDependency(d.Id, NuGet.Versioning.VersionRange.Parse(d.Min)))));
+            using (var stream = File.Create(Path.Combine(feed, $"{id.ToLowerInvariant()}.{version}.nupkg")))
+                builder.Save(stream);
+            File.Delete(dllPath);
+        }
+    }
+
+    private static readonly Lazy<Microsoft.CodeAnalysis.MetadataReference[]> Basic = new(() =>
+        ((AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string) ?? "").Split(Path.PathSeparator)
+        .Where(p => Path.GetFileName(p) is "System.Runtime.dll" or "System.Private.CoreLib.dll" or "netstandard.dll")
+        .Select(p => (Microsoft.CodeAnalysis.MetadataReference)Microsoft.CodeAnalysis.MetadataReference.CreateFromFile(p)).ToArray());
 
     [Fact]
     public async Task R_directive_loads_an_assembly_by_path()

@@ -9,7 +9,12 @@ namespace LiquidationLab.Notebooks.Engine;
 /// <param name="Code">C# to compile (same line numbering as the cell: removed magic lines become blank lines).</param>
 /// <param name="Markdown">Markdown to display when the cell starts with <c>#!markdown</c>, else <c>null</c>.</param>
 /// <param name="Error">A magic that cannot be honoured (reported as the cell's error), else <c>null</c>.</param>
-public sealed record PreparedCell(string Code, string? Markdown, string? Error);
+/// <param name="Packages">NuGet packages to restore before the cell compiles (<c>#r "nuget: …"</c> lines outside the workspace).</param>
+public sealed record PreparedCell(string Code, string? Markdown, string? Error, IReadOnlyList<PackageRequest>? Packages = null)
+{
+    /// <summary>The packages to restore (empty when none).</summary>
+    public IReadOnlyList<PackageRequest> PackagesToRestore => Packages ?? [];
+}
 
 /// <summary>
 /// Cell magics compatible with .NET Interactive notebooks, and the rewrite that makes loops interruptible.
@@ -18,8 +23,8 @@ public sealed record PreparedCell(string Code, string? Markdown, string? Error);
 /// <list type="bullet">
 /// <item><c>#!markdown</c> as the first line: the rest of the cell is Markdown, displayed.</item>
 /// <item><c>#!csharp</c> / <c>#!c#</c> as the first line: ignored (the cell is C#).</item>
-/// <item><c>#r "nuget: Name[, Version]"</c>: succeeds when the package is part of the workspace (already referenced);
-/// otherwise a clear error, since packages cannot be restored inside a session.</item>
+/// <item><c>#r "nuget: Name[, Version]"</c>: nothing to do when the package is part of the workspace (already referenced);
+/// otherwise the package is restored before the cell compiles (<see cref="PackageRestorer"/>).</item>
 /// <item><c>#r "path/to.dll"</c>: left to Roslyn, which loads the assembly (relative to the notebook's folder).</item>
 /// </list>
 /// Every loop body (<c>for</c>, <c>foreach</c>, <c>while</c>, <c>do</c>) gets a call to
@@ -47,6 +52,7 @@ public static partial class CellPreprocessor
             var idx = Array.FindIndex(lines, l => l.Trim().Length > 0);
             return new PreparedCell("", string.Join('\n', lines.Skip(idx + 1)), null);
         }
+        List<PackageRequest>? packages = null;
         for (var i = 0; i < lines.Length; i++)
         {
             var line = lines[i].Trim();
@@ -59,13 +65,10 @@ public static partial class CellPreprocessor
             if (!nuget.Success) continue;
             var id = nuget.Groups[1].Value.Trim();
             if (!WorkspacePackages.Contains(id))
-                return new PreparedCell("", null,
-                    $"line {i + 1}: #r \"nuget: {id}\": packages cannot be restored inside a LiquidationLab session. " +
-                    $"Already referenced: {string.Join(", ", WorkspacePackages.Order(StringComparer.OrdinalIgnoreCase))}. " +
-                    "Reference a local assembly with #r \"path/to.dll\" instead.");
+                (packages ??= []).Add(new PackageRequest(i, id, nuget.Groups[2].Success && nuget.Groups[2].Value.Trim().Length > 0 ? nuget.Groups[2].Value.Trim() : null));
             lines[i] = "";
         }
-        return new PreparedCell(MakeLoopsInterruptible(string.Join('\n', lines)), null, null);
+        return new PreparedCell(MakeLoopsInterruptible(string.Join('\n', lines)), null, null, packages);
     }
 
     /// <summary>Inserts the cancellation check at the start of every loop body, keeping line numbers.</summary>

@@ -295,9 +295,10 @@ public sealed partial class ScriptSession
             var html = Markdown.ToHtml(prepared.Markdown, Pipeline);
             Emit(new DisplayEvent(new MimeBundle(prepared.Markdown).With("text/markdown", prepared.Markdown).With("text/html", html), null));
         }
-        else if (prepared.Code.Trim().Length > 0)
+        else
         {
-            ok = await RunCodeAsync(prepared.Code, number, cts, timeout, cancellationToken).ConfigureAwait(false);
+            if (prepared.PackagesToRestore.Count > 0) ok = await RestorePackagesAsync(prepared.PackagesToRestore, cts.Token).ConfigureAwait(false);
+            if (ok && prepared.Code.Trim().Length > 0) ok = await RunCodeAsync(prepared.Code, number, cts, timeout, cancellationToken).ConfigureAwait(false);
         }
         List<CellEvent> events;
         StreamEvent? dropped = null;
@@ -319,6 +320,44 @@ public sealed partial class ScriptSession
     }
 
     private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UseAdvancedExtensions().Build();
+
+    /// <summary>A feed (URL or folder) for <c>#r "nuget:"</c> instead of the NuGet.Config ones (null: <see cref="PackageRestorer.SourceVariable"/> or NuGet.Config).</summary>
+    public string? NuGetSource { get; set; }
+
+    /// <summary>The global packages folder for <c>#r "nuget:"</c> (null: NuGet's default).</summary>
+    public string? NuGetPackagesFolder { get; set; }
+
+    private readonly HashSet<string> _restored = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Restores a cell's packages (progress on stdout) and adds their assemblies to the session's references.</summary>
+    private async Task<bool> RestorePackagesAsync(IReadOnlyList<PackageRequest> requests, CancellationToken cancellationToken)
+    {
+        var provided = new HashSet<string>(SessionReferences.All.Select(r => Path.GetFileNameWithoutExtension(r.Display ?? "")), StringComparer.OrdinalIgnoreCase);
+        foreach (var name in ((AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string) ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+            provided.Add(Path.GetFileNameWithoutExtension(name));
+        provided.UnionWith(_restored);
+        try
+        {
+            var packages = await PackageRestorer.RestoreAsync(requests, WorkingDirectory, provided, text => Emit(new StreamEvent("stdout", text)), cancellationToken,
+                NuGetSource, NuGetPackagesFolder).ConfigureAwait(false);
+            var references = packages.SelectMany(p => p.Assemblies).Select(path => (MetadataReference)MetadataReference.CreateFromFile(path)).ToList();
+            _options = _options.AddReferences(references);
+            foreach (var p in packages) _restored.Add(p.Id);
+            // A package's own dependencies outside the session may be needed while binding: let Roslyn look for them.
+            if (references.Count > 0) _resolver.ResolveMissing = true;
+            return true;
+        }
+        catch (PackageRestoreException e)
+        {
+            Emit(new ErrorEvent("PackageRestoreError", e.Message, [$"PackageRestoreError: {e.Message}"]));
+            return false;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Emit(new ErrorEvent("KeyboardInterrupt", "Package restore interrupted.", ["Package restore interrupted."]));
+            return false;
+        }
+    }
 
     private async Task<bool> RunCodeAsync(string code, int number, CancellationTokenSource cts, TimeSpan? timeout, CancellationToken interrupt)
     {
