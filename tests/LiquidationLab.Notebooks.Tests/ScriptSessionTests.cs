@@ -301,21 +301,51 @@ public class ScriptSessionTests
     }
 
     [Fact]
-    public async Task Tables_are_truncated_at_the_row_cap_with_a_note()
+    public async Task Long_tables_show_head_and_tail_with_the_row_count()
     {
-        var s = new ScriptSession(formatters: new Formatting.FormatterRegistry(rowCap: 3));
+        var s = new ScriptSession(formatters: new Formatting.FormatterRegistry(rowCap: 4));
         var r = await s.ExecuteAsync("Enumerable.Range(0, 10).Select(i => new { I = i, Sq = i * i })");
         var b = ((ResultEvent)r.Events[0]).Bundle;
         var html = b.Data["text/html"].GetValue<string>();
-        Assert.Equal(3, html.Split("<tr><td>").Length - 1);
-        Assert.Contains("showing the first 3 of 10 rows", html, StringComparison.Ordinal);
+        Assert.Equal(4, html.Split("<tr><td").Length - 1); // 2 first + 2 last
+        Assert.Contains("… 6 more rows …", html, StringComparison.Ordinal);
+        Assert.Contains("10 rows: the first 2 and the last 2 shown", html, StringComparison.Ordinal);
+        var text = Plain(b);
+        Assert.Contains("\n8  64\n9  81\n", text, StringComparison.Ordinal); // numbers right-aligned under their headers
+        Assert.DoesNotContain(" 25", text, StringComparison.Ordinal); // row 5 left out
         var df = await s.ExecuteAsync("new DataFrame(new Int32DataFrameColumn(\"a\", Enumerable.Range(0, 10)))");
-        Assert.Contains("showing the first 3 of 10 rows", ((ResultEvent)df.Events[0]).Bundle.Data["text/html"].GetValue<string>(), StringComparison.Ordinal);
+        var dfHtml = ((ResultEvent)df.Events[0]).Bundle.Data["text/html"].GetValue<string>();
+        Assert.Contains("… 6 more rows …", dfHtml, StringComparison.Ordinal);
+        Assert.Contains(">9</td>", dfHtml, StringComparison.Ordinal);
+        var lazy = await s.ExecuteAsync("Enumerable.Range(0, 5).Select(i => (double)i)"); // scalars: a list with its count
+        Assert.Equal("[0, 1, … (5 items) …, 3, 4]", Plain(((ResultEvent)lazy.Events[0]).Bundle));
     }
-}
 
-public class StreamOutputCapTests
-{
+    [Fact]
+    public async Task Table_numbers_are_written_by_unit_and_nan_is_explained()
+    {
+        var s = new ScriptSession();
+        var r = await s.ExecuteAsync("""
+            new[]
+            {
+                new { Symbol = "BTCUSDT", ClosePrice = 67_012.5, NotionalUsd = 12_345_678.9, HitRate = 0.4567, Lift = double.NaN, Count = 12_000, Z = 0.000123 },
+                new { Symbol = "ETHUSDT", ClosePrice = 2_044.85, NotionalUsd = 950.0, HitRate = 0.05, Lift = 1.25, Count = 7, Z = 123_456.0 },
+            }
+            """);
+        var b = ((ResultEvent)r.Events[0]).Bundle;
+        var html = b.Data["text/html"].GetValue<string>();
+        foreach (var cell in new[] { ">67,012.50<", ">2,044.85<", ">12.35 M<", ">950.00<", ">45.7 %<", ">5.0 %<", ">–<", ">1.25<", ">12,000<", ">0.000123<", ">123,456<" })
+            Assert.Contains(cell, html, StringComparison.Ordinal);
+        Assert.Contains("– = not a number (NaN", html, StringComparison.Ordinal);
+        Assert.Contains("in Lift (1 of the rows shown)", html, StringComparison.Ordinal);
+        Assert.Contains("<td style=\"text-align:left\">BTCUSDT", html, StringComparison.Ordinal);
+        Assert.Contains("<td style=\"text-align:right\">12.35 M", html, StringComparison.Ordinal);
+        Assert.Equal(Formatting.ColumnUnit.Price, Formatting.TableFormatter.UnitOf("close", [1.0]));
+        Assert.Equal(Formatting.ColumnUnit.Number, Formatting.TableFormatter.UnitOf("hit_rate", [3.0])); // a "rate" outside 0…1 is no share
+        Assert.Equal(Formatting.ColumnUnit.Text, Formatting.TableFormatter.UnitOf("price", ["n/a"]));
+        Assert.Equal("1.23 B", Formatting.TableFormatter.Format(1_234_567_890.0, Formatting.ColumnUnit.Usd));
+    }
+
     [Fact]
     public async Task A_cell_printing_far_past_the_cap_keeps_the_cap_and_says_so()
     {

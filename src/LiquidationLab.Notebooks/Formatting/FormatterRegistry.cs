@@ -101,36 +101,58 @@ public sealed class FormatterRegistry
         return bundle;
     }
 
+    private (int Head, int Tail) Split(long total) => total <= RowCap ? ((int)total, 0) : ((RowCap + 1) / 2, RowCap / 2);
+
     private MimeBundle Frame(DataFrame df)
     {
         var rows = df.Rows.Count;
-        var shown = (int)Math.Min(rows, RowCap);
+        var (head, tail) = Split(rows);
         var header = df.Columns.Select(c => c.Name).ToArray();
-        var cells = new List<string[]>(shown);
-        for (var r = 0; r < shown; r++)
-            cells.Add(df.Columns.Select(c => Cell(c[r])).ToArray());
-        return Table(header, cells, rows, $"DataFrame {rows:N0} rows × {header.Length} columns");
+        object?[] Row(long r) => df.Columns.Select(c => c[r]).ToArray();
+        var first = Enumerable.Range(0, head).Select(r => Row(r)).ToList();
+        var last = Enumerable.Range(0, tail).Select(k => Row(rows - tail + k)).ToList();
+        return TableFormatter.Bundle(header, first, last, rows, $"DataFrame {rows:N0} rows × {header.Length} columns");
     }
 
     private MimeBundle Sequence(IEnumerable seq)
     {
-        var items = new List<object?>();
+        // The first items and (in a ring) the last ones, in one pass: the sequence may be lazy and long.
+        var headCount = (RowCap + 1) / 2;
+        var tailCount = RowCap / 2;
+        var headItems = new List<object?>();
+        var ring = new Queue<object?>();
         var total = 0L;
         foreach (var item in seq)
         {
-            if (items.Count < RowCap) items.Add(item);
             total++;
+            if (headItems.Count < RowCap) headItems.Add(item);
+            else
+            {
+                ring.Enqueue(item);
+                if (ring.Count > tailCount) ring.Dequeue();
+            }
         }
-        var elementType = items.FirstOrDefault(i => i is not null)?.GetType();
+        List<object?> head, tail;
+        if (total <= RowCap) (head, tail) = (headItems, []);
+        else
+        {
+            // Items RowCap… went to the ring; the tail is the last tailCount items overall (some may still be in headItems
+            // when the sequence is only slightly longer than the cap).
+            var lastItems = headItems.Skip(headCount).Concat(ring).ToList();
+            (head, tail) = (headItems.Take(headCount).ToList(), lastItems.Skip(Math.Max(0, lastItems.Count - tailCount)).ToList());
+        }
+        var elementType = head.Concat(tail).FirstOrDefault(i => i is not null)?.GetType();
         if (elementType is null || IsScalar(elementType))
         {
-            var text = "[" + string.Join(", ", items.Select(i => i is null ? "null" : Plain(i))) + (total > items.Count ? $", … ({total:N0} items)" : "") + "]";
+            var unit = TableFormatter.UnitOf("", head.Concat(tail).ToList());
+            string F(object? i) => i is null ? "null" : i is string str ? str : TableFormatter.Format(i, unit == ColumnUnit.Text ? ColumnUnit.Text : ColumnUnit.Number);
+            var text = "[" + string.Join(", ", head.Select(F)) + (tail.Count > 0 ? $", … ({total:N0} items) …, " + string.Join(", ", tail.Select(F)) : "") + "]";
             return new MimeBundle(text);
         }
         var props = elementType.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.GetIndexParameters().Length == 0).ToArray();
-        var rows = items.Select(i => props.Select(p => i is null ? "" : Cell(SafeGet(p, i))).ToArray()).ToList();
+        object?[] Row(object? i) => props.Select(p => i is null ? null : SafeGet(p, i)).ToArray();
         var typeName = elementType.Name.Contains("AnonymousType", StringComparison.Ordinal) ? "rows" : elementType.Name;
-        return Table(props.Select(p => p.Name).ToArray(), rows, total, $"{total:N0} {typeName}");
+        return TableFormatter.Bundle(props.Select(p => p.Name).ToArray(), head.Select(Row).ToList(), tail.Select(Row).ToList(), total, $"{total:N0} {typeName}");
     }
 
     private static object? SafeGet(PropertyInfo p, object o)
@@ -147,52 +169,16 @@ public sealed class FormatterRegistry
 
     private static bool IsScalar(Type t) => t.IsPrimitive || t.IsEnum || t == typeof(string) || t == typeof(decimal) || t == typeof(DateTime) || t == typeof(DateOnly) || t == typeof(TimeSpan);
 
-    private static string Cell(object? v) => v switch
-    {
-        null => "",
-        double d => d.ToString("G10", CultureInfo.InvariantCulture),
-        float f => f.ToString("G7", CultureInfo.InvariantCulture),
-        decimal m => m.ToString(CultureInfo.InvariantCulture),
-        DateTime t => t.ToString("yyyy-MM-dd HH:mm:ss.FFF", CultureInfo.InvariantCulture),
-        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        _ => v.ToString() ?? "",
-    };
-
-    private MimeBundle Table(string[] header, List<string[]> rows, long total, string caption)
-    {
-        var truncated = total > rows.Count ? $"showing the first {rows.Count:N0} of {total:N0} rows (row cap {RowCap})" : null;
-        var html = new StringBuilder("<table class=\"liqlab-table\"><thead><tr>");
-        foreach (var h in header) html.Append("<th>").Append(WebUtility.HtmlEncode(h)).Append("</th>");
-        html.Append("</tr></thead><tbody>");
-        foreach (var r in rows)
-        {
-            html.Append("<tr>");
-            foreach (var c in r) html.Append("<td>").Append(WebUtility.HtmlEncode(c)).Append("</td>");
-            html.Append("</tr>");
-        }
-        html.Append("</tbody></table>");
-        if (truncated is not null) html.Append("<p class=\"liqlab-note\">").Append(WebUtility.HtmlEncode(truncated)).Append("</p>");
-        var widths = header.Select((h, i) => Math.Min(24, Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length)))).ToArray();
-        var text = new StringBuilder(caption).Append('\n');
-        text.AppendJoin("  ", header.Select((h, i) => Fit(h, widths[i]))).Append('\n');
-        foreach (var r in rows) text.AppendJoin("  ", r.Select((c, i) => Fit(c, widths[i]))).Append('\n');
-        if (truncated is not null) text.Append('(').Append(truncated).Append(")\n");
-        return new MimeBundle(text.ToString().TrimEnd()).With("text/html", html.ToString());
-    }
-
-    private static string Fit(string s, int w) => s.Length > w ? s[..(w - 1)] + "…" : s.PadRight(w);
-
     private MimeBundle ModelResult(LiquidationModelResult r)
     {
         var longs = r.TotalUsd(Core.Margin.PositionSide.Long);
         var shorts = r.TotalUsd(Core.Margin.PositionSide.Short);
         var byTier = r.Levels.GroupBy(l => (l.Leverage, l.Side)).OrderBy(g => g.Key.Leverage).ThenBy(g => g.Key.Side)
-            .Select(g => new[] { $"{g.Key.Leverage}x", g.Key.Side.ToString().ToLowerInvariant(), g.Sum(l => l.NotionalUsd).ToString("N0", CultureInfo.InvariantCulture),
-                g.Count().ToString(CultureInfo.InvariantCulture) }).ToList();
-        var caption = $"{r.Model}: {r.Levels.Count:N0} levels, longs {longs:N0} USD, shorts {shorts:N0} USD" +
+            .Select(g => new object?[] { $"{g.Key.Leverage}x", g.Key.Side.ToString().ToLowerInvariant(), g.Sum(l => l.NotionalUsd), g.Count() }).ToList();
+        var caption = $"{r.Model}: {r.Levels.Count:N0} levels, longs {TableFormatter.Format(longs, ColumnUnit.Usd)} USD, shorts {TableFormatter.Format(shorts, ColumnUnit.Usd)} USD" +
                       (r.Heatmap is null ? "" : $", heatmap {r.Heatmap.Price.Count}×{r.Heatmap.Times.Count}") +
                       (r.Liquidations is null ? "" : $", {r.Liquidations.Count:N0} periods");
-        var table = Table(["tier", "side", "notional USD", "levels"], byTier, byTier.Count, caption);
+        var table = TableFormatter.Bundle(["tier", "side", "notional USD", "levels"], byTier, [], byTier.Count, caption);
         return new MimeBundle(table.Data["text/plain"].GetValue<string>())
             .With("text/html", $"<p><b>{WebUtility.HtmlEncode(caption)}</b></p>" + table.Data["text/html"].GetValue<string>());
     }
