@@ -113,7 +113,6 @@ public sealed partial class ScriptSession
     private bool _streamTruncated;
     private ScriptState<object>? _state;
     private ScriptOptions _options;
-    private readonly SessionMetadataResolver _resolver;
     private int _cellNumber;
 
     /// <summary>Creates a session.</summary>
@@ -126,15 +125,14 @@ public sealed partial class ScriptSession
         WorkingDirectory = Path.GetFullPath(workingDirectory ?? Directory.GetCurrentDirectory());
         Formatters = formatters ?? new FormatterRegistry();
         _context = new NotebookContext(this);
-        _resolver = new SessionMetadataResolver(ScriptMetadataResolver.Default.WithBaseDirectory(WorkingDirectory).WithSearchPaths(WorkingDirectory));
         _options = ScriptOptions.Default
-            .WithReferences(SessionReferences.Roots)
+            .WithReferences(DefaultAssemblies.Distinct())
             .WithImports(DefaultImports)
             .WithEmitDebugInformation(false)
             .WithFileEncoding(Encoding.UTF8)
             .WithOptimizationLevel(OptimizationLevel.Release)
             .WithAllowUnsafe(false)
-            .WithMetadataResolver(_resolver)
+            .WithMetadataResolver(ScriptMetadataResolver.Default.WithBaseDirectory(WorkingDirectory).WithSearchPaths(WorkingDirectory))
             .WithSourceResolver(ScriptSourceResolver.Default.WithBaseDirectory(WorkingDirectory));
     }
 
@@ -157,16 +155,11 @@ public sealed partial class ScriptSession
     public TimeSpan WarmUp(CancellationToken cancellationToken = default)
     {
         var sw = Stopwatch.StartNew();
-        // Through the same compile path as cells, so the references these common constructs need (System.Runtime,
-        // System.Collections…) join the session's set now rather than on the first cell.
         var first = Compiled(null, "var __warm = new List<double> { 1, 2 }; __warm.Select(v => v * 2).Sum()", _options.WithFilePath("warm-up1"), cancellationToken);
         var state = first.RunAsync(_context, _ => true, cancellationToken).GetAwaiter().GetResult();
         var next = Compiled(state.Script, "var __bins = new PriceBins(100, 1, 4); var __d = new Dictionary<string, double> { [\"a\"] = __bins.Center(1) }; __d.Count + __warm.Count",
             _options.WithFilePath("warm-up2"), cancellationToken);
         _ = next.RunFromAsync(state, _ => true, cancellationToken).GetAwaiter().GetResult();
-        // The fallback compilation against every dependency (a cell using a type outside the session's set takes it).
-        _ = state.Script.ContinueWith<object>("System.Text.RegularExpressions.Regex.IsMatch(\"a\", \"a\")",
-            _options.WithFilePath("warm-up3").WithReferences(SessionReferences.All)).Compile(cancellationToken);
         _ = HasTrailingExpression("1 + 1");
         _ = CellPreprocessor.Prepare("var a = 1;");
         _ = Formatters.Format(new List<double> { 1.5, 2.5 });
@@ -201,9 +194,8 @@ public sealed partial class ScriptSession
     /// <summary>The options cells compile with.</summary>
     public ScriptOptions Options => _options;
 
-    /// <summary>The options with every assembly the session's libraries depend on referenced (for completion and
-    /// inspection, which should see every namespace a cell could use, not only those used so far).</summary>
-    public ScriptOptions AnalysisOptions => _options.WithReferences(SessionReferences.All.AddRange(_options.MetadataReferences.Except(SessionReferences.All)));
+    /// <summary>The options completion and inspection analyse with (the cells' own).</summary>
+    public ScriptOptions AnalysisOptions => _options;
 
     /// <summary>Most characters of stdout + stderr one cell keeps (in the notebook file, the HTML and iopub); default
     /// 1,000,000. Past it the text is cut with a visible "output truncated" note and the rest is dropped (counted in a last
@@ -332,7 +324,7 @@ public sealed partial class ScriptSession
     /// <summary>Restores a cell's packages (progress on stdout) and adds their assemblies to the session's references.</summary>
     private async Task<bool> RestorePackagesAsync(IReadOnlyList<PackageRequest> requests, CancellationToken cancellationToken)
     {
-        var provided = new HashSet<string>(SessionReferences.All.Select(r => Path.GetFileNameWithoutExtension(r.Display ?? "")), StringComparer.OrdinalIgnoreCase);
+        var provided = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var name in ((AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string) ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
             provided.Add(Path.GetFileNameWithoutExtension(name));
         provided.UnionWith(_restored);
@@ -343,8 +335,6 @@ public sealed partial class ScriptSession
             var references = packages.SelectMany(p => p.Assemblies).Select(path => (MetadataReference)MetadataReference.CreateFromFile(path)).ToList();
             _options = _options.AddReferences(references);
             foreach (var p in packages) _restored.Add(p.Id);
-            // A package's own dependencies outside the session may be needed while binding: let Roslyn look for them.
-            if (references.Count > 0) _resolver.ResolveMissing = true;
             return true;
         }
         catch (PackageRestoreException e)
@@ -361,9 +351,6 @@ public sealed partial class ScriptSession
 
     private async Task<bool> RunCodeAsync(string code, int number, CancellationTokenSource cts, TimeSpan? timeout, CancellationToken interrupt)
     {
-        // An assembly of the cell's own (#r "path.dll") may depend on assemblies outside the session's closure: from then on
-        // Roslyn looks for missing assemblies, as it does by default.
-        if (ReferenceDirective().IsMatch(code)) _resolver.ResolveMissing = true;
         var options = _options.WithFilePath($"cell{number}");
         ConsoleRouter.Install();
         ConsoleRouter.Current = this;
@@ -435,34 +422,12 @@ public sealed partial class ScriptSession
         ? CSharpScript.Create<object>(code, options, typeof(NotebookContext))
         : previous.ContinueWith<object>(code, options);
 
-    /// <summary>
-    /// The cell compiled against the session's references (<see cref="SessionReferences"/>); when that fails, against every
-    /// assembly the session's libraries depend on, and then the references the cell used join the session's set. Errors
-    /// are left in the script for the run to report (they come from the complete compilation: no missing-reference noise).
-    /// </summary>
-    private Script<object> Compiled(Script? previous, string code, ScriptOptions options, CancellationToken cancellationToken)
+    /// <summary>The cell compiled (errors are left in the script for the run to report).</summary>
+    private static Script<object> Compiled(Script? previous, string code, ScriptOptions options, CancellationToken cancellationToken)
     {
         var script = Create(previous, code, options);
-        for (var attempt = 0; ; attempt++)
-        {
-            var errors = script.Compile(cancellationToken).Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
-            if (errors.Count == 0) return script;
-            // CS0012 names the assembly a type lives in (often a facade such as System.Runtime, which no symbol reports as
-            // used): add it from the closure and compile again.
-            var named = errors.Where(d => d.Id == "CS0012").Select(d => SessionReferences.Find(MissingAssembly().Match(d.GetMessage(CultureInfo.InvariantCulture)).Groups[1].Value))
-                .OfType<MetadataReference>().Except(options.MetadataReferences).ToList();
-            if (named.Count == 0 || attempt >= 8) break;
-            options = options.AddReferences(named);
-            _options = _options.AddReferences(named);
-            script = Create(previous, code, options);
-        }
-        var complete = Create(previous, code, options.WithReferences(SessionReferences.All.AddRange(options.MetadataReferences.Except(SessionReferences.All))));
-        if (complete.Compile(cancellationToken).Any(d => d.Severity == DiagnosticSeverity.Error)) return complete;
-        // Roslyn's GetUsedAssemblyReferences counts every assembly with a type in an imported namespace (all of them, with
-        // `System` imported), so the assemblies are read from the symbols the cell binds to instead.
-        var used = SessionReferences.UsedBy(complete.GetCompilation(), cancellationToken);
-        _options = _options.WithReferences(_options.MetadataReferences.Union(used));
-        return complete;
+        script.Compile(cancellationToken);
+        return script;
     }
 
     private static ErrorEvent Cancelled(bool interrupted, TimeSpan? timeout, bool stillRunning)
@@ -515,12 +480,6 @@ public sealed partial class ScriptSession
         if (local.Success) return local.Groups[1].Value + "()";
         return (method.Name.StartsWith('<') ? method.Name : $"{method.Name}()");
     }
-
-    [GeneratedRegex(@"add a reference to assembly '([^,']+)")]
-    private static partial Regex MissingAssembly();
-
-    [GeneratedRegex(@"^\s*#r\s", RegexOptions.Multiline)]
-    private static partial Regex ReferenceDirective();
 
     [GeneratedRegex(@"g__(\w+)\|")]
     private static partial Regex LocalFunction();
