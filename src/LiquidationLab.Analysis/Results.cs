@@ -86,6 +86,31 @@ public sealed record MapResult(MapQuery Query, LeverageBracketTable Table, Trade
 {
     /// <summary>The map chart.</summary>
     public Figure Figure() => LiquidationCharts.Map(Map, Title);
+
+    /// <summary>The densest bin of each side: price, distance from the current price (%) and notional (USD); null for a side without levels.</summary>
+    public (double Price, double DistancePercent, double NotionalUsd)? DensestCluster(PositionSide side)
+    {
+        var bins = Enumerable.Range(0, Map.Bins.Count)
+            .Where(b => side == PositionSide.Long ? Map.Bins.Center(b) < Map.CurrentPrice : Map.Bins.Center(b) > Map.CurrentPrice)
+            .Where(b => Map.BinTotal(side, b) > 0).ToArray();
+        if (bins.Length == 0) return null;
+        var top = bins.MaxBy(b => Map.BinTotal(side, b));
+        return (Map.Bins.Center(top), 100 * (Map.Bins.Center(top) / Map.CurrentPrice - 1), Map.BinTotal(side, top));
+    }
+
+    /// <summary>One sentence: trades selected, totals per side, the densest clusters.</summary>
+    public string Summary
+    {
+        get
+        {
+            double Total(double[,] a) { var t = 0.0; foreach (var v in a) t += v; return t; }
+            string Cluster(PositionSide side) => DensestCluster(side) is { } c
+                ? string.Create(CultureInfo.InvariantCulture, $"{c.Price:N0} ({c.DistancePercent:+0.00;−0.00} %)") : "none";
+            return string.Create(CultureInfo.InvariantCulture,
+                $"{Trades.Selected.Length:N0} of {Trades.TradeCount:N0} trades selected; longs {Total(Map.LongUsd) / 1e6:N2} M USD, shorts {Total(Map.ShortUsd) / 1e6:N2} M USD " +
+                $"around {Map.CurrentPrice:N1}. Densest long cluster {Cluster(PositionSide.Long)}, densest short cluster {Cluster(PositionSide.Short)}.");
+        }
+    }
 }
 
 /// <summary>One model of a comparison: its result, or why it could not run.</summary>
@@ -116,10 +141,34 @@ public sealed record CompareResult(CompareQuery Query, DataWindow? TradeWindow, 
     /// <summary>Bins of the relative comparison: −30 % to +30 % of the price in 0.5 % steps.</summary>
     public static PriceBins RelativeBins { get; } = new(-30, 0.5, 120);
 
+    /// <summary>Per model that ran: levels, the long share of its notional, the notional-weighted mean distance of its long
+    /// and short levels from the price (%), and the share within 5 % of the price.</summary>
+    public IReadOnlyList<ModelShape> Shapes() => Models.Select(m => m.Relative()).OfType<LiquidationModelResult>().Select(r =>
+    {
+        var total = r.Levels.Sum(l => l.NotionalUsd);
+        double Mean(PositionSide side)
+        {
+            var ls = r.Levels.Where(l => l.Side == side).ToArray();
+            var n = ls.Sum(l => l.NotionalUsd);
+            return n == 0 ? double.NaN : ls.Sum(l => l.Price * l.NotionalUsd) / n;
+        }
+        return new ModelShape(r.Model, r.Levels.Count, r.Levels.Where(l => l.Side == PositionSide.Long).Sum(l => l.NotionalUsd) / total,
+            Mean(PositionSide.Long), Mean(PositionSide.Short), r.Levels.Where(l => Math.Abs(l.Price) <= 5).Sum(l => l.NotionalUsd) / total);
+    }).ToList();
+
     /// <summary>Every model that ran, by distance from its window's price.</summary>
     public Figure Figure() => LiquidationCharts.ModelComparison(Models.Select(m => m.Relative()).OfType<LiquidationModelResult>().ToList(), RelativeBins, 0,
         $"{Query.Symbol}: liquidation notional by distance from the current price (%)", "distance from the current price (%)");
 }
+
+/// <summary>Where a model puts its liquidation notional relative to the price.</summary>
+/// <param name="Model">Model (and window).</param>
+/// <param name="Levels">Levels it produced.</param>
+/// <param name="LongShare">Share of its notional on long levels (0…1).</param>
+/// <param name="MeanLongDistancePercent">Notional-weighted mean distance of its long levels from the price, % (negative: below).</param>
+/// <param name="MeanShortDistancePercent">The same for short levels (positive: above).</param>
+/// <param name="Within5PercentShare">Share of its notional within 5 % of the price (0…1).</param>
+public sealed record ModelShape(string Model, int Levels, double LongShare, double MeanLongDistancePercent, double MeanShortDistancePercent, double Within5PercentShare);
 
 /// <summary>One period of a history: the real totals and the model's predicted liquidations.</summary>
 /// <param name="PeriodStart">Period start, UTC.</param>

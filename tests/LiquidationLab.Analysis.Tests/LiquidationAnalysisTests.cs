@@ -142,6 +142,32 @@ public sealed class LiquidationAnalysisTests : IDisposable
     }
 
     [Fact]
+    public void The_lab_facade_gives_the_application_layers_results_in_one_call()
+    {
+        Assert.Contains("liqlab data ingest data/real", Assert.Throws<FileNotFoundException>(() => Lab.Open("/nonexistent/lab.duckdb")).Message, StringComparison.Ordinal);
+        Trades("ETHUSDT", 200, 3_400);
+        Candles(48, withTotals: true);
+        _store.Store.Execute("CHECKPOINT");
+        var copy = System.IO.Path.Combine(_store.Directory, "copy.duckdb"); // a file of its own: the test's store keeps its write connection
+        File.Copy(System.IO.Path.Combine(_store.Directory, "lab.duckdb"), copy);
+        var direct = Analysis();
+        using var lab = Lab.Open(copy);
+        var map = lab.Map("ETHUSDT", filter: "top_n", threshold: 25, binWidth: 5);
+        Assert.Equal(direct.Map(new MapQuery("ETHUSDT", default, MapQuery.ParseFilter("top_n", 25), BinWidth: 5)).Map.CumulativeShortUsd, map.Map.CumulativeShortUsd);
+        var (price, distance, notional) = map.DensestCluster(PositionSide.Long)!.Value;
+        Assert.True(price < map.Map.CurrentPrice && distance < 0 && notional > 0);
+        Assert.Contains("25 of 200 trades selected", map.Summary, StringComparison.Ordinal);
+        var heat = lab.Heatmap("BTCUSDT", "1h");
+        Assert.Equal(direct.Heatmap(new HeatmapQuery("BTCUSDT", "1h", default, MaxColumns: 600)).Totals, heat.Totals);
+        var levels = lab.Levels("BTCUSDT", 67_000, 1, leverages: "10,25", side: "long");
+        Assert.Equal(2, levels.Rows.Count);
+        Assert.Equal(60_552.76m, Math.Round(levels.Rows[0].Result!.LiquidationPrice, 2));
+        Assert.Equal("leverages", Assert.Throws<QueryParameterException>(() => lab.Levels("BTCUSDT", 67_000, leverages: "ten")).Parameter);
+        Assert.Equal("filter", Assert.Throws<QueryParameterException>(() => lab.Map("ETHUSDT", filter: "biggest")).Parameter);
+        Assert.Contains(lab.Status(), t => t.Table == "klines" && t.Rows == 48);
+    }
+
+    [Fact]
     public void Compare_runs_what_the_windows_support_and_says_why_the_rest_cannot_run()
     {
         Trades("BTCUSDT", 400, 60_000);

@@ -34,7 +34,106 @@ public sealed class FormatterRegistry
         Register<DataFrame>(Frame);
         Register<LiquidationModelResult>(ModelResult);
         Register<HtmlString>(h => new MimeBundle(h.Html).With("text/html", h.Html));
+        // The facade's results (Lab): chart, summary and table in one output.
+        Register<Analysis.HeatmapResult>(r => Composite(r.HeatmapFigure(), r.Summary, null));
+        Register<Analysis.MapResult>(r => Composite(r.Figure(), r.Summary, null));
+        Register<Analysis.LevelsResult>(Levels);
+        Register<Analysis.CompareResult>(Compare);
+        Register<Analysis.HistoryResult>(r => Composite(r.Figure(), string.Create(CultureInfo.InvariantCulture,
+            $"{r.Periods.Count:N0} periods ({r.CandleSource} candles, {r.TotalsSource} {r.Scope} totals); Spearman rank correlation of the model's and the real totals per period {r.Spearman:0.000}; {r.Prints.Count:N0} prints in the window."), null));
+        Register<Analysis.BacktestSummary>(Backtest);
     }
+
+    /// <summary>A chart with a summary line and a table under it, as one output (the chart's static image included).</summary>
+    private MimeBundle Composite(Figure? figure, string summary, MimeBundle? table)
+    {
+        var html = new StringBuilder();
+        var plain = new StringBuilder(summary);
+        MimeBundle? chart = figure is null ? null : Chart(figure);
+        if (chart is not null) html.Append(chart.Data["text/html"].GetValue<string>());
+        html.Append("<p>").Append(WebUtility.HtmlEncode(summary)).Append("</p>");
+        if (table is not null)
+        {
+            html.Append(table.Data["text/html"].GetValue<string>());
+            plain.Append('\n').Append(table.Data["text/plain"].GetValue<string>());
+        }
+        if (chart is not null) plain.Insert(0, chart.Data["text/plain"].GetValue<string>() + "\n");
+        var bundle = new MimeBundle(plain.ToString()).With("text/html", html.ToString());
+        if (chart?.Data.TryGetValue("image/png", out var png) == true)
+        {
+            bundle.With("image/png", png.DeepClone());
+            bundle.Metadata["image/png"] = chart.Metadata["image/png"]?.DeepClone();
+        }
+        return bundle;
+    }
+
+    private static MimeBundle Levels(Analysis.LevelsResult r)
+    {
+        var d = r.Document();
+        var rows = d.Levels.Select(l => new object?[]
+        {
+            $"{l.Leverage}x", l.Side, l.MarginMode, l.Bracket, l.MaintenanceMarginRate is { } m ? (double)m : null,
+            l.LiquidationPrice is { } p ? (double)p : null, l.DistancePercent is { } dp ? (double)dp / 100 : null, l.Risk ?? l.Rejection,
+        }).ToList();
+        var caption = string.Create(CultureInfo.InvariantCulture,
+            $"{d.Symbol}: {d.QuantityBase} at {d.EntryPrice:N2} USDT (notional {d.NotionalUsd:N0} USD); the tier table of {d.BracketsEffectiveDate}");
+        var table = TableFormatter.Bundle(["leverage", "side", "margin", "bracket", "maintenance margin rate", "liquidation price", "distance share", "risk"], rows, [], rows.Count, caption);
+        return new MimeBundle(table.Data["text/plain"].GetValue<string>())
+            .With("text/html", $"<p><b>{WebUtility.HtmlEncode(caption)}</b></p>" + table.Data["text/html"].GetValue<string>());
+    }
+
+    private MimeBundle Compare(Analysis.CompareResult r)
+    {
+        var shapes = r.Shapes().Select(m => new object?[] { m.Model, m.Levels, m.LongShare, m.MeanLongDistancePercent, m.MeanShortDistancePercent, m.Within5PercentShare }).ToList();
+        var table = TableFormatter.Bundle(["model", "levels", "long share", "mean long distance (%)", "mean short distance (%)", "within 5 % share"], shapes, [], shapes.Count, "where each model puts its notional");
+        var notRun = r.Models.Where(m => m.NotRun is not null).Select(m => $"{m.Model} on the {m.Window} window: {m.NotRun}")
+            .Concat(r.EnsembleSkipped.Select(e => "ensemble skipped " + e)).ToList();
+        var summary = string.Create(CultureInfo.InvariantCulture, $"{r.Trades:N0} trades and {r.FundingObservations} funding observations in the trade window, {r.Candles:N0} candles in the candle window.") +
+                      (notRun.Count > 0 ? " Not run: " + string.Join("; ", notRun) + "." : "");
+        return Composite(r.Figure(), summary, table);
+    }
+
+    private static MimeBundle Backtest(Analysis.BacktestSummary b)
+    {
+        var html = new StringBuilder();
+        var plain = new StringBuilder();
+        var c = CultureInfo.InvariantCulture;
+        string I(BootstrapIntervalView v, string format) => double.IsNaN(v.Lower) ? v.Estimate.ToString(format, c)
+            : $"{v.Estimate.ToString(format, c)} [{v.Lower.ToString(format, c)}, {v.Upper.ToString(format, c)}]";
+        foreach (var p in new[] { b.Report.ExAnte, b.Report.Conditional })
+        {
+            var caption = string.Create(c, $"{b.Series.Symbol} {b.Series.CandleSource}, {b.Series.LiquidationScope} totals — {p.Protocol}: {p.TestPeriods:N0} periods scored ({p.TestFrom:yyyy-MM-dd} – {p.TestTo:yyyy-MM-dd}), {p.TrainPeriods:N0} before; 95 % block-bootstrap intervals");
+            var rows = p.Scores.Select(s => new object?[]
+            {
+                s.Name, s.IsBaseline ? "baseline" : "model", I(new(s.Metrics[0].Interval.Estimate / 1e6, s.Metrics[0].Interval.Lower / 1e6, s.Metrics[0].Interval.Upper / 1e6), "0.###"),
+                I(new(s.Metrics[5].Interval.Estimate, s.Metrics[5].Interval.Lower, s.Metrics[5].Interval.Upper), "0.000"), s.Events.F1, s.F1Lift,
+            }).ToList();
+            var t = TableFormatter.Bundle(["forecast", "kind", "MAE (M USD)", "Spearman", "event F1", "F1 lift"], rows, [], rows.Count, caption);
+            html.Append("<p><b>").Append(WebUtility.HtmlEncode(caption)).Append("</b></p>").Append(t.Data["text/html"].GetValue<string>());
+            plain.Append(t.Data["text/plain"].GetValue<string>()).Append("\n\n");
+            foreach (var cmp in p.Comparisons)
+            {
+                var line = string.Create(c, $"{cmp.Forecast} vs {cmp.Baseline}: MAE difference {cmp.MaeDifference.Estimate / 1e6:0.###} M USD [{cmp.MaeDifference.Lower / 1e6:0.###}, {cmp.MaeDifference.Upper / 1e6:0.###}], Diebold–Mariano p = {cmp.DieboldMariano.PValue:0.####}.");
+                html.Append("<p>").Append(WebUtility.HtmlEncode(line)).Append("</p>");
+                plain.Append(line).Append('\n');
+            }
+        }
+        var z = b.Report.Zones;
+        var zones = string.Create(c, $"Zones: {z.Observations.Count:N0} zones over {z.TestPeriods:N0} periods, {z.TouchRate:P1} touched; model minus calibrated zone-free Brier {z.BrierDifference.Estimate:0.00000} [{z.BrierDifference.Lower:0.00000}, {z.BrierDifference.Upper:0.00000}].");
+        html.Append("<p>").Append(WebUtility.HtmlEncode(zones)).Append("</p>");
+        plain.Append(zones);
+        if (b.Report.Prints is { } pr)
+        {
+            var line = string.Create(c, $"Prints: {(pr.Long?.Prints ?? 0) + (pr.Short?.Prints ?? 0):N0} scored in {pr.WindowsWithPrints:N0} periods; " +
+                $"longs: model share {pr.Long?.ModelShare.Estimate:P1} vs nearest {pr.Long?.NearestShare.Estimate:P1} vs chance {pr.Long?.ChanceShare.Estimate:P1}; " +
+                $"shorts: model {pr.Short?.ModelShare.Estimate:P1} vs nearest {pr.Short?.NearestShare.Estimate:P1} vs chance {pr.Short?.ChanceShare.Estimate:P1}.");
+            html.Append("<p>").Append(WebUtility.HtmlEncode(line)).Append("</p>");
+            plain.Append('\n').Append(line);
+        }
+        return new MimeBundle(plain.ToString()).With("text/html", html.ToString());
+    }
+
+    private readonly record struct BootstrapIntervalView(double Estimate, double Lower, double Upper);
 
     /// <summary>Rows shown before a table is truncated.</summary>
     public int RowCap { get; set; }

@@ -11,7 +11,8 @@ public enum ColumnUnit
     /// <summary>Not a number column: values as text.</summary>
     Text,
 
-    /// <summary>Plain numbers, by magnitude: thousands separators for large values, four significant digits for small ones.</summary>
+    /// <summary>Plain numbers, by magnitude: thousands separators from 100,000 up, two decimals from 10, three from 1, four
+    /// significant digits below.</summary>
     Number,
 
     /// <summary>Whole numbers (counts): thousands separators.</summary>
@@ -109,7 +110,8 @@ public static class TableFormatter
             ColumnUnit.Share => (d * 100).ToString(Math.Abs(d) < 0.001 && d != 0 ? "G3" : "N1", c) + " %",
             ColumnUnit.Price => d.ToString("N" + tickDecimals.ToString(c), c),
             _ => Math.Abs(d) >= 1e5 ? d.ToString("N0", c)
-                : Math.Abs(d) >= 1 ? d.ToString("#,##0.####", c)
+                : Math.Abs(d) >= 10 ? d.ToString("#,##0.##", c)
+                : Math.Abs(d) >= 1 ? d.ToString("#,##0.###", c)
                 : d == 0 ? "0" : d.ToString("G4", c),
         };
     }

@@ -1,0 +1,171 @@
+using System.Globalization;
+using LiquidationLab.Core.Backtesting;
+using LiquidationLab.Core.Margin;
+using LiquidationLab.Core.MarketData;
+using LiquidationLab.Core.Models;
+using LiquidationLab.Data.Query;
+using LiquidationLab.Data.Store;
+
+namespace LiquidationLab.Analysis;
+
+/// <summary>
+/// The notebook facade: the common views in one line each — <c>lab.Heatmap("BTCUSDT", "5m", "2026-05-25", "2026-06-23")</c>,
+/// <c>lab.Map(…)</c>, <c>lab.Levels(…)</c>, <c>lab.Compare(…)</c>, <c>lab.History(…)</c>, <c>lab.Backtest(…)</c> — built on the
+/// application layer the CLI and the API use (<see cref="LiquidationAnalysis"/>), so a notebook, <c>liqlab heatmap</c> and
+/// <c>GET /liquidations/heatmap</c> give the same numbers. Each result displays itself in a notebook (chart, summary and
+/// table) and keeps every number for the analysis that follows. Dates are <c>yyyy-MM-dd</c> or ISO times, UTC; a
+/// missing end means the last data.
+/// </summary>
+public sealed class Lab : IDisposable
+{
+    private readonly LabStore _store;
+
+    private Lab(LabStore store, string path)
+    {
+        _store = store;
+        StorePath = path;
+        Analysis = LiquidationAnalysis.ForStore(store);
+        Data = new MarketDataReader(store);
+    }
+
+    /// <summary>Opens the DuckDB store read-only (other processes may read it meanwhile).</summary>
+    /// <param name="db">The store file, e.g. <c>../data/lab.duckdb</c>.</param>
+    /// <exception cref="FileNotFoundException">No store there: the message says how to make one.</exception>
+    public static Lab Open(string db)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(db);
+        var path = Path.GetFullPath(db);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"No LiquidationLab store at {path}. Create it with `liqlab data ingest data/real` (or run notebook 01-quickstart), " +
+                                            "or pass another file with -p db=PATH.", path);
+        var store = LabStore.Open(path, readOnly: true);
+        if (store.SchemaVersion < Schema.CurrentVersion)
+        {
+            // A store written by an older build: bring its schema up to date once (a short write), then read as usual.
+            store.Dispose();
+            LabStore.Open(path).Dispose();
+            store = LabStore.Open(path, readOnly: true);
+        }
+        return new Lab(store, path);
+    }
+
+    /// <summary>Ingests a folder of raw files or a snapshot into the store (created if missing), as <c>liqlab data ingest</c>
+    /// does: each file in one transaction, logged by SHA-256, so files already ingested are skipped.</summary>
+    /// <param name="db">The store file.</param>
+    /// <param name="folder">Files or a snapshot folder.</param>
+    /// <returns>One line: files ingested now, already in the store, not recognised.</returns>
+    public static string Ingest(string db, string folder)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(db);
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        using var store = LabStore.Open(Path.GetFullPath(db));
+        var results = new LiquidationLab.Data.Ingest.Ingestor(store).Ingest([Path.GetFullPath(folder)]);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{results.Count(r => r.Status == LiquidationLab.Data.Ingest.IngestStatus.Ingested)} files ingested now, " +
+            $"{results.Count(r => r.Status == LiquidationLab.Data.Ingest.IngestStatus.AlreadyIngested)} already in the store.");
+    }
+
+    /// <summary>The store file.</summary>
+    public string StorePath { get; }
+
+    /// <summary>The application layer, for queries the facade does not shorten.</summary>
+    public LiquidationAnalysis Analysis { get; }
+
+    /// <summary>Typed reads (candles, trades, totals, prints…) and SQL (<c>lab.Data.Query("SELECT …")</c>).</summary>
+    public MarketDataReader Data { get; }
+
+    /// <summary>What the store holds per table: rows and time span.</summary>
+    public IReadOnlyList<TableStatus> Status() => StoreStatus.Read(_store);
+
+    /// <summary>Liquidation price, bracket, distance and risk of one position at each leverage (isolated and/or cross, long and/or short).</summary>
+    /// <param name="symbol">Symbol with a tier table, e.g. <c>BTCUSDT</c>.</param>
+    /// <param name="entryPrice">Entry price, USDT.</param>
+    /// <param name="quantity">Position size, base units (e.g. BTC).</param>
+    /// <param name="leverages">Comma-separated leverages (default 5,10,25,50,100,125).</param>
+    /// <param name="side"><c>long</c>, <c>short</c> or <c>both</c>.</param>
+    /// <param name="margin"><c>isolated</c>, <c>cross</c> or both (<c>isolated,cross</c>).</param>
+    /// <exception cref="QueryParameterException">A bad value, naming the parameter.</exception>
+    public LevelsResult Levels(string symbol, double entryPrice, double quantity = 1, string? leverages = null, string side = "both", string margin = "isolated") =>
+        Analysis.Levels(new LevelsQuery(symbol, (decimal)entryPrice, (decimal)quantity,
+            leverages is null ? LevelsQuery.DefaultLeverages : LevelsQuery.ParseLeverages(leverages.Split(','), "leverages"),
+            LevelsQuery.ParseMarginModes(margin.Split(','), "margin"), LevelsQuery.ParseSides(side)));
+
+    /// <summary>The time-evolving heatmap of a symbol over a window, with its end-of-window map.</summary>
+    /// <param name="symbol">Candle symbol.</param>
+    /// <param name="interval">Candle interval (<c>5m</c>, <c>1h</c>, <c>4h</c>…).</param>
+    /// <param name="from">Start (inclusive) or null for the first candle.</param>
+    /// <param name="to">End (a date includes that day) or null for the last candle.</param>
+    /// <param name="market"><c>perp</c> or <c>spot</c> candles.</param>
+    /// <param name="maxColumns">Heatmap columns at most (candles are grouped to stay below).</param>
+    /// <param name="openInterestSymbol">OI series when it is another symbol's (e.g. <c>BTC</c>).</param>
+    public HeatmapResult Heatmap(string symbol, string interval, string? from = null, string? to = null, string market = "perp", int maxColumns = 600,
+        string? openInterestSymbol = null) =>
+        Analysis.Heatmap(new HeatmapQuery(symbol, interval, TimeWindow.Parse(from, to), market, MaxColumns: maxColumns, OpenInterestSymbol: openInterestSymbol));
+
+    /// <summary>A liquidation map from the window's large trades (Binance standard model).</summary>
+    /// <param name="symbol">Symbol with stored aggregate trades.</param>
+    /// <param name="from">Start or null.</param>
+    /// <param name="to">End or null.</param>
+    /// <param name="filter"><c>gross_value</c> (USD ≥ threshold), <c>top_n</c> (the N largest) or <c>portion</c> (the largest share).</param>
+    /// <param name="threshold">The filter's threshold (default 100,000 USD for gross_value).</param>
+    /// <param name="binWidth">Price bin width, USDT, or null for ~250 bins.</param>
+    public MapResult Map(string symbol, string? from = null, string? to = null, string filter = "gross_value", double threshold = 100_000, double? binWidth = null) =>
+        Analysis.Map(new MapQuery(symbol, TimeWindow.Parse(from, to), MapQuery.ParseFilter(filter, threshold, "filter", "threshold"), BinWidth: binWidth));
+
+    /// <summary>Every model on one symbol, trade-based ones on the trade window and candle-based ones on the candle window,
+    /// compared by distance from each window's price.</summary>
+    public CompareResult Compare(string symbol, string tradeFrom, string tradeTo, string candleFrom, string candleTo, string interval = "5m") =>
+        Analysis.Compare(new CompareQuery(symbol, TimeWindow.Parse(tradeFrom, tradeTo, "tradeFrom", "tradeTo"), TimeWindow.Parse(candleFrom, candleTo, "candleFrom", "candleTo"), interval));
+
+    /// <summary>Real liquidation totals next to the time-evolving model's, per period, with the stored prints.</summary>
+    public HistoryResult History(string symbol, string interval, string? from = null, string? to = null, string market = "perp", string? openInterestSymbol = null) =>
+        Analysis.History(new HistoryQuery(symbol, interval, TimeWindow.Parse(from, to), market, openInterestSymbol));
+
+    /// <summary>
+    /// The evaluation protocol of <c>liqlab backtest</c>: ex-ante and conditional forecasts of each period's liquidations
+    /// against real totals with every same-information baseline, zone-touch probabilities, and — where prints exist in the
+    /// test span — price-level scores; block-bootstrap intervals throughout.
+    /// </summary>
+    /// <param name="symbol">Candle symbol (totals are read for its base asset).</param>
+    /// <param name="interval">Period.</param>
+    /// <param name="testFrom">First scored period; nothing from here on is used to fit anything.</param>
+    /// <param name="from">First period used (training starts here), or null.</param>
+    /// <param name="testTo">End of the scored periods, or null.</param>
+    /// <param name="market"><c>spot</c> or <c>perp</c> candles.</param>
+    /// <param name="model">Touch-model configuration <c>RULE:CALIBRATION[:HALF_LIFE_DAYS[:HORIZON_BARS]]</c> (default absolute:stacked).</param>
+    /// <param name="openInterestSymbol">OI series symbol, or null.</param>
+    /// <param name="scope">Liquidation-total scope, or null for the only one stored.</param>
+    /// <param name="resamples">Bootstrap resamples.</param>
+    public BacktestSummary Backtest(string symbol, string interval, string testFrom, string? from = null, string? testTo = null, string market = "perp",
+        string model = "absolute:stacked", string? openInterestSymbol = null, string? scope = null, int resamples = 1000)
+    {
+        var start = TimeWindow.Parse(from, null).From ?? DateTime.MinValue;
+        var end = TimeWindow.Parse(null, testTo).To ?? DateTime.MaxValue;
+        var testStart = TimeWindow.Parse(testFrom, null, "testFrom").From;
+        var series = BacktestSeries.Load(Data, symbol, interval, market, start, testStart, end, openInterestSymbol, scope, LiquidationSide.Total);
+        var settings = series.Settings(resamples: resamples);
+        var config = ParseModel(model);
+        var table = Analysis.Table(symbol);
+        var report = BacktestEvaluation.Run(series.Candles, series.ActualUsd, table, [config], settings, series.PeriodsPerDay, LiquidationSide.Total, series.TestPrints(Data));
+        return new BacktestSummary(series, report);
+    }
+
+    private static TouchModelConfig ParseModel(string spec)
+    {
+        var parts = spec.Split(':');
+        var rule = TouchModelConfig.ParseRule(parts[0]) ?? throw new QueryParameterException("model", $"the OI-decrease rule must be proportional or absolute, found {parts[0]}.");
+        var calibration = parts.Length > 1 ? TouchModelConfig.ParseCalibration(parts[1]) ?? throw new QueryParameterException("model", $"the calibration must be scale, log or stacked, found {parts[1]}.")
+            : TouchCalibration.Stacked;
+        var halfLife = parts.Length > 2 && double.TryParse(parts[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var h) && h > 0 ? h : 1;
+        var horizon = parts.Length > 3 && int.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var b) && b >= 1 ? b : 1;
+        return new TouchModelConfig(rule, calibration, halfLife, HorizonBars: horizon);
+    }
+
+    /// <summary>Closes the store.</summary>
+    public void Dispose() => _store.Dispose();
+}
+
+/// <summary>A backtest's series and report (what <c>liqlab backtest</c> prints).</summary>
+/// <param name="Series">What was scored: candles, totals, the test start.</param>
+/// <param name="Report">The protocols, the zones and the price-level scores.</param>
+public sealed record BacktestSummary(BacktestSeries Series, BacktestReport Report);
