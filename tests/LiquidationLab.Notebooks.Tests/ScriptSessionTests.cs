@@ -231,6 +231,9 @@ public class ScriptSessionTests
         Assert.True(html.Length > Charts.PlotlyJs.Source.Length);
         Assert.Equal(Convert.ToBase64String([0x89, 0x50, 0x4E, 0x47, 1]), b.Data["image/png"].GetValue<string>());
         Assert.Contains("data:image/png;base64,", html, StringComparison.Ordinal); // shown until plotly.js draws
+        var withoutJs = Formatting.ChartOutput.WithoutPlotlyJs(html); // for documents that embed plotly.js once themselves
+        Assert.DoesNotContain("once per notebook", withoutJs, StringComparison.Ordinal);
+        Assert.True(withoutJs.Length < 10_000 && Formatting.ChartOutput.Figure(new JsonObject { ["text/html"] = withoutJs }) is not null);
         Assert.StartsWith("[chart]", Plain(b), StringComparison.Ordinal);
 
         var second = ((ResultEvent)(await s.ExecuteAsync("Chart.Line<double, double, string>(x: new[] { 1.0, 2 }, y: new[] { 5.0, 6 })")).Events[0]).Bundle;

@@ -97,7 +97,11 @@ public static partial class HtmlExporter
                 return $"<pre class=\"error\">{WebUtility.HtmlEncode(Ansi().Replace(tb, ""))}</pre>";
             case "display_data" or "execute_result":
                 var data = o["data"] as JsonObject ?? [];
-                // A chart: drawn from its figure JSON (the output's own plotly.js copy is not needed: the document embeds one).
+                // A chart output of this engine (its HTML carries the figure as a data block, maybe with a summary and a table):
+                // kept as it is, without its own plotly.js copy (the document embeds one).
+                if (data["text/html"] is { } chartHtml && Formatting.ChartOutput.Figure(data) is not null && data["application/vnd.plotly.v1+json"] is null)
+                    return Formatting.ChartOutput.WithoutPlotlyJs(Text(chartHtml));
+                // Another tool's chart (application/vnd.plotly.v1+json): drawn from its figure JSON.
                 if (Formatting.ChartOutput.Figure(data) is { } fig)
                 {
                     var id = $"plot{plot++}";

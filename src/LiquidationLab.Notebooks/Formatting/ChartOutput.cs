@@ -86,6 +86,17 @@ public static partial class ChartOutput
         return m.Success ? JsonNode.Parse(m.Groups[1].Value) as JsonObject : null;
     }
 
+    /// <summary>A chart output's HTML without the plotly.js copy the session's first chart carries (for documents that embed
+    /// plotly.js once themselves).</summary>
+    public static string WithoutPlotlyJs(string html)
+    {
+        ArgumentNullException.ThrowIfNull(html);
+        var start = html.IndexOf("<script>/* plotly.js ", StringComparison.Ordinal);
+        if (start < 0) return html;
+        var end = html.IndexOf("</script>", start, StringComparison.Ordinal);
+        return end < 0 ? html : html.Remove(start, end + "</script>".Length - start);
+    }
+
     [GeneratedRegex("<script type=\"application/vnd\\.plotly\\.v1\\+json\">(.*?)</script>", RegexOptions.Singleline)]
     private static partial Regex DataBlock();
 }

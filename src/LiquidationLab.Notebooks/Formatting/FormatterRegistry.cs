@@ -86,8 +86,8 @@ public sealed class FormatterRegistry
     {
         var shapes = r.Shapes().Select(m => new object?[] { m.Model, m.Levels, m.LongShare, m.MeanLongDistancePercent, m.MeanShortDistancePercent, m.Within5PercentShare }).ToList();
         var table = TableFormatter.Bundle(["model", "levels", "long share", "mean long distance (%)", "mean short distance (%)", "within 5 % share"], shapes, [], shapes.Count, "where each model puts its notional");
-        var notRun = r.Models.Where(m => m.NotRun is not null).Select(m => $"{m.Model} on the {m.Window} window: {m.NotRun}")
-            .Concat(r.EnsembleSkipped.Select(e => "ensemble skipped " + e)).ToList();
+        var notRun = r.Models.Where(m => m.NotRun is not null).Select(m => $"{m.Model} on the {m.Window} window: {m.NotRun!.TrimEnd('.')}")
+            .Concat(r.EnsembleSkipped.Select(e => "ensemble skipped " + e.TrimEnd('.'))).ToList();
         var summary = string.Create(CultureInfo.InvariantCulture, $"{r.Trades:N0} trades and {r.FundingObservations} funding observations in the trade window, {r.Candles:N0} candles in the candle window.") +
                       (notRun.Count > 0 ? " Not run: " + string.Join("; ", notRun) + "." : "");
         return Composite(r.Figure(), summary, table);
