@@ -137,6 +137,13 @@ public class ScriptSessionTests
             Assert.Equal("67,000 USD", Plain(r.Events.OfType<ResultEvent>().Single().Bundle));
             Assert.True(File.Exists(Path.Combine(dir, "packages", "liqtest.greeter", "2.0.0", "liqtest.greeter.2.0.0.nupkg.sha512")));
 
+            // A feed added the .NET Interactive way, #i "nuget: …" (a relative folder is the notebook's).
+            var empty = Directory.CreateDirectory(Path.Combine(dir, "empty-feed")).FullName;
+            var viaI = new ScriptSession(dir) { NuGetSource = empty, NuGetPackagesFolder = Path.Combine(dir, "packages-i") };
+            var ri = await viaI.ExecuteAsync("#i \"nuget: feed\"\n#r \"nuget: LiqTest.Units, 1.1.0\"\nLiqTest.Units.Usd");
+            Assert.True(ri.Succeeded, string.Join("\n", ri.Events));
+            Assert.Equal("USD 1.1", Plain(ri.Events.OfType<ResultEvent>().Single().Bundle));
+
             // A second session finds them in the global packages folder.
             var again = new ScriptSession(dir) { NuGetSource = feed, NuGetPackagesFolder = Path.Combine(dir, "packages") };
             var r2 = await again.ExecuteAsync("#r \"nuget: LiqTest.Greeter, 2.0.0\"\nLiqTest.Units.Usd");

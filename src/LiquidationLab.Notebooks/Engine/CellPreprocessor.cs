@@ -10,10 +10,14 @@ namespace LiquidationLab.Notebooks.Engine;
 /// <param name="Markdown">Markdown to display when the cell starts with <c>#!markdown</c>, else <c>null</c>.</param>
 /// <param name="Error">A magic that cannot be honoured (reported as the cell's error), else <c>null</c>.</param>
 /// <param name="Packages">NuGet packages to restore before the cell compiles (<c>#r "nuget: …"</c> lines outside the workspace).</param>
-public sealed record PreparedCell(string Code, string? Markdown, string? Error, IReadOnlyList<PackageRequest>? Packages = null)
+/// <param name="Sources">NuGet feeds added by <c>#i "nuget: URL-or-folder"</c> lines (relative folders resolved by the session).</param>
+public sealed record PreparedCell(string Code, string? Markdown, string? Error, IReadOnlyList<PackageRequest>? Packages = null, IReadOnlyList<string>? Sources = null)
 {
     /// <summary>The packages to restore (empty when none).</summary>
     public IReadOnlyList<PackageRequest> PackagesToRestore => Packages ?? [];
+
+    /// <summary>The feeds to add (empty when none).</summary>
+    public IReadOnlyList<string> SourcesToAdd => Sources ?? [];
 }
 
 /// <summary>
@@ -25,6 +29,7 @@ public sealed record PreparedCell(string Code, string? Markdown, string? Error, 
 /// <item><c>#!csharp</c> / <c>#!c#</c> as the first line: ignored (the cell is C#).</item>
 /// <item><c>#r "nuget: Name[, Version]"</c>: nothing to do when the package is part of the workspace (already referenced);
 /// otherwise the package is restored before the cell compiles (<see cref="PackageRestorer"/>).</item>
+/// <item><c>#i "nuget: URL-or-folder"</c>: adds a feed for later <c>#r "nuget:"</c> lines (as in .NET Interactive).</item>
 /// <item><c>#r "path/to.dll"</c>: left to Roslyn, which loads the assembly (relative to the notebook's folder).</item>
 /// </list>
 /// Every loop body (<c>for</c>, <c>foreach</c>, <c>while</c>, <c>do</c>) gets a call to
@@ -53,11 +58,19 @@ public static partial class CellPreprocessor
             return new PreparedCell("", string.Join('\n', lines.Skip(idx + 1)), null);
         }
         List<PackageRequest>? packages = null;
+        List<string>? sources = null;
         for (var i = 0; i < lines.Length; i++)
         {
             var line = lines[i].Trim();
             if (line.Equals("#!csharp", StringComparison.OrdinalIgnoreCase) || line.Equals("#!c#", StringComparison.OrdinalIgnoreCase))
             {
+                lines[i] = "";
+                continue;
+            }
+            var feed = NugetSource().Match(line);
+            if (feed.Success)
+            {
+                (sources ??= []).Add(feed.Groups[1].Value.Trim());
                 lines[i] = "";
                 continue;
             }
@@ -68,7 +81,7 @@ public static partial class CellPreprocessor
                 (packages ??= []).Add(new PackageRequest(i, id, nuget.Groups[2].Success && nuget.Groups[2].Value.Trim().Length > 0 ? nuget.Groups[2].Value.Trim() : null));
             lines[i] = "";
         }
-        return new PreparedCell(MakeLoopsInterruptible(string.Join('\n', lines)), null, null, packages);
+        return new PreparedCell(MakeLoopsInterruptible(string.Join('\n', lines)), null, null, packages, sources);
     }
 
     /// <summary>Inserts the cancellation check at the start of every loop body, keeping line numbers.</summary>
@@ -83,6 +96,9 @@ public static partial class CellPreprocessor
 
     [GeneratedRegex(@"^#r\s+""nuget:\s*([^,""]+)(?:,\s*([^""]*))?""\s*$", RegexOptions.IgnoreCase)]
     private static partial Regex NugetReference();
+
+    [GeneratedRegex(@"^#i\s+""nuget:\s*([^""]+)""\s*$", RegexOptions.IgnoreCase)]
+    private static partial Regex NugetSource();
 
     private sealed class LoopRewriter : CSharpSyntaxRewriter
     {

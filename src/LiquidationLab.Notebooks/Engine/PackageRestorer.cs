@@ -51,9 +51,10 @@ public static class PackageRestorer
     /// <param name="cancellationToken">Interrupt.</param>
     /// <param name="source">A feed (URL or folder) to use instead of the configured ones (default: <see cref="SourceVariable"/>, else NuGet.Config).</param>
     /// <param name="packagesFolder">The global packages folder to use (default: NuGet's, from <c>NUGET_PACKAGES</c> or NuGet.Config).</param>
+    /// <param name="extraSources">Feeds added by the notebook (<c>#i "nuget: …"</c>), searched first.</param>
     /// <exception cref="PackageRestoreException">A package or version the feeds do not have, or a feed that fails.</exception>
     public static async Task<IReadOnlyList<RestoredPackage>> RestoreAsync(IReadOnlyList<PackageRequest> requests, string root, ISet<string> provided,
-        Action<string> progress, CancellationToken cancellationToken, string? source = null, string? packagesFolder = null)
+        Action<string> progress, CancellationToken cancellationToken, string? source = null, string? packagesFolder = null, IReadOnlyList<string>? extraSources = null)
     {
         ArgumentNullException.ThrowIfNull(requests);
         ArgumentNullException.ThrowIfNull(provided);
@@ -62,6 +63,8 @@ public static class PackageRestorer
         var sources = (source ?? Environment.GetEnvironmentVariable(SourceVariable)) is { Length: > 0 } configured
             ? [new PackageSource(configured, "LIQLAB_NUGET_SOURCE")]
             : new PackageSourceProvider(settings).LoadPackageSources().Where(s => s.IsEnabled).ToList();
+        // Feeds a notebook added with #i "nuget: …" come first.
+        sources.InsertRange(0, (extraSources ?? []).Where(e => sources.All(s => s.Source != e)).Select((e, i) => new PackageSource(e, $"#i {i + 1}")));
         if (sources.Count == 0) throw new PackageRestoreException("No NuGet feed is configured (NuGet.Config has no enabled packageSources, and LIQLAB_NUGET_SOURCE is not set).");
         var globalFolder = packagesFolder ?? SettingsUtility.GetGlobalPackagesFolder(settings);
         var logger = NullLogger.Instance;

@@ -289,6 +289,12 @@ public sealed partial class ScriptSession
         }
         else
         {
+            foreach (var feed in prepared.SourcesToAdd)
+            {
+                // A relative folder is the notebook's; URLs stay as written.
+                var resolved = Uri.TryCreate(feed, UriKind.Absolute, out var uri) && !uri.IsFile ? feed : Path.GetFullPath(feed, WorkingDirectory);
+                if (!_sources.Contains(resolved)) _sources.Add(resolved);
+            }
             if (prepared.PackagesToRestore.Count > 0) ok = await RestorePackagesAsync(prepared.PackagesToRestore, cts.Token).ConfigureAwait(false);
             if (ok && prepared.Code.Trim().Length > 0) ok = await RunCodeAsync(prepared.Code, number, cts, timeout, cancellationToken).ConfigureAwait(false);
         }
@@ -320,6 +326,7 @@ public sealed partial class ScriptSession
     public string? NuGetPackagesFolder { get; set; }
 
     private readonly HashSet<string> _restored = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<string> _sources = [];
 
     /// <summary>Restores a cell's packages (progress on stdout) and adds their assemblies to the session's references.</summary>
     private async Task<bool> RestorePackagesAsync(IReadOnlyList<PackageRequest> requests, CancellationToken cancellationToken)
@@ -331,7 +338,7 @@ public sealed partial class ScriptSession
         try
         {
             var packages = await PackageRestorer.RestoreAsync(requests, WorkingDirectory, provided, text => Emit(new StreamEvent("stdout", text)), cancellationToken,
-                NuGetSource, NuGetPackagesFolder).ConfigureAwait(false);
+                NuGetSource, NuGetPackagesFolder, _sources).ConfigureAwait(false);
             var references = packages.SelectMany(p => p.Assemblies).Select(path => (MetadataReference)MetadataReference.CreateFromFile(path)).ToList();
             _options = _options.AddReferences(references);
             foreach (var p in packages) _restored.Add(p.Id);
