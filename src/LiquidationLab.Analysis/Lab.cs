@@ -139,12 +139,12 @@ public sealed class Lab : IDisposable
     public BacktestSummary Backtest(string symbol, string interval, string testFrom, string? from = null, string? testTo = null, string market = "perp",
         string model = "absolute:stacked", string? openInterestSymbol = null, string? scope = null, int resamples = 1000)
     {
+        var config = ParseModel(model);
         var start = TimeWindow.Parse(from, null).From ?? DateTime.MinValue;
         var end = TimeWindow.Parse(null, testTo).To ?? DateTime.MaxValue;
         var testStart = TimeWindow.Parse(testFrom, null, "testFrom").From;
         var series = BacktestSeries.Load(Data, symbol, interval, market, start, testStart, end, openInterestSymbol, scope, LiquidationSide.Total);
         var settings = series.Settings(resamples: resamples);
-        var config = ParseModel(model);
         var table = Analysis.Table(symbol);
         var report = BacktestEvaluation.Run(series.Candles, series.ActualUsd, table, [config], settings, series.PeriodsPerDay, LiquidationSide.Total, series.TestPrints(Data));
         return new BacktestSummary(series, report);
@@ -152,13 +152,14 @@ public sealed class Lab : IDisposable
 
     private static TouchModelConfig ParseModel(string spec)
     {
-        var parts = spec.Split(':');
-        var rule = TouchModelConfig.ParseRule(parts[0]) ?? throw new QueryParameterException("model", $"the OI-decrease rule must be proportional or absolute, found {parts[0]}.");
-        var calibration = parts.Length > 1 ? TouchModelConfig.ParseCalibration(parts[1]) ?? throw new QueryParameterException("model", $"the calibration must be scale, log or stacked, found {parts[1]}.")
-            : TouchCalibration.Stacked;
-        var halfLife = parts.Length > 2 && double.TryParse(parts[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var h) && h > 0 ? h : 1;
-        var horizon = parts.Length > 3 && int.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var b) && b >= 1 ? b : 1;
-        return new TouchModelConfig(rule, calibration, halfLife, HorizonBars: horizon);
+        try
+        {
+            return TouchModelConfig.Parse(spec);
+        }
+        catch (FormatException e)
+        {
+            throw new QueryParameterException("model", $"{spec}: {e.Message}");
+        }
     }
 
     /// <summary>Closes the store.</summary>

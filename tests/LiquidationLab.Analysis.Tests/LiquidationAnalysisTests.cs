@@ -165,6 +165,9 @@ public sealed class LiquidationAnalysisTests : IDisposable
         Assert.Equal("leverages", Assert.Throws<QueryParameterException>(() => lab.Levels("BTCUSDT", 67_000, leverages: "ten")).Parameter);
         Assert.Equal("filter", Assert.Throws<QueryParameterException>(() => lab.Map("ETHUSDT", filter: "biggest")).Parameter);
         Assert.Contains(lab.Status(), t => t.Table == "klines" && t.Rows == 48);
+        var badModel = Assert.Throws<QueryParameterException>(() => lab.Backtest("BTCUSDT", "1h", "2026-03-03", model: "absolute:stacked:-1"));
+        Assert.Equal("model", badModel.Parameter);
+        Assert.Contains("half-life", badModel.Message, StringComparison.Ordinal); // the same grammar and messages as liqlab backtest --model
     }
 
     [Fact]

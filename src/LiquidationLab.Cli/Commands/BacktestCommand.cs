@@ -160,17 +160,14 @@ internal static class BacktestCommand
 
         static TouchModelConfig Parse(string spec)
         {
-            var parts = spec.Split(':');
-            var rule = TouchModelConfig.ParseRule(parts[0]) ?? throw new ArgumentException($"--model {spec}: the OI-decrease rule must be proportional or absolute.");
-            var calibration = parts.Length > 1
-                ? TouchModelConfig.ParseCalibration(parts[1]) ?? throw new ArgumentException($"--model {spec}: the calibration must be scale, log or stacked.")
-                : TouchCalibration.LogLinear;
-            var halfLife = parts.Length > 2 ? double.TryParse(parts[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var h) && h > 0 ? h
-                : throw new ArgumentException($"--model {spec}: the volatility half-life must be a positive number of days.") : 1;
-            var horizon = parts.Length > 3 ? int.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var hb) && hb >= 1 ? hb
-                : throw new ArgumentException($"--model {spec}: the touch horizon must be a whole number of bars ≥ 1.") : 1;
-            if (parts.Length > 4) throw new ArgumentException($"--model {spec}: expected RULE:CALIBRATION[:HALF_LIFE_DAYS[:HORIZON_BARS]].");
-            return new TouchModelConfig(rule, calibration, halfLife, HorizonBars: horizon);
+            try
+            {
+                return TouchModelConfig.Parse(spec);
+            }
+            catch (FormatException e)
+            {
+                throw new ArgumentException($"--model {spec}: {e.Message}", e);
+            }
         }
     }
 

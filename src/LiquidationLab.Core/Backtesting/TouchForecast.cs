@@ -144,6 +144,29 @@ public sealed record TouchModelConfig(OpenInterestDecreaseRule DecreaseRule, Tou
         _ => null,
     };
 
+    /// <summary>
+    /// A configuration written <c>RULE:CALIBRATION[:VOL_HALF_LIFE_DAYS[:HORIZON_BARS]]</c>, e.g. <c>absolute:stacked</c> or
+    /// <c>proportional:log:3:2</c> (calibration log-linear when omitted, half-life 1 day, horizon 1 bar).
+    /// </summary>
+    /// <exception cref="FormatException">A part that is not one of the allowed values; the message says which and what is allowed.</exception>
+    public static TouchModelConfig Parse(string spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var parts = spec.Split(':');
+        var rule = ParseRule(parts[0]) ?? throw new FormatException("the OI-decrease rule must be proportional or absolute.");
+        var calibration = parts.Length > 1 ? ParseCalibration(parts[1]) ?? throw new FormatException("the calibration must be scale, log or stacked.") : TouchCalibration.LogLinear;
+        var halfLife = parts.Length > 2
+            ? double.TryParse(parts[2], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var h) && h > 0 ? h
+                : throw new FormatException("the volatility half-life must be a positive number of days.")
+            : 1;
+        var horizon = parts.Length > 3
+            ? int.TryParse(parts[3], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var b) && b >= 1 ? b
+                : throw new FormatException("the touch horizon must be a whole number of bars ≥ 1.")
+            : 1;
+        if (parts.Length > 4) throw new FormatException("expected RULE:CALIBRATION[:HALF_LIFE_DAYS[:HORIZON_BARS]].");
+        return new TouchModelConfig(rule, calibration, halfLife, HorizonBars: horizon);
+    }
+
     /// <summary>The calibration named <c>scale</c>, <c>log-linear</c> (or <c>log</c>) or <c>stacked</c>.</summary>
     public static TouchCalibration? ParseCalibration(string? name) => name switch
     {
