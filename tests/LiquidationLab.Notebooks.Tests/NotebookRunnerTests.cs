@@ -1,3 +1,4 @@
+using LiquidationLab.Formatting;
 using LiquidationLab.TestSupport;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
@@ -167,7 +168,7 @@ public sealed class NotebookRunnerTests : IDisposable
         Assert.True((await Run(nb)).Succeeded);
         var outputs = nb.Cells.SelectMany(c => c!["outputs"]!.AsArray()).Select(o => o!["data"]!.AsObject()).ToList();
         Assert.Equal(3, outputs.Count);
-        Assert.All(outputs, d => Assert.NotNull(Formatting.ChartOutput.Figure(d)));
+        Assert.All(outputs, d => Assert.NotNull(ChartOutput.Figure(d)));
         Assert.All(outputs, d => Assert.StartsWith("iVBORw0KGgo", d["image/png"]!.GetValue<string>(), StringComparison.Ordinal)); // a PNG, rendered offline
         var ipynb = Path.Combine(_dir, "charts.ipynb");
         nb.Save(ipynb);
@@ -246,7 +247,7 @@ public sealed class NotebookRunnerTests : IDisposable
         Assert.Contains("60,552.76", all, StringComparison.Ordinal);                  // 10x long at 67,000
         Assert.Contains("30 candles with 30 open-interest values", all, StringComparison.Ordinal);
         Assert.Contains(nb.Cells.SelectMany(c => c!["outputs"] as System.Text.Json.Nodes.JsonArray ?? []),
-            o => Formatting.ChartOutput.Figure(o?["data"] as System.Text.Json.Nodes.JsonObject) is not null);
+            o => ChartOutput.Figure(o?["data"] as System.Text.Json.Nodes.JsonObject) is not null);
         var path = Path.Combine(_dir, "01.ipynb");
         nb.Save(path);
         AssertValidNbformat(path);

@@ -1,3 +1,4 @@
+using LiquidationLab.Formatting;
 using System.Text.Json.Nodes;
 using LiquidationLab.Notebooks.Engine;
 
@@ -221,13 +222,13 @@ public class ScriptSessionTests
     public async Task Charts_store_the_figure_once_and_plotly_js_only_in_the_first_chart()
     {
         var images = 0;
-        var formatters = new Formatting.FormatterRegistry { ChartImage = _ => Convert.ToBase64String([0x89, 0x50, 0x4E, 0x47, (byte)++images]) };
+        var formatters = new FormatterRegistry { ChartImage = _ => Convert.ToBase64String([0x89, 0x50, 0x4E, 0x47, (byte)++images]) };
         var s = new ScriptSession(formatters: formatters);
         var r = await s.ExecuteAsync("Chart.Line<double, double, string>(x: new[] { 1.0, 2 }, y: new[] { 3.0, 4 }, Name: \"l</script>\")");
         var b = ((ResultEvent)r.Events[0]).Bundle;
         Assert.False(b.Data.ContainsKey("application/vnd.plotly.v1+json")); // the figure lives once, in the HTML's data block
         var html = b.Data["text/html"].GetValue<string>();
-        var figure = Formatting.ChartOutput.Figure(new JsonObject { ["text/html"] = html })!;
+        var figure = ChartOutput.Figure(new JsonObject { ["text/html"] = html })!;
         Assert.Equal("scatter", figure["data"]![0]!["type"]!.GetValue<string>());
         Assert.Equal("l</script>", figure["data"]![0]!["name"]!.GetValue<string>()); // escaped inside the block, intact after parsing
         var block = System.Text.RegularExpressions.Regex.Match(html, "<script type=\"application/vnd.plotly.v1\\+json\">(.*?)</script>",
@@ -238,9 +239,9 @@ public class ScriptSessionTests
         Assert.True(html.Length > Charts.PlotlyJs.Source.Length);
         Assert.Equal(Convert.ToBase64String([0x89, 0x50, 0x4E, 0x47, 1]), b.Data["image/png"].GetValue<string>());
         Assert.Contains("data:image/png;base64,", html, StringComparison.Ordinal); // shown until plotly.js draws
-        var withoutJs = Formatting.ChartOutput.WithoutPlotlyJs(html); // for documents that embed plotly.js once themselves
+        var withoutJs = ChartOutput.WithoutPlotlyJs(html); // for documents that embed plotly.js once themselves
         Assert.DoesNotContain("once per notebook", withoutJs, StringComparison.Ordinal);
-        Assert.True(withoutJs.Length < 10_000 && Formatting.ChartOutput.Figure(new JsonObject { ["text/html"] = withoutJs }) is not null);
+        Assert.True(withoutJs.Length < 10_000 && ChartOutput.Figure(new JsonObject { ["text/html"] = withoutJs }) is not null);
         Assert.StartsWith("[chart]", Plain(b), StringComparison.Ordinal);
 
         var second = ((ResultEvent)(await s.ExecuteAsync("Chart.Line<double, double, string>(x: new[] { 1.0, 2 }, y: new[] { 5.0, 6 })")).Events[0]).Bundle;
@@ -308,7 +309,7 @@ public class ScriptSessionTests
     [Fact]
     public async Task Long_tables_show_head_and_tail_with_the_row_count()
     {
-        var s = new ScriptSession(formatters: new Formatting.FormatterRegistry(rowCap: 4));
+        var s = new ScriptSession(formatters: new FormatterRegistry(rowCap: 4));
         var r = await s.ExecuteAsync("Enumerable.Range(0, 10).Select(i => new { I = i, Sq = i * i })");
         var b = ((ResultEvent)r.Events[0]).Bundle;
         var html = b.Data["text/html"].GetValue<string>();
@@ -345,10 +346,10 @@ public class ScriptSessionTests
         Assert.Contains("in Lift (1 of the rows shown)", html, StringComparison.Ordinal);
         Assert.Contains("<td style=\"text-align:left\">BTCUSDT", html, StringComparison.Ordinal);
         Assert.Contains("<td style=\"text-align:right\">12.35 M", html, StringComparison.Ordinal);
-        Assert.Equal(Formatting.ColumnUnit.Price, Formatting.TableFormatter.UnitOf("close", [1.0]));
-        Assert.Equal(Formatting.ColumnUnit.Number, Formatting.TableFormatter.UnitOf("hit_rate", [3.0])); // a "rate" outside 0…1 is no share
-        Assert.Equal(Formatting.ColumnUnit.Text, Formatting.TableFormatter.UnitOf("price", ["n/a"]));
-        Assert.Equal("1.23 B", Formatting.TableFormatter.Format(1_234_567_890.0, Formatting.ColumnUnit.Usd));
+        Assert.Equal(ColumnUnit.Price, TableFormatter.UnitOf("close", [1.0]));
+        Assert.Equal(ColumnUnit.Number, TableFormatter.UnitOf("hit_rate", [3.0])); // a "rate" outside 0…1 is no share
+        Assert.Equal(ColumnUnit.Text, TableFormatter.UnitOf("price", ["n/a"]));
+        Assert.Equal("1.23 B", TableFormatter.Format(1_234_567_890.0, ColumnUnit.Usd));
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Text;
 using System.Text.RegularExpressions;
+using LiquidationLab.Formatting;
 using LiquidationLab.Notebooks.Formatting;
 using Markdig;
 using Microsoft.CodeAnalysis;
@@ -86,7 +87,7 @@ public sealed partial class ScriptSession
     [
         typeof(object).Assembly, typeof(Enumerable).Assembly, typeof(Console).Assembly, typeof(System.Text.Json.JsonSerializer).Assembly,
         typeof(Core.Margin.LiquidationPriceCalculator).Assembly, typeof(Data.Store.LabStore).Assembly, typeof(Charts.Figure).Assembly, typeof(Analysis.LiquidationAnalysis).Assembly,
-        typeof(ScriptSession).Assembly, typeof(DuckDB.NET.Data.DuckDBConnection).Assembly, typeof(Microsoft.Data.Analysis.DataFrame).Assembly,
+        typeof(ScriptSession).Assembly, typeof(FormatterRegistry).Assembly, typeof(DuckDB.NET.Data.DuckDBConnection).Assembly, typeof(Microsoft.Data.Analysis.DataFrame).Assembly,
         typeof(MathNet.Numerics.Statistics.Statistics).Assembly, typeof(Plotly.NET.GenericChart).Assembly, typeof(Plotly.NET.CSharp.Chart).Assembly,
         typeof(Markdown).Assembly, typeof(Microsoft.FSharp.Core.FSharpOption<>).Assembly, typeof(Microsoft.CSharp.RuntimeBinder.Binder).Assembly,
         typeof(System.Dynamic.DynamicObject).Assembly,
@@ -98,7 +99,7 @@ public sealed partial class ScriptSession
         "System", "System.Collections.Generic", "System.Globalization", "System.IO", "System.Linq", "System.Text", "System.Threading", "System.Threading.Tasks",
         "LiquidationLab.Core.Backtesting", "LiquidationLab.Core.Binning", "LiquidationLab.Core.Heatmaps", "LiquidationLab.Core.Liquidity", "LiquidationLab.Core.Margin", "LiquidationLab.Core.MarketData", "LiquidationLab.Core.Models",
         "LiquidationLab.Data.Ingest", "LiquidationLab.Data.Liquidity", "LiquidationLab.Data.Models", "LiquidationLab.Data.Query", "LiquidationLab.Data.Store", "LiquidationLab.Data.Tiers",
-        "LiquidationLab.Analysis", "LiquidationLab.Charts", "LiquidationLab.Notebooks.Formatting", "DuckDB.NET.Data", "Microsoft.Data.Analysis", "MathNet.Numerics",
+        "LiquidationLab.Analysis", "LiquidationLab.Charts", "LiquidationLab.Formatting", "LiquidationLab.Notebooks.Formatting", "DuckDB.NET.Data", "Microsoft.Data.Analysis", "MathNet.Numerics",
         "MathNet.Numerics.Statistics", "Plotly.NET.CSharp",
     ];
 
@@ -124,6 +125,7 @@ public sealed partial class ScriptSession
     {
         WorkingDirectory = Path.GetFullPath(workingDirectory ?? Directory.GetCurrentDirectory());
         Formatters = formatters ?? new FormatterRegistry();
+        Formatters.Register<HtmlString>(h => new MimeBundle(h.Html).With("text/html", h.Html));
         _context = new NotebookContext(this);
         _options = ScriptOptions.Default
             .WithReferences(DefaultAssemblies.Distinct())

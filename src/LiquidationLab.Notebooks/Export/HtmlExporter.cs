@@ -43,7 +43,7 @@ public static partial class HtmlExporter
         var cells = notebook.Cells.Select(c => c!.AsObject()).ToList();
         title ??= cells.Where(c => c["cell_type"]!.GetValue<string>() == "markdown")
             .Select(c => Heading().Match(NotebookDocument.Source(c))).FirstOrDefault(m => m.Success)?.Groups[1].Value.Trim() ?? "Notebook";
-        var hasPlotly = cells.Any(c => c["outputs"] is JsonArray outs && outs.Any(o => Formatting.ChartOutput.Figure(o?["data"] as JsonObject) is not null));
+        var hasPlotly = cells.Any(c => c["outputs"] is JsonArray outs && outs.Any(o => LiquidationLab.Formatting.ChartOutput.Figure(o?["data"] as JsonObject) is not null));
         var body = new StringBuilder();
         var plot = 0;
         var codeNumber = 0;
@@ -99,10 +99,10 @@ public static partial class HtmlExporter
                 var data = o["data"] as JsonObject ?? [];
                 // A chart output of this engine (its HTML carries the figure as a data block, maybe with a summary and a table):
                 // kept as it is, without its own plotly.js copy (the document embeds one).
-                if (data["text/html"] is { } chartHtml && Formatting.ChartOutput.Figure(data) is not null && data["application/vnd.plotly.v1+json"] is null)
-                    return Formatting.ChartOutput.WithoutPlotlyJs(Text(chartHtml));
+                if (data["text/html"] is { } chartHtml && LiquidationLab.Formatting.ChartOutput.Figure(data) is not null && data["application/vnd.plotly.v1+json"] is null)
+                    return LiquidationLab.Formatting.ChartOutput.WithoutPlotlyJs(Text(chartHtml));
                 // Another tool's chart (application/vnd.plotly.v1+json): drawn from its figure JSON.
-                if (Formatting.ChartOutput.Figure(data) is { } fig)
+                if (LiquidationLab.Formatting.ChartOutput.Figure(data) is { } fig)
                 {
                     var id = $"plot{plot++}";
                     var json = fig.ToJsonString().Replace("<", "\\u003c", StringComparison.Ordinal);

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using LiquidationLab.Formatting;
 using LiquidationLab.Notebooks.Engine;
 
 namespace LiquidationLab.Notebooks.Ipynb;

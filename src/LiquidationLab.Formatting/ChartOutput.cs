@@ -3,9 +3,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using LiquidationLab.Charts;
-using LiquidationLab.Notebooks.Engine;
 
-namespace LiquidationLab.Notebooks.Formatting;
+namespace LiquidationLab.Formatting;
 
 /// <summary>
 /// The notebook output of a chart, made to show in every front end and to store each thing once:

@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using LiquidationLab.Notebooks.Engine;
 
-namespace LiquidationLab.Notebooks.Formatting;
+namespace LiquidationLab.Formatting;
 
 /// <summary>How a column's numbers are written.</summary>
 public enum ColumnUnit

@@ -6,12 +6,11 @@ using System.Text;
 using System.Text.Json.Nodes;
 using LiquidationLab.Charts;
 using LiquidationLab.Core.Models;
-using LiquidationLab.Notebooks.Engine;
 using Microsoft.Data.Analysis;
 using Figure = LiquidationLab.Charts.Figure;
 using GenericChart = Plotly.NET.GenericChart;
 
-namespace LiquidationLab.Notebooks.Formatting;
+namespace LiquidationLab.Formatting;
 
 /// <summary>
 /// Builds MIME bundles for displayed values. An instance (not global state): each session owns one. The most recently
@@ -33,7 +32,6 @@ public sealed class FormatterRegistry
         Register<GenericChart>(c => Chart(new Figure(c, "")));
         Register<DataFrame>(Frame);
         Register<LiquidationModelResult>(ModelResult);
-        Register<HtmlString>(h => new MimeBundle(h.Html).With("text/html", h.Html));
         // The facade's results (Lab): chart, summary and table in one output.
         Register<Analysis.HeatmapResult>(r => Composite(r.HeatmapFigure(), r.Summary, null));
         Register<Analysis.MapResult>(r => Composite(r.Figure(), r.Summary, null));
@@ -282,7 +280,3 @@ public sealed class FormatterRegistry
             .With("text/html", $"<p><b>{WebUtility.HtmlEncode(caption)}</b></p>" + table.Data["text/html"].GetValue<string>());
     }
 }
-
-/// <summary>Markup to display as HTML (e.g. <c>display(new HtmlString("&lt;b&gt;hi&lt;/b&gt;"))</c>).</summary>
-/// <param name="Html">Trusted HTML.</param>
-public sealed record HtmlString(string Html);
