@@ -143,6 +143,27 @@ public sealed class FormatterRegistry
         _formatters.Add((typeof(T), o => format((T)o)));
     }
 
+    /// <summary>The MIME types <see cref="Format"/> gives a value of <paramref name="type"/>: <c>text/html</c> and
+    /// <c>text/plain</c>, and <c>image/png</c> for charts and results with a chart when static images are on
+    /// (<see cref="ChartImage"/>). A host whose front end asks for each MIME type separately uses this.</summary>
+    public IReadOnlyList<string> MimeTypesOf(Type type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        return ChartImage is not null && _chartTypes.Any(t => t.IsAssignableFrom(type))
+            ? ["text/html", "text/plain", "image/png"]
+            : ["text/html", "text/plain"];
+    }
+
+    // Types whose built-in formatter shows a chart (and so a static image).
+    private readonly Type[] _chartTypes =
+    [
+        typeof(Figure), typeof(GenericChart), typeof(Analysis.HeatmapResult), typeof(Analysis.MapResult), typeof(Analysis.CompareResult), typeof(Analysis.HistoryResult),
+    ];
+
+    /// <summary>The types with a formatter, most recently registered first (a host that has its own display pipeline, such
+    /// as the .NET Interactive extension, registers these; sequences are formatted by <see cref="Format"/> as well).</summary>
+    public IReadOnlyList<Type> FormattedTypes => _formatters.Select(f => f.Type).Reverse().Distinct().ToList();
+
     /// <summary>The bundle for <paramref name="value"/>: always <c>text/plain</c>, richer types where known.</summary>
     public MimeBundle Format(object? value)
     {

@@ -63,7 +63,7 @@ public sealed class LeverageBracketTableStore
     /// <summary>
     /// Finds the tier directory: <paramref name="explicitDirectory"/> if given, else the <c>LIQLAB_TIERS</c>
     /// environment variable, else <c>data/tiers/binance-usdm</c> beside the running binary (the build copies it
-    /// there), else <c>data/tiers/binance-usdm</c> in the current directory or any of its parents.
+    /// there) or beside this assembly (where the NuGet package puts it), else <c>data/tiers/binance-usdm</c> in the current directory or any of its parents.
     /// </summary>
     /// <exception cref="DirectoryNotFoundException">None of these exists; the message lists where it looked.</exception>
     public static LeverageBracketTableStore Locate(string? explicitDirectory = null)
@@ -78,6 +78,16 @@ public sealed class LeverageBracketTableStore
         looked.Add(besideBinary);
         if (System.IO.Directory.Exists(besideBinary))
             return new LeverageBracketTableStore(besideBinary);
+        if (Path.GetDirectoryName(typeof(LeverageBracketTableStore).Assembly.Location) is { Length: > 0 } assemblyDirectory)
+        {
+            var besideAssembly = Path.Combine(assemblyDirectory, RelativeDirectory);
+            if (!looked.Contains(besideAssembly))
+            {
+                looked.Add(besideAssembly);
+                if (System.IO.Directory.Exists(besideAssembly))
+                    return new LeverageBracketTableStore(besideAssembly);
+            }
+        }
         for (var dir = new DirectoryInfo(System.IO.Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
         {
             var candidate = Path.Combine(dir.FullName, RelativeDirectory);

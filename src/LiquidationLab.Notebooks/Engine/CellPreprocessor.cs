@@ -43,6 +43,8 @@ public static partial class CellPreprocessor
     {
         "DuckDB.NET.Data.Full", "DuckDB.NET.Data", "DuckDB.NET.Bindings.Full", "Plotly.NET", "Plotly.NET.CSharp", "Microsoft.Data.Analysis",
         "MathNet.Numerics", "Markdig", "LiquidationLab.Core", "LiquidationLab.Data", "LiquidationLab.Charts", "LiquidationLab.Notebooks",
+        // The .NET Interactive package (and what it brings): a notebook's load cell for that kernel is a no-op here.
+        "LiquidationLab.Analysis", "LiquidationLab.Formatting", "LiquidationLab.Interactive",
     };
 
     /// <summary>Handles magics and rewrites loops.</summary>

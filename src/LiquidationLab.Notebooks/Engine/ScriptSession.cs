@@ -93,15 +93,10 @@ public sealed partial class ScriptSession
         typeof(System.Dynamic.DynamicObject).Assembly,
     ];
 
-    /// <summary>Namespaces every cell sees.</summary>
+    /// <summary>Namespaces every cell sees: <see cref="NotebookNamespaces"/> (shared with the .NET Interactive extension), the
+    /// formatting API and this engine's <see cref="HtmlString"/>.</summary>
     public static IReadOnlyList<string> DefaultImports { get; } =
-    [
-        "System", "System.Collections.Generic", "System.Globalization", "System.IO", "System.Linq", "System.Text", "System.Threading", "System.Threading.Tasks",
-        "LiquidationLab.Core.Backtesting", "LiquidationLab.Core.Binning", "LiquidationLab.Core.Heatmaps", "LiquidationLab.Core.Liquidity", "LiquidationLab.Core.Margin", "LiquidationLab.Core.MarketData", "LiquidationLab.Core.Models",
-        "LiquidationLab.Data.Ingest", "LiquidationLab.Data.Liquidity", "LiquidationLab.Data.Models", "LiquidationLab.Data.Query", "LiquidationLab.Data.Store", "LiquidationLab.Data.Tiers",
-        "LiquidationLab.Analysis", "LiquidationLab.Charts", "LiquidationLab.Formatting", "LiquidationLab.Notebooks.Formatting", "DuckDB.NET.Data", "Microsoft.Data.Analysis", "MathNet.Numerics",
-        "MathNet.Numerics.Statistics", "Plotly.NET.CSharp",
-    ];
+        [.. NotebookNamespaces.System, .. NotebookNamespaces.Workspace, "LiquidationLab.Formatting", "LiquidationLab.Notebooks.Formatting"];
 
     private readonly NotebookContext _context;
     private readonly object _gate = new();
