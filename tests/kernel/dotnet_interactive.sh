@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every shipped notebook on Microsoft's .NET Interactive Jupyter kernel (`.net-csharp`) with nbconvert, unchanged,
+# and compares the outputs with the headless runner's (artifacts/report, written by `liqlab report` before this runs):
+# output types, stream text, errors, figure JSON and static images must match (tests/kernel/compare_outputs.py).
+#   1. the dotnet-interactive tool at the version in .config/dotnet-tools.json (a local tool: `dotnet interactive` works
+#      anywhere inside the clone);
+#   2. the libraries packed into artifacts/packages, which notebooks/NuGet.Config names as a feed, so each notebook's
+#      first cell (`#r "nuget: LiquidationLab.Interactive, 1.0.0"`) restores them and loads the kernel extension;
+#   3. the tool's own kernelspec, installed into a temporary JUPYTER_PATH (nothing outside the clone is changed).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT=1
+dotnet tool restore
+dotnet pack LiquidationLab.sln -c Release -nologo -v quiet
+jupyter_path="$(mktemp -d)"
+trap 'rm -rf "$jupyter_path"' EXIT
+mkdir -p "$jupyter_path/kernels"
+(cd notebooks && dotnet interactive jupyter install --path "$jupyter_path/kernels" > /dev/null)
+out=artifacts/nbconvert-dotnet-interactive
+rm -rf "$out"
+JUPYTER_PATH="$jupyter_path" /usr/bin/python3 -m nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=.net-csharp \
+  --ExecutePreprocessor.timeout=600 --output-dir "$out" notebooks/*.ipynb
+/usr/bin/python3 tests/kernel/compare_outputs.py --kernel dotnet-interactive "$out" artifacts/report
