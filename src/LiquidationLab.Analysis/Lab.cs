@@ -1,8 +1,10 @@
 using System.Globalization;
 using LiquidationLab.Core.Backtesting;
+using LiquidationLab.Core.Liquidity;
 using LiquidationLab.Core.Margin;
 using LiquidationLab.Core.MarketData;
 using LiquidationLab.Core.Models;
+using LiquidationLab.Data.Models;
 using LiquidationLab.Data.Query;
 using LiquidationLab.Data.Store;
 
@@ -117,6 +119,32 @@ public sealed class Lab : IDisposable
     public CompareResult Compare(string symbol, string tradeFrom, string tradeTo, string candleFrom, string candleTo, string interval = "5m") =>
         Analysis.Compare(new CompareQuery(symbol, TimeWindow.Parse(tradeFrom, tradeTo, "tradeFrom", "tradeTo"), TimeWindow.Parse(candleFrom, candleTo, "candleFrom", "candleTo"), interval));
 
+    /// <summary>One order-book instrument's depth series (both sides' depth in the book's currency, from every stored
+    /// snapshot) and its trade prints, as the depth forecasts take them (<see cref="DepthForecastBacktest"/>,
+    /// <see cref="LiquidityForecastModel"/>).</summary>
+    /// <param name="venue">Book venue, e.g. <c>polymarket</c> or <c>binance-usdm</c>.</param>
+    /// <param name="instrument">Instrument id (a Polymarket token or slug, a Binance symbol).</param>
+    /// <param name="domain">Price domain: <see cref="PriceDomain.Probability"/> for prediction markets, else positive prices.</param>
+    public DepthSeries DepthSeries(string venue, string instrument, PriceDomain domain)
+    {
+        var observations = Data.BookSnapshots(venue, instrument, DateTime.MinValue, DateTime.MaxValue)
+            .Select(s => OrderBook.FromSnapshot(s, domain, $"{venue}:{instrument}"))
+            .Select(b => new DepthObservation(b.TimestampMs, (double)b.BidDepthUsd, (double)b.AskDepthUsd)).ToList();
+        return new DepthSeries(observations, Data.BookTradeNotionals(venue, instrument));
+    }
+
+    /// <summary>A peer project's stored map and our leverage ladder, both as of a window's start, scored against the real
+    /// liquidation prints inside it (share of liquidated notional in each map's densest zones against the bins nearest the
+    /// price and random zones over the visited range, with bootstrap intervals).</summary>
+    /// <param name="symbol">Symbol with prints and a peer map (e.g. ETHUSDT).</param>
+    /// <param name="from">Window start: the maps are taken as of this time.</param>
+    /// <param name="to">Window end.</param>
+    /// <param name="zones">k: a map's densest bins per side.</param>
+    /// <param name="tolerancePercent">A print within this % of a zone counts.</param>
+    public PeerComparisonResult PeerComparison(string symbol, string from, string to, int zones = 3, double tolerancePercent = 0.25) =>
+        Analysis.PeerComparison(new PeerComparisonQuery(symbol, TimeWindow.Parse(from, to),
+            Settings: new PriceLevelScoringSettings(Zones: zones, TolerancePercent: tolerancePercent)));
+
     /// <summary>Real liquidation totals next to the time-evolving model's, per period, with the stored prints.</summary>
     public HistoryResult History(string symbol, string interval, string? from = null, string? to = null, string market = "perp", string? openInterestSymbol = null) =>
         Analysis.History(new HistoryQuery(symbol, interval, TimeWindow.Parse(from, to), market, openInterestSymbol));
@@ -132,33 +160,44 @@ public sealed class Lab : IDisposable
     /// <param name="from">First period used (training starts here), or null.</param>
     /// <param name="testTo">End of the scored periods, or null.</param>
     /// <param name="market"><c>spot</c> or <c>perp</c> candles.</param>
-    /// <param name="model">Touch-model configuration <c>RULE:CALIBRATION[:HALF_LIFE_DAYS[:HORIZON_BARS]]</c> (default absolute:stacked).</param>
+    /// <param name="model">Touch-model configuration: a spec <c>RULE:CALIBRATION[:HALF_LIFE_DAYS[:HORIZON_BARS]]</c> (default
+    /// absolute:stacked) or a frozen configuration file (<c>….json</c>, e.g. <c>../data/models/touch-model.json</c>, the one
+    /// <c>liqlab backtest</c> scores by default).</param>
     /// <param name="openInterestSymbol">OI series symbol, or null.</param>
     /// <param name="scope">Liquidation-total scope, or null for the only one stored.</param>
     /// <param name="resamples">Bootstrap resamples.</param>
+    /// <param name="refitDays">Days between refits of the model's calibration (walk-forward).</param>
+    /// <param name="blockDays">Bootstrap block length, days.</param>
+    /// <param name="eventQuantile">Quantile of the training totals above which a period is an event (0–1).</param>
+    /// <param name="side">Which liquidations to forecast: the total, or longs / shorts liquidated (where the store has sides).</param>
     public BacktestSummary Backtest(string symbol, string interval, string testFrom, string? from = null, string? testTo = null, string market = "perp",
-        string model = "absolute:stacked", string? openInterestSymbol = null, string? scope = null, int resamples = 1000)
+        string model = "absolute:stacked", string? openInterestSymbol = null, string? scope = null, int resamples = 1000,
+        double refitDays = 7, double blockDays = 1, double eventQuantile = 0.8, LiquidationSide side = LiquidationSide.Total)
     {
         var config = ParseModel(model);
         var start = TimeWindow.Parse(from, null).From ?? DateTime.MinValue;
         var end = TimeWindow.Parse(null, testTo).To ?? DateTime.MaxValue;
         var testStart = TimeWindow.Parse(testFrom, null, "testFrom").From;
-        var series = BacktestSeries.Load(Data, symbol, interval, market, start, testStart, end, openInterestSymbol, scope, LiquidationSide.Total);
-        var settings = series.Settings(resamples: resamples);
+        var series = BacktestSeries.Load(Data, symbol, interval, market, start, testStart, end, openInterestSymbol, scope, side);
+        var settings = series.Settings(refitDays, blockDays, eventQuantile, resamples);
         var table = Analysis.Table(symbol);
-        var report = BacktestEvaluation.Run(series.Candles, series.ActualUsd, table, [config], settings, series.PeriodsPerDay, LiquidationSide.Total, series.TestPrints(Data));
+        var report = BacktestEvaluation.Run(series.Candles, series.ActualUsd, table, [config], settings, series.PeriodsPerDay, side, series.TestPrints(Data));
         return new BacktestSummary(series, report);
     }
 
     private static TouchModelConfig ParseModel(string spec)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(spec);
         try
         {
+            if (spec.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+                return File.Exists(spec) ? TouchModelConfigFile.Read(spec)
+                    : throw new QueryParameterException("model", $"no configuration file at {Path.GetFullPath(spec)}.");
             return TouchModelConfig.Parse(spec);
         }
         catch (FormatException e)
         {
-            throw new QueryParameterException("model", $"{spec}: {e.Message}");
+            throw new QueryParameterException("model", spec.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? e.Message : $"{spec}: {e.Message}");
         }
     }
 
@@ -170,3 +209,8 @@ public sealed class Lab : IDisposable
 /// <param name="Series">What was scored: candles, totals, the test start.</param>
 /// <param name="Report">The protocols, the zones and the price-level scores.</param>
 public sealed record BacktestSummary(BacktestSeries Series, BacktestReport Report);
+
+/// <summary>An order book's depth over time and its trades (<see cref="Lab.DepthSeries"/>).</summary>
+/// <param name="Observations">One per stored snapshot, in time order.</param>
+/// <param name="Trades">(Unix ms, notional in the book's currency), in time order.</param>
+public sealed record DepthSeries(IReadOnlyList<DepthObservation> Observations, IReadOnlyList<(long TimeMs, double NotionalUsd)> Trades);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using LiquidationLab.Core.Backtesting;
 using LiquidationLab.Core.Binning;
+using LiquidationLab.Core.Liquidity;
 using LiquidationLab.Core.Margin;
 using LiquidationLab.Core.Models;
 using LiquidationLab.Data.Tiers;
@@ -168,6 +169,40 @@ public sealed class LiquidationAnalysisTests : IDisposable
         var badModel = Assert.Throws<QueryParameterException>(() => lab.Backtest("BTCUSDT", "1h", "2026-03-03", model: "absolute:stacked:-1"));
         Assert.Equal("model", badModel.Parameter);
         Assert.Contains("half-life", badModel.Message, StringComparison.Ordinal); // the same grammar and messages as liqlab backtest --model
+    }
+
+    [Fact]
+    public void The_lab_facade_reads_order_books_with_their_trades_and_takes_a_frozen_model_file()
+    {
+        _store.Ingestor.IngestFile(_store.Write("data/1h/btc/orderbooks/1765450800up.json", """
+            [ { "bids": [ {"price": "0.47", "size": "100"}, {"price": "0.46", "size": "50"} ], "asks": [ {"price": "0.48", "size": "80"} ], "timestamp": "1765450842123" },
+              { "bids": [ {"price": "0.45", "size": "10"} ], "asks": [ {"price": "0.5", "size": "20"} ], "timestamp": "1765450843000" } ]
+            """));
+        _store.Ingestor.IngestFile(_store.Write("data/1h/btc/trades/1765450800up.json",
+            """[ {"price": "0.47", "size": "100", "side": "buy", "timestamp": "1765450860035"}, {"price": "0.5", "size": "3", "side": "sell", "timestamp": "1765450861000"} ]"""));
+        var config = _store.Write("frozen.json", """{ "version": 1, "decreaseRule": "absolute", "calibration": "stacked", "volatilityHalfLifeDays": 1, "mix": null }""");
+        var broken = _store.Write("broken.json", """{ "version": 1, "decreaseRule": "sideways" }""");
+        _store.Store.Execute("CHECKPOINT");
+        var copy = System.IO.Path.Combine(_store.Directory, "copy.duckdb");
+        File.Copy(System.IO.Path.Combine(_store.Directory, "lab.duckdb"), copy);
+        using var lab = Lab.Open(copy);
+
+        var depth = lab.DepthSeries("polymarket", "btc-updown-1h-1765450800-up", PriceDomain.Probability);
+        Assert.Equal([1765450842123L, 1765450843000L], depth.Observations.Select(o => o.TimeMs));
+        Assert.True(depth.Observations[0].BidUsd > depth.Observations[1].BidUsd); // 47 + 23 pUSD of bids, then 4.5
+        Assert.Equal([(1765450860035L, 47.0), (1765450861000L, 1.5)], depth.Trades.Select(t => (t.TimeMs, Math.Round(t.NotionalUsd, 9))));
+        Assert.Empty(lab.Data.RecordedBookInstruments()); // nothing recorded by `liquidity watch` here
+        Assert.Empty(lab.DepthSeries("polymarket", "no-such-token", PriceDomain.Probability).Observations);
+
+        // A frozen configuration file is read (and checked) as liqlab backtest reads it; errors name the file and the field.
+        var missing = Assert.Throws<QueryParameterException>(() => lab.Backtest("BTCUSDT", "1h", "2026-03-03", model: "/nonexistent/frozen.json"));
+        Assert.Equal("model", missing.Parameter);
+        Assert.Contains("no configuration file at /nonexistent/frozen.json", missing.Message, StringComparison.Ordinal);
+        var bad = Assert.Throws<QueryParameterException>(() => lab.Backtest("BTCUSDT", "1h", "2026-03-03", model: broken));
+        Assert.Contains("broken.json: field 'decreaseRule' is 'sideways'", bad.Message, StringComparison.Ordinal);
+        // A valid file gets past the model and fails on the data (this store has no candles), not on the file.
+        var noData = Assert.ThrowsAny<Exception>(() => lab.Backtest("BTCUSDT", "1h", "2026-03-03", model: config));
+        Assert.IsNotType<QueryParameterException>(noData);
     }
 
     [Fact]

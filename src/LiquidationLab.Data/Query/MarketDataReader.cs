@@ -200,6 +200,31 @@ public sealed class MarketDataReader(LabStore store)
         return list.ToArray();
     }
 
+    /// <summary>The trade prints of one order-book instrument (<c>book_trades</c>) as (time in Unix ms, notional = price ×
+    /// size in the book's currency), in time order: the fill-rate input of the depth forecasts.</summary>
+    public (long TimeMs, double NotionalUsd)[] BookTradeNotionals(string venue, string instrumentId)
+    {
+        using var cmd = store.Command(
+            "SELECT epoch_ms(time), CAST(price AS DOUBLE) * CAST(size AS DOUBLE) FROM book_trades WHERE venue = $1 AND instrument_id = $2 ORDER BY time",
+            venue, instrumentId);
+        using var r = cmd.ExecuteReader();
+        var list = new List<(long, double)>();
+        while (r.Read()) list.Add((r.GetInt64(0), r.GetDouble(1)));
+        return list.ToArray();
+    }
+
+    /// <summary>Instruments whose books were recorded by <c>liqlab liquidity watch --record-books</c> (ingest kind
+    /// <c>liquidity-watch-books</c>), sorted.</summary>
+    public IReadOnlyList<string> RecordedBookInstruments()
+    {
+        using var cmd = store.Command(
+            "SELECT DISTINCT b.instrument_id FROM book_snapshots b JOIN ingest_log l ON l.id = b.file_id WHERE l.kind = 'liquidity-watch-books' ORDER BY 1");
+        using var r = cmd.ExecuteReader();
+        var list = new List<string>();
+        while (r.Read()) list.Add(r.GetString(0));
+        return list;
+    }
+
     /// <summary>
     /// Spans where the candles' open interest repeats one value implausibly long (<see cref="FrozenRuns.OpenInterest"/>: at
     /// least 12 samples over an hour or more) — a source that stopped updating, not a market fact. Charts shade them.
