@@ -130,7 +130,7 @@ public sealed class Lab : IDisposable
         var observations = Data.BookSnapshots(venue, instrument, DateTime.MinValue, DateTime.MaxValue)
             .Select(s => OrderBook.FromSnapshot(s, domain, $"{venue}:{instrument}"))
             .Select(b => new DepthObservation(b.TimestampMs, (double)b.BidDepthUsd, (double)b.AskDepthUsd)).ToList();
-        return new DepthSeries(observations, Data.BookTradeNotionals(venue, instrument));
+        return new DepthSeries(observations, Data.BookTrades(venue, instrument).Select(t => (t.TimeMs, t.NotionalUsd)).ToList());
     }
 
     /// <summary>A peer project's stored map and our leverage ladder, both as of a window's start, scored against the real

@@ -80,10 +80,7 @@ public static partial class BookRecordings
             var books = reader.BookSnapshots(venue, id, DateTime.MinValue, DateTime.MaxValue)
                 .Select(s => OrderBook.FromSnapshot(s, domain, string.Create(CultureInfo.InvariantCulture, $"{venue}:{id} at {s.Time:yyyy-MM-dd HH:mm:ss.fff}")))
                 .ToList();
-            var trades = new List<TradePrint>();
-            using (var cmd = store.Command("SELECT epoch_ms(time), price, size FROM book_trades WHERE venue = $1 AND instrument_id = $2 ORDER BY time", venue, id))
-            using (var r = cmd.ExecuteReader())
-                while (r.Read()) trades.Add(new TradePrint(r.GetInt64(0), r.GetDecimal(1), r.GetDecimal(2)));
+            var trades = reader.BookTrades(venue, id);
             result.Add(new BookRecording(m.Success ? m.Groups[1].Value : id, id, books, trades, $"{store.Path}: {source}"));
         }
         return result.OrderBy(r => r.TokenId, StringComparer.Ordinal).ToList();

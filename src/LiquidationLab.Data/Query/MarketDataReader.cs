@@ -1,6 +1,7 @@
 using System.Data.Common;
 using LiquidationLab.Core.Binning;
 using LiquidationLab.Core.MarketData;
+using LiquidationLab.Data.Liquidity;
 using LiquidationLab.Data.Store;
 using Microsoft.Data.Analysis;
 
@@ -200,16 +201,14 @@ public sealed class MarketDataReader(LabStore store)
         return list.ToArray();
     }
 
-    /// <summary>The trade prints of one order-book instrument (<c>book_trades</c>) as (time in Unix ms, notional = price ×
-    /// size in the book's currency), in time order: the fill-rate input of the depth forecasts.</summary>
-    public (long TimeMs, double NotionalUsd)[] BookTradeNotionals(string venue, string instrumentId)
+    /// <summary>The trade prints of one order-book instrument (<c>book_trades</c>), in time order, exact prices and sizes:
+    /// the fill-rate input of the depth forecasts.</summary>
+    public TradePrint[] BookTrades(string venue, string instrumentId)
     {
-        using var cmd = store.Command(
-            "SELECT epoch_ms(time), CAST(price AS DOUBLE) * CAST(size AS DOUBLE) FROM book_trades WHERE venue = $1 AND instrument_id = $2 ORDER BY time",
-            venue, instrumentId);
+        using var cmd = store.Command("SELECT epoch_ms(time), price, size FROM book_trades WHERE venue = $1 AND instrument_id = $2 ORDER BY time", venue, instrumentId);
         using var r = cmd.ExecuteReader();
-        var list = new List<(long, double)>();
-        while (r.Read()) list.Add((r.GetInt64(0), r.GetDouble(1)));
+        var list = new List<TradePrint>();
+        while (r.Read()) list.Add(new TradePrint(r.GetInt64(0), r.GetDecimal(1), r.GetDecimal(2)));
         return list.ToArray();
     }
 
