@@ -249,7 +249,7 @@ public sealed class KernelServer : IDisposable
         ["status"] = "ok", ["protocol_version"] = WireProtocol.ProtocolVersion, ["implementation"] = "liquidationlab",
         ["implementation_version"] = typeof(KernelServer).Assembly.GetName().Version?.ToString() ?? "1.0",
         ["language_info"] = NotebookDocument.LanguageInfo(),
-        ["banner"] = "C# (LiquidationLab) — Roslyn scripting with the LiquidationLab libraries, DuckDB.NET, Microsoft.Data.Analysis, MathNet.Numerics and Plotly.NET",
+        ["banner"] = "C# (LiquidationLab) — Roslyn script submissions with the .NET 10 framework, the LiquidationLab libraries, DuckDB.NET, Microsoft.Data.Analysis, MathNet.Numerics and Plotly.NET",
         ["help_links"] = new JsonArray(), ["debugger"] = false,
     };
 

@@ -6,9 +6,7 @@ using System.Xml.Linq;
 using LiquidationLab.Notebooks.Engine;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Scripting;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Scripting;
 
 namespace LiquidationLab.Kernel;
 
@@ -32,11 +30,7 @@ internal static class LanguageServices
 {
     private static (SemanticModel Model, SyntaxTree Tree) Analyse(ScriptSession session, string code)
     {
-        var options = session.AnalysisOptions;
-        Script script = session.State is { } state
-            ? state.Script.ContinueWith(code, options)
-            : CSharpScript.Create(code, options, typeof(NotebookContext));
-        var compilation = script.GetCompilation();
+        var compilation = session.AnalysisCompilation(code);
         var tree = compilation.SyntaxTrees.Last();
         return (compilation.GetSemanticModel(tree), tree);
     }
@@ -173,12 +167,12 @@ internal static class LanguageServices
         var signature = isVariable || symbol is IParameterSymbol ? $"{type!.ToDisplayString(Short)} {symbol.Name}" : symbol.ToDisplayString(Short);
         text.Append(signature);
         md.Append("```csharp\n").Append(signature).Append("\n```\n");
-        if (isVariable && session.State?.GetVariable(symbol.Name) is { } variable)
+        if (isVariable && session.TryGetVariable(symbol.Name, out var current))
         {
-            var value = ValueSummary(variable.Value);
+            var value = ValueSummary(current);
             text.Append("\nvalue: ").Append(value);
             md.Append("\n**value:** `").Append(value.Replace("`", "'", StringComparison.Ordinal)).Append("`\n");
-            if (variable.Value is { } v && type is not null && v.GetType().Name != type.MetadataName)
+            if (current is { } v && type is not null && v.GetType().Name != type.MetadataName)
             {
                 text.Append("\nruntime type: ").Append(v.GetType().Name);
                 md.Append("\n**runtime type:** `").Append(v.GetType().Name).Append("`\n");

@@ -194,10 +194,9 @@ public class ScriptSessionTests
         }
     }
 
-    private static readonly Lazy<Microsoft.CodeAnalysis.MetadataReference[]> Basic = new(() =>
-        ((AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string) ?? "").Split(Path.PathSeparator)
-        .Where(p => Path.GetFileName(p) is "System.Runtime.dll" or "System.Private.CoreLib.dll" or "netstandard.dll")
-        .Select(p => (Microsoft.CodeAnalysis.MetadataReference)Microsoft.CodeAnalysis.MetadataReference.CreateFromFile(p)).ToArray());
+    // Packages are built against the framework's reference assemblies, as the .NET SDK builds them (System.Runtime, not the
+    // runtime's System.Private.CoreLib).
+    private static readonly Lazy<Microsoft.CodeAnalysis.MetadataReference[]> Basic = new(() => [global::Basic.Reference.Assemblies.Net100.References.SystemRuntime]);
 
     [Fact]
     public async Task R_directive_loads_an_assembly_by_path()
@@ -259,7 +258,7 @@ public class ScriptSessionTests
     public async Task A_value_from_an_early_cell_keeps_its_type_after_cells_that_use_more_of_the_framework()
     {
         var s = new ScriptSession();
-        var references = s.Options.MetadataReferences;
+        var references = s.References.ToList();
 
         // A value of a library type from an early cell still matches its type after cells that used framework assemblies the
         // libraries depend on (System.Memory, regular expressions): notebook 06's BookSnapshot broke when an experiment let
@@ -271,10 +270,62 @@ public class ScriptSessionTests
         Assert.Equal("4", Plain(((ResultEvent)framework.Events[0]).Bundle));
         var reuse = await s.ExecuteAsync("LiquidationLab.Core.Liquidity.OrderBook.FromSnapshot(snapshot, LiquidationLab.Core.Liquidity.PriceDomain.Probability, \"t\").Bids.Count");
         Assert.True(reuse.Succeeded, string.Join("\n", reuse.Events));
-        Assert.Equal(references, s.Options.MetadataReferences); // unchanged
+        Assert.Equal(references, s.References); // unchanged
 
         var bad = await s.ExecuteAsync("undefinedThing + 1");
         Assert.Contains("CS0103", Assert.IsType<ErrorEvent>(Assert.Single(bad.Events)).Value, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_whole_framework_is_reachable_and_a_framework_r_directive_binds_the_same_types()
+    {
+        var s = new ScriptSession();
+        // Framework assemblies no default library depends on: XML, PLINQ, channels, specialized collections.
+        var r = await s.ExecuteAsync("var doc = System.Xml.Linq.XDocument.Parse(\"<a><b/></a>\");\n" +
+            "var channel = System.Threading.Channels.Channel.CreateUnbounded<int>(); channel.Writer.TryWrite(5);\n" +
+            "var names = new System.Collections.Specialized.StringCollection { \"x\" };\n" +
+            "doc.Root!.Elements().Count() + new[] { 1, 2, 3 }.AsParallel().Sum() + names.Count + (channel.Reader.TryRead(out var v) ? v : 0)");
+        Assert.True(r.Succeeded, string.Join("\n", r.Events));
+        Assert.Equal("13", Plain(((ResultEvent)r.Events[0]).Bundle));
+        // #r of a framework assembly by name adds nothing new: the document from cell 1 is still an XDocument.
+        var again = await s.ExecuteAsync("#r \"System.Xml.Linq\"\n#r \"System.Xml.XDocument.dll\"\nSystem.Xml.Linq.XDocument d2 = doc; d2.Root!.Name.LocalName");
+        Assert.True(again.Succeeded, string.Join("\n", again.Events));
+        Assert.Equal("a", Plain(((ResultEvent)again.Events[0]).Bundle));
+    }
+
+    [Fact]
+    public async Task Variables_defined_before_an_exception_stay_and_their_latest_values_are_readable()
+    {
+        var s = new ScriptSession();
+        Assert.True((await s.ExecuteAsync("var price = 100.5; var label = \"BTC\";")).Succeeded);
+        var failed = await s.ExecuteAsync("var before = price * 2; price = 7; throw new InvalidOperationException(\"late\");");
+        Assert.False(failed.Succeeded);
+        Assert.Equal("201", Plain(((ResultEvent)(await s.ExecuteAsync("before")).Events[0]).Bundle)); // as in Roslyn scripting
+        Assert.True(s.TryGetVariable("price", out var price));
+        Assert.Equal(7.0, price);
+        Assert.True(s.TryGetVariable("label", out var label));
+        Assert.Equal("BTC", label);
+        Assert.False(s.TryGetVariable("nothing", out _));
+        Assert.True((await s.ExecuteAsync("var price = \"redefined\";")).Succeeded); // a later cell shadows the earlier variable
+        Assert.True(s.TryGetVariable("price", out var shadowed));
+        Assert.Equal("redefined", shadowed);
+        Assert.Equal(["price", "label", "before"], s.Variables);
+    }
+
+    [Fact]
+    public async Task A_cell_that_ignores_cancellation_is_abandoned_and_never_joins_the_session()
+    {
+        var s = new ScriptSession();
+        Assert.True((await s.ExecuteAsync("var kept = 7;")).Succeeded);
+        // Thread.Sleep does not check the token: the cell is reported after the 1 s timeout and 2 s of grace and left running;
+        // it ends a second later.
+        var r = await s.ExecuteAsync("var late = 1; System.Threading.Thread.Sleep(4000);", TimeSpan.FromSeconds(1));
+        Assert.Contains("keeps running in the background", Assert.IsType<ErrorEvent>(Assert.Single(r.Events)).Value, StringComparison.Ordinal);
+        await Task.Delay(TimeSpan.FromSeconds(1.5)); // it has ended now, before any other cell ran: still not part of the session
+        var late = await s.ExecuteAsync("late");
+        Assert.Contains("CS0103", Assert.IsType<ErrorEvent>(Assert.Single(late.Events)).Value, StringComparison.Ordinal);
+        Assert.DoesNotContain("late", s.Variables);
+        Assert.Equal("8", Plain(((ResultEvent)(await s.ExecuteAsync("kept + 1")).Events[0]).Bundle));
     }
 
     [Fact]
@@ -299,7 +350,7 @@ public class ScriptSessionTests
         Assert.True(s.WarmUp() > TimeSpan.Zero);
         Assert.Equal(0, s.ExecutionCount);
         Assert.Empty(s.Variables);
-        Assert.Null(s.State);
+        Assert.False(s.HasState);
         var r = await s.ExecuteAsync("__warm.Count");
         Assert.Contains("CS0103", Assert.IsType<ErrorEvent>(Assert.Single(r.Events)).Value, StringComparison.Ordinal);
         Assert.Equal(1, s.ExecutionCount);

@@ -4,7 +4,6 @@ using System.Reflection.Metadata;
 using System.Reflection.Metadata.Ecma335;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Emit;
-using Microsoft.CodeAnalysis.Scripting;
 
 namespace LiquidationLab.Notebooks.Engine;
 
@@ -16,18 +15,18 @@ namespace LiquidationLab.Notebooks.Engine;
 /// </summary>
 internal sealed class CellLineMap
 {
-    private readonly ConcurrentDictionary<string, (Script Script, int Cell)> _byAssembly = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (Compilation Compilation, int Cell)> _byAssembly = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, MetadataReaderProvider?> _pdbs = new(StringComparer.Ordinal);
 
     /// <summary>Remembers which cell a submission is.</summary>
-    public void Register(Script script, int cell) => _byAssembly[script.GetCompilation().AssemblyName!] = (script, cell);
+    public void Register(Compilation compilation, int cell) => _byAssembly[compilation.AssemblyName!] = (compilation, cell);
 
     /// <summary>The cell and 1-based line of a frame, or <c>null</c> when the method is not a cell's.</summary>
     public (int Cell, int Line)? Locate(MethodBase method, int ilOffset)
     {
         var assembly = method.Module.Assembly.GetName().Name;
         if (assembly is null || !_byAssembly.TryGetValue(assembly, out var entry) || ilOffset < 0) return null;
-        var provider = _pdbs.GetOrAdd(assembly, _ => EmitPdb(entry.Script));
+        var provider = _pdbs.GetOrAdd(assembly, _ => EmitPdb(entry.Compilation));
         if (provider is null) return (entry.Cell, 0);
         var reader = provider.GetMetadataReader();
         var handle = MetadataTokens.MethodDefinitionHandle(method.MetadataToken & 0x00FFFFFF);
@@ -41,11 +40,11 @@ internal sealed class CellLineMap
         return line is { } l ? (entry.Cell, l) : null;
     }
 
-    private static MetadataReaderProvider? EmitPdb(Script script)
+    private static MetadataReaderProvider? EmitPdb(Compilation compilation)
     {
         using var pe = new MemoryStream();
         var pdb = new MemoryStream();
-        var result = script.GetCompilation().Emit(pe, pdb, options: new EmitOptions(debugInformationFormat: DebugInformationFormat.PortablePdb));
+        var result = compilation.Emit(pe, pdb, options: new EmitOptions(debugInformationFormat: DebugInformationFormat.PortablePdb));
         if (!result.Success) return null;
         pdb.Position = 0;
         return MetadataReaderProvider.FromPortablePdbStream(pdb, MetadataStreamOptions.PrefetchMetadata);

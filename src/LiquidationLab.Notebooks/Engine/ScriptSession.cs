@@ -7,8 +7,6 @@ using LiquidationLab.Formatting;
 using LiquidationLab.Notebooks.Formatting;
 using Markdig;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Scripting;
-using Microsoft.CodeAnalysis.Scripting;
 
 namespace LiquidationLab.Notebooks.Engine;
 
@@ -76,22 +74,25 @@ public sealed class NotebookContext
 }
 
 /// <summary>
-/// A C# notebook session on Roslyn scripting: the first cell runs with <c>CSharpScript.RunAsync</c>, later cells with
-/// <c>ContinueWithAsync</c>, so variables, types and usings persist. LiquidationLab, DuckDB.NET, Microsoft.Data.Analysis,
-/// MathNet.Numerics and Plotly.NET(.CSharp) are referenced and their namespaces imported. Cells run one at a time;
-/// each yields ordered <see cref="CellEvent"/>s (also pushed live to <see cref="EventEmitted"/>).
+/// A C# notebook session: each cell is a Roslyn script submission continuing the previous one (<see cref="SubmissionChain"/>),
+/// so variables, types and usings persist. The whole .NET 10 framework (as reference assemblies) and LiquidationLab,
+/// DuckDB.NET, Microsoft.Data.Analysis, MathNet.Numerics and Plotly.NET(.CSharp) are referenced and their namespaces
+/// imported. Cells run one at a time; each yields ordered <see cref="CellEvent"/>s (also pushed live to <see cref="EventEmitted"/>).
 /// </summary>
 public sealed partial class ScriptSession
 {
-    internal static readonly Assembly[] DefaultAssemblies =
+    /// <summary>The libraries every session references besides the framework (their own dependencies resolve behind them).</summary>
+    internal static readonly Assembly[] DefaultLibraries =
     [
-        typeof(object).Assembly, typeof(Enumerable).Assembly, typeof(Console).Assembly, typeof(System.Text.Json.JsonSerializer).Assembly,
         typeof(Core.Margin.LiquidationPriceCalculator).Assembly, typeof(Data.Store.LabStore).Assembly, typeof(Charts.Figure).Assembly, typeof(Analysis.LiquidationAnalysis).Assembly,
         typeof(ScriptSession).Assembly, typeof(FormatterRegistry).Assembly, typeof(DuckDB.NET.Data.DuckDBConnection).Assembly, typeof(Microsoft.Data.Analysis.DataFrame).Assembly,
         typeof(MathNet.Numerics.Statistics.Statistics).Assembly, typeof(Plotly.NET.GenericChart).Assembly, typeof(Plotly.NET.CSharp.Chart).Assembly,
-        typeof(Markdown).Assembly, typeof(Microsoft.FSharp.Core.FSharpOption<>).Assembly, typeof(Microsoft.CSharp.RuntimeBinder.Binder).Assembly,
-        typeof(System.Dynamic.DynamicObject).Assembly,
+        typeof(Markdown).Assembly, typeof(Microsoft.FSharp.Core.FSharpOption<>).Assembly,
     ];
+
+    /// <summary>The references a new session compiles cells against: the framework's reference assemblies, then <see cref="DefaultLibraries"/>.</summary>
+    internal static IEnumerable<MetadataReference> DefaultReferences =>
+        NotebookReferences.Framework.Values.Concat(DefaultLibraries.Distinct().Select(NotebookReferences.For));
 
     /// <summary>Namespaces every cell sees: <see cref="NotebookNamespaces"/> (shared with the .NET Interactive extension), the
     /// formatting API and this engine's <see cref="HtmlString"/>.</summary>
@@ -107,8 +108,7 @@ public sealed partial class ScriptSession
     private int _streamIndex = -1;
     private long _streamChars, _droppedChars;
     private bool _streamTruncated;
-    private ScriptState<object>? _state;
-    private ScriptOptions _options;
+    private readonly SubmissionChain _chain;
     private int _cellNumber;
 
     /// <summary>Creates a session.</summary>
@@ -122,16 +122,10 @@ public sealed partial class ScriptSession
         Formatters = formatters ?? new FormatterRegistry();
         Formatters.Register<HtmlString>(h => new MimeBundle(h.Html).With("text/html", h.Html));
         _context = new NotebookContext(this);
-        _options = ScriptOptions.Default
-            .WithReferences(DefaultAssemblies.Distinct())
-            .WithImports(DefaultImports)
-            .WithEmitDebugInformation(false)
-            .WithFileEncoding(Encoding.UTF8)
-            .WithOptimizationLevel(OptimizationLevel.Release)
-            .WithAllowUnsafe(false)
-            .WithMetadataResolver(ScriptMetadataResolver.Default.WithBaseDirectory(WorkingDirectory).WithSearchPaths(WorkingDirectory))
-            .WithSourceResolver(ScriptSourceResolver.Default.WithBaseDirectory(WorkingDirectory));
+        _chain = NewChain();
     }
+
+    private SubmissionChain NewChain() => new(_context, DefaultReferences, DefaultImports, WorkingDirectory);
 
     /// <summary>The notebook's folder.</summary>
     public string WorkingDirectory { get; }
@@ -152,11 +146,14 @@ public sealed partial class ScriptSession
     public TimeSpan WarmUp(CancellationToken cancellationToken = default)
     {
         var sw = Stopwatch.StartNew();
-        var first = Compiled(null, "var __warm = new List<double> { 1, 2 }; __warm.Select(v => v * 2).Sum()", _options.WithFilePath("warm-up1"), cancellationToken);
-        var state = first.RunAsync(_context, _ => true, cancellationToken).GetAwaiter().GetResult();
-        var next = Compiled(state.Script, "var __bins = new PriceBins(100, 1, 4); var __d = new Dictionary<string, double> { [\"a\"] = __bins.Center(1) }; __d.Count + __warm.Count",
-            _options.WithFilePath("warm-up2"), cancellationToken);
-        _ = next.RunFromAsync(state, _ => true, cancellationToken).GetAwaiter().GetResult();
+        var warm = NewChain(); // a throwaway chain: the session's own stays empty
+        foreach (var code in (string[])["var __warm = new List<double> { 1, 2 }; __warm.Select(v => v * 2).Sum()",
+                     "var __bins = new PriceBins(100, 1, 4); var __d = new Dictionary<string, double> { [\"a\"] = __bins.Center(1) }; __d.Count + __warm.Count", "1 + 1"])
+        {
+            var submission = warm.Compile(code, "warm-up", cancellationToken);
+            if (submission.Errors.Count > 0) throw new InvalidOperationException("Warm-up failed to compile: " + submission.Errors[0]);
+            if (warm.RunAsync(submission, cancellationToken).GetAwaiter().GetResult().Exception is { } e) throw new InvalidOperationException("Warm-up failed.", e);
+        }
         _ = HasTrailingExpression("1 + 1");
         _ = CellPreprocessor.Prepare("var a = 1;");
         _ = Formatters.Format(new List<double> { 1.5, 2.5 });
@@ -183,16 +180,27 @@ public sealed partial class ScriptSession
     public event Action<CellEvent>? EventEmitted;
 
     /// <summary>Names of the variables defined so far.</summary>
-    public IReadOnlyList<string> Variables => _state?.Variables.Select(v => v.Name).Distinct().ToArray() ?? [];
+    public IReadOnlyList<string> Variables => _chain.Variables().Select(v => v.Name).Distinct().ToArray();
 
-    /// <summary>The current Roslyn script state (for completion and inspection), or <c>null</c> before the first cell.</summary>
-    public ScriptState<object>? State => _state;
+    /// <summary>The current value of the session variable <paramref name="name"/> (its latest definition).</summary>
+    /// <returns>Whether a variable of that name exists.</returns>
+    public bool TryGetVariable(string name, out object? value)
+    {
+        var found = _chain.Variables().LastOrDefault(v => v.Name == name);
+        value = found.Value;
+        return found.Name is not null;
+    }
 
-    /// <summary>The options cells compile with.</summary>
-    public ScriptOptions Options => _options;
+    /// <summary>The references cells compile against: the framework's reference assemblies, the default libraries and the
+    /// assemblies of restored packages.</summary>
+    public IReadOnlyList<MetadataReference> References => _chain.References;
 
-    /// <summary>The options completion and inspection analyse with (the cells' own).</summary>
-    public ScriptOptions AnalysisOptions => _options;
+    /// <summary>The compilation <paramref name="code"/> would be as the next cell, for completion and inspection: not run,
+    /// not kept. Before the first cell it is a first submission.</summary>
+    public Microsoft.CodeAnalysis.CSharp.CSharpCompilation AnalysisCompilation(string code) => _chain.Analyse(code);
+
+    /// <summary>Whether a cell has run, i.e. joined the session's submission chain (a cell that failed to compile has not).</summary>
+    public bool HasState => _chain.Last is not null;
 
     /// <summary>Most characters of stdout + stderr one cell keeps (in the notebook file, the HTML and iopub); default
     /// 1,000,000. Past it the text is cut with a visible "output truncated" note and the rest is dropped (counted in a last
@@ -336,8 +344,7 @@ public sealed partial class ScriptSession
         {
             var packages = await PackageRestorer.RestoreAsync(requests, WorkingDirectory, provided, text => Emit(new StreamEvent("stdout", text)), cancellationToken,
                 NuGetSource, NuGetPackagesFolder, _sources).ConfigureAwait(false);
-            var references = packages.SelectMany(p => p.Assemblies).Select(path => (MetadataReference)MetadataReference.CreateFromFile(path)).ToList();
-            _options = _options.AddReferences(references);
+            _chain.AddReferences(packages.SelectMany(p => p.Assemblies).Select(path => (MetadataReference)NotebookReferences.File(path)));
             foreach (var p in packages) _restored.Add(p.Id);
             return true;
         }
@@ -355,55 +362,52 @@ public sealed partial class ScriptSession
 
     private async Task<bool> RunCodeAsync(string code, int number, CancellationTokenSource cts, TimeSpan? timeout, CancellationToken interrupt)
     {
-        var options = _options.WithFilePath($"cell{number}");
         ConsoleRouter.Install();
         ConsoleRouter.Current = this;
         CellCancellation.Current = cts.Token;
         try
         {
+            var submission = _chain.Compile(code, $"cell{number}", cts.Token);
+            if (submission.Errors.Count > 0)
+            {
+                var lines = submission.Errors.Select(d =>
+                {
+                    var span = d.Location.GetLineSpan();
+                    return $"(cell {number}, line {span.StartLinePosition.Line + 1}, column {span.StartLinePosition.Character + 1}): error {d.Id}: {d.GetMessage(CultureInfo.InvariantCulture)}";
+                }).ToList();
+                Emit(new ErrorEvent("CompilationError", lines[0], lines));
+                return false;
+            }
+            _lines.Register(submission.Compilation, number);
             // Run on the thread pool so a timeout can be reported even for code that never checks the token.
-            var script = Compiled(_state?.Script, code, options, cts.Token);
-            _lines.Register(script, number);
-            var run = Task.Run(async () => _state is null
-                ? await script.RunAsync(_context, _ => true, cts.Token).ConfigureAwait(false)
-                : await script.RunFromAsync(_state, _ => true, cts.Token).ConfigureAwait(false));
-            ScriptState<object> state;
+            var run = Task.Run(() => _chain.RunAsync(submission, cts.Token));
+            SubmissionRun result;
             try
             {
-                state = await run.WaitAsync(cts.Token).ConfigureAwait(false);
+                result = await run.WaitAsync(cts.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cts.IsCancellationRequested)
             {
-                // A loop saw the token, or the cell ignores it and is still running: either way, report and move on.
+                // The cell ignores the token and is still running: report and move on (a run that ends within 2 s keeps
+                // the variables it defined; one that does not never touches the session's state).
                 var finished = await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)).ConfigureAwait(false) == run;
-                if (finished && run.IsCompletedSuccessfully) _state = run.Result; // keeps variables defined before the interrupt
+                if (!finished) _chain.Abandon(submission);
                 Emit(Cancelled(interrupt.IsCancellationRequested, timeout, stillRunning: !finished));
                 return false;
             }
-            _state = state;
-            if (state.Exception is OperationCanceledException && cts.IsCancellationRequested)
+            if (result.Exception is OperationCanceledException && cts.IsCancellationRequested)
             {
                 Emit(Cancelled(interrupt.IsCancellationRequested, timeout, stillRunning: false));
                 return false;
             }
-            if (state.Exception is { } ex)
+            if (result.Exception is { } ex)
             {
                 Emit(Error(ex, _lines));
                 return false;
             }
-            if (state.ReturnValue is { } value && HasTrailingExpression(code))
+            if (result.ReturnValue is { } value && HasTrailingExpression(code))
                 Emit(new ResultEvent(Formatters.Format(value)));
             return true;
-        }
-        catch (CompilationErrorException e)
-        {
-            var lines = e.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d =>
-            {
-                var span = d.Location.GetLineSpan();
-                return $"(cell {number}, line {span.StartLinePosition.Line + 1}, column {span.StartLinePosition.Character + 1}): error {d.Id}: {d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}";
-            }).ToList();
-            Emit(new ErrorEvent("CompilationError", lines.FirstOrDefault() ?? e.Message, lines));
-            return false;
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
@@ -420,18 +424,6 @@ public sealed partial class ScriptSession
             CellCancellation.Current = CancellationToken.None;
             ConsoleRouter.Current = null;
         }
-    }
-
-    private static Script<object> Create(Script? previous, string code, ScriptOptions options) => previous is null
-        ? CSharpScript.Create<object>(code, options, typeof(NotebookContext))
-        : previous.ContinueWith<object>(code, options);
-
-    /// <summary>The cell compiled (errors are left in the script for the run to report).</summary>
-    private static Script<object> Compiled(Script? previous, string code, ScriptOptions options, CancellationToken cancellationToken)
-    {
-        var script = Create(previous, code, options);
-        script.Compile(cancellationToken);
-        return script;
     }
 
     private static ErrorEvent Cancelled(bool interrupted, TimeSpan? timeout, bool stillRunning)
@@ -468,8 +460,9 @@ public sealed partial class ScriptSession
                 continue;
             }
             var ns = method.DeclaringType?.Namespace ?? "";
-            if (ns.StartsWith("Microsoft.CodeAnalysis.Scripting", StringComparison.Ordinal) || ns.StartsWith("System.Runtime.CompilerServices", StringComparison.Ordinal)
-                || ns.StartsWith("System.Threading", StringComparison.Ordinal) || method.DeclaringType == typeof(ScriptSession)) continue;
+            if (ns.StartsWith("System.Runtime.CompilerServices", StringComparison.Ordinal) || ns.StartsWith("System.Threading", StringComparison.Ordinal)
+                || method.DeclaringType == typeof(ScriptSession) || method.DeclaringType == typeof(SubmissionChain)
+                || method.DeclaringType?.DeclaringType == typeof(SubmissionChain)) continue;
             trace.Add($"   at {method.DeclaringType?.FullName}.{method.Name}");
         }
         if (e.InnerException is { } ie) trace.Add($" ---> {ie.GetType().Name}: {ie.Message}");
