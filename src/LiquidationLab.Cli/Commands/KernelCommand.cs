@@ -70,6 +70,18 @@ internal static class KernelCommand
     }
 
     /// <summary>
+    /// The runtime settings the kernel process starts with (kernel.json's <c>env</c>): tiered JIT tuned for a process that
+    /// JIT-compiles new code on every cell. <c>DOTNET_TC_CallCountingDelayMs=0</c>: by default the runtime starts counting
+    /// calls for tier-1 recompilation only after 100 ms without new tier-0 JIT work, and every cell JIT-compiles its
+    /// submission, so with cells back to back (Run All, nbconvert) the compiler's hot paths never reach tier 1.
+    /// <c>DOTNET_TieredPGO=0</c>: hot precompiled methods go straight to tier 1 instead of through an instrumented tier first.
+    /// Measured through jupyter_client (600 trivial cells, 2 kernel starts each, the round trip including ~3 ms of protocol):
+    /// p50 of cells 100–600 about 10–13 ms with the delay off alone and 6–10 ms with both; the first 100 cells 16 ms and
+    /// 11 ms. With cells seconds apart (a person typing) the default tiers up as well; these settings make it happen sooner.
+    /// </summary>
+    internal static JsonObject RuntimeEnvironment() => new() { ["DOTNET_TC_CallCountingDelayMs"] = "0", ["DOTNET_TieredPGO"] = "0" };
+
+    /// <summary>
     /// Writes the kernelspec folder <paramref name="dir"/>: <c>app/</c> = a copy of the running build's folder (native
     /// runtimes of this platform only), and <c>kernel.json</c> whose argv runs <c>app/liqlab.dll</c> with the dotnet host. The
     /// new folder is assembled beside the old one and swapped in, so a failed copy leaves the previous installation intact.
@@ -89,6 +101,7 @@ internal static class KernelCommand
                 .Select(a => (JsonNode?)a).ToArray()),
             ["display_name"] = "C# (LiquidationLab)", ["language"] = "csharp", ["interrupt_mode"] = "message",
             ["metadata"] = new JsonObject { ["debugger"] = false },
+            ["env"] = RuntimeEnvironment(),
         };
         File.WriteAllText(Path.Combine(staging, "kernel.json"), spec.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         var old = Path.Combine(parent, $".{KernelName}.old-{Environment.ProcessId}");

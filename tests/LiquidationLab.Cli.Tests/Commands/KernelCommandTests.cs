@@ -30,6 +30,9 @@ public sealed class KernelCommandTests : IDisposable
         Assert.True(File.Exists(Path.Combine(specDir, "app", "data", "tiers", "binance-usdm", "BTCUSDT.json")));
         Assert.False(Directory.Exists(Path.Combine(specDir, "app", "runtimes", "win-x64")), "other platforms' native runtimes are left out");
         Assert.Equal(["kernel", "start", "-f", "{connection_file}"], argv[2..]);
+        // Tiered JIT tuned for a process that compiles new code every cell (see KernelCommand.RuntimeEnvironment).
+        Assert.Equal("0", spec["env"]!["DOTNET_TC_CallCountingDelayMs"]!.GetValue<string>());
+        Assert.Equal("0", spec["env"]!["DOTNET_TieredPGO"]!.GetValue<string>());
         // Installing again replaces the copy in place (no staging folder left behind).
         Assert.Equal(0, (await CliRunner.Run("kernel", "install", "--prefix", _dir)).Exit);
         Assert.Equal([Path.GetFileName(specDir)], Directory.GetDirectories(Path.GetDirectoryName(specDir)!).Select(Path.GetFileName));
