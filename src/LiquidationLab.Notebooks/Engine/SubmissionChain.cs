@@ -63,7 +63,7 @@ internal sealed class SubmissionChain
     /// <summary>Every reference cells compile against, in order (added ones last).</summary>
     public IReadOnlyList<MetadataReference> References => _all;
 
-    /// <summary>The last submission that compiled, or null before the first.</summary>
+    /// <summary>The last submission that joined the chain (compiled and ran), or null before the first.</summary>
     public CSharpCompilation? Last => _last;
 
     /// <summary>Adds references (restored packages) for the next submissions.</summary>
