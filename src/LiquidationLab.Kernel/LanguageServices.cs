@@ -283,7 +283,11 @@ internal static class LanguageServices
 
     private sealed record Doc(string Summary, IReadOnlyList<(string Name, string Description)> Parameters, string? Returns, IReadOnlyList<(string Exception, string When)> Exceptions);
 
-    /// <summary>The XML documentation of a symbol from the &lt;assembly&gt;.xml file next to its assembly (ours, and packages that ship one).</summary>
+    /// <summary>
+    /// The XML documentation of a symbol: the &lt;assembly&gt;.xml file next to its assembly (ours, and packages that ship
+    /// one), else — for the framework, which cells compile against as reference assemblies — the one the .NET SDK's
+    /// reference pack ships (<see cref="FrameworkDocsDirectory"/>; none on a machine with the runtime alone).
+    /// </summary>
     private static Doc? Documentation(ISymbol symbol)
     {
         var id = symbol.OriginalDefinition.GetDocumentationCommentId();
@@ -291,11 +295,9 @@ internal static class LanguageServices
         if (id is null || assembly is null) return null;
         var loaded = AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(a => a.GetName().Name == assembly);
         var location = loaded is { IsDynamic: false } ? loaded.Location : null;
-        if (string.IsNullOrEmpty(location)) return null;
-        var xml = Path.ChangeExtension(location, ".xml");
-        if (!File.Exists(xml)) return null;
-        var member = Docs(xml).Descendants("member").FirstOrDefault(m => (string?)m.Attribute("name") == id);
-        if (member is null) return null;
+        var xml = string.IsNullOrEmpty(location) ? null : Path.ChangeExtension(location, ".xml");
+        if (xml is null || !File.Exists(xml)) xml = FrameworkDocsDirectory is { } framework ? Path.Combine(framework, assembly + ".xml") : null;
+        if (xml is null || !File.Exists(xml) || !Docs(xml).TryGetValue(id, out var member)) return null;
         var summary = Flatten(member.Element("summary"));
         if (summary.Length == 0 && member.Element("inheritdoc") is not null) summary = "(documented on the member it implements)";
         return new Doc(summary,
@@ -324,16 +326,43 @@ internal static class LanguageServices
         return WebUtility.HtmlDecode(string.Join(' ', sb.ToString().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)));
     }
 
-    private static readonly Dictionary<string, XDocument> DocCache = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, Dictionary<string, XElement>> DocCache = new(StringComparer.Ordinal);
 
-    private static XDocument Docs(string path)
+    /// <summary>A documentation file's members by id (parsed once: System.Runtime.xml alone is 7.6 MB).</summary>
+    private static Dictionary<string, XElement> Docs(string path)
     {
         lock (DocCache)
         {
-            if (!DocCache.TryGetValue(path, out var doc)) DocCache[path] = doc = XDocument.Load(path);
-            return doc;
+            if (!DocCache.TryGetValue(path, out var members))
+            {
+                members = new Dictionary<string, XElement>(StringComparer.Ordinal);
+                foreach (var m in XDocument.Load(path).Descendants("member"))
+                    if ((string?)m.Attribute("name") is { } name) members.TryAdd(name, m);
+                DocCache[path] = members;
+            }
+            return members;
         }
     }
+
+    /// <summary>The XML documentation of the framework's reference assemblies: <c>packs/Microsoft.NETCore.App.Ref/&lt;newest
+    /// version of this runtime's major&gt;/ref/net&lt;major&gt;.0</c> under the dotnet root this process runs from, or null
+    /// when that SDK pack is not installed.</summary>
+    internal static string? FrameworkDocsDirectory => LazyFrameworkDocs.Value;
+
+    private static readonly Lazy<string?> LazyFrameworkDocs = new(() =>
+    {
+        var runtime = Path.GetDirectoryName(typeof(object).Assembly.Location); // <root>/shared/Microsoft.NETCore.App/<version>
+        var root = runtime is null ? null : Path.GetFullPath(Path.Combine(runtime, "..", "..", ".."));
+        var packs = root is null ? null : Path.Combine(root, "packs", "Microsoft.NETCore.App.Ref");
+        if (packs is null || !Directory.Exists(packs)) return null;
+        var major = Environment.Version.Major;
+        return Directory.GetDirectories(packs)
+            .Select(d => (Dir: d, Version: Version.TryParse(Path.GetFileName(d).Split('-')[0], out var v) ? v : null))
+            .Where(x => x.Version?.Major == major)
+            .OrderByDescending(x => x.Version)
+            .Select(x => Path.Combine(x.Dir, "ref", $"net{major}.0"))
+            .FirstOrDefault(Directory.Exists);
+    });
 
     /// <summary><c>complete</c>, <c>incomplete</c> (with an indent) or <c>invalid</c>, as <c>is_complete_reply</c> wants.</summary>
     public static (string Status, string Indent) IsComplete(string code)

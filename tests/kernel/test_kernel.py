@@ -66,6 +66,8 @@ run(kc, "var prices = new List<double> { 1.5, 2.5 }; var calc = new PriceBins(60
 i = kc.inspect("prices", 6, reply=True, timeout=30)["content"]
 t = i["data"].get("text/plain", "")
 check("inspect variable: type and value", i["found"] and "List<double> prices" in t and "2 items: 1.5, 2.5" in t and "text/markdown" in i["data"], i)
+# the framework's own documentation: cells compile against its reference assemblies, whose XML docs the SDK ships
+check("inspect variable: the framework type's docs", "strongly typed list of objects" in t, t)
 i = kc.inspect("calc", 4, reply=True, timeout=30)["content"]
 check("inspect variable: our type's docs", i["found"] and "PriceBins calc" in i["data"]["text/plain"] and "bins" in i["data"]["text/plain"].lower(), i)
 # signature help inside an argument list: every overload, the parameter being typed marked, its documentation
@@ -76,6 +78,7 @@ check("signature help", i["found"] and "Isolated(" in t and "[decimal quantityBa
 code = "Math.Round(2.5, "
 i = kc.inspect(code, len(code), reply=True, timeout=30)["content"]
 check("signature help lists overloads", i["found"] and i["data"]["text/plain"].count("Math.Round(") >= 4, i)
+check("signature help: the framework method's docs", "Rounds" in i["data"]["text/plain"], i["data"]["text/plain"][:400])
 # completion: the session's variables first, kinds and signatures for the front end
 c = kc.complete("pri", 3, reply=True, timeout=30)["content"]
 types = c["metadata"].get("_jupyter_types_experimental", [])
