@@ -47,8 +47,10 @@ internal static class NotebookReferences
     /// <summary>Whether <paramref name="reference"/> is one of the framework's reference assemblies.</summary>
     public static bool IsFramework(MetadataReference reference) => FrameworkSet.Contains(reference);
 
-    /// <summary>The reference for an assembly of the host or the framework (by its loaded <see cref="Assembly"/>).</summary>
-    /// <exception cref="ArgumentException">A dynamic or in-memory assembly (no file to compile against).</exception>
+    /// <summary>The reference for an assembly of the host or the framework (by its loaded <see cref="Assembly"/>): a framework
+    /// assembly's reference assembly, else the assembly's own file.</summary>
+    /// <exception cref="ArgumentException">A dynamic or in-memory assembly (no file to compile against), or a runtime assembly
+    /// with no public reference assembly (e.g. <c>System.Private.CoreLib</c>).</exception>
     public static MetadataReference For(Assembly assembly)
     {
         var name = assembly.GetName().Name!;
