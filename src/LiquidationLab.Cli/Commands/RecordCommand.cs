@@ -62,12 +62,12 @@ internal static class RecordCommand
                 var perStream = string.Join(" ", s.MessagesByStream.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Key} {k.Value:N0}"));
                 var elapsed = (DateTime.UtcNow - start).ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture);
                 console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                    $"{elapsed} {(total - lastTotal) / 5.0:N0} msg/s · {perStream} · lag {s.LagMs:N0} ms · gaps {s.Gaps} · malformed {s.Malformed} · connections {s.Connections} · batches {s.Batches} (+{s.RowsStored:N0} rows)") +
-                    (s.LastError is { } e ? $" · last error {e}" : "")));
+                    $"{elapsed} {(total - lastTotal) / 5.0:N0} msg/s · {perStream} · lag {s.LagMs:N0} ms · gaps {s.Gaps} · set aside {s.Rejected} · connections {s.Connections} · batches {s.Batches} (+{s.RowsStored:N0} rows)") +
+                    (s.LastError is { } e ? $" · last error {e}" : "") + (s.LastReject is { } r ? $" · last set aside {r}" : "")));
                 lastTotal = total;
             }
             await run.ConfigureAwait(false);
-            console.MarkupLine(Markup.Escape($"Stopped: {recorder.Stats.TotalMessages:N0} messages, {recorder.Stats.RowsStored:N0} rows in {recorder.Stats.Batches} batches, {recorder.Stats.Gaps} gaps recorded."));
+            console.MarkupLine(Markup.Escape($"Stopped: {recorder.Stats.TotalMessages:N0} messages, {recorder.Stats.RowsStored:N0} rows in {recorder.Stats.Batches} batches, {recorder.Stats.Gaps} gaps recorded, {recorder.Stats.Rejected} messages set aside (recording_rejects)."));
             return 0;
         });
         record.Add(binance);

@@ -82,13 +82,22 @@ public sealed record ArchiveLimits(long MaxBytes = 32L << 30, double MaxRatio = 
 /// <param name="LastTime">Latest data time in the file (UTC), if any.</param>
 /// <param name="Detail">Per-table counts and notes for the ingest log.</param>
 /// <param name="Conflicts">Rows whose key the store held with different values (see <see cref="ConflictPolicy"/>).</param>
-public sealed record ImportOutcome(long Rows, DateTime? FirstTime, DateTime? LastTime, string Detail, long Conflicts = 0);
+/// <param name="Rejected">Lines set aside instead of failing the file (only with <see cref="ImportContext.QuarantineLines"/>), in file order.</param>
+public sealed record ImportOutcome(long Rows, DateTime? FirstTime, DateTime? LastTime, string Detail, long Conflicts = 0, IReadOnlyList<RejectedLine>? Rejected = null);
+
+/// <summary>A line an importer set aside (quarantined) instead of failing its file: the file's other lines were stored.</summary>
+/// <param name="Line">1-based line number in the file.</param>
+/// <param name="Text">The line as read (the raw message), whole.</param>
+/// <param name="Problem">What was wrong, naming the field (e.g. <c>forceOrder: field o.p: 'NaN' is not a finite positive price.</c>).</param>
+public sealed record RejectedLine(long Line, string Text, string Problem);
 
 /// <summary>Everything an importer needs: the store (inside the file's transaction) and the file.</summary>
 public sealed class ImportContext
 {
-    internal ImportContext(LabStore store, string path, long fileId, FileProbe probe, ArchiveLimits? archiveLimits = null, ConflictPolicy conflictPolicy = ConflictPolicy.Keep)
+    internal ImportContext(LabStore store, string path, long fileId, FileProbe probe, ArchiveLimits? archiveLimits = null, ConflictPolicy conflictPolicy = ConflictPolicy.Keep,
+        bool quarantineLines = false)
     {
+        QuarantineLines = quarantineLines;
         ArchiveLimits = archiveLimits ?? ArchiveLimits.Default;
         ConflictPolicy = conflictPolicy;
         Store = store;
@@ -114,6 +123,13 @@ public sealed class ImportContext
 
     /// <summary>What to do with values that differ from stored ones for the same key.</summary>
     public ConflictPolicy ConflictPolicy { get; }
+
+    /// <summary>
+    /// Whether a bad line is set aside (<see cref="ImportOutcome.Rejected"/>) and the rest of the file stored, instead of the
+    /// whole file being refused. Only importers of message streams honour it (the websocket recording importer: one bad
+    /// message of a live recording must not cost the others); file formats refuse the file whole, as always.
+    /// </summary>
+    public bool QuarantineLines { get; }
 
     /// <summary>Tables whose rows of this file the importer has already checked against <see cref="RowRules"/> (the ingestor checks the others).</summary>
     public ISet<string> CheckedTables { get; } = new HashSet<string>(StringComparer.Ordinal);

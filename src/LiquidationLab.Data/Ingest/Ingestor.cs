@@ -28,7 +28,9 @@ public enum IngestStatus
 /// <param name="Elapsed">Wall time.</param>
 /// <param name="Conflicts">Rows whose key the store held with different values (see <see cref="ConflictPolicy"/>).</param>
 /// <param name="Redelivered">Rows the store already held under the same exchange identifier, not written again.</param>
-public sealed record FileIngestResult(string Path, IngestStatus Status, string? Kind, long Rows, string? Detail, TimeSpan Elapsed, long Conflicts = 0, long Redelivered = 0);
+/// <param name="Rejected">Lines set aside instead of failing the file (with <see cref="Ingestor.QuarantineLines"/>); null or empty otherwise.</param>
+public sealed record FileIngestResult(string Path, IngestStatus Status, string? Kind, long Rows, string? Detail, TimeSpan Elapsed, long Conflicts = 0, long Redelivered = 0,
+    IReadOnlyList<RejectedLine>? Rejected = null);
 
 /// <summary>
 /// Ingests files into the store: each file inside one transaction, recorded in <c>ingest_log</c> with its SHA-256,
@@ -50,6 +52,12 @@ public sealed class Ingestor
 
     /// <summary>What to do when a file's value differs from the stored one for the same key; default <see cref="ConflictPolicy.Keep"/>.</summary>
     public ConflictPolicy ConflictPolicy { get; init; } = ConflictPolicy.Keep;
+
+    /// <summary>
+    /// Set bad lines of message-stream files aside instead of refusing the file (see <see cref="ImportContext.QuarantineLines"/>);
+    /// default false. The live recorder sets it: the set-aside lines come back in <see cref="FileIngestResult.Rejected"/>.
+    /// </summary>
+    public bool QuarantineLines { get; init; }
 
     /// <summary>The importers tried, in order; the first whose <see cref="IImporter.CanImport"/> is true wins.</summary>
     public IReadOnlyList<IImporter> Importers { get; }
@@ -171,7 +179,7 @@ public sealed class Ingestor
             var fileId = _store.Scalar<long>(
                 "INSERT INTO ingest_log (file_path, sha256, kind, rows, ingested_at) VALUES ($1, $2, $3, 0, now()) RETURNING id",
                 path, sha, importer.Kind);
-            var context = new ImportContext(_store, path, fileId, probe, ArchiveLimits, ConflictPolicy);
+            var context = new ImportContext(_store, path, fileId, probe, ArchiveLimits, ConflictPolicy, QuarantineLines);
             var outcome = importer.Import(context);
             // Whatever the importer, every value it wrote obeys the row rules, and no exchange identifier is stored twice.
             var ofFile = $"file_id = {fileId.ToString(CultureInfo.InvariantCulture)}";
@@ -183,11 +191,13 @@ public sealed class Ingestor
             var detail = removed == 0 ? outcome.Detail
                 : outcome.Detail + "; already stored under the same exchange ids, not written again: " +
                   string.Join(", ", redelivered.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Table.Replace("_data", "", StringComparison.Ordinal)} {r.Removed}")));
+            if (outcome.Rejected is { Count: > 0 } rejected)
+                detail += string.Create(CultureInfo.InvariantCulture, $"; {rejected.Count} lines set aside (first: line {rejected[0].Line}: {rejected[0].Problem})");
             var rows = outcome.Rows - removed;
             _store.Execute("UPDATE ingest_log SET rows = $1, first_time = $2, last_time = $3, detail = $4 WHERE id = $5",
                 rows, outcome.FirstTime, outcome.LastTime, detail, fileId);
             tx.Commit();
-            return new FileIngestResult(path, IngestStatus.Ingested, importer.Kind, rows, detail, started.Elapsed, outcome.Conflicts, removed);
+            return new FileIngestResult(path, IngestStatus.Ingested, importer.Kind, rows, detail, started.Elapsed, outcome.Conflicts, removed, outcome.Rejected);
         }
         catch (IngestException)
         {

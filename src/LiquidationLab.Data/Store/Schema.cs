@@ -148,6 +148,16 @@ public static class Schema
         );
         ALTER TABLE book_state ADD COLUMN awaiting_first BOOLEAN;
         """,
+        // v6: messages a live recording set aside (quarantined) instead of storing: kept raw with what was wrong, so one bad
+        // value never costs a session its other rows and nothing received is thrown away unseen. stream and symbol are
+        // NULL when the message named none the recorder subscribed to; raw is the message as received (cut to the
+        // recorder's message-size cap, with raw_bytes the size received).
+        """
+        CREATE TABLE recording_rejects (
+            venue VARCHAR NOT NULL, symbol VARCHAR, stream VARCHAR, received_at TIMESTAMP NOT NULL, problem VARCHAR NOT NULL,
+            raw VARCHAR NOT NULL, raw_bytes BIGINT NOT NULL, session VARCHAR NOT NULL, recorded_at TIMESTAMP NOT NULL
+        );
+        """,
     ];
 
     /// <summary>
@@ -193,6 +203,7 @@ public static class Schema
     [
         "agg_trades", "trades", "klines", "open_interest", "funding_rates", "liquidation_totals", "liquidation_orders",
         "book_snapshots", "book_trades", "book_depth_bands", "long_short_ratios", "instruments", "liquidity_reports", "peer_liquidation_bands", "recording_gaps",
+        "recording_rejects",
     ];
 
     /// <summary>Every table holding rows of ingested files (<c>file_id</c>): the data tables (physical names), the book continuation state and the revisions.</summary>

@@ -28,6 +28,7 @@ public static class StoreStatus
         ["liquidity_reports"] = ("condition_id", "emitted_at"),
         ["peer_liquidation_bands"] = ("source || ' ' || symbol", "report_time"),
         ["recording_gaps"] = ("symbol || ' ' || stream || ' ' || kind", "gap_start"),
+        ["recording_rejects"] = ("coalesce(stream, '(no stream)')", "received_at"),
     };
 
     /// <summary>Reads the summary of every data table plus the ingest log.</summary>

@@ -81,18 +81,24 @@ public sealed partial class WebSocketRecordingImporter : IImporter
                 {
                     lineNumber++;
                     if (line.Length == 0) continue;
+                    string problem;
+                    Exception error;
                     try
                     {
                         state.Line(line);
+                        continue;
                     }
                     catch (JsonException e)
                     {
-                        throw new IngestException(context.Path, $"line {lineNumber}: {JsonProblem(line, e)}", e);
+                        (problem, error) = (JsonProblem(line, e), e);
                     }
-                    catch (Exception e) when (e is FormatException or KeyNotFoundException or InvalidOperationException or OverflowException)
+                    catch (Exception e) when (e is FormatException or KeyNotFoundException or InvalidOperationException or OverflowException or ArgumentException)
                     {
-                        throw new IngestException(context.Path, $"line {lineNumber}: {e.Message}", e);
+                        (problem, error) = (e.Message, e);
                     }
+                    // Every handler checks all of a message's values before it appends a row, so a refused line left nothing behind.
+                    if (!context.QuarantineLines) throw new IngestException(context.Path, $"line {lineNumber}: {problem}", error);
+                    state.Rejected.Add(new RejectedLine(lineNumber, line, problem));
                 }
                 state.FlushAggregate();
             }
@@ -112,7 +118,7 @@ public sealed partial class WebSocketRecordingImporter : IImporter
                      (state.Book?.Redelivered > 0 || state.StaleSnapshots > 0 ? $", already applied (re-delivered) {state.Book?.Redelivered ?? 0} updates and {state.StaleSnapshots} snapshots" : "") +
                      $"; funding_rates +{state.FundingRows}; open_interest +{state.OpenInterestRows}{extras}; " +
                      $"local timestamps in {state.LocalUnit}";
-        return new ImportOutcome(rows, state.First, state.Last, detail);
+        return new ImportOutcome(rows, state.First, state.Last, detail, Rejected: state.Rejected);
     }
 
     /// <summary>A JSON syntax error named by the field it hit (the last <c>"name":</c> before the error's byte position).</summary>
@@ -136,6 +142,7 @@ public sealed partial class WebSocketRecordingImporter : IImporter
         public DuckDBAppender Trades = null!, Aggs = null!, Liquidations = null!, Books = null!, Funding = null!;
         public long TradeRows, AggRows, LiquidationRows, BookRows, FundingRows, Samples, StaleSnapshots, ForceOrders, OpenInterestRows;
         public DuckDBAppender? Prints;
+        public readonly List<RejectedLine> Rejected = [];
         private double _lastMarkPrice = double.NaN;
         private readonly List<(string Symbol, DateTime Time, double Oi, double? OiUsd)> _openInterest = [];
         public DateTime? First, Last;
@@ -180,6 +187,40 @@ public sealed partial class WebSocketRecordingImporter : IImporter
 
         private int? _seriesId;
 
+        // A recording holds one symbol (its rows share one series id and one book): the first message's symbol.
+        private string SymbolOf(JsonElement d, string what)
+        {
+            var symbol = Text(d, "s", what);
+            _symbol ??= symbol;
+            return symbol == _symbol ? symbol
+                : throw new FormatException($"{what}: field s: '{Truncate(symbol)}' in a recording of {_symbol} (one symbol per recording).");
+        }
+
+        /// <summary>A string field, or a <see cref="FormatException"/> naming it when it is missing, null or not a string.</summary>
+        private static string Text(JsonElement d, string field, string what) =>
+            d.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()!
+                : throw new FormatException($"{what}: field {field}: {(d.TryGetProperty(field, out var x) ? $"{x.ValueKind.ToString().ToLowerInvariant()} where a string is expected" : "missing")}.");
+
+        /// <summary>A decimal-number string field as a finite double within <see cref="RowRules.MaxMagnitude"/>: positive, or ≥ 0 with <paramref name="zeroAllowed"/>.</summary>
+        private static double Number(JsonElement d, string field, string what, bool zeroAllowed = false)
+        {
+            var text = Text(d, field, what);
+            return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) && v <= RowRules.MaxMagnitude && (v > 0 || (zeroAllowed && v == 0))
+                ? v : throw new FormatException($"{what}: field {field}: '{Truncate(text)}' is not a finite {(zeroAllowed ? "non-negative" : "positive")} number of at most 1e15.");
+        }
+
+        /// <summary>An integer field, or a <see cref="FormatException"/> naming it.</summary>
+        private static long Long(JsonElement d, string field, string what) =>
+            d.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var x) ? x
+                : throw new FormatException($"{what}: field {field}: {(d.TryGetProperty(field, out var y) ? $"'{Truncate(y.ToString())}' is not an integer" : "missing")}.");
+
+        /// <summary>A boolean field, or a <see cref="FormatException"/> naming it.</summary>
+        private static bool Bool(JsonElement d, string field, string what) =>
+            d.TryGetProperty(field, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean()
+                : throw new FormatException($"{what}: field {field}: {(d.TryGetProperty(field, out _) ? "not true or false" : "missing")}.");
+
+        private static string Truncate(string s) => s.Length <= 40 ? s : s[..40] + "…";
+
         // One recording holds one symbol; the series id is looked up once.
         private int Series(string symbol) => _seriesId ??= context.Store.SeriesId(Venue, symbol);
 
@@ -201,21 +242,22 @@ public sealed partial class WebSocketRecordingImporter : IImporter
 
         private void Trade(JsonElement d)
         {
-            var symbol = d.GetProperty("s").GetString()!;
-            _symbol ??= symbol;
-            var time = d.GetProperty("T").GetInt64();
-            var id = d.GetProperty("t").GetInt64();
-            var priceText = d.GetProperty("p").GetString()!;
-            var qtyText = d.GetProperty("q").GetString()!;
+            var symbol = SymbolOf(d, "trade");
+            var time = Long(d, "T", "trade");
+            var id = Long(d, "t", "trade");
+            var priceText = Text(d, "p", $"trade {id}");
+            var qtyText = Text(d, "q", $"trade {id}");
             var price = double.TryParse(priceText, NumberStyles.Float, CultureInfo.InvariantCulture, out var p) ? p
                 : throw new FormatException($"trade {id}: field p: '{priceText}' is not a number.");
             var qty = Decimal(qtyText, $"trade {id}: field q");
-            var maker = d.GetProperty("m").GetBoolean();
+            var maker = Bool(d, "m", "trade");
             var type = d.TryGetProperty("X", out var x) ? x.GetString() ?? "MARKET" : "MARKET";
             if (!(double.IsFinite(price) && price > 0 && price <= RowRules.MaxMagnitude))
                 throw new FormatException($"trade {id}: field p: '{priceText}' is not a finite positive price.");
             if (!(qty > 0 && (double)qty <= RowRules.MaxMagnitude))
                 throw new FormatException($"trade {id}: field q: '{qtyText}' is not a finite positive quantity.");
+            if (price * (double)qty > RowRules.MaxMagnitude)
+                throw new FormatException($"trade {id}: fields p × q: a notional of {price * (double)qty:G4} is over 1e15.");
             var ts = ExchangeTime(time, $"trade {id}: field T");
             Seen(time);
             if (type != "MARKET")
@@ -246,19 +288,18 @@ public sealed partial class WebSocketRecordingImporter : IImporter
         // aggregates the same trades under the same id, so either source gives one row per id.
         private void AggTrade(JsonElement d)
         {
-            var symbol = d.GetProperty("s").GetString()!;
-            _symbol ??= symbol;
-            var id = d.GetProperty("a").GetInt64();
-            var price = double.Parse(d.GetProperty("p").GetString()!, CultureInfo.InvariantCulture);
-            var qty = Decimal(d.GetProperty("q").GetString(), $"aggTrade {id}: field q");
-            var time = d.GetProperty("T").GetInt64();
-            if (!(double.IsFinite(price) && price > 0 && price <= RowRules.MaxMagnitude)) throw new FormatException($"aggTrade {id}: field p: {price} is not a finite positive price.");
-            if (!(qty > 0)) throw new FormatException($"aggTrade {id}: field q: {qty} is not positive.");
+            var symbol = SymbolOf(d, "aggTrade");
+            var id = Long(d, "a", "aggTrade");
+            var price = Number(d, "p", $"aggTrade {id}");
+            var qty = Decimal(Text(d, "q", $"aggTrade {id}"), $"aggTrade {id}: field q");
+            var time = Long(d, "T", "aggTrade");
+            if (!(qty > 0 && (double)qty <= RowRules.MaxMagnitude)) throw new FormatException($"aggTrade {id}: field q: {qty} is not a positive quantity of at most 1e15.");
             var ts = ExchangeTime(time, $"aggTrade {id}: field T");
+            var (first, last, maker) = (Long(d, "f", "aggTrade"), Long(d, "l", "aggTrade"), Bool(d, "m", "aggTrade"));
+            var series = Series(symbol);
             Seen(time);
-            Aggs.CreateRow().AppendValue(Series(symbol)).AppendValue(id).AppendValue(price).AppendValue((double)qty)
-                .AppendValue(d.GetProperty("f").GetInt64()).AppendValue(d.GetProperty("l").GetInt64()).AppendValue(ts)
-                .AppendValue(d.GetProperty("m").GetBoolean()).AppendValue(context.FileId).EndRow();
+            Aggs.CreateRow().AppendValue(series).AppendValue(id).AppendValue(price).AppendValue((double)qty)
+                .AppendValue(first).AppendValue(last).AppendValue(ts).AppendValue(maker).AppendValue(context.FileId).EndRow();
             AggRows++;
         }
 
@@ -267,15 +308,19 @@ public sealed partial class WebSocketRecordingImporter : IImporter
         private void ForceOrder(JsonElement d, long local)
         {
             var o = d.GetProperty("o");
-            var side = o.GetProperty("S").GetString()!.ToUpperInvariant();
-            var liquidated = side switch { "SELL" => "long", "BUY" => "short", _ => throw new FormatException($"forceOrder: field o.S: '{side}' is not BUY or SELL.") };
-            double Num(string f) => double.Parse(o.GetProperty(f).GetString()!, CultureInfo.InvariantCulture);
-            var price = Num("p");
-            var qty = Num("q");
-            if (!(price > 0 && qty > 0)) throw new FormatException("forceOrder: fields o.p and o.q must be positive.");
-            double? ap = o.TryGetProperty("ap", out _) && Num("ap") > 0 ? Num("ap") : null;
-            double? z = o.TryGetProperty("z", out _) && Num("z") > 0 ? Num("z") : null;
-            var time = o.GetProperty("T").GetInt64();
+            var side = Text(o, "S", "forceOrder: o").ToUpperInvariant();
+            var liquidated = side switch { "SELL" => "long", "BUY" => "short", _ => throw new FormatException($"forceOrder: field o.S: '{Truncate(side)}' is not BUY or SELL.") };
+            var price = Number(o, "p", "forceOrder: o");
+            var qty = Number(o, "q", "forceOrder: o");
+            // ap (average fill price) and z (filled quantity) are 0 while nothing has filled: stored as unknown (NULL); any
+            // other value must be a real price or quantity (a "NaN" is refused, not stored as NULL).
+            double? ap = o.TryGetProperty("ap", out _) && Number(o, "ap", "forceOrder: o", zeroAllowed: true) is var a and > 0 ? a : null;
+            double? z = o.TryGetProperty("z", out _) && Number(o, "z", "forceOrder: o", zeroAllowed: true) is var f and > 0 ? f : null;
+            var symbol = Text(o, "s", "forceOrder: o").ToUpperInvariant();
+            if (symbol.Length is < 2 or > 30 || !symbol.All(char.IsAsciiLetterOrDigit))
+                throw new FormatException($"forceOrder: field o.s: '{Truncate(symbol)}' is not a symbol (2–30 letters and digits).");
+            var orderType = o.TryGetProperty("o", out var type) && type.ValueKind == JsonValueKind.String ? type.GetString() : "LIMIT";
+            var time = Long(o, "T", "forceOrder: o");
             ExchangeTime(time, "forceOrder: field o.T");
             Seen(time);
             if (Prints is null)
@@ -283,8 +328,8 @@ public sealed partial class WebSocketRecordingImporter : IImporter
                 context.Store.Execute(Ingest.Liquidations.PrintStage.Create);
                 Prints = context.Store.Connection.CreateAppender("print_stage");
             }
-            Prints.CreateRow().AppendValue(Venue).AppendValue(o.GetProperty("s").GetString()!.ToUpperInvariant()).AppendValue(DateTime.UnixEpoch.AddMilliseconds(time))
-                .AppendValue(side).AppendValue(price).AppendValue(qty).AppendValue(o.TryGetProperty("o", out var type) ? type.GetString() : "LIMIT")
+            Prints.CreateRow().AppendValue(Venue).AppendValue(symbol).AppendValue(DateTime.UnixEpoch.AddMilliseconds(time))
+                .AppendValue(side).AppendValue(price).AppendValue(qty).AppendValue(orderType)
                 .AppendValue(liquidated).AppendValue(ap).AppendValue(z).AppendValue("binance-forceOrder").AppendValue(local).EndRow();
             ForceOrders++;
         }
@@ -293,10 +338,9 @@ public sealed partial class WebSocketRecordingImporter : IImporter
         // in base units; in USD at the last mark price seen in the recording.
         private void OpenInterest(JsonElement d)
         {
-            var symbol = d.GetProperty("s").GetString()!;
-            var time = d.GetProperty("E").GetInt64();
-            var oi = double.Parse(d.GetProperty("o").GetString()!, CultureInfo.InvariantCulture);
-            if (!(oi >= 0 && double.IsFinite(oi))) throw new FormatException($"openInterest: field o: {oi} is not a quantity.");
+            var symbol = Text(d, "s", "openInterest");
+            var time = Long(d, "E", "openInterest");
+            var oi = Number(d, "o", "openInterest", zeroAllowed: true);
             var ts = ExchangeTime(time, "openInterest: field E");
             Seen(time);
             _openInterest.Add((symbol, ts, oi, double.IsNaN(_lastMarkPrice) ? null : oi * _lastMarkPrice));
@@ -336,8 +380,8 @@ public sealed partial class WebSocketRecordingImporter : IImporter
             {
                 var price = Decimal(level[0].GetString(), "book level price");
                 var size = Decimal(level[1].GetString(), "book level size");
-                if (price <= 0) throw new FormatException($"book level price {price} is not positive.");
-                if (size < 0) throw new FormatException($"book level size {size} is negative.");
+                if (price <= 0 || (double)price > RowRules.MaxMagnitude) throw new FormatException($"book level price {price} is not a positive price of at most 1e15.");
+                if (size < 0 || (double)size > RowRules.MaxMagnitude) throw new FormatException($"book level size {size} is not a size in 0 … 1e15.");
                 yield return (price, size);
             }
         }
@@ -354,8 +398,12 @@ public sealed partial class WebSocketRecordingImporter : IImporter
                 StaleSnapshots++;
                 return;
             }
+            // Everything is read and checked before the book changes: a refused snapshot leaves the book as it was.
+            var bids = Levels(root.GetProperty("bids")).ToList();
+            var asks = Levels(root.GetProperty("asks")).ToList();
+            if (localMs is < 0 or > 253_402_300_799_999) throw new FormatException($"depth snapshot: local timestamp {localMs} ms is not a time.");
             Book ??= new OrderBookReplica();
-            Book.ApplySnapshot(lastUpdateId, Levels(root.GetProperty("bids")).ToList(), Levels(root.GetProperty("asks")).ToList());
+            Book.ApplySnapshot(lastUpdateId, bids, asks);
             BookStart = $"REST snapshot lastUpdateId {lastUpdateId}";
             // No sample may show this book at a time before the snapshot was taken (a live recorder fetches it while older
             // diffs are still arriving): sampling resumes after the snapshot's transaction time.
@@ -377,10 +425,9 @@ public sealed partial class WebSocketRecordingImporter : IImporter
 
         private void Depth(JsonElement d)
         {
-            var symbol = d.GetProperty("s").GetString()!;
-            _symbol ??= symbol;
-            var update = new DepthUpdate(d.GetProperty("E").GetInt64(), d.GetProperty("U").GetInt64(), d.GetProperty("u").GetInt64(),
-                d.GetProperty("pu").GetInt64(), Levels(d.GetProperty("b")).ToList(), Levels(d.GetProperty("a")).ToList());
+            var symbol = SymbolOf(d, "depth update");
+            var update = new DepthUpdate(Long(d, "E", "depth update"), Long(d, "U", "depth update"), Long(d, "u", "depth update"),
+                Long(d, "pu", "depth update"), Levels(d.GetProperty("b")).ToList(), Levels(d.GetProperty("a")).ToList());
             ExchangeTime(update.EventMs, "depth update: field E");
             Seen(update.EventMs);
             if (Book is null && !_triedResume)
@@ -474,13 +521,15 @@ public sealed partial class WebSocketRecordingImporter : IImporter
 
         private void MarkPrice(JsonElement d)
         {
-            var symbol = d.GetProperty("s").GetString()!;
-            var rate = double.Parse(d.GetProperty("r").GetString()!, CultureInfo.InvariantCulture);
-            var time = d.GetProperty("E").GetInt64();
+            var symbol = Text(d, "s", "markPrice");
+            var rateText = Text(d, "r", "markPrice");
+            var rate = double.TryParse(rateText, NumberStyles.Float, CultureInfo.InvariantCulture, out var r) ? r : double.NaN;
+            var time = Long(d, "E", "markPrice");
             ExchangeTime(time, "markPrice: field E");
-            if (!(double.IsFinite(rate) && Math.Abs(rate) < 1)) throw new FormatException($"markPrice: field r: {rate} is not a funding rate.");
+            if (!(double.IsFinite(rate) && Math.Abs(rate) < 1)) throw new FormatException($"markPrice: field r: '{Truncate(rateText)}' is not a funding rate (a fraction strictly between -1 and 1).");
+            var mark = Number(d, "p", "markPrice");
             Seen(time);
-            _lastMarkPrice = double.Parse(d.GetProperty("p").GetString()!, CultureInfo.InvariantCulture);
+            _lastMarkPrice = mark;
             if (!_fundingLookedUp)
             {
                 // A recording in pieces (the live recorder's batches) continues the rate the store already holds, so an
@@ -493,8 +542,7 @@ public sealed partial class WebSocketRecordingImporter : IImporter
             if (_lastFundingRate == rate) return;
             _lastFundingRate = rate;
             Funding.CreateRow().AppendValue(Venue).AppendValue(symbol).AppendValue("binance-markPrice-ws").AppendValue((string?)null)
-                .AppendValue(DateTime.UnixEpoch.AddMilliseconds(time)).AppendValue(rate)
-                .AppendValue(double.Parse(d.GetProperty("p").GetString()!, CultureInfo.InvariantCulture)).AppendValue(context.FileId).EndRow();
+                .AppendValue(DateTime.UnixEpoch.AddMilliseconds(time)).AppendValue(rate).AppendValue(mark).AppendValue(context.FileId).EndRow();
             FundingRows++;
         }
 
