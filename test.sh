@@ -5,6 +5,8 @@
 #   redis-server             the liquidity service's state store (tests start their own on a loopback port)
 #   python3-nbformat         validates the notebooks the runner writes
 #   python3-jupyter-client, python3-nbclient, python3-nbconvert   real Jupyter clients that drive the kernel
+#   jupyter-core, jupyter-client, jupyter-nbconvert                the `jupyter` command (`jupyter nbconvert`,
+#                                                                  `jupyter kernelspec list`) the docs and CI use
 #   prometheus               its promtool checks and unit-tests the liquidity service's alert rules
 # Those tests carry [Trait("Requires", "<package>")]; without the package they fail naming it.
 # Extra arguments go to `dotnet test` (e.g. ./test.sh --filter "Requires!=chromium").
@@ -17,6 +19,7 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 /usr/bin/python3 -c "import nbformat" >/dev/null 2>&1 || missing+=(python3-nbformat)
 /usr/bin/python3 -c "import jupyter_client, nbclient, nbconvert" >/dev/null 2>&1 || missing+=(python3-jupyter-client python3-nbclient python3-nbconvert)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+{ command -v jupyter && command -v jupyter-nbconvert && command -v jupyter-kernelspec; } >/dev/null 2>&1 || missing+=(jupyter-core jupyter-client jupyter-nbconvert)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing Debian packages: ${missing[*]}"
   SUDO=""
