@@ -101,6 +101,46 @@ public static class LiquidationCharts
     }
 
     /// <summary>
+    /// Price and open interest over time, one panel each on a shared time axis (UTC): the close in USDT above, open interest
+    /// in billions of USD below, with every span where the OI source repeated one value (<see cref="FrozenRuns.OpenInterest"/>)
+    /// shaded and labelled on the OI panel, so a flat stretch is not read as a market fact.
+    /// </summary>
+    /// <param name="candles">Candles in time order; NaN open interest is left out of the OI line.</param>
+    /// <param name="title">Figure title.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="candles"/> is null.</exception>
+    public static Figure PriceAndOpenInterest(IReadOnlyList<Candle> candles, string title)
+    {
+        ArgumentNullException.ThrowIfNull(candles);
+        var price = Traces(Chart.Line<DateTime, double, string>(x: candles.Select(c => c.OpenTime), y: candles.Select(c => c.Close), Name: "close (USDT)"), t =>
+        {
+            t.SetProperty("line", Obj(("color", "#e6edf3"), ("width", 1.2)));
+            t.SetProperty("hovertemplate", "%{x|%Y-%m-%d %H:%M} UTC<br>close %{y:,.2f} USDT<extra></extra>");
+        });
+        var withOi = candles.Where(c => double.IsFinite(c.OpenInterestUsd)).ToList();
+        var oi = Traces(Chart.Line<DateTime, double, string>(x: withOi.Select(c => c.OpenTime), y: withOi.Select(c => c.OpenInterestUsd / 1e9), Name: "open interest (bn USD)"), t =>
+        {
+            t.SetProperty("yaxis", "y2");
+            t.SetProperty("line", Obj(("color", "#4cc9f0"), ("width", 1.2)));
+            t.SetProperty("hovertemplate", "%{x|%Y-%m-%d %H:%M} UTC<br>open interest %{y:,.3f} bn USD<extra></extra>");
+        });
+        var frozen = FrozenRuns.OpenInterest(candles);
+        (double From, double To) pricePanel = (0.42, 1), oiPanel = (0, 0.34);
+        var chart = WithLayout(Style(Chart.Combine([price, oi]), title, "time (UTC)", "close (USDT)", height: 620), l =>
+        {
+            l.SetProperty("xaxis", Obj(("title", Obj(("text", "time (UTC)"))), ("gridcolor", Grid), ("zerolinecolor", Grid), ("anchor", "y2")));
+            l.SetProperty("yaxis", Axis("close (USDT)", pricePanel, ",.0f"));
+            l.SetProperty("yaxis2", Axis("open interest (bn USD)", oiPanel, ",.2f"));
+            if (frozen.Count == 0) return;
+            l.SetProperty("shapes", frozen.Select(f => Obj(("type", "rect"), ("xref", "x"), ("yref", "paper"), ("x0", f.From), ("x1", f.To), ("y0", oiPanel.From), ("y1", oiPanel.To),
+                ("fillcolor", "rgba(255, 196, 0, 0.12)"), ("line", Obj(("color", "rgba(255, 196, 0, 0.9)"), ("width", 1), ("dash", "dot"))))).ToArray());
+            l.SetProperty("annotations", frozen.Select(f => Obj(("xref", "x"), ("yref", "paper"), ("x", f.From + (f.To - f.From) / 2), ("y", oiPanel.To), ("yanchor", "bottom"),
+                ("showarrow", false), ("text", $"open interest frozen in the source: {f.Samples:N0} identical values"),
+                ("font", Obj(("color", "#ffc400"), ("size", 11))), ("bgcolor", "rgba(13, 17, 23, 0.75)"))).ToArray());
+        });
+        return new Figure(chart, title);
+    }
+
+    /// <summary>
     /// Liquidation map: stacked bars per leverage tier by liquidation price — longs (below the current price) in reds,
     /// shorts (above) in greens, lighter for lower leverage, one titled legend group per side — cumulative long and short
     /// curves on a second axis in the same groups, and a vertical line at the current price.

@@ -144,6 +144,31 @@ public sealed class ChartTests : IDisposable
     }
 
     [Fact]
+    public void Price_and_open_interest_has_titled_axes_and_shades_a_frozen_oi_span_on_its_own_panel()
+    {
+        // 5-minute candles: open interest moves for an hour, repeats one value for two hours (a frozen feed), then moves again.
+        var candles = Enumerable.Range(0, 72).Select(i => new Candle(T0.AddMinutes(5 * i), 100 + i, 101 + i, 99 + i, 100.5 + i, 10, 5,
+            i is >= 12 and < 37 ? 6.458e9 : 6e9 + i * 1e6)).ToArray();
+        var root = Json(LiquidationCharts.PriceAndOpenInterest(candles, "BTCUSDT: close and OI"));
+        var layout = root.GetProperty("layout");
+        Assert.Equal("BTCUSDT: close and OI", layout.GetProperty("title").GetProperty("text").GetString());
+        Assert.Equal("time (UTC)", layout.GetProperty("xaxis").GetProperty("title").GetProperty("text").GetString());
+        Assert.Equal("close (USDT)", layout.GetProperty("yaxis").GetProperty("title").GetProperty("text").GetString());
+        Assert.Equal("open interest (bn USD)", layout.GetProperty("yaxis2").GetProperty("title").GetProperty("text").GetString());
+        var traces = root.GetProperty("data").EnumerateArray().ToArray();
+        Assert.Equal(2, traces.Length);
+        Assert.Equal("y2", traces[1].GetProperty("yaxis").GetString());
+        var shape = Assert.Single(layout.GetProperty("shapes").EnumerateArray());
+        Assert.Equal(T0.AddMinutes(60), shape.GetProperty("x0").GetDateTime());
+        Assert.Equal(T0.AddMinutes(180), shape.GetProperty("x1").GetDateTime());
+        Assert.True(shape.GetProperty("y1").GetDouble() <= layout.GetProperty("yaxis2").GetProperty("domain")[1].GetDouble()); // on the OI panel only
+        Assert.Contains("25 identical values", Assert.Single(layout.GetProperty("annotations").EnumerateArray()).GetProperty("text").GetString(), StringComparison.Ordinal);
+        // Without a frozen span nothing is shaded.
+        var moving = candles.Select((c, i) => c with { OpenInterestUsd = 6e9 + i * 1e6 }).ToArray();
+        Assert.False(Json(LiquidationCharts.PriceAndOpenInterest(moving, "t")).GetProperty("layout").TryGetProperty("shapes", out _));
+    }
+
+    [Fact]
     [Trait(LiquidationLab.TestSupport.RequiredTools.Trait, "chromium")]
     public void Exported_html_renders_plotly_svg_in_headless_chromium()
     {

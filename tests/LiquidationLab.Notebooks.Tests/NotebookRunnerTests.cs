@@ -220,6 +220,19 @@ public sealed class NotebookRunnerTests : IDisposable
         Assert.True(failed.Count == 0, "requests: " + string.Join(", ", failed)); // nothing fetched, from a network or elsewhere
     }
 
+    [Fact]
+    public void Shipped_notebooks_hold_no_glyph_that_chromiums_default_fonts_lack()
+    {
+        // "USDⓈ-M" (U+24C8, circled S) rendered as a missing-glyph box in the report's HTML and static chart images: Debian's
+        // Chromium fonts have no enclosed alphanumerics. The notebooks write "USDS-M".
+        foreach (var notebook in Directory.EnumerateFiles(Path.Combine(RepoRoot(), "notebooks"), "*.ipynb"))
+        {
+            var text = File.ReadAllText(notebook);
+            var at = text.IndexOf('\u24C8', StringComparison.Ordinal);
+            Assert.True(at < 0, $"{Path.GetFileName(notebook)}: U+24C8 at character {at}");
+        }
+    }
+
     private static string RepoRoot()
     {
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
