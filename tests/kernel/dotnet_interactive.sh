@@ -12,7 +12,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT=1
 dotnet tool restore
-dotnet pack LiquidationLab.sln -c Release -nologo -v quiet
+pack_log="$(dotnet pack LiquidationLab.sln -c Release -nologo -v quiet 2>&1)" || { echo "$pack_log"; exit 1; }
+# A package without a readme is a NuGet warning that -warnaserror does not catch: refuse it here.
+if grep -q "is missing a readme" <<< "$pack_log"; then echo "$pack_log"; echo "dotnet pack: a package has no readme" >&2; exit 1; fi
 jupyter_path="$(mktemp -d)"
 trap 'rm -rf "$jupyter_path"' EXIT
 mkdir -p "$jupyter_path/kernels"
