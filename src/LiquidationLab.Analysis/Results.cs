@@ -29,7 +29,7 @@ public sealed record LevelsResult(LevelsQuery Query, LeverageBracketTable Table,
             Rows.Select(l => new LevelRow(l.Leverage, l.Side == PositionSide.Long ? "long" : "short", l.MarginMode == MarginMode.Cross ? "cross" : "isolated",
                 l.Result?.Bracket.Number, l.Result?.MaintenanceMarginRate, l.Result?.MaintenanceAmountUsd, Rn(l.Result?.LiquidationPrice), l.Result?.IsLiquidatable,
                 Rn(l.Result?.BankruptcyPrice), Rn(l.Distance?.DistanceUsd), Rn(l.Distance?.DistancePercent),
-                l.Result is null ? null : l.Risk?.ToString().ToLowerInvariant(), l.Rejection)).ToArray());
+                l.Result is null ? null : l.Risk?.ToString().ToLowerInvariant(), l.Rejection)).ToArray(), Table.TickSize, Table.PriceDecimals);
     }
 }
 
@@ -42,9 +42,21 @@ public sealed record RiskThresholdsPercent(decimal High, decimal Medium);
 public sealed record LevelRow(int Leverage, string Side, string MarginMode, int? Bracket, decimal? MaintenanceMarginRate, decimal? MaintenanceAmountUsd,
     decimal? LiquidationPrice, bool? Liquidatable, decimal? BankruptcyPrice, decimal? DistanceUsd, decimal? DistancePercent, string? Risk, string? Rejection);
 
-/// <summary>The levels of one position: the table used, the request and the rows.</summary>
+/// <summary>The levels of one position: the table used, the request and the rows. Prices are exact to 8 decimals; a front end
+/// shows them with <paramref name="PriceDecimals"/> (the symbol's tick).</summary>
+/// <param name="Symbol">The symbol.</param>
+/// <param name="BracketsEffectiveDate">The tier table's effective date, yyyy-MM-dd.</param>
+/// <param name="BracketsSource">The tier table's provenance.</param>
+/// <param name="EntryPrice">Entry price, USDT.</param>
+/// <param name="QuantityBase">Position size, base units.</param>
+/// <param name="NotionalUsd">Entry notional, USD.</param>
+/// <param name="ReferencePrice">The price distances are measured from (mark, else entry), USDT.</param>
+/// <param name="RiskThresholdsPercent">The risk-level thresholds.</param>
+/// <param name="Levels">One row per leverage × side × margin mode.</param>
+/// <param name="TickSize">The symbol's price tick (USDT), null when its table has none.</param>
+/// <param name="PriceDecimals">Decimals to show prices with: the tick's (0.10 → 1), else 2.</param>
 public sealed record LevelsDocument(string Symbol, string BracketsEffectiveDate, string BracketsSource, decimal EntryPrice, decimal QuantityBase,
-    decimal NotionalUsd, decimal ReferencePrice, RiskThresholdsPercent RiskThresholdsPercent, IReadOnlyList<LevelRow> Levels);
+    decimal NotionalUsd, decimal ReferencePrice, RiskThresholdsPercent RiskThresholdsPercent, IReadOnlyList<LevelRow> Levels, decimal? TickSize, int PriceDecimals);
 
 /// <summary>A time-evolving heatmap and what went into it.</summary>
 /// <param name="Query">The query.</param>
@@ -65,10 +77,10 @@ public sealed record HeatmapResult(HeatmapQuery Query, LeverageBracketTable Tabl
     public TimePriceGrid Grid => Result.Heatmap!;
 
     /// <summary>The heatmap with the price path (dark theme, colour bar in USD, frozen OI shaded).</summary>
-    public Figure HeatmapFigure() => LiquidationCharts.Heatmap(Grid, Candles, Title, FrozenOpenInterest);
+    public Figure HeatmapFigure() => LiquidationCharts.Heatmap(Grid, Candles, Title, FrozenOpenInterest, Table.PriceDecimals);
 
     /// <summary>The liquidation map of the last column.</summary>
-    public Figure EndMapFigure() => LiquidationCharts.Map(EndMap, $"Open liquidation levels at the end of the window ({Result.Model})");
+    public Figure EndMapFigure() => LiquidationCharts.Map(EndMap, $"Open liquidation levels at the end of the window ({Result.Model})", Table.PriceDecimals);
 
     /// <summary>One sentence: candles, OI coverage and the model's totals.</summary>
     public string Summary => string.Create(CultureInfo.InvariantCulture,
@@ -85,7 +97,7 @@ public sealed record HeatmapResult(HeatmapQuery Query, LeverageBracketTable Tabl
 public sealed record MapResult(MapQuery Query, LeverageBracketTable Table, TradeSelection Trades, LiquidationMap Map, string Title)
 {
     /// <summary>The map chart.</summary>
-    public Figure Figure() => LiquidationCharts.Map(Map, Title);
+    public Figure Figure() => LiquidationCharts.Map(Map, Title, Table.PriceDecimals);
 
     /// <summary>The densest bin of each side: price, distance from the current price (%) and notional (USD); null for a side without levels.</summary>
     public (double Price, double DistancePercent, double NotionalUsd)? DensestCluster(PositionSide side)

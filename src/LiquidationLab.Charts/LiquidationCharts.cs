@@ -44,8 +44,12 @@ public static class LiquidationCharts
     /// <param name="candles">The price path.</param>
     /// <param name="title">Title.</param>
     /// <param name="frozen">Spans to shade (e.g. <see cref="FrozenRuns.OpenInterest"/>); empty for none.</param>
-    public static Figure Heatmap(TimePriceGrid grid, IReadOnlyList<Candle> candles, string title, IReadOnlyList<FrozenSpan> frozen)
+    /// <param name="priceDecimals">Decimals of prices in hover labels: the symbol's tick (<see cref="LeverageBracketTable.PriceDecimals"/>), 0–8.</param>
+    public static Figure Heatmap(TimePriceGrid grid, IReadOnlyList<Candle> candles, string title, IReadOnlyList<FrozenSpan> frozen, int priceDecimals = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(priceDecimals);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(priceDecimals, 8);
+        var d = priceDecimals.ToString(System.Globalization.CultureInfo.InvariantCulture);
         ArgumentNullException.ThrowIfNull(frozen);
         ArgumentNullException.ThrowIfNull(grid);
         ArgumentNullException.ThrowIfNull(candles);
@@ -72,7 +76,7 @@ public static class LiquidationCharts
             t.SetProperty("zmax", zmax);
             // Model notional, not expected liquidations: the backtest's walk-forward scale puts real liquidations at a small
             // fraction of it (notebook 05), so the colour bar says which it is.
-            t.SetProperty("hovertemplate", "%{x|%Y-%m-%d %H:%M} UTC<br>price %{y:,.1f}<br>model notional with its liquidation price here: $%{z:,.0f}<extra></extra>");
+            t.SetProperty("hovertemplate", "%{x|%Y-%m-%d %H:%M} UTC<br>price %{y:,." + d + "f}<br>model notional with its liquidation price here: $%{z:,.0f}<extra></extra>");
             t.SetProperty("colorbar", Obj(("title", Obj(("text", "model notional (USD)"))), ("tickformat", "~s"), ("outlinewidth", 0), ("tickfont", Obj(("color", Text)))));
         });
         var charts = new List<GenericChart> { heat };
@@ -82,7 +86,7 @@ public static class LiquidationCharts
             charts.Add(Traces(path, t =>
             {
                 t.SetProperty("line", Obj(("color", "#ffffff"), ("width", 1.3)));
-                t.SetProperty("hovertemplate", "%{x|%Y-%m-%d %H:%M} UTC<br>close %{y:,.1f}<extra></extra>");
+                t.SetProperty("hovertemplate", "%{x|%Y-%m-%d %H:%M} UTC<br>close %{y:,." + d + "f}<extra></extra>");
             }));
         }
         var chart = Style(Chart.Combine(charts), title, "time (UTC)", "price (USDT)", height: 620);
@@ -145,9 +149,15 @@ public static class LiquidationCharts
     /// shorts (above) in greens, lighter for lower leverage, one titled legend group per side — cumulative long and short
     /// curves on a second axis in the same groups, and a vertical line at the current price.
     /// </summary>
-    public static Figure Map(LiquidationMap map, string title)
+    /// <param name="map">The map.</param>
+    /// <param name="title">Figure title.</param>
+    /// <param name="priceDecimals">Decimals of prices in hover labels and the current-price label: the symbol's tick, 0–8.</param>
+    public static Figure Map(LiquidationMap map, string title, int priceDecimals = 1)
     {
         ArgumentNullException.ThrowIfNull(map);
+        ArgumentOutOfRangeException.ThrowIfNegative(priceDecimals);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(priceDecimals, 8);
+        var d = priceDecimals.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var x = map.Bins.Centers();
         var charts = new List<GenericChart>();
         // Longs in reds, shorts in greens (the cumulative curves' colours), lighter for lower leverage; the legend has one group
@@ -172,11 +182,11 @@ public static class LiquidationCharts
                     tr.SetProperty("marker", Obj(("color", color), ("line", Obj(("width", 0)))));
                     tr.SetProperty("legendgroup", group);
                     if (titled) tr.SetProperty("legendgrouptitle", Obj(("text", groupTitle)));
-                    tr.SetProperty("hovertemplate", $"{name}<br>liquidation price %{{x:,.1f}}<br>$%{{y:,.0f}}<extra></extra>");
+                    tr.SetProperty("hovertemplate", $"{name}<br>liquidation price %{{x:,.{d}f}}<br>$%{{y:,.0f}}<extra></extra>");
                 }));
             }
             var cumulative = CumulativeLine(x, side == PositionSide.Long ? map.CumulativeLongUsd : map.CumulativeShortUsd,
-                $"cumulative {(side == PositionSide.Long ? "long" : "short")} liquidations", side == PositionSide.Long ? LongColor : ShortColor);
+                $"cumulative {(side == PositionSide.Long ? "long" : "short")} liquidations", side == PositionSide.Long ? LongColor : ShortColor, d);
             charts.Add(Traces(cumulative, tr =>
             {
                 tr.SetProperty("legendgroup", group);
@@ -192,7 +202,7 @@ public static class LiquidationCharts
             l.SetProperty("yaxis2", Obj(("overlaying", "y"), ("side", "right"), ("showgrid", false), ("title", Obj(("text", "cumulative (USD)"))),
                 ("tickformat", "~s"), ("color", Text), ("rangemode", "tozero")));
             l.SetProperty("shapes", new[] { PriceLine(map.CurrentPrice) });
-            l.SetProperty("annotations", new[] { PriceLabel(map.CurrentPrice) });
+            l.SetProperty("annotations", new[] { PriceLabel(map.CurrentPrice, priceDecimals) });
         });
         return new Figure(chart, title);
     }
@@ -210,7 +220,7 @@ public static class LiquidationCharts
         return ramp[Math.Clamp(index, 0, ramp.Length - 1)];
     }
 
-    private static GenericChart CumulativeLine(double[] x, double[] y, string name, string color)
+    private static GenericChart CumulativeLine(double[] x, double[] y, string name, string color, string d)
     {
         var keep = Enumerable.Range(0, x.Length).Where(i => y[i] > 0).ToArray();
         var line = Chart.Line<double, double, string>(x: keep.Select(i => x[i]), y: keep.Select(i => y[i]), Name: name);
@@ -218,7 +228,7 @@ public static class LiquidationCharts
         {
             t.SetProperty("yaxis", "y2");
             t.SetProperty("line", Obj(("color", color), ("width", 2.2)));
-            t.SetProperty("hovertemplate", $"{name}<br>to %{{x:,.1f}}: $%{{y:,.0f}}<extra></extra>");
+            t.SetProperty("hovertemplate", $"{name}<br>to %{{x:,.{d}f}}: $%{{y:,.0f}}<extra></extra>");
         });
     }
 
@@ -266,7 +276,7 @@ public static class LiquidationCharts
         chart = WithLayout(chart, l =>
         {
             l.SetProperty("shapes", new[] { PriceLine(currentPrice) });
-            l.SetProperty("annotations", new[] { PriceLabel(currentPrice) });
+            l.SetProperty("annotations", new[] { PriceLabel(currentPrice, 1) });
         });
         return new Figure(chart, title);
     }
@@ -332,9 +342,9 @@ public static class LiquidationCharts
         Obj(("type", "line"), ("xref", "x"), ("yref", "paper"), ("x0", price), ("x1", price), ("y0", 0), ("y1", 1),
             ("line", Obj(("color", "#ffffff"), ("width", 1.5), ("dash", "dot"))));
 
-    private static Dictionary<string, object?> PriceLabel(double price) =>
+    private static Dictionary<string, object?> PriceLabel(double price, int decimals) =>
         Obj(("x", price), ("y", 1.02), ("xref", "x"), ("yref", "paper"), ("showarrow", false),
-            ("text", $"current price {price:N1}"), ("font", Obj(("color", "#ffffff"), ("size", 12))));
+            ("text", "current price " + price.ToString("N" + decimals.ToString(System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture)), ("font", Obj(("color", "#ffffff"), ("size", 12))));
 
     internal static GenericChart Style(GenericChart chart, string title, string xTitle, string yTitle, int height) =>
         WithLayout(chart, l =>

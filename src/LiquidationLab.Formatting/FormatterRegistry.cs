@@ -73,9 +73,12 @@ public sealed class FormatterRegistry
             $"{l.Leverage}x", l.Side, l.MarginMode, l.Bracket, l.MaintenanceMarginRate is { } m ? (double)m : null,
             l.LiquidationPrice is { } p ? (double)p : null, l.DistancePercent is { } dp ? (double)dp / 100 : null, l.Risk ?? l.Rejection,
         }).ToList();
+        var entry = d.EntryPrice.ToString("N" + d.PriceDecimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+        var tick = d.TickSize is { } t ? "; prices to the tick, " + t.ToString(CultureInfo.InvariantCulture) + " USDT" : "";
         var caption = string.Create(CultureInfo.InvariantCulture,
-            $"{d.Symbol}: {d.QuantityBase} at {d.EntryPrice:N2} USDT (notional {d.NotionalUsd:N0} USD); the tier table of {d.BracketsEffectiveDate}");
-        var table = TableFormatter.Bundle(["leverage", "side", "margin", "bracket", "maintenance margin rate", "liquidation price", "distance share", "risk"], rows, [], rows.Count, caption);
+            $"{d.Symbol}: {d.QuantityBase} at {entry} USDT (notional {d.NotionalUsd:N0} USD); the tier table of {d.BracketsEffectiveDate}{tick}");
+        var table = TableFormatter.Bundle(["leverage", "side", "margin", "bracket", "maintenance margin rate", "liquidation price", "distance share", "risk"], rows, [], rows.Count, caption,
+            d.PriceDecimals);
         return new MimeBundle(table.Data["text/plain"].GetValue<string>())
             .With("text/html", $"<p><b>{WebUtility.HtmlEncode(caption)}</b></p>" + table.Data["text/html"].GetValue<string>());
     }

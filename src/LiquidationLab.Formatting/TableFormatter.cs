@@ -121,14 +121,16 @@ public static class TableFormatter
     /// <param name="tail">The last rows when rows were left out between (empty otherwise).</param>
     /// <param name="total">Rows in the whole table.</param>
     /// <param name="caption">What the table is (e.g. "DataFrame 8,015 rows × 9 columns").</param>
-    public static MimeBundle Bundle(string[] header, IReadOnlyList<object?[]> head, IReadOnlyList<object?[]> tail, long total, string caption)
+    /// <param name="priceDecimals">Decimals of every price column when known (the instrument's tick, e.g. 1 for BTCUSDT's
+    /// 0.10); null: each price column shows the decimals of its own finest value (at most 8).</param>
+    public static MimeBundle Bundle(string[] header, IReadOnlyList<object?[]> head, IReadOnlyList<object?[]> tail, long total, string caption, int? priceDecimals = null)
     {
         ArgumentNullException.ThrowIfNull(header);
         ArgumentNullException.ThrowIfNull(head);
         ArgumentNullException.ThrowIfNull(tail);
         var all = head.Concat(tail).ToList();
         var units = header.Select((h, i) => UnitOf(h, all.Select(r => i < r.Length ? r[i] : null).ToList())).ToArray();
-        var ticks = header.Select((_, i) => units[i] == ColumnUnit.Price ? TickDecimals(all.Select(r => i < r.Length ? r[i] : null)) : 2).ToArray();
+        var ticks = header.Select((_, i) => units[i] != ColumnUnit.Price ? 2 : priceDecimals ?? TickDecimals(all.Select(r => i < r.Length ? r[i] : null))).ToArray();
         string[] Cells(object?[] r) => header.Select((_, i) => Format(i < r.Length ? r[i] : null, units[i], ticks[i])).ToArray();
         var headCells = head.Select(Cells).ToList();
         var tailCells = tail.Select(Cells).ToList();

@@ -106,15 +106,17 @@ internal static class LevelsCommand
         }
     }
 
-    private static string Price(decimal v) => v.ToString("#,0.00", CultureInfo.InvariantCulture);
-
     private static void WriteTable(TextWriter output, LeverageBracketTable table, LiquidationLevelsRequest request, IReadOnlyList<LiquidationLevel> rows)
     {
+        // Prices to the symbol's tick (BTCUSDT 0.10 → 1 decimal, XRPUSDT 0.0001 → 4); notionals to the cent.
+        var format = "#,0." + new string('0', table.PriceDecimals);
+        string Price(decimal v) => v.ToString(table.PriceDecimals == 0 ? "#,0" : format, CultureInfo.InvariantCulture);
+        static string Usd(decimal v) => v.ToString("#,0.00", CultureInfo.InvariantCulture);
         var console = Terminal.Console(output);
         var notional = request.QuantityBase * request.EntryPrice;
         console.MarkupLine(Markup.Escape(
             $"{table.Symbol} {request.QuantityBase.ToString(CultureInfo.InvariantCulture)} @ {Price(request.EntryPrice)} USDT " +
-            $"(notional {Price(notional)} USDT) · brackets effective {table.EffectiveDate:yyyy-MM-dd} · distance from " +
+            $"(notional {Usd(notional)} USDT) · brackets effective {table.EffectiveDate:yyyy-MM-dd} · distance from " +
             $"{Price(request.ReferencePrice ?? request.EntryPrice)}"));
         var t = new Table().Border(TableBorder.Rounded);
         t.AddColumn("Leverage", c => c.RightAligned());

@@ -63,6 +63,24 @@ public sealed class LeverageBracketTable
     /// <summary>The brackets, in order of increasing notional.</summary>
     public IReadOnlyList<LeverageBracket> Brackets => _brackets;
 
+    /// <summary>
+    /// The symbol's price tick, USDT (Binance <c>GET /fapi/v1/exchangeInfo</c>, the <c>PRICE_FILTER</c>'s <c>tickSize</c>):
+    /// prices are shown with its decimals (<see cref="PriceDecimals"/>). Null when the table file has none; &gt; 0 when set.
+    /// </summary>
+    /// <exception cref="LeverageBracketTableException">Set to a value ≤ 0.</exception>
+    public decimal? TickSize
+    {
+        get => _tickSize;
+        init => _tickSize = value is null or > 0m ? value
+            : throw new LeverageBracketTableException(SourceName, null, "tickSize", $"the tick size must be > 0, found {value}.");
+    }
+
+    private readonly decimal? _tickSize;
+
+    /// <summary>Decimals a price of the symbol is shown with: those of <see cref="TickSize"/> without trailing zeros (0.10 → 1,
+    /// 0.0001 → 4), or 2 when the tick is unknown.</summary>
+    public int PriceDecimals => TickSize is { } tick ? PriceTicks.Decimals(tick) : 2;
+
     /// <summary>Highest initial leverage of the symbol (that of bracket 1).</summary>
     public int MaxInitialLeverage { get; }
 
@@ -159,4 +177,18 @@ public sealed class LeverageBracketTable
     }
 
     internal static string Usd(decimal v) => v.ToString("#,0.########", CultureInfo.InvariantCulture);
+}
+
+/// <summary>Price ticks: how many decimals a tick size carries.</summary>
+public static class PriceTicks
+{
+    /// <summary>Decimals of <paramref name="tick"/> without trailing zeros: 0.10 → 1, 0.0100 → 2, 0.0001 → 4, 1 → 0, 5 → 0.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="tick"/> ≤ 0.</exception>
+    public static int Decimals(decimal tick)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tick);
+        var text = tick.ToString("0.############################", System.Globalization.CultureInfo.InvariantCulture);
+        var dot = text.IndexOf('.', StringComparison.Ordinal);
+        return dot < 0 ? 0 : text.Length - dot - 1;
+    }
 }

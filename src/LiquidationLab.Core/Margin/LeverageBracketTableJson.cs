@@ -5,9 +5,10 @@ namespace LiquidationLab.Core.Margin;
 
 /// <summary>
 /// Parses a leverage-bracket table from JSON in the shape of one element of Binance's
-/// <c>GET /fapi/v1/leverageBracket</c> response plus two LiquidationLab fields:
+/// <c>GET /fapi/v1/leverageBracket</c> response plus LiquidationLab fields (<c>effectiveDate</c>, <c>source</c>, and the
+/// optional <c>tickSize</c> of the symbol's price filter from <c>GET /fapi/v1/exchangeInfo</c>):
 /// <code>
-/// { "symbol": "BTCUSDT", "effectiveDate": "2026-11-23", "source": "…",
+/// { "symbol": "BTCUSDT", "effectiveDate": "2026-11-23", "source": "…", "tickSize": "0.10",
 ///   "brackets": [ { "bracket": 1, "initialLeverage": 125, "notionalCap": 50000, "notionalFloor": 0,
 ///                   "maintMarginRatio": 0.004, "cum": 0.0 }, … ] }
 /// </code>
@@ -51,7 +52,17 @@ public static class LeverageBracketTableJson
                 throw new LeverageBracketTableException(sourceName, null, "brackets", "missing or not an array.");
 
             var brackets = ParseBrackets(arr, sourceName);
-            return new LeverageBracketTable(symbol, effectiveDate, source, brackets, sourceName);
+            decimal? tick = null;
+            if (root.TryGetProperty("tickSize", out var t))
+            {
+                tick = t.ValueKind switch
+                {
+                    JsonValueKind.Number when t.TryGetDecimal(out var d) => d,
+                    JsonValueKind.String when decimal.TryParse(t.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => d,
+                    _ => throw new LeverageBracketTableException(sourceName, null, "tickSize", $"expected a number, found {t.GetRawText()}."),
+                };
+            }
+            return new LeverageBracketTable(symbol, effectiveDate, source, brackets, sourceName) { TickSize = tick };
         }
     }
 
@@ -98,6 +109,7 @@ public static class LeverageBracketTableJson
         sb.Append("  \"symbol\": ").Append(JsonSerializer.Serialize(table.Symbol)).Append(",\n");
         sb.Append("  \"effectiveDate\": \"").Append(table.EffectiveDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)).Append("\",\n");
         sb.Append("  \"source\": ").Append(JsonSerializer.Serialize(table.Source, ReadableStrings)).Append(",\n");
+        if (table.TickSize is { } tick) sb.Append("  \"tickSize\": \"").Append(N(tick)).Append("\",\n");
         sb.Append("  \"brackets\": [\n");
         for (var i = 0; i < table.Brackets.Count; i++)
         {

@@ -10,11 +10,26 @@ public class LevelsCommandTests
         var (exit, output, err) = await CliRunner.Run("levels", "--symbol", "BTCUSDT", "--entry", "67000");
         Assert.Equal(0, exit);
         Assert.Equal("", err);
-        Assert.Contains("60,552.76", output, StringComparison.Ordinal);   // 10x long, see the Core tests
-        Assert.Contains("73,383.08", output, StringComparison.Ordinal);   // 10x short
+        Assert.Contains("60,552.8", output, StringComparison.Ordinal);   // 10x long 60,552.7638…, see the Core tests, to BTCUSDT's 0.10 tick
+        Assert.Contains("73,383.1", output, StringComparison.Ordinal);   // 10x short 73,383.08…
         Assert.Contains("max 100x at this notional", output, StringComparison.Ordinal); // 125x on 67,000 USDT
         foreach (var header in new[] { "Leverage", "Side", "Bracket", "MMR", "Liquidation price", "Distance %", "Risk" })
             Assert.Contains(header, output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Prices_show_the_symbols_tick_not_two_decimals()
+    {
+        // XRPUSDT's tick is 0.0001: at 0.5234 two decimals showed entry "0.52" and 50x liquidation prices "0.52"/"0.53".
+        var (exit, output, _) = await CliRunner.Run("levels", "--symbol", "XRPUSDT", "--entry", "0.5234", "--leverage", "50");
+        Assert.Equal(0, exit);
+        Assert.Contains("@ 0.5234 USDT", output, StringComparison.Ordinal);
+        Assert.Contains("0.5155", output, StringComparison.Ordinal); // 50x long: 0.5234 × (1 − 1/50) / (1 − 0.005) = 0.515509…
+        Assert.Contains("0.5312", output, StringComparison.Ordinal); // 50x short: 0.5234 × (1 + 1/50) / (1 + 0.005) = 0.531211…
+        var (_, json, _) = await CliRunner.Run("levels", "--symbol", "XRPUSDT", "--entry", "0.5234", "--json");
+        using var doc = JsonDocument.Parse(json);
+        Assert.Equal(0.0001m, doc.RootElement.GetProperty("tickSize").GetDecimal());
+        Assert.Equal(4, doc.RootElement.GetProperty("priceDecimals").GetInt32());
     }
 
     [Fact]
