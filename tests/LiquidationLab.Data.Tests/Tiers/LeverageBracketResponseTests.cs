@@ -109,6 +109,35 @@ public sealed class LeverageBracketResponseTests
         Assert.Equal(950m, eth.FindByNotional(1_000_000m).MaintenanceAmountUsd);
     }
 
+    [Theory]
+    [InlineData("""{"symbol":"../x","brackets":BRACKETS}""", "(element 1)")]
+    [InlineData("""{"symbol":"..","brackets":BRACKETS}""", "(element 1)")]
+    [InlineData("""{"symbol":"A\u0000B","brackets":BRACKETS}""", "(element 1)")]
+    public void A_symbol_that_is_not_a_binance_symbol_is_refused_naming_the_file_and_field(string element, string where)
+    {
+        var e = Assert.Throws<LeverageBracketTableException>(() => LeverageBracketResponse.Parse($"[{element.Replace("BRACKETS", SolBrackets, StringComparison.Ordinal)}]", "hostile.json"));
+        Assert.Contains($"hostile.json {where}", e.Message, StringComparison.Ordinal);
+        Assert.Contains("symbol", e.Message, StringComparison.Ordinal);
+        Assert.Contains("[A-Z0-9]{2,30}", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_ccxt_market_whose_symbol_is_not_a_binance_symbol_is_refused()
+    {
+        var json = $$"""{ "E.TH/USDT:USDT": [ { "tier": 1, "info": {{Element(SolBrackets, 0)}} } ] }""";
+        var e = Assert.Throws<LeverageBracketTableException>(() => LeverageBracketResponse.Parse(json, "ccxt.json"));
+        Assert.Contains("ccxt.json", e.Message, StringComparison.Ordinal);
+        Assert.Contains("[A-Z0-9]{2,30}", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Reading_dev_zero_stops_at_the_cap_with_the_file_named()
+    {
+        var e = Assert.Throws<LeverageBracketTableException>(() => LeverageBracketResponse.ReadFile("/dev/zero"));
+        Assert.Contains("/dev/zero", e.Message, StringComparison.Ordinal);
+        Assert.Contains("16 MiB", e.Message, StringComparison.Ordinal);
+    }
+
     private static string Element(string array, int index)
     {
         using var doc = System.Text.Json.JsonDocument.Parse(array);
