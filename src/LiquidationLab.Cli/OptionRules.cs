@@ -73,6 +73,22 @@ internal static class OptionRules
         return option;
     }
 
+    /// <summary>Restricts a text option to <paramref name="values"/> (exact, as typed), the error naming the option and the choices.</summary>
+    /// <param name="option">The option; returned for chaining.</param>
+    /// <param name="values">The accepted values.</param>
+    public static Option<string> OneOf(this Option<string> option, params string[] values)
+    {
+        option.CompletionSources.Add(values);
+        option.Validators.Add(r =>
+        {
+            if (r.Tokens.Count == 0) return;
+            var value = r.Tokens[^1].Value;
+            if (!values.Contains(value, StringComparer.Ordinal))
+                r.AddError($"{option.Name}: expected {string.Join(", ", values.SkipLast(1))} or {values[^1]}, found '{value}'.");
+        });
+        return option;
+    }
+
     /// <summary>The start time <paramref name="text"/> means (a date is its midnight UTC).</summary>
     /// <exception cref="QueryParameterException">Not a date or ISO time; the message names <paramref name="name"/>.</exception>
     public static DateTime Time(string text, string name) => TimeWindow.Parse(text, null, name).Start;

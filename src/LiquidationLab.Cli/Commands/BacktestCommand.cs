@@ -34,6 +34,7 @@ internal static class BacktestCommand
         var symbol = new Option<string>("--symbol") { DefaultValueFactory = _ => "BTCUSDT", Description = "Candle symbol (liquidation totals are read for its base asset, e.g. BTC)." };
         var interval = new Option<string>("--interval") { DefaultValueFactory = _ => "1h", Description = "Period: the candle and liquidation-total interval (e.g. 1h, 4h)." };
         var market = new Option<string>("--market") { DefaultValueFactory = _ => "spot", Description = "Candles: spot or perp." };
+        market.OneOf("spot", "perp");
         var scope = new Option<string?>("--scope") { Description = "Liquidation-total exchange scope (e.g. Binance, Binance+Bybit+OKX); default: the only one stored for the interval." };
         var from = new Option<string?>("--from") { Description = "First period used (training starts here), yyyy-MM-dd; default: first candle." }.IsTime();
         var testFrom = new Option<string?>("--test-from") { Description = "First scored period, yyyy-MM-dd or ISO time; default: the middle of the data. Nothing from here on is used to fit or choose anything." }.IsTime();
@@ -66,7 +67,7 @@ internal static class BacktestCommand
         });
         var tiers = new Option<string?>("--tiers") { Description = "Tier-table directory." };
         var sideOption = new Option<string>("--side") { DefaultValueFactory = _ => "total", Description = "Which liquidations: total, long or short." };
-        sideOption.AcceptOnlyFromAmong("total", "long", "short");
+        sideOption.OneOf("total", "long", "short");
         var db = DataCommand.DbOption();
         var data = new Option<string?>("--data")
         {
@@ -113,8 +114,8 @@ internal static class BacktestCommand
             var reader = new MarketDataReader(store);
             var sym = parse.GetValue(symbol)!;
             var iv = parse.GetValue(interval)!;
-            var (start, _) = ChartCommands.Range(parse.GetValue(from), null);
-            var end = TimeWindow.Parse(null, parse.GetValue(testTo), "--from", "--test-to").End;
+            var window = TimeWindow.Parse(parse.GetValue(from), parse.GetValue(testTo), "--from", "--test-to");
+            var (start, end) = (window.Start, window.End);
             DateTime? testStartTime = parse.GetValue(testFrom) is { } tf ? OptionRules.Time(tf, "--test-from") : null;
             var side = parse.GetValue(sideOption) switch { "long" => LiquidationSide.Long, "short" => LiquidationSide.Short, _ => LiquidationSide.Total };
             var series = BacktestSeries.Load(reader, sym, iv, parse.GetValue(market)!, start, testStartTime, end, parse.GetValue(oiSymbol), parse.GetValue(scope), side);

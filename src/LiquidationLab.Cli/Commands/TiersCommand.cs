@@ -48,7 +48,7 @@ internal static class TiersCommand
 
     private static Command Import()
     {
-        var file = new Argument<string>("FILE") { Description = "A saved GET /fapi/v1/leverageBracket response (one symbol or all), or CCXT leverage tiers (e.g. freqtrade's binance_leverage_tiers.json)." };
+        var file = new Argument<string>("FILE") { Description = $"A saved GET /fapi/v1/leverageBracket response (one symbol or all), or CCXT leverage tiers (e.g. freqtrade's binance_leverage_tiers.json); at most {LeverageBracketResponse.MaxFileBytes / (1024 * 1024)} MiB." };
         var symbols = new Option<string[]>("--symbol")
         {
             Description = "Symbols to import, comma-separated or repeated (default: every symbol in the file).",

@@ -38,6 +38,24 @@ public sealed class BacktestOptionTests
     }
 
     [Fact]
+    public async Task A_test_to_before_from_is_refused_naming_both()
+    {
+        var r = await CliRunner.Run("backtest", "--db", RealSnapshot.StorePath, "--from", "2026-03-01", "--test-to", "2026-01-01", "--model", "none");
+        Assert.Equal(LiqlabApp.ErrorExitCode, r.Exit);
+        Assert.Equal("liqlab: --test-to: 2026-01-01 must be after --from (2026-03-01).", r.Err.Trim());
+    }
+
+    [Theory]
+    [InlineData("--market", "moon", "--market: expected spot or perp, found 'moon'.")]
+    [InlineData("--side", "both", "--side: expected total, long or short, found 'both'.")]
+    public async Task An_unknown_choice_is_a_usage_error_naming_the_option_and_the_choices(string option, string value, string expected)
+    {
+        var r = await CliRunner.Run("backtest", "--db", RealSnapshot.StorePath, option, value);
+        Assert.Equal(LiqlabApp.ErrorExitCode, r.Exit);
+        Assert.Contains(expected, r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_bad_test_from_is_reported_as_test_from_not_from()
     {
         var r = await CliRunner.Run("backtest", "--db", RealSnapshot.StorePath, "--test-from", "2026-02-30");
