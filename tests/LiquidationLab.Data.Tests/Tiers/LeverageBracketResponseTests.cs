@@ -138,6 +138,44 @@ public sealed class LeverageBracketResponseTests
         Assert.Contains("16 MiB", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Reading_a_fifo_fed_without_end_stops_at_the_cap()
+    {
+        var dir = Directory.CreateTempSubdirectory("liqlab-fifo-").FullName;
+        try
+        {
+            var fifo = Path.Combine(dir, "brackets.json");
+            using (var mk = System.Diagnostics.Process.Start("mkfifo", [fifo]))
+            {
+                await mk.WaitForExitAsync();
+                Assert.Equal(0, mk.ExitCode);
+            }
+            // The writer sends '[' and then spaces for ever (valid JSON so far, and no length): only the reader's cap ends it.
+            var writer = Task.Run(() =>
+            {
+                try
+                {
+                    using var w = new FileStream(fifo, FileMode.Open, FileAccess.Write);
+                    w.WriteByte((byte)'[');
+                    var spaces = new byte[65536];
+                    Array.Fill(spaces, (byte)' ');
+                    while (true) w.Write(spaces);
+                }
+                catch (IOException)
+                {
+                    // the reader closed its end: the pipe is broken, as intended
+                }
+            });
+            var e = Assert.Throws<LeverageBracketTableException>(() => LeverageBracketResponse.ReadFile(fifo));
+            Assert.Contains("16 MiB", e.Message, StringComparison.Ordinal);
+            await writer;
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
     private static string Element(string array, int index)
     {
         using var doc = System.Text.Json.JsonDocument.Parse(array);
