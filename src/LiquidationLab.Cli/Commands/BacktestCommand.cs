@@ -43,8 +43,8 @@ internal static class BacktestCommand
             Description = "Fit everything once on the periods before this time and freeze it (no walk-forward refits): a frozen configuration scored on data that arrived later. Default: refit every --refit-days.",
         }.IsTime();
         var testTo = new Option<string?>("--test-to") { Description = "End of the scored periods (a date includes that day); default: last candle." }.IsTime();
-        var refit = OptionRules.Days("--refit-days", 7, "Walk-forward refit interval of the fitted baselines, days.");
-        var block = OptionRules.Days("--block-days", 1, "Bootstrap block length, days.");
+        var refit = OptionRules.Days("--refit-days", 7, "Walk-forward refit interval of the fitted baselines.");
+        var block = OptionRules.Days("--block-days", 1, "Bootstrap block length.");
         var quantile = OptionRules.OpenProbability("--event-quantile", 0.8, "Events: periods at or above this quantile of the training totals.");
         var json = new Option<bool>("--json") { Description = "Print the full report as JSON." };
         var oiSymbol = new Option<string?>("--oi-symbol") { Description = "Open-interest series symbol when it differs from the candles' (e.g. BTC: Coinglass all-exchange OI)." };
