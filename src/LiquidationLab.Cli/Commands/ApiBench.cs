@@ -42,7 +42,7 @@ internal static class ApiBench
             if (parse.GetValue(url) is { } given) baseUrl = new Uri(given.TrimEnd('/') + "/");
             else
             {
-                (server, baseUrl) = await StartServer(LabStore.ResolvePath(parse.GetValue(db)), ct).ConfigureAwait(false);
+                (server, baseUrl) = await StartServer(Workspace.StorePath(parse.GetValue(db), StoreUse.ReadWhenPresent), ct).ConfigureAwait(false);
             }
             try
             {

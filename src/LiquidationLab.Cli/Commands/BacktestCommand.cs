@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using LiquidationLab.Analysis;
 using LiquidationLab.Core.Backtesting;
 using LiquidationLab.Core.MarketData;
 using LiquidationLab.Core.Models;
@@ -33,17 +34,18 @@ internal static class BacktestCommand
         var symbol = new Option<string>("--symbol") { DefaultValueFactory = _ => "BTCUSDT", Description = "Candle symbol (liquidation totals are read for its base asset, e.g. BTC)." };
         var interval = new Option<string>("--interval") { DefaultValueFactory = _ => "1h", Description = "Period: the candle and liquidation-total interval (e.g. 1h, 4h)." };
         var market = new Option<string>("--market") { DefaultValueFactory = _ => "spot", Description = "Candles: spot or perp." };
+        market.OneOf("spot", "perp");
         var scope = new Option<string?>("--scope") { Description = "Liquidation-total exchange scope (e.g. Binance, Binance+Bybit+OKX); default: the only one stored for the interval." };
-        var from = new Option<string?>("--from") { Description = "First period used (training starts here), yyyy-MM-dd; default: first candle." };
-        var testFrom = new Option<string?>("--test-from") { Description = "First scored period, yyyy-MM-dd or ISO time; default: the middle of the data. Nothing from here on is used to fit or choose anything." };
+        var from = new Option<string?>("--from") { Description = "First period used (training starts here), yyyy-MM-dd; default: first candle." }.IsTime();
+        var testFrom = new Option<string?>("--test-from") { Description = "First scored period, yyyy-MM-dd or ISO time; default: the middle of the data. Nothing from here on is used to fit or choose anything." }.IsTime();
         var trainUntil = new Option<string?>("--train-until")
         {
             Description = "Fit everything once on the periods before this time and freeze it (no walk-forward refits): a frozen configuration scored on data that arrived later. Default: refit every --refit-days.",
-        };
-        var testTo = new Option<string?>("--test-to") { Description = "End of the scored periods (a date includes that day); default: last candle." };
-        var refit = new Option<double>("--refit-days") { DefaultValueFactory = _ => 7, Description = "Walk-forward refit interval of the fitted baselines, days." };
-        var block = new Option<double>("--block-days") { DefaultValueFactory = _ => 1, Description = "Bootstrap block length, days." };
-        var quantile = new Option<double>("--event-quantile") { DefaultValueFactory = _ => 0.8, Description = "Events: periods at or above this quantile of the training totals." };
+        }.IsTime();
+        var testTo = new Option<string?>("--test-to") { Description = "End of the scored periods (a date includes that day); default: last candle." }.IsTime();
+        var refit = OptionRules.Days("--refit-days", 7, "Walk-forward refit interval of the fitted baselines.");
+        var block = OptionRules.Days("--block-days", 1, "Bootstrap block length.");
+        var quantile = OptionRules.OpenProbability("--event-quantile", 0.8, "Events: periods at or above this quantile of the training totals.");
         var json = new Option<bool>("--json") { Description = "Print the full report as JSON." };
         var oiSymbol = new Option<string?>("--oi-symbol") { Description = "Open-interest series symbol when it differs from the candles' (e.g. BTC: Coinglass all-exchange OI)." };
         var models = new Option<string[]>("--model")
@@ -52,9 +54,20 @@ internal static class BacktestCommand
                           "(repeatable; default: the frozen configuration in data/models/touch-model.json; 'none' scores the baselines alone).",
             AllowMultipleArgumentsPerToken = true,
         };
+        models.Validators.Add(r =>
+        {
+            try
+            {
+                ModelConfigs(r.Tokens.Select(t => t.Value).ToArray());
+            }
+            catch (ArgumentException e)
+            {
+                r.AddError(CommandErrors.Describe(e));
+            }
+        });
         var tiers = new Option<string?>("--tiers") { Description = "Tier-table directory." };
         var sideOption = new Option<string>("--side") { DefaultValueFactory = _ => "total", Description = "Which liquidations: total, long or short." };
-        sideOption.AcceptOnlyFromAmong("total", "long", "short");
+        sideOption.OneOf("total", "long", "short");
         var db = DataCommand.DbOption();
         var data = new Option<string?>("--data")
         {
@@ -69,19 +82,23 @@ internal static class BacktestCommand
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(data) is not null && parse.GetValue(db) is not null) throw new ArgumentException("--data and --db: give one source, not both.");
             string? scratch = null;
-            if (parse.GetValue(data) is { } folder)
-            {
-                // Later data someone else holds: ingested into a throwaway store, so scoring it needs no set-up and changes nothing.
-                if (!Directory.Exists(folder) && !File.Exists(folder)) throw new ArgumentException($"--data {folder}: no such folder or file.");
-                scratch = Directory.CreateTempSubdirectory("liqlab-backtest-").FullName;
-                using var fresh = LabStore.Open(Path.Combine(scratch, "lab.duckdb"));
-                var ingested = new LiquidationLab.Data.Ingest.Ingestor(fresh).Ingest([Path.GetFullPath(folder)]);
-                if (parse.GetValue(json) is false)
-                    Terminal.Console(output).MarkupLine(Markup.Escape($"Ingested {ingested.Count(r => r.Status == LiquidationLab.Data.Ingest.IngestStatus.Ingested)} files from {folder} into a temporary store."));
-            }
             try
             {
-                return Run(parse, scratch is null ? LabStore.ResolvePath(parse.GetValue(db)) : Path.Combine(scratch, "lab.duckdb"));
+                if (parse.GetValue(data) is { } folder)
+                {
+                    // Later data someone else holds: ingested into a throwaway store, so scoring it needs no set-up and changes nothing.
+                    if (!Directory.Exists(folder) && !File.Exists(folder)) throw new ArgumentException($"--data {folder}: no such folder or file.");
+                    scratch = Directory.CreateTempSubdirectory("liqlab-backtest-").FullName; // removed in the finally below, whatever fails
+                    using (var fresh = LabStore.Open(Path.Combine(scratch, "lab.duckdb")))
+                    {
+                        var ingested = new LiquidationLab.Data.Ingest.Ingestor(fresh).Ingest([Path.GetFullPath(folder)]);
+                        var stored = ingested.Count(r => r.Status == LiquidationLab.Data.Ingest.IngestStatus.Ingested);
+                        if (stored == 0) throw new ArgumentException($"--data {folder}: no data file LiquidationLab knows (see `liqlab data ingest --list-kinds`).");
+                        if (parse.GetValue(json) is false)
+                            Terminal.Console(output).MarkupLine(Markup.Escape($"Ingested {stored} files from {folder} into a temporary store."));
+                    }
+                }
+                return Run(parse, scratch is null ? Workspace.StorePath(parse.GetValue(db), StoreUse.Read) : Path.Combine(scratch, "lab.duckdb"));
             }
             finally
             {
@@ -93,18 +110,18 @@ internal static class BacktestCommand
         Task<int> Run(ParseResult parse, string storePath)
         {
             var output = parse.InvocationConfiguration.Output;
-            using var store = LabStore.Open(storePath, readOnly: true);
+            using var store = Workspace.OpenStore(storePath, readOnly: true);
             var reader = new MarketDataReader(store);
             var sym = parse.GetValue(symbol)!;
             var iv = parse.GetValue(interval)!;
-            var (start, _) = ChartCommands.Range(parse.GetValue(from), null);
-            var (_, end) = ChartCommands.Range(null, parse.GetValue(testTo));
-            DateTime? testStartTime = parse.GetValue(testFrom) is { } tf ? ChartCommands.Range(tf, null).From : null;
+            var window = TimeWindow.Parse(parse.GetValue(from), parse.GetValue(testTo), "--from", "--test-to");
+            var (start, end) = (window.Start, window.End);
+            DateTime? testStartTime = parse.GetValue(testFrom) is { } tf ? OptionRules.Time(tf, "--test-from") : null;
             var side = parse.GetValue(sideOption) switch { "long" => LiquidationSide.Long, "short" => LiquidationSide.Short, _ => LiquidationSide.Total };
             var series = BacktestSeries.Load(reader, sym, iv, parse.GetValue(market)!, start, testStartTime, end, parse.GetValue(oiSymbol), parse.GetValue(scope), side);
             var (kept, actual, perDay, mk, sc, source, oi) = (series.Candles, series.ActualUsd, series.PeriodsPerDay, series.Market, series.LiquidationScope, series.CandleSource, series.OpenInterestSymbol);
             var settings = series.Settings(parse.GetValue(refit), parse.GetValue(block), parse.GetValue(quantile),
-                trainUntil: parse.GetValue(trainUntil) is { } tu ? ChartCommands.Range(tu, null).From : null);
+                trainUntil: parse.GetValue(trainUntil) is { } tu ? OptionRules.Time(tu, "--train-until") : null);
             var configs = ModelConfigs(parse.GetValue(models));
             var brackets = configs.Count == 0 ? null : LeverageBracketTableStore.Locate(parse.GetValue(tiers)).Get(sym);
             // Both protocols and the zones with the models; the baselines of both protocols alone with --model none.
@@ -156,7 +173,10 @@ internal static class BacktestCommand
         if (specs is null || specs.Length == 0)
             return Workspace.Path("data", "models", "touch-model.json") is { } frozen && File.Exists(frozen) ? [TouchModelConfigFile.Read(frozen)] : [];
         if (specs is ["none"]) return [];
-        return specs.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Select(Parse).ToList();
+        var parts = specs.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+        if (parts.Length == 0)
+            throw new ArgumentException("--model: empty; give RULE:CALIBRATION (e.g. absolute:stacked), or 'none' to score the baselines alone.");
+        return parts.Select(Parse).ToList();
 
         static TouchModelConfig Parse(string spec)
         {

@@ -268,7 +268,7 @@ internal static class BenchSuite
         cmd.Hidden = true;
         cmd.SetAction((parse, _) =>
         {
-            using var store = LabStore.Open(LabStore.ResolvePath(parse.GetValue(db)), readOnly: true);
+            using var store = Workspace.OpenStore(Workspace.StorePath(parse.GetValue(db), StoreUse.Read), readOnly: true);
             using var q = store.Command("SELECT count(*), sum(price * quantity), min(transact_time), max(transact_time) FROM agg_trades WHERE symbol = $1", parse.GetValue(symbol));
             using var r = q.ExecuteReader();
             r.Read();

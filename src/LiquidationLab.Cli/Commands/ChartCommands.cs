@@ -36,7 +36,7 @@ internal static class ChartCommands
         {
             ChartWarmup.Start(); // Plotly.NET's one-time set-up on the other core while the store is read and the model runs
             var console = Terminal.Console(parse.InvocationConfiguration.Output);
-            var analysis = LiquidationAnalysis.ForFile(LabStore.ResolvePath(parse.GetValue(db)), parse.GetValue(tiers));
+            var analysis = LiquidationAnalysis.ForFile(Workspace.StorePath(parse.GetValue(db), StoreUse.Read), parse.GetValue(tiers));
             var result = analysis.Heatmap(new HeatmapQuery(parse.GetValue(symbol)!, parse.GetValue(interval)!,
                 TimeWindow.Parse(parse.GetValue(from), parse.GetValue(to), "--from", "--to"), parse.GetValue(market)!, parse.GetValue(model)!,
                 parse.GetValue(mix), parse.GetValue(perColumn)));
@@ -73,7 +73,7 @@ internal static class ChartCommands
         {
             ChartWarmup.Start();
             var console = Terminal.Console(parse.InvocationConfiguration.Output);
-            var analysis = LiquidationAnalysis.ForFile(LabStore.ResolvePath(parse.GetValue(db)), parse.GetValue(tiers));
+            var analysis = LiquidationAnalysis.ForFile(Workspace.StorePath(parse.GetValue(db), StoreUse.Read), parse.GetValue(tiers));
             var result = analysis.Map(new MapQuery(parse.GetValue(symbol)!, TimeWindow.Parse(parse.GetValue(from), parse.GetValue(to), "--from", "--to"),
                 MapQuery.ParseFilter(parse.GetValue(mode), parse.GetValue(threshold), "--mode", "--threshold"), parse.GetValue(mix), parse.GetValue(binWidth)));
             var path = Path.GetFullPath(parse.GetValue(output)!);

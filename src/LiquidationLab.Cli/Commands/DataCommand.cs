@@ -83,7 +83,7 @@ internal static class DataCommand
                 importers = [new MappedBarImporter(mapping)];
                 forcedKind = "mapped";
             }
-            using var store = LabStore.Open(LabStore.ResolvePath(parse.GetValue(db)), readOnly: false, WriterLockWait);
+            using var store = Workspace.OpenStore(Workspace.StorePath(parse.GetValue(db), StoreUse.Create), readOnly: false, WriterLockWait);
             var ingestor = new Ingestor(store, importers)
             {
                 ArchiveLimits = ArchiveLimits.Default with { MaxBytes = parse.GetValue(maxUnzipped), MaxRatio = parse.GetValue(maxRatio) },
@@ -137,7 +137,7 @@ internal static class DataCommand
         cmd.SetAction((parse, _) =>
         {
             var console = Terminal.Console(parse.InvocationConfiguration.Output);
-            using var store = LabStore.Open(LabStore.ResolvePath(parse.GetValue(db)), readOnly: false, WriterLockWait);
+            using var store = Workspace.OpenStore(Workspace.StorePath(parse.GetValue(db), StoreUse.Update), readOnly: false, WriterLockWait);
             var r = IngestRevert.Revert(store, parse.GetValue(file)!);
             console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
                 $"Reverted {r.FilePath} ({r.Sha256[..12]}…): {r.RowsRemoved:N0} rows removed, {r.RowsRestored:N0} earlier values restored.")));
@@ -163,7 +163,7 @@ internal static class DataCommand
             var console = Terminal.Console(parse.InvocationConfiguration.Output);
             var folder = Path.GetFullPath(parse.GetValue(output)!);
             SnapshotManifest manifest;
-            using (var store = LabStore.Open(LabStore.ResolvePath(parse.GetValue(db)), readOnly: true))
+            using (var store = Workspace.OpenStore(Workspace.StorePath(parse.GetValue(db), StoreUse.Read), readOnly: true))
                 manifest = StoreSnapshot.Export(store, folder, parse.GetValue(sourceRoot));
             var t = new Table().Border(TableBorder.Rounded);
             t.AddColumn("Table");
@@ -191,7 +191,8 @@ internal static class DataCommand
         cmd.SetAction((parse, _) =>
         {
             var console = Terminal.Console(parse.InvocationConfiguration.Output);
-            using var store = LabStore.Open(LabStore.ResolvePath(parse.GetValue(db)), readOnly: false, WriterLockWait);
+            // An existing store only (reading never creates one); opened for writing as before, so an older schema is migrated.
+            using var store = Workspace.OpenStore(Workspace.StorePath(parse.GetValue(db), StoreUse.Update), readOnly: false, WriterLockWait);
             var t = new Table().Border(TableBorder.Rounded);
             t.AddColumn("Table");
             t.AddColumn("Rows", c => c.RightAligned());
@@ -216,7 +217,8 @@ internal static class DataCommand
         cmd.SetAction((parse, _) =>
         {
             var console = Terminal.Console(parse.InvocationConfiguration.Output);
-            using var store = LabStore.Open(LabStore.ResolvePath(parse.GetValue(db)), readOnly: false, WriterLockWait);
+            // An existing store only (reading never creates one); opened for writing as before, so an older schema is migrated.
+            using var store = Workspace.OpenStore(Workspace.StorePath(parse.GetValue(db), StoreUse.Update), readOnly: false, WriterLockWait);
             var findings = StoreValidator.Validate(store);
             if (findings.Count == 0)
             {
@@ -296,7 +298,7 @@ internal static class DataCommand
                                $"{missing} missing, {bad} rejected or failed.");
             if (!parse.GetValue(noIngest) && files.Count > 0)
             {
-                using var store = LabStore.Open(LabStore.ResolvePath(parse.GetValue(db)), readOnly: false, WriterLockWait);
+                using var store = Workspace.OpenStore(Workspace.StorePath(parse.GetValue(db), StoreUse.Create), readOnly: false, WriterLockWait);
                 var ingested = new Ingestor(store).Ingest(files);
                 console.MarkupLine($"Ingested {ingested.Count(r => r.Status == IngestStatus.Ingested)} files " +
                                    $"({ingested.Sum(r => r.Rows):N0} rows), {ingested.Count(r => r.Status == IngestStatus.AlreadyIngested)} unchanged → {Markup.Escape(store.Path)}");

@@ -104,7 +104,8 @@ internal static class LiquidityCommand
             foreach (var w in model.EnsureValid()) console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w.Message)}");
 
             await using var state = await ConnectRedis(parse.GetValue(redis)!, parse.GetValue(redisUser)).ConfigureAwait(false);
-            var store = parse.GetValue(noStore) ? null : LabStore.Open(ServiceDbPath(parse.GetValue(db)));
+            var store = parse.GetValue(noStore) ? null
+                : Workspace.OpenStore(Workspace.CheckStore(ServiceDbPath(parse.GetValue(db)), parse.GetValue(db) is { } given ? $"--db {given}" : "the liquidity store", StoreUse.Create), readOnly: false);
             try
             {
                 var writer = store is null ? null : new LiquidityReportWriter(store) { RecordingSource = $"liqlab liquidity watch --record-books {clobUrl}" };

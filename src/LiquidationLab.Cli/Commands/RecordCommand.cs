@@ -37,7 +37,7 @@ internal static class RecordCommand
         binance.SetAction(async (parse, ct) =>
         {
             static string[] Split(string[]? v) => (v ?? []).SelectMany(x => x.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
-            var options = new RecorderOptions(LabStore.ResolvePath(parse.GetValue(db)), Split(parse.GetValue(symbols)).Select(s => s.ToUpperInvariant()).ToArray(),
+            var options = new RecorderOptions(Workspace.StorePath(parse.GetValue(db), StoreUse.Create), Split(parse.GetValue(symbols)).Select(s => s.ToUpperInvariant()).ToArray(),
                 Split(parse.GetValue(streams)), parse.GetValue(all), new Uri(parse.GetValue(ws)!), new Uri(parse.GetValue(rest)!), parse.GetValue(raw),
                 TimeSpan.FromSeconds(Math.Max(0.2, parse.GetValue(batch))), OpenInterestInterval: parse.GetValue(oi) > 0 ? TimeSpan.FromSeconds(parse.GetValue(oi)) : null);
             var console = Terminal.Console(parse.InvocationConfiguration.Output);

@@ -49,7 +49,8 @@ internal static class ReportCommand
             Directory.CreateDirectory(outDir);
             console.MarkupLine($"Data: {Markup.Escape(dataRoot)}\nStore: {Markup.Escape(dbPath)}");
 
-            using (var store = LabStore.Open(dbPath))
+            Workspace.CheckStore(dbPath, parse.GetValue(db) is { } given ? $"--db {given}" : $"store {dbPath}", StoreUse.Create);
+            using (var store = Workspace.OpenStore(dbPath, readOnly: false))
             {
                 var results = new Ingestor(store).Ingest([dataRoot]);
                 console.MarkupLine($"Ingest: {results.Count(r => r.Status == IngestStatus.Ingested)} new files " +

@@ -25,7 +25,7 @@ internal static class ServeCommand
         {
             var console = Terminal.Console(parse.InvocationConfiguration.Output);
             var listen = (parse.GetValue(urls) ?? []).SelectMany(u => u.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
-            await using var api = await LiquidationApi.StartAsync(new LiquidationApiOptions(LabStore.ResolvePath(parse.GetValue(db)), parse.GetValue(tiers),
+            await using var api = await LiquidationApi.StartAsync(new LiquidationApiOptions(Workspace.StorePath(parse.GetValue(db), StoreUse.ReadWhenPresent), parse.GetValue(tiers),
                 listen.Length == 0 ? null : listen), cancellationToken).ConfigureAwait(false);
             foreach (var url in api.Urls)
                 console.MarkupLine(Markup.Escape($"Serving {api.Analysis.Store.Path} (read-only) on {url} — page {url}, API reference {url}scalar; Ctrl+C stops."));

@@ -48,7 +48,7 @@ internal static class TiersCommand
 
     private static Command Import()
     {
-        var file = new Argument<string>("FILE") { Description = "A saved GET /fapi/v1/leverageBracket response (one symbol or all), or CCXT leverage tiers (e.g. freqtrade's binance_leverage_tiers.json)." };
+        var file = new Argument<string>("FILE") { Description = $"A saved GET /fapi/v1/leverageBracket response (one symbol or all), or CCXT leverage tiers (e.g. freqtrade's binance_leverage_tiers.json); at most {LeverageBracketResponse.MaxFileBytes / (1024 * 1024)} MiB." };
         var symbols = new Option<string[]>("--symbol")
         {
             Description = "Symbols to import, comma-separated or repeated (default: every symbol in the file).",
@@ -73,7 +73,7 @@ internal static class TiersCommand
                 : DateOnly.FromDateTime(DateTime.UtcNow);
             var provenance = parse.GetValue(source)
                 ?? $"Binance USDⓈ-M GET /fapi/v1/leverageBracket response saved as {Path.GetFileName(path)}, imported with 'liqlab tiers import'.";
-            var entries = LeverageBracketResponse.Parse(File.ReadAllText(path), path);
+            var entries = LeverageBracketResponse.ReadFile(path); // size-capped, every symbol checked against the exchange's grammar
             var wanted = (parse.GetValue(symbols) ?? [])
                 .SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 .Select(s => s.ToUpperInvariant()).Distinct().ToArray();
@@ -85,13 +85,14 @@ internal static class TiersCommand
             var tables = chosen.Select(e => LeverageBracketResponse.ToTable(e, date, provenance, path)).ToList();
             var directory = parse.GetValue(output) is { } o ? Path.GetFullPath(o) : LeverageBracketTableStore.Locate(parse.GetValue(tiers)).Directory;
             Directory.CreateDirectory(directory);
-            var existing = tables.Where(t => File.Exists(Path.Combine(directory, t.Symbol + ".json"))).Select(t => t.Symbol).ToArray();
+            var targets = tables.ToDictionary(t => t.Symbol, t => TargetPath(directory, t.Symbol), StringComparer.Ordinal);
+            var existing = tables.Where(t => File.Exists(targets[t.Symbol])).Select(t => t.Symbol).ToArray();
             if (existing.Length > 0 && !parse.GetValue(force))
                 throw new IOException($"{directory} already has tables for {string.Join(", ", existing)}; pass --force to replace them.");
             var console = Terminal.Console(parse.InvocationConfiguration.Output);
             foreach (var table in tables)
             {
-                var target = Path.Combine(directory, table.Symbol + ".json");
+                var target = targets[table.Symbol];
                 var text = LeverageBracketTableJson.Serialize(table);
                 LeverageBracketTableJson.Parse(text, target); // the written form must read back as the same validated table
                 var temp = target + ".tmp";
@@ -105,5 +106,19 @@ internal static class TiersCommand
             return Task.FromResult(0);
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// <c>&lt;directory&gt;/&lt;SYMBOL&gt;.json</c>, refused unless the symbol matches the exchange's grammar and the final full
+    /// path lies directly in <paramref name="directory"/> (the parser already refuses other symbols: this is the second lock).
+    /// </summary>
+    /// <exception cref="ArgumentException">The symbol would name a file elsewhere.</exception>
+    internal static string TargetPath(string directory, string symbol)
+    {
+        var full = Path.GetFullPath(Path.Combine(directory, symbol + ".json"));
+        if (!LeverageBracketResponse.IsSymbol(symbol)
+            || !string.Equals(Path.GetDirectoryName(full), Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)), StringComparison.Ordinal))
+            throw new ArgumentException($"--out {directory}: refusing to write the table of symbol '{symbol}' ({full}): symbols are [A-Z0-9]{{2,30}} and tables stay inside --out.");
+        return full;
     }
 }

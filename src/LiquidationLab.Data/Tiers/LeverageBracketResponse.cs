@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using LiquidationLab.Core.Margin;
 
 namespace LiquidationLab.Data.Tiers;
@@ -22,8 +23,61 @@ public sealed record LeverageBracketEntry(string Symbol, IReadOnlyList<LeverageB
 /// </list>
 /// Numbers may be JSON numbers or strings. Errors name the file, the symbol and the bracket.
 /// </summary>
-public static class LeverageBracketResponse
+public static partial class LeverageBracketResponse
 {
+    /// <summary>
+    /// The largest response file <see cref="ReadFile"/> accepts: 16 MiB. A real all-symbols response is a few hundred KB
+    /// (about 0.4 MB for ~500 symbols in 2026), so this leaves ample room while stopping <c>/dev/zero</c>, a FIFO or a
+    /// mistaken multi-GB file before it fills memory.
+    /// </summary>
+    public const long MaxFileBytes = 16L * 1024 * 1024;
+
+    /// <summary>
+    /// Whether <paramref name="symbol"/> is a Binance USDⓈ-M symbol by the exchange's grammar, <c>[A-Z0-9]{2,30}</c>
+    /// (upper-case letters and digits only, so it is always a safe file name: no separators, dots or control characters).
+    /// </summary>
+    public static bool IsSymbol(string? symbol) => symbol is not null && SymbolGrammar().IsMatch(symbol);
+
+    [GeneratedRegex(@"^[A-Z0-9]{2,30}\z", RegexOptions.CultureInvariant)]
+    private static partial Regex SymbolGrammar();
+
+    /// <summary>
+    /// Reads and parses a response file, refusing one larger than <see cref="MaxFileBytes"/>: a regular file's length is
+    /// checked before anything is read, and the read itself stops one byte past the cap, so a stream without a length
+    /// (<c>/dev/zero</c>, a FIFO, a growing file) is stopped too.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <exception cref="LeverageBracketTableException">The file is too large, or its content is not a valid response
+    /// (see <see cref="Parse"/>).</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static IReadOnlyList<LeverageBracketEntry> ReadFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var tooLarge = $"larger than the {MaxFileBytes / (1024 * 1024)} MiB a leverageBracket response can be (a real one is a few hundred KB).";
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        if (stream.CanSeek && stream.Length > MaxFileBytes)
+            throw new LeverageBracketTableException(path, null, null, tooLarge);
+        var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = stream.Read(chunk, 0, (int)Math.Min(chunk.Length, MaxFileBytes + 1 - buffer.Length))) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > MaxFileBytes)
+                throw new LeverageBracketTableException(path, null, null, tooLarge);
+        }
+        string text;
+        try
+        {
+            text = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        }
+        catch (System.Text.DecoderFallbackException e)
+        {
+            throw new LeverageBracketTableException(path, null, null, $"not UTF-8 text (invalid byte at offset {e.Index}).");
+        }
+        return Parse(text.TrimStart('\uFEFF'), path);
+    }
+
     /// <summary>Parses a response file's text.</summary>
     /// <param name="json">The text.</param>
     /// <param name="sourceName">The file it came from (in every error message).</param>
@@ -61,7 +115,8 @@ public static class LeverageBracketResponse
                 case JsonValueKind.Object:
                     foreach (var market in root.EnumerateObject())
                         if (CcxtSymbol(market.Name) is { } symbol)
-                            list.Add(CcxtEntry(symbol, market.Value, $"{sourceName} ({market.Name})"));
+                            list.Add(IsSymbol(symbol) ? CcxtEntry(symbol, market.Value, $"{sourceName} ({Printable(market.Name)})")
+                                : throw new LeverageBracketTableException($"{sourceName} ({Printable(market.Name)})", null, "symbol", $"{Printable(symbol)} is not a Binance symbol ([A-Z0-9]{{2,30}})."));
                     break;
                 default:
                     throw new LeverageBracketTableException(sourceName, null, null, $"expected a leverageBracket response (an object or an array), found {root.ValueKind}.");
@@ -83,6 +138,8 @@ public static class LeverageBracketResponse
         if (!e.TryGetProperty("symbol", out var s) || s.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(s.GetString()))
             throw new LeverageBracketTableException(where, null, "symbol", "missing or not a string.");
         var symbol = s.GetString()!.Trim().ToUpperInvariant();
+        if (!IsSymbol(symbol))
+            throw new LeverageBracketTableException(where, null, "symbol", $"{Printable(s.GetString()!)} is not a Binance symbol ([A-Z0-9]{{2,30}}).");
         if (!e.TryGetProperty("brackets", out var arr))
             throw new LeverageBracketTableException(where, null, "brackets", $"missing for {symbol}.");
         decimal? coef = null;
@@ -91,6 +148,13 @@ public static class LeverageBracketResponse
                 : decimal.TryParse(c.GetString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d
                 : throw new LeverageBracketTableException(where, null, "notionalCoef", $"expected a number, found {c.GetRawText()}.");
         return new LeverageBracketEntry(symbol, LeverageBracketTableJson.ParseBrackets(arr, $"{where} {symbol}"), coef);
+    }
+
+    /// <summary>A name from the file as it may be shown in one line of an error: quoted, control characters escaped, at most 40 characters.</summary>
+    private static string Printable(string name)
+    {
+        var shown = name.Length > 40 ? name[..40] + "…" : name;
+        return JsonSerializer.Serialize(shown);
     }
 
     /// <summary>"ETH/USDT:USDT" → "ETHUSDT" (USDⓈ-M linear perpetuals only); other markets (dated, inverse) → null.</summary>

@@ -40,7 +40,8 @@ public sealed class LeverageBracketTableStore
             .ToArray();
 
     /// <summary>The table of <paramref name="symbol"/> (case-insensitive; symbols are upper-case on Binance).</summary>
-    /// <exception cref="LeverageBracketTableNotFoundException">No file for the symbol.</exception>
+    /// <exception cref="LeverageBracketTableNotFoundException">No file for the symbol, or the symbol is not a Binance symbol
+    /// (<see cref="LeverageBracketResponse.IsSymbol"/>; such a name is never turned into a path).</exception>
     /// <exception cref="LeverageBracketTableException">The file is malformed or inconsistent, or names another symbol.</exception>
     public LeverageBracketTable Get(string symbol)
     {
@@ -51,6 +52,9 @@ public sealed class LeverageBracketTableStore
 
     private LeverageBracketTable Load(string symbol)
     {
+        // Only a Binance symbol names a file: "../X" must not reach a file outside the directory.
+        if (!LeverageBracketResponse.IsSymbol(symbol))
+            throw new LeverageBracketTableNotFoundException(symbol, Directory, Symbols);
         var path = Path.Combine(Directory, symbol + ".json");
         if (!File.Exists(path))
             throw new LeverageBracketTableNotFoundException(symbol, Directory, Symbols);

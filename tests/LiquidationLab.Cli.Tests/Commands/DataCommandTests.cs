@@ -28,6 +28,22 @@ public sealed class DataCommandTests : IDisposable
         Assert.Contains("No findings.", validate.Out, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("\"T\":9000000000000000000", "line 1: field o.T: epoch 9000000000000000000 ms is outside")]
+    [InlineData("\"T\":1700990938132,\"ap\":\"NaN\"", "line 1: field o.ap: \"NaN\" is not 0 or a finite positive number")]
+    public async Task Ingest_of_an_impossible_print_names_file_line_and_field_and_stores_nothing(string fields, string expected)
+    {
+        var db = Path.Combine(_dir, "lab.duckdb");
+        var file = Path.Combine(_dir, "forceOrder.jsonl");
+        await File.WriteAllTextAsync(file, $$$"""{"e":"forceOrder","E":1700990938140,"o":{"s":"BTCUSDT","S":"BUY","o":"LIMIT","q":"0.036","p":"37867.24",{{{fields}}}}}""" + "\n");
+        var r = await CliRunner.Run("data", "ingest", file, "--db", db);
+        Assert.Equal(1, r.Exit);
+        Assert.StartsWith($"liqlab: {file}: {expected}", r.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", r.Err, StringComparison.Ordinal);
+        using var store = LabStore.Open(db, readOnly: true);
+        Assert.Equal(0, store.Scalar<long>("SELECT count(*) FROM liquidation_orders"));
+    }
+
     [Fact]
     public async Task Bad_file_fails_with_its_name_and_exit_code_1()
     {

@@ -109,6 +109,73 @@ public sealed class LeverageBracketResponseTests
         Assert.Equal(950m, eth.FindByNotional(1_000_000m).MaintenanceAmountUsd);
     }
 
+    [Theory]
+    [InlineData("""{"symbol":"../x","brackets":BRACKETS}""", "(element 1)")]
+    [InlineData("""{"symbol":"..","brackets":BRACKETS}""", "(element 1)")]
+    [InlineData("""{"symbol":"A\u0000B","brackets":BRACKETS}""", "(element 1)")]
+    public void A_symbol_that_is_not_a_binance_symbol_is_refused_naming_the_file_and_field(string element, string where)
+    {
+        var e = Assert.Throws<LeverageBracketTableException>(() => LeverageBracketResponse.Parse($"[{element.Replace("BRACKETS", SolBrackets, StringComparison.Ordinal)}]", "hostile.json"));
+        Assert.Contains($"hostile.json {where}", e.Message, StringComparison.Ordinal);
+        Assert.Contains("symbol", e.Message, StringComparison.Ordinal);
+        Assert.Contains("[A-Z0-9]{2,30}", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_ccxt_market_whose_symbol_is_not_a_binance_symbol_is_refused()
+    {
+        var json = $$"""{ "E.TH/USDT:USDT": [ { "tier": 1, "info": {{Element(SolBrackets, 0)}} } ] }""";
+        var e = Assert.Throws<LeverageBracketTableException>(() => LeverageBracketResponse.Parse(json, "ccxt.json"));
+        Assert.Contains("ccxt.json", e.Message, StringComparison.Ordinal);
+        Assert.Contains("[A-Z0-9]{2,30}", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Reading_dev_zero_stops_at_the_cap_with_the_file_named()
+    {
+        var e = Assert.Throws<LeverageBracketTableException>(() => LeverageBracketResponse.ReadFile("/dev/zero"));
+        Assert.Contains("/dev/zero", e.Message, StringComparison.Ordinal);
+        Assert.Contains("16 MiB", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reading_a_fifo_fed_without_end_stops_at_the_cap()
+    {
+        var dir = Directory.CreateTempSubdirectory("liqlab-fifo-").FullName;
+        try
+        {
+            var fifo = Path.Combine(dir, "brackets.json");
+            using (var mk = System.Diagnostics.Process.Start("mkfifo", [fifo]))
+            {
+                await mk.WaitForExitAsync();
+                Assert.Equal(0, mk.ExitCode);
+            }
+            // The writer sends '[' and then spaces for ever (valid JSON so far, and no length): only the reader's cap ends it.
+            var writer = Task.Run(() =>
+            {
+                try
+                {
+                    using var w = new FileStream(fifo, FileMode.Open, FileAccess.Write);
+                    w.WriteByte((byte)'[');
+                    var spaces = new byte[65536];
+                    Array.Fill(spaces, (byte)' ');
+                    while (true) w.Write(spaces);
+                }
+                catch (IOException)
+                {
+                    // the reader closed its end: the pipe is broken, as intended
+                }
+            });
+            var e = Assert.Throws<LeverageBracketTableException>(() => LeverageBracketResponse.ReadFile(fifo));
+            Assert.Contains("16 MiB", e.Message, StringComparison.Ordinal);
+            await writer;
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
     private static string Element(string array, int index)
     {
         using var doc = System.Text.Json.JsonDocument.Parse(array);

@@ -34,6 +34,23 @@ public sealed class LeverageBracketTableStoreTests : IDisposable
         Assert.Contains("tables exist for: ETHUSDT", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("../x")]
+    [InlineData("../../x")]
+    [InlineData("..")]
+    public void A_symbol_outside_the_grammar_reads_no_file_outside_the_directory(string symbol)
+    {
+        var tables = Path.Combine(_dir, "tables");
+        var inner = Path.Combine(tables, "a", "b");
+        Directory.CreateDirectory(inner);
+        // A file the symbol would reach by its path: reading it would fail on the symbol mismatch, so "not found" proves it was never opened.
+        foreach (var d in new[] { _dir, tables, Path.Combine(tables, "a") })
+            File.WriteAllText(Path.Combine(d, "X.json"), "{}");
+        File.WriteAllText(Path.Combine(_dir, "..json"), "{}");
+        var e = Assert.Throws<LeverageBracketTableNotFoundException>(() => new LeverageBracketTableStore(inner).Get(symbol));
+        Assert.Contains(symbol.ToUpperInvariant(), e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Errors_name_the_file_path()
     {

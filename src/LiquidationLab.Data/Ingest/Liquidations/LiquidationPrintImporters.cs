@@ -58,6 +58,21 @@ internal static class PrintStage
         }
     }
 
+    /// <summary>The earliest epoch millisecond a print may carry (<see cref="TimeBounds.Earliest"/>).</summary>
+    public static long EarliestMs => (long)(TimeBounds.Earliest - DateTime.UnixEpoch).TotalMilliseconds;
+
+    /// <summary>The latest epoch millisecond a print may carry now (<see cref="TimeBounds.Latest"/>).</summary>
+    public static long LatestMs => (long)(TimeBounds.Latest - DateTime.UnixEpoch).TotalMilliseconds;
+
+    /// <summary>
+    /// The UTC time of epoch milliseconds <paramref name="ms"/>, checked against <see cref="TimeBounds"/> before any
+    /// arithmetic (so <c>9e18</c> is refused in words, not by an overflow).
+    /// </summary>
+    /// <exception cref="FormatException">Outside the bounds; the message names <paramref name="field"/>.</exception>
+    public static DateTime EpochMs(long ms, string field) => ms >= EarliestMs && ms <= LatestMs
+        ? DateTime.UnixEpoch.AddMilliseconds(ms)
+        : throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"field {field}: epoch {ms} ms is outside {TimeBounds.Earliest:yyyy-MM-dd} … now + {TimeBounds.FutureTolerance.TotalHours:0} h (a wrong epoch unit, a placeholder date or a corrupt value)."));
+
     /// <summary>The order side a liquidated position's closing order has: a long is closed by a SELL.</summary>
     public static string OrderSide(string liquidatedSide) => liquidatedSide == "long" ? "SELL" : "BUY";
 }
@@ -90,7 +105,9 @@ public sealed class ForceOrderCsvImporter : IImporter
                   "columns = {'symbol': 'VARCHAR', 'side': 'VARCHAR', 'order_type': 'VARCHAR', 'time': 'VARCHAR', 'quantity': 'VARCHAR', 'price': 'VARCHAR'})";
         store.Execute($"""
             INSERT INTO print_stage
-            SELECT 'binance-usdm', upper(trim(symbol)), make_timestamp(TRY_CAST(time AS BIGINT) * 1000), upper(trim(side)), TRY_CAST(price AS DOUBLE),
+            SELECT 'binance-usdm', upper(trim(symbol)),
+                   CASE WHEN TRY_CAST(time AS BIGINT) BETWEEN {PrintStage.EarliestMs} AND {PrintStage.LatestMs} THEN make_timestamp(TRY_CAST(time AS BIGINT) * 1000) END,
+                   upper(trim(side)), TRY_CAST(price AS DOUBLE),
                    TRY_CAST(quantity AS DOUBLE), upper(trim(order_type)), CASE upper(trim(side)) WHEN 'SELL' THEN 'long' WHEN 'BUY' THEN 'short' END,
                    NULL, NULL, 'binance-forceOrder-csv', row_number() OVER () + 1
             FROM {src}
@@ -98,7 +115,7 @@ public sealed class ForceOrderCsvImporter : IImporter
         PrintStage.Check(context,
             ("symbol <> ''", "Symbol", "empty."),
             ("liquidated_side IS NOT NULL", "Side", "expected BUY or SELL."),
-            ("time IS NOT NULL", "Time", "expected epoch milliseconds."),
+            ("time IS NOT NULL", "Time", $"expected epoch milliseconds within {TimeBounds.Earliest:yyyy-MM-dd} … now + {TimeBounds.FutureTolerance.TotalHours:0} h."),
             ("price > 0 AND isfinite(price)", "Price", "expected a positive number."),
             ("quantity > 0 AND isfinite(quantity)", "Quantity", "expected a positive number."));
         return PrintStage.Commit(context, "forceOrder CSV, order price p");
@@ -150,18 +167,19 @@ public sealed class ForceOrderJsonImporter : IImporter
                     var symbol = Str(o, "s");
                     var side = Str(o, "S").ToUpperInvariant();
                     var liquidated = side switch { "SELL" => "long", "BUY" => "short", _ => throw new FormatException($"field o.S: expected BUY or SELL, found '{side}'.") };
-                    var price = Num(o, "p");
-                    var quantity = Num(o, "q");
-                    double? ap = o.TryGetProperty("ap", out _) ? Num(o, "ap") : null;
-                    double? z = o.TryGetProperty("z", out _) ? Num(o, "z") : null;
-                    var time = o.TryGetProperty("T", out var t) ? t.GetInt64() : evt.GetProperty("E").GetInt64();
-                    if (!(price > 0) || !(quantity > 0)) throw new FormatException("fields o.p and o.q must be positive.");
-                    appender.CreateRow().AppendValue("binance-usdm").AppendValue(symbol).AppendValue(DateTime.UnixEpoch.AddMilliseconds(time))
+                    var price = Positive(o, "p");
+                    var quantity = Positive(o, "q");
+                    // ap and z are 0 until the order fills: 0 is "none"; anything else must be a real price or size.
+                    var ap = o.TryGetProperty("ap", out _) ? Fill(o, "ap") : null;
+                    var z = o.TryGetProperty("z", out _) ? Fill(o, "z") : null;
+                    var time = o.TryGetProperty("T", out var t) ? Time(t, "o.T")
+                        : evt.TryGetProperty("E", out var eventTime) ? Time(eventTime, "E") : throw new FormatException("field o.T: missing (and no event time E).");
+                    appender.CreateRow().AppendValue("binance-usdm").AppendValue(symbol).AppendValue(time)
                         .AppendValue(side).AppendValue(price).AppendValue(quantity).AppendValue(o.TryGetProperty("o", out var ot) ? ot.GetString() : "LIMIT")
-                        .AppendValue(liquidated).AppendValue(ap is > 0 ? ap : null).AppendValue(z is > 0 ? z : null).AppendValue("binance-forceOrder")
+                        .AppendValue(liquidated).AppendValue(ap).AppendValue(z).AppendValue("binance-forceOrder")
                         .AppendValue(number).EndRow();
                 }
-                catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or KeyNotFoundException)
+                catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or KeyNotFoundException or ArgumentOutOfRangeException or OverflowException)
                 {
                     throw new IngestException(context.Path, $"line {number}: {ex.Message}", ex);
                 }
@@ -173,6 +191,28 @@ public sealed class ForceOrderJsonImporter : IImporter
     private static string Str(JsonElement o, string name) =>
         o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } s ? s.ToUpperInvariant()
             : throw new FormatException($"field o.{name}: missing or not a string.");
+
+    /// <summary>A price or quantity: finite, &gt; 0 and at most <see cref="RowRules.MaxMagnitude"/>.</summary>
+    private static double Positive(JsonElement o, string name)
+    {
+        var v = Num(o, name);
+        return v > 0 && v <= RowRules.MaxMagnitude ? v
+            : throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"field o.{name}: {o.GetProperty(name).GetRawText()} is not a finite positive number of at most 1e15."));
+    }
+
+    /// <summary>A fill's average price or size: 0 (no fill yet) is none; otherwise finite, &gt; 0 and at most <see cref="RowRules.MaxMagnitude"/>.</summary>
+    private static double? Fill(JsonElement o, string name)
+    {
+        var v = Num(o, name);
+        if (v == 0) return null;
+        return v > 0 && v <= RowRules.MaxMagnitude ? v
+            : throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"field o.{name}: {o.GetProperty(name).GetRawText()} is not 0 or a finite positive number of at most 1e15."));
+    }
+
+    /// <summary>An event or trade time: integer epoch milliseconds within <see cref="TimeBounds"/>.</summary>
+    private static DateTime Time(JsonElement v, string field) =>
+        v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var ms) ? PrintStage.EpochMs(ms, field)
+            : throw new FormatException($"field {field}: expected integer epoch milliseconds, found {v.GetRawText()}.");
 
     private static double Num(JsonElement o, string name)
     {
@@ -308,7 +348,7 @@ public sealed class LiqmapSqliteImporter : IImporter
                 var notional = r.GetDouble(7);
                 if (!(price > 0) || !(notional > 0)) throw new IngestException(context.Path, $"{Where("price")}: non-positive price or notional.");
                 appender.CreateRow().AppendValue(exchange == "binance" ? "binance-usdm" : exchange).AppendValue(r.GetString(2).ToUpperInvariant())
-                    .AppendValue(DateTime.UnixEpoch.AddMilliseconds(r.GetInt64(8))).AppendValue(orderSide).AppendValue(price).AppendValue(notional / price)
+                    .AppendValue(LiqmapTime(context, r.GetInt64(8), $"liquidation_events id {id}", "event_ts")).AppendValue(orderSide).AppendValue(price).AppendValue(notional / price)
                     .AppendValue("LIQUIDATION").AppendValue(liquidated).AppendValue((double?)null).AppendValue((double?)null).AppendValue("liqmap")
                     .AppendValue(id).EndRow();
             }
@@ -323,7 +363,7 @@ public sealed class LiqmapSqliteImporter : IImporter
             using var r = cmd.ExecuteReader();
             while (r.Read())
             {
-                var time = DateTime.UnixEpoch.AddMilliseconds(r.GetInt64(0));
+                var time = LiqmapTime(context, r.GetInt64(0), "band_reports", "report_ts");
                 var symbol = r.GetString(1).ToUpperInvariant();
                 var reference = r.GetDouble(2);
                 // Above the price: shorts would be liquidated there; below: longs.
@@ -339,5 +379,18 @@ public sealed class LiqmapSqliteImporter : IImporter
             Rows = outcome.Rows + bands,
             Detail = outcome.Detail + string.Create(CultureInfo.InvariantCulture, $"; peer_liquidation_bands +{bands} (the project's predicted bands)"),
         };
+    }
+
+    /// <summary>A liqmap epoch-ms column as a time, refused in words (naming the record and field) when out of bounds.</summary>
+    private static DateTime LiqmapTime(ImportContext context, long ms, string record, string field)
+    {
+        try
+        {
+            return PrintStage.EpochMs(ms, field);
+        }
+        catch (FormatException e)
+        {
+            throw new IngestException(context.Path, $"{record}: {e.Message}", e);
+        }
     }
 }
