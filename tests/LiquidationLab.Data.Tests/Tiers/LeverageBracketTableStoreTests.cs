@@ -10,7 +10,7 @@ public sealed class LeverageBracketTableStoreTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
-    public void Shipped_btcusdt_table_loads_beside_the_binary_with_the_seed_brackets()
+    public void Shipped_btcusdt_table_loads_with_the_seed_brackets()
     {
         var store = LeverageBracketTableStore.Locate();
         var t = store.Get("btcusdt");
@@ -23,6 +23,39 @@ public sealed class LeverageBracketTableStoreTests : IDisposable
         Assert.Equal(cum, t.Brackets.Select(b => b.MaintenanceAmountUsd));
         Assert.Equal(caps, t.Brackets.Select(b => b.NotionalCapUsd));
         Assert.Contains("BTCUSDT", store.Symbols);
+    }
+
+    private static string RepositoryTiers()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "LiquidationLab.sln"))) return Path.Combine(d.FullName, "data", "tiers", "binance-usdm");
+        throw new InvalidOperationException("repository root not found");
+    }
+
+    [Fact]
+    public void Inside_the_clone_the_repositorys_tables_are_read_not_the_builds_copy()
+    {
+        // A build (or ./liqlab's publish in artifacts/liqlab) carries a copy of data/tiers made when it was built: a table
+        // added to the repository afterwards was ignored until the next publish. The repository's folder is the one source.
+        var store = LeverageBracketTableStore.Locate();
+        Assert.Equal(RepositoryTiers(), Assert.Single(store.Directories));
+        Assert.False(store.Directory.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_user_directory_adds_symbols_and_overrides_single_tables_before_the_shipped_ones()
+    {
+        var btc = File.ReadAllText(Path.Combine(RepositoryTiers(), "BTCUSDT.json"));
+        File.WriteAllText(Path.Combine(_dir, "DOGEUSDT.json"), btc.Replace("\"BTCUSDT\"", "\"DOGEUSDT\"", StringComparison.Ordinal));
+        File.WriteAllText(Path.Combine(_dir, "ETHUSDT.json"), btc.Replace("\"BTCUSDT\"", "\"ETHUSDT\"", StringComparison.Ordinal).Replace("\"effectiveDate\": \"", "\"effectiveDate\": \"2001-01-01\", \"x\": \"", StringComparison.Ordinal));
+        var store = LeverageBracketTableStore.Locate(_dir);
+        Assert.Equal([_dir, RepositoryTiers()], store.Directories);
+        Assert.Equal(_dir, store.Directory); // where tiers import writes by default
+        Assert.Equal("DOGEUSDT", store.Get("DOGEUSDT").Symbol); // added
+        Assert.Equal(new DateOnly(2001, 1, 1), store.Get("ETHUSDT").EffectiveDate); // the user's table wins
+        Assert.Equal(10, store.Get("BTCUSDT").Brackets.Count); // the rest still from the repository
+        Assert.Contains("SOLUSDT", store.Symbols);
+        Assert.Contains("DOGEUSDT", store.Symbols);
     }
 
     [Fact]
