@@ -52,12 +52,24 @@ internal static class Workspace
     /// <exception cref="IOException">The path cannot be the store; the message names the option (or variable) and the path.</exception>
     public static string StorePath(string? db, StoreUse use)
     {
-        var path = LabStore.ResolvePath(db);
+        var path = ResolveStore(db);
         var named = !string.IsNullOrWhiteSpace(db) ? $"--db {db}"
             : Environment.GetEnvironmentVariable(LabStore.EnvironmentVariable) is { Length: > 0 } ? $"{LabStore.EnvironmentVariable} {path}"
             : $"store {path}";
         return CheckStore(path, named, use);
     }
+
+    /// <summary>
+    /// Which store a command means: <c>--db</c>, else <c>LIQLAB_DB</c>, else the clone's <c>data/lab.duckdb</c> (found from
+    /// the current directory or the binaries, so every command — <c>report</c>, <c>data status</c>, <c>heatmap</c> — means
+    /// the same file wherever it is run), else <c>data/lab.duckdb</c> under the current directory outside any clone.
+    /// </summary>
+    /// <param name="db">The <c>--db</c> value, or null.</param>
+    /// <returns>The absolute path (not checked).</returns>
+    public static string ResolveStore(string? db) =>
+        LabStore.ResolvePath(!string.IsNullOrWhiteSpace(db) ? db
+            : Environment.GetEnvironmentVariable(LabStore.EnvironmentVariable) is { Length: > 0 } ? null
+            : Path(LabStore.DefaultRelativePath));
 
     /// <summary>The checks of <see cref="StorePath"/> on a path the command resolved itself.</summary>
     /// <param name="path">The store file.</param>

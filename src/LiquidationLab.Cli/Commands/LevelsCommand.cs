@@ -67,7 +67,7 @@ internal static class LevelsCommand
             if (wb is null && (mm != 0 || upnl != 0))
                 throw new ArgumentException("--other-mm and --other-upnl need --wallet-balance (the cross wallet balance).");
             // Levels read no market data: the store access is never opened.
-            var analysis = new LiquidationAnalysis(new FileStoreAccess(LabStore.ResolvePath(null)), LeverageBracketTableStore.Locate(parse.GetValue(tiers)));
+            var analysis = new LiquidationAnalysis(new FileStoreAccess(Workspace.ResolveStore(null)), LeverageBracketTableStore.Locate(parse.GetValue(tiers)));
             LevelsResult result;
             try
             {

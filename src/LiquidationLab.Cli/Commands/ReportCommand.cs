@@ -40,8 +40,7 @@ internal static class ReportCommand
         {
             var console = Terminal.Console(parse.InvocationConfiguration.Output);
             var dataRoot = FindDataRoot(parse.GetValue(data));
-            var dbPath = LabStore.ResolvePath(parse.GetValue(db) ?? (Environment.GetEnvironmentVariable(LabStore.EnvironmentVariable) is { Length: > 0 } ? null
-                : Workspace.Path(LabStore.DefaultRelativePath)));
+            var dbPath = Workspace.ResolveStore(parse.GetValue(db));
             var outDir = Path.GetFullPath(parse.GetValue(output) ?? Workspace.Path("artifacts", "report") ?? "artifacts/report");
             var nbDir = Path.GetFullPath(parse.GetValue(notebooks) ?? Workspace.Path("notebooks")
                 ?? throw new DirectoryNotFoundException($"Not inside a LiquidationLab clone ({Directory.GetCurrentDirectory()}): pass --notebooks DIR."));

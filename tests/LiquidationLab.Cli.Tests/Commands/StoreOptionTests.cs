@@ -91,3 +91,29 @@ public sealed class StoreOptionTests : IDisposable
         Assert.Contains("liquidation_totals", status.Out, StringComparison.Ordinal);
     }
 }
+
+public sealed class StoreResolutionTests : IDisposable
+{
+    private readonly string _elsewhere = Directory.CreateTempSubdirectory("liqlab-elsewhere-").FullName;
+    private readonly string _cwd = Directory.GetCurrentDirectory();
+
+    public void Dispose()
+    {
+        Directory.SetCurrentDirectory(_cwd);
+        Directory.Delete(_elsewhere, recursive: true);
+    }
+
+    [Fact]
+    public void Without_db_every_command_means_the_clones_store_wherever_it_runs()
+    {
+        // `data status` outside the clone opened ./data/lab.duckdb of the current directory while `report` used the clone's:
+        // the same default must name the same file for every command (the binaries lie in the clone).
+        if (Environment.GetEnvironmentVariable(Data.Store.LabStore.EnvironmentVariable) is { Length: > 0 }) return; // a user's override wins, by design
+        Directory.SetCurrentDirectory(_elsewhere);
+        var root = Workspace.Root;
+        Assert.NotNull(root);
+        Assert.Equal(Path.Combine(root!, "data", "lab.duckdb"), Workspace.ResolveStore(null));
+        Assert.Equal(Path.Combine(_elsewhere, "x.duckdb"), Workspace.ResolveStore("x.duckdb")); // --db stays relative to where it is typed
+        Assert.False(File.Exists(Path.Combine(_elsewhere, "data", "lab.duckdb")));
+    }
+}
