@@ -6,6 +6,7 @@
 #   python3-nbformat         validates the notebooks the runner writes
 #   python3-jupyter-client, python3-nbclient, python3-nbconvert   real Jupyter clients that drive the kernel
 #   prometheus               its promtool checks and unit-tests the liquidity service's alert rules
+#   curl                     the docs test runs the documentation's curl examples against a local `liqlab serve`
 # Those tests carry [Trait("Requires", "<package>")]; without the package they fail naming it.
 # Extra arguments go to `dotnet test` (e.g. ./test.sh --filter "Requires!=chromium").
 set -euo pipefail
@@ -17,6 +18,7 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 /usr/bin/python3 -c "import nbformat" >/dev/null 2>&1 || missing+=(python3-nbformat)
 /usr/bin/python3 -c "import jupyter_client, nbclient, nbconvert" >/dev/null 2>&1 || missing+=(python3-jupyter-client python3-nbclient python3-nbconvert)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing Debian packages: ${missing[*]}"
   SUDO=""
