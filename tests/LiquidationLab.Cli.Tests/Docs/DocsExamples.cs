@@ -127,6 +127,12 @@ internal static partial class DocsExamples
         return DocumentedAuthority().Replace(command, serverAuthority);
     }
 
+    [GeneratedRegex(@"(?<![&>])&\s*(?:#.*)?$")]
+    private static partial Regex TrailingAmpersand();
+
+    /// <summary>Whether a command starts a background process (ends with <c>&amp;</c>), which would outlive its test step.</summary>
+    public static bool RunsInBackground(string command) => TrailingAmpersand().IsMatch(command);
+
     /// <summary>Whether a documented command still needs the source tree's build (a <c>dotnet</c> command the rewrite left).</summary>
     public static bool BuildsFromSource(string rewritten) => rewritten.Contains("dotnet run", StringComparison.Ordinal);
 }

@@ -93,6 +93,11 @@ public sealed partial class DocsExamplesTests(ITestOutputHelper output) : IDispo
                     failures.Add($"{example.Where}: `{example.Command}` builds from source (dotnet run): document the CLI as `dotnet run --project src/LiquidationLab.Cli -- …` or mark the block no-run with a reason.");
                     continue;
                 }
+                if (DocsExamples.RunsInBackground(example.Command))
+                {
+                    failures.Add($"{example.Where}: `{example.Command}` starts a background process, which would outlive the test: mark the block no-run with a reason.");
+                    continue;
+                }
                 var clock = Stopwatch.StartNew();
                 var (exit, stdout, stderr) = await RunShell(command, work, db);
                 timings.Add((example, clock.Elapsed));
@@ -204,6 +209,16 @@ public sealed partial class DocsExamplesTests(ITestOutputHelper output) : IDispo
         Assert.Equal("curl http://127.0.0.1:40000/",
             DocsExamples.Rewrite("curl http://localhost:5080/", dll, "127.0.0.1:40000"));
         Assert.True(DocsExamples.BuildsFromSource(DocsExamples.Rewrite("dotnet run -c Release --project bench/LiquidationLab.Benchmarks -- --filter '*'", dll, "x")));
+    }
+
+    [Fact]
+    public void A_command_that_starts_a_background_process_is_recognised_and_redirections_are_not()
+    {
+        Assert.True(DocsExamples.RunsInBackground("redis-server --port 6379 &"));
+        Assert.True(DocsExamples.RunsInBackground("liqlab liquidity replay --port 8765 &   # the replay server"));
+        Assert.False(DocsExamples.RunsInBackground("liqlab levels --entry 1 > out.txt 2>&1"));
+        Assert.False(DocsExamples.RunsInBackground("liqlab data status && liqlab data validate"));
+        Assert.False(DocsExamples.RunsInBackground("curl 'http://127.0.0.1:5080/x?a=1&b=2'"));
     }
 
     [GeneratedRegex(@"\]\((?<target>[^)\s#]+)(?:#[^)]*)?\)")]
