@@ -43,9 +43,15 @@ public sealed partial class DocsExamplesTests(ITestOutputHelper output) : IDispo
 
     [Fact]
     [Trait(RequiredTools.Trait, "curl")]
+    [Trait(RequiredTools.Trait, "redis-server")]
+    [Trait(RequiredTools.Trait, "python3-jupyter-client")]
+    [Trait(RequiredTools.Trait, "prometheus")]
     public async Task Every_shell_example_in_the_README_and_docs_runs_against_a_temporary_store_and_server()
     {
-        RequiredTools.Curl();
+        RequiredTools.Curl();                                          // the API examples
+        RequiredTools.RedisServer();                                   // bench liquidity
+        RequiredTools.Promtool();                                      // the alert rules
+        RequiredTools.Python3(("jupyter_client", "python3-jupyter-client")); // bench kernel
         var examples = AllExamples();
         var skipped = examples.Where(e => e.SkipReason is not null).ToList();
         var toRun = examples.Where(e => e.SkipReason is null).ToList();
