@@ -227,11 +227,43 @@ public sealed partial class DocsExamplesTests(ITestOutputHelper output) : IDispo
         Assert.False(DocsExamples.RunsInBackground("curl 'http://127.0.0.1:5080/x?a=1&b=2'"));
     }
 
-    [GeneratedRegex(@"\]\((?<target>[^)\s#]+)(?:#[^)]*)?\)")]
+    [GeneratedRegex(@"\]\((?<target>[^)\s#]*)(?:#(?<anchor>[^)\s]*))?\)")]
     private static partial Regex MarkdownLink();
 
+    [GeneratedRegex(@"^#{1,6}\s+(?<title>.+?)\s*#*\s*$")]
+    private static partial Regex Heading();
+
+    [GeneratedRegex(@"[^\p{L}\p{Nd}\s_-]")]
+    private static partial Regex NotInSlug();
+
+    /// <summary>The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces as hyphens.</summary>
+    internal static HashSet<string> Anchors(string markdown)
+    {
+        var anchors = new HashSet<string>(StringComparer.Ordinal);
+        var inCode = false;
+        foreach (var line in markdown.Split('\n'))
+        {
+            if (line.TrimStart().StartsWith("```", StringComparison.Ordinal)) inCode = !inCode;
+            if (inCode) continue;
+            var m = Heading().Match(line.TrimEnd('\r'));
+            if (!m.Success) continue;
+            var slug = NotInSlug().Replace(m.Groups["title"].Value.ToLowerInvariant(), "").Replace(' ', '-');
+            var unique = slug;
+            for (var i = 1; !anchors.Add(unique); i++) unique = $"{slug}-{i}";
+        }
+        return anchors;
+    }
+
     [Fact]
-    public void Every_relative_link_in_the_README_and_docs_points_at_a_file_the_clone_contains()
+    public void Heading_anchors_are_the_ones_GitHub_makes()
+    {
+        var anchors = Anchors("# The `liqlab` command\n\n## The liquidity service — `liqlab bench liquidity`\n```bash\n# not a heading\n```\n## The Jupyter kernel: VS Code, JupyterLab, nbconvert\n## Notes\n## Notes\n");
+        string[] expected = ["the-liqlab-command", "the-liquidity-service--liqlab-bench-liquidity", "the-jupyter-kernel-vs-code-jupyterlab-nbconvert", "notes", "notes-1"];
+        Assert.Equal(expected.Order(StringComparer.Ordinal), anchors.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Every_relative_link_in_the_README_and_docs_points_at_a_file_and_heading_the_clone_contains()
     {
         var missing = new List<string>();
         foreach (var page in Pages())
@@ -242,11 +274,15 @@ public sealed partial class DocsExamplesTests(ITestOutputHelper output) : IDispo
                 {
                     var target = m.Groups["target"].Value;
                     if (target.Contains("://", StringComparison.Ordinal) || target.StartsWith("mailto:", StringComparison.Ordinal)) continue;
-                    var path = Path.GetFullPath(Path.Combine(Root, Path.GetDirectoryName(page)!, Uri.UnescapeDataString(target)));
-                    if (!File.Exists(path) && !Directory.Exists(path)) missing.Add($"{page}:{i + 1}: {target}");
+                    var path = target.Length == 0 ? Path.Combine(Root, page)
+                        : Path.GetFullPath(Path.Combine(Root, Path.GetDirectoryName(page)!, Uri.UnescapeDataString(target)));
+                    if (!File.Exists(path) && !Directory.Exists(path))
+                        missing.Add($"{page}:{i + 1}: {target}");
+                    else if (m.Groups["anchor"].Success && path.EndsWith(".md", StringComparison.OrdinalIgnoreCase) && !Anchors(File.ReadAllText(path)).Contains(m.Groups["anchor"].Value))
+                        missing.Add($"{page}:{i + 1}: {target}#{m.Groups["anchor"].Value} (no such heading)");
                 }
         }
-        Assert.True(missing.Count == 0, "links to files the clone does not contain:\n" + string.Join("\n", missing));
+        Assert.True(missing.Count == 0, "links to files or headings the clone does not contain:\n" + string.Join("\n", missing));
     }
 
     /// <summary>Phrases that point a reader at documents kept outside the repository.</summary>
