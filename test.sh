@@ -8,6 +8,7 @@
 #   jupyter-core, jupyter-client, jupyter-nbconvert                the `jupyter` command (`jupyter nbconvert`,
 #                                                                  `jupyter kernelspec list`) the docs and CI use
 #   prometheus               its promtool checks and unit-tests the liquidity service's alert rules
+#   curl                     the docs test runs the documentation's curl examples against a local `liqlab serve`
 # Those tests carry [Trait("Requires", "<package>")]; without the package they fail naming it.
 # Extra arguments go to `dotnet test` (e.g. ./test.sh --filter "Requires!=chromium").
 set -euo pipefail
@@ -20,6 +21,7 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 /usr/bin/python3 -c "import jupyter_client, nbclient, nbconvert" >/dev/null 2>&1 || missing+=(python3-jupyter-client python3-nbclient python3-nbconvert)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 { command -v jupyter && command -v jupyter-nbconvert && command -v jupyter-kernelspec; } >/dev/null 2>&1 || missing+=(jupyter-core jupyter-client jupyter-nbconvert)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing Debian packages: ${missing[*]}"
   SUDO=""

@@ -7,7 +7,7 @@ using LiquidationLab.Data.Store;
 namespace LiquidationLab.Benchmarks;
 
 /// <summary>
-/// Issue target: ingesting a 10-million-row Binance Vision aggTrades CSV through the store's ingest path reaches
+/// Target (docs/performance.md): ingesting a 10-million-row Binance Vision aggTrades CSV through the store's ingest path reaches
 /// ≥ 80 % of the throughput of a plain DuckDB <c>INSERT … SELECT * FROM read_csv(…)</c> of the same file.
 /// Each iteration writes into a fresh database file; rows/s = 10 M ÷ the mean.
 /// </summary>

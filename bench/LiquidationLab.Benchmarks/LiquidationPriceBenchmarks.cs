@@ -5,7 +5,7 @@ using LiquidationLab.Data.Tiers;
 namespace LiquidationLab.Benchmarks;
 
 /// <summary>
-/// Issue target: 10 million liquidation prices (mixed sides and leverages) through the bulk double path in &lt; 0.5 s
+/// Target (docs/performance.md): 10 million liquidation prices (mixed sides and leverages) through the bulk double path in &lt; 0.5 s
 /// on the 2-core machine. Positions: entry 20k–120k USDT, 0.001–50 BTC, leverage 1–125x, half long, half short.
 /// </summary>
 [MemoryDiagnoser]

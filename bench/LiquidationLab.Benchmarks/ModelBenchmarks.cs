@@ -8,7 +8,7 @@ using LiquidationLab.Data.Tiers;
 namespace LiquidationLab.Benchmarks;
 
 /// <summary>
-/// Issue targets: the time-evolving model over one year of 5-minute candles (105,120 candles, 5 tiers) in &lt; 1 s with
+/// Targets (docs/performance.md): the time-evolving model over one year of 5-minute candles (105,120 candles, 5 tiers) in &lt; 1 s with
 /// bounded memory; a large-trade liquidation map over 10 million trades in &lt; 1 s. Synthetic but realistic inputs:
 /// a random walk with ±0.3 % 5-minute moves and OI changing ±1 %; trades log-normal in size around 0.05 BTC.
 /// </summary>

@@ -7,7 +7,7 @@ using LiquidationLab.Notebooks.Ipynb;
 namespace LiquidationLab.Benchmarks;
 
 /// <summary>
-/// Issue targets: cold start (process start → first trivial cell done, through <c>liqlab notebook run</c>) and warm
+/// Targets (docs/performance.md): cold start (process start → first trivial cell done, through <c>liqlab notebook run</c>) and warm
 /// per-cell overhead over 200 trivial cells (target &lt; 20 ms per cell; the figure is the mean ÷ 200).
 /// </summary>
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5, invocationCount: 1)]

@@ -18,6 +18,9 @@ internal static class RequiredTools
     /// <summary>Path of <c>promtool</c> (Debian's <c>prometheus</c> package).</summary>
     public static string Promtool() => Find("promtool", "prometheus");
 
+    /// <summary>Path of <c>curl</c> (the documentation's HTTP examples).</summary>
+    public static string Curl() => Find("curl", "curl");
+
     /// <summary>Path of Debian's <c>redis-server</c>.</summary>
     public static string RedisServer() => Find("redis-server", "redis-server");
 

@@ -10,7 +10,7 @@ using Spectre.Console;
 
 namespace LiquidationLab.Cli.Commands;
 
-/// <summary><c>liqlab bench liquidity</c>: the performance figures for the liquidity service, printed.</summary>
+/// <summary><c>liqlab bench liquidity</c>: the liquidity service's performance figures (docs/performance.md), printed.</summary>
 internal static class BenchCommand
 {
     /// <summary>

@@ -45,7 +45,7 @@ public sealed record MarketForecastState(
     double LastForecastPusd, long LastComputedMs, double FillRate, long FillRateMs, long LastTradeMs);
 
 /// <summary>
-/// LiquidityForecastModel (seed spec: Polymarket CLOB V2, read-only Intelligence signal service): forecasts the order-book
+/// LiquidityForecastModel (its specification, docs/liquidity-service.md: Polymarket CLOB V2, read-only Intelligence signal service): forecasts the order-book
 /// depth of one market <c>forecast_horizon_s</c> ahead so strategies can clamp order size before submitting.
 /// <para>Per evaluation: the book must exist and be at most <c>staleness_threshold_s</c> old, else STALE_DATA and nothing
 /// is computed or emitted. The forecast target is the depth of the thinner side, min(bid, ask), in pUSD (whole book, or

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace LiquidationLab.Core.Liquidity;
 
-/// <summary>Reason codes of the LiquidityForecastModel (seed spec, Polymarket CLOB V2 Intelligence signal service).</summary>
+/// <summary>Reason codes of the LiquidityForecastModel (the specification in docs/liquidity-service.md, Polymarket CLOB V2 Intelligence signal service).</summary>
 public static class LiquidityReasonCodes
 {
     /// <summary>Forecast below <c>min_liquidity_pusd</c>: <c>low_forecast = true</c>, severity WARN (CRITICAL, "avoid entry", below the hard limit).</summary>
@@ -49,7 +49,7 @@ public sealed class LiquidityConfigurationException(string code, string message)
 }
 
 /// <summary>
-/// Parameters of the LiquidityForecastModel. Defaults and limits are the seed spec's: <c>forecast_horizon_s</c> 3600
+/// Parameters of the LiquidityForecastModel. Defaults and limits are the service specification's (docs/liquidity-service.md): <c>forecast_horizon_s</c> 3600
 /// (warning above 3600 — uncertainty grows; hard limit 86400), <c>min_liquidity_pusd</c> 1000 (warning below 500,
 /// hard limit 100); the horizon's 3600–7200 s band warns, as the spec's threshold table says. At run time a forecast below <see cref="MinLiquidityPusd"/> sets <c>low_forecast</c>; below the
 /// hard limit (100 pUSD) the advice is "avoid entry" (severity CRITICAL).

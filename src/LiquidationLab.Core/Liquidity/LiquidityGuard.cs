@@ -36,7 +36,7 @@ public sealed record LiquidityGuardOptions
 }
 
 /// <summary>
-/// The consumer side of the LiquidityForecastModel (the seed spec's integration case "forecast consumed by LiquidityGuard for
+/// The consumer side of the LiquidityForecastModel (the service specification's (docs/liquidity-service.md) integration case "forecast consumed by LiquidityGuard for
 /// a pre-trade risk check"): it keeps the latest ObservationReport per market and clamps an intended order size to the
 /// forecast depth over the horizon. Like the model it only advises: it has no order, signing or submission API.
 /// </summary>

@@ -6,7 +6,7 @@ using System.Text.Json.Serialization;
 namespace LiquidationLab.Core.Liquidity;
 
 /// <summary>
-/// The LiquidityForecastModel's output (seed spec, <c>kind = ObservationReport</c>): an observation for strategies, never an
+/// The LiquidityForecastModel's output (the specification in docs/liquidity-service.md, <c>kind = ObservationReport</c>): an observation for strategies, never an
 /// order — the model has no signing or submission API. Serialised with the spec's snake_case field names; depths in pUSD
 /// rounded to cents. Two fields are additions to the spec's list: <c>reason_codes</c> (the codes that apply, e.g.
 /// <c>LIQUIDITYFORECAST_LOW_FORECAST</c>) and <c>severity</c> (INFO, WARN for a low forecast, CRITICAL — "avoid entry" —

@@ -8,7 +8,7 @@ namespace LiquidationLab.Core.Margin;
 /// <see cref="LiquidationPriceCalculator"/>; agrees with it to about 1e-12 relative. No allocation per row.
 /// </summary>
 /// <remarks>
-/// <para>The decimal table is converted to double once, here — the explicit decimal/double boundary of DESIGN.md.</para>
+/// <para>The decimal table is converted to double once, here — the explicit decimal/double boundary (docs/architecture.md, numbers).</para>
 /// <para>Differences from the exact path, by design: the leverage is <b>not</b> checked against the entry bracket
 /// (models spread large trades over leverage tiers the exchange would cap; use
 /// <see cref="LeverageBracketTable.MaxNotionalForLeverage"/> to filter if that matters), and a short whose

@@ -10,7 +10,7 @@ public static class SeedApproximation
 {
     /// <summary>
     /// Approximate isolated liquidation price: long <c>entry·(1 − 1/lev + mmr/lev)</c>,
-    /// short <c>entry·(1 + 1/lev − mmr/lev)</c> (the seed plan's formulas, verbatim).
+    /// short <c>entry·(1 + 1/lev − mmr/lev)</c> (the project's starting formulas, verbatim).
     /// </summary>
     /// <param name="side">Long or short.</param>
     /// <param name="entryPrice">Entry price, &gt; 0.</param>

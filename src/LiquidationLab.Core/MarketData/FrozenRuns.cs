@@ -8,7 +8,7 @@ namespace LiquidationLab.Core.MarketData;
 public sealed record FrozenSpan(DateTime From, DateTime To, int Samples, double Value);
 
 /// <summary>
-/// Runs of identical values in a series, as a data-quality flag (issue: the 5-minute export's open interest repeats one
+/// Runs of identical values in a series, as a data-quality flag (the case in data/real: the 5-minute export's open interest repeats one
 /// value for 1,680 bars, 2026-06-14 15:00 → 06-20 10:55; the time-evolving model then opens no positions and the heatmap
 /// shows a dark block that looks like a market fact).
 /// </summary>

@@ -2,7 +2,7 @@ namespace LiquidationLab.Core.MarketData;
 
 /// <summary>
 /// One OHLC bar with the open interest at its time, as models consume them. Analytics use <see cref="double"/>
-/// (DESIGN.md, numbers).
+/// (docs/architecture.md, numbers).
 /// </summary>
 /// <param name="OpenTime">Bar open time, UTC.</param>
 /// <param name="Open">Open price, quote currency.</param>

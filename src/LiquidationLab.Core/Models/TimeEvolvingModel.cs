@@ -24,7 +24,7 @@ public enum OpenInterestDecreaseRule
 }
 
 /// <summary>
-/// The seed spec's time-evolving heatmap. Candles are walked in order; for each candle:
+/// The time-evolving heatmap model (docs/architecture.md, models). Candles are walked in order; for each candle:
 /// <list type="number">
 /// <item>positions already open are <b>consumed</b> (liquidated) when the candle's range reaches their liquidation price,
 /// inclusive: longs with LP ≥ low, shorts with LP ≤ high;</item>

@@ -5,7 +5,7 @@ using StackExchange.Redis;
 namespace LiquidationLab.Server.Liquidity;
 
 /// <summary>
-/// A pre-trade consumer of the service's reports (the seed spec's integration case "forecast consumed by LiquidityGuard"):
+/// A pre-trade consumer of the service's reports (the service specification's (docs/liquidity-service.md) integration case "forecast consumed by LiquidityGuard"):
 /// subscribes to the report channel on Redis and keeps a <see cref="LiquidityGuard"/> fed, so a strategy asks
 /// <see cref="Check"/> before it sizes an order. It receives and advises only; nothing here can sign or submit an order.
 /// </summary>

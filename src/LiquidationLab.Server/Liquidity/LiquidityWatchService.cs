@@ -120,7 +120,7 @@ public sealed record LiquidityWatchOptions
     public IReadOnlyList<string> PublishTo { get; init; } = [RedisLiquidityState.ReportChannel];
 }
 
-/// <summary>Health status of the service (the seed spec's runbook healthcheck).</summary>
+/// <summary>Health status of the service (the service specification's (docs/liquidity-service.md) runbook healthcheck).</summary>
 public enum HealthStatus
 {
     /// <summary>Last forecast under 5 min ago, Redis reachable, the CLOB answering 200.</summary>
@@ -776,7 +776,7 @@ public sealed class LiquidityWatchService : IAsyncDisposable
         _markets.TryGetValue(conditionId, out var m) ? PollAsync(m, ct) : throw new KeyNotFoundException($"Unknown condition_id {conditionId}.");
 
     /// <summary>
-    /// The seed spec's healthcheck: green when the latest forecast is under 5 min old AND Redis is reachable AND the CLOB's
+    /// The service specification's (docs/liquidity-service.md) healthcheck: green when the latest forecast is under 5 min old AND Redis is reachable AND the CLOB's
     /// latest <c>/book</c> answer was HTTP 200; red when there has been no forecast for over 15 min (counted from start
     /// before the first) OR Redis is unreachable; degraded otherwise (e.g. a CLOB outage of a few minutes). A scheduler
     /// that stopped ticking is reported as a reason (forecasts stop, so red follows within 15 min).

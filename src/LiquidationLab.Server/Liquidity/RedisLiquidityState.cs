@@ -8,7 +8,7 @@ namespace LiquidationLab.Server.Liquidity;
 public sealed class RedisUnavailableException(string message) : Exception(message);
 
 /// <summary>
-/// The service's state in Redis (the seed spec's store). Keys, all prefixed <c>lfm:</c>:
+/// The service's state in Redis (the service specification's (docs/liquidity-service.md) store). Keys, all prefixed <c>lfm:</c>:
 /// <list type="bullet">
 /// <item><c>lfm:state:{condition_id}</c> — hash: estimator, estimator_state, last_snapshot_ms, last_bid_depth_pusd,
 /// last_ask_depth_pusd, last_forecast_pusd, last_computed_ms, fill_rate, fill_rate_ms, last_trade_ms; TTL 2 h, renewed on

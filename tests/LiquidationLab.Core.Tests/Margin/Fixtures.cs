@@ -3,14 +3,14 @@ using LiquidationLab.Core.Margin;
 namespace LiquidationLab.Core.Tests.Margin;
 
 /// <summary>
-/// Bracket tables written by the tests themselves. <see cref="BtcUsdtJson"/> is the seed plan's 10-bracket BTCUSDT
+/// Bracket tables written by the tests themselves. <see cref="BtcUsdtJson"/> is the project's starting 10-bracket BTCUSDT
 /// table typed out independently of data/tiers (a test of the shipped file lives in the Data tests).
 /// </summary>
 internal static class Fixtures
 {
     public const string BtcUsdtJson = """
         {
-          "symbol": "BTCUSDT", "effectiveDate": "2026-11-23", "source": "test fixture: seed plan brackets",
+          "symbol": "BTCUSDT", "effectiveDate": "2026-11-23", "source": "test fixture: the starting BTCUSDT brackets",
           "brackets": [
             { "bracket": 1,  "initialLeverage": 125, "notionalCap": 50000,     "notionalFloor": 0,         "maintMarginRatio": 0.004, "cum": 0.0 },
             { "bracket": 2,  "initialLeverage": 100, "notionalCap": 250000,    "notionalFloor": 50000,     "maintMarginRatio": 0.005, "cum": 50.0 },
