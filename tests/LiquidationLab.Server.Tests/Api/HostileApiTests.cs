@@ -253,6 +253,27 @@ public sealed partial class HostileApiTests(HostileApiFixture f) : IClassFixture
         AssertWellFormed("431", (large.StatusCode, await large.Content.ReadAsStringAsync(), large), []);
     }
 
+    [Fact]
+    public async Task Uncached_work_past_the_queue_is_a_503_with_retry_after()
+    {
+        await using var api = await LiquidationApi.StartAsync(new LiquidationApiOptions(f.StorePath, Urls: ["http://127.0.0.1:0"], MaxConcurrentComputations: 1, MaxQueuedComputations: 0));
+        using var http = new HttpClient { BaseAddress = api.Urls[0] };
+        HttpResponseMessage[] answers;
+        using (LabStore.AnnounceWriter(f.StorePath)) // a waiting writer: the one computation slot stays taken while its read waits
+            answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => http.GetAsync(new Uri($"/liquidations/map?threshold={1000 + i}", UriKind.Relative))));
+        foreach (var a in answers)
+        {
+            var body = await a.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, a.StatusCode);
+            Assert.NotNull(a.Headers.RetryAfter);
+            Assert.Equal("application/problem+json", a.Content.Headers.ContentType?.MediaType);
+        }
+        var titles = await Task.WhenAll(answers.Select(async a => JsonDocument.Parse(await a.Content.ReadAsStringAsync()).RootElement.GetProperty("title").GetString()));
+        Assert.Contains("Server busy", titles); // turned away at once, not queued behind the slot
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/liquidations/levels?entry_price=60000", UriKind.Relative))).StatusCode); // levels need no slot
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/liquidations/map?threshold=1000", UriKind.Relative))).StatusCode); // the writer has gone
+    }
+
     [GeneratedRegex(@"\b[A-Z]\w*(Exception|Error)\b|System\.\w+")]
     private static partial Regex TypeNameRegex();
 }
