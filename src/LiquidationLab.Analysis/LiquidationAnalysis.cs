@@ -31,6 +31,12 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBrac
     /// <summary>The limits.</summary>
     public AnalysisLimits Limits { get; } = limits ?? AnalysisLimits.Default;
 
+    /// <summary>The narrowest price bin a map accepts, USD (1e-8: finer than any tick).</summary>
+    public const double MinBinWidthUsd = 1e-8;
+
+    /// <summary>The widest price bin a map accepts, USD (1e9).</summary>
+    public const double MaxBinWidthUsd = 1e9;
+
     /// <summary>The models <see cref="HeatmapQuery"/> accepts.</summary>
     public static IReadOnlyList<string> HeatmapModels { get; } = [TimeEvolvingModel.ModelName];
 
@@ -59,12 +65,30 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBrac
         ArgumentNullException.ThrowIfNull(query);
         if (query.EntryPrice <= 0) throw new QueryParameterException("entry_price", $"the entry price must be > 0 USDT, found {query.EntryPrice.ToString(CultureInfo.InvariantCulture)}.");
         if (query.QuantityBase <= 0) throw new QueryParameterException("quantity", $"the position quantity must be > 0 (base units), found {query.QuantityBase.ToString(CultureInfo.InvariantCulture)}.");
+        if (query.EntryPrice > Limits.MaxPriceUsd)
+            throw new QueryParameterException("entry_price", $"the entry price must be at most {Limits.MaxPriceUsd.ToString("N0", CultureInfo.InvariantCulture)} USDT, found {query.EntryPrice.ToString(CultureInfo.InvariantCulture)}.");
         if (query.ReferencePrice is <= 0) throw new QueryParameterException("mark", "the mark price must be > 0 USDT.");
+        if (query.ReferencePrice > Limits.MaxPriceUsd)
+            throw new QueryParameterException("mark", $"the mark price must be at most {Limits.MaxPriceUsd.ToString("N0", CultureInfo.InvariantCulture)} USDT, found {query.ReferencePrice.Value.ToString(CultureInfo.InvariantCulture)}.");
+        if (query.CrossAccount is { } account)
+        {
+            if (account.WalletBalanceUsd < 0)
+                throw new QueryParameterException("wallet_balance", $"the cross wallet balance must be ≥ 0 USDT, found {account.WalletBalanceUsd.ToString(CultureInfo.InvariantCulture)}.");
+            if (account.WalletBalanceUsd > Limits.MaxWalletBalanceUsd)
+                throw new QueryParameterException("wallet_balance", $"the cross wallet balance must be at most {Limits.MaxWalletBalanceUsd.ToString("N0", CultureInfo.InvariantCulture)} USDT, found {account.WalletBalanceUsd.ToString(CultureInfo.InvariantCulture)}.");
+            if (account.OtherMaintenanceMarginUsd < 0 || account.OtherMaintenanceMarginUsd > Limits.MaxWalletBalanceUsd
+                || Math.Abs(account.OtherUnrealizedPnlUsd) > Limits.MaxWalletBalanceUsd)
+                throw new QueryParameterException("wallet_balance", "the other positions' maintenance margin must be ≥ 0 and both it and their unrealized PnL within the wallet-balance limit.");
+        }
         if (query.Leverages.Count == 0) throw new QueryParameterException("leverage_levels", "give at least one leverage.");
         if (query.Leverages.Count > Limits.MaxLeverages)
             throw new QueryParameterException("leverage_levels", $"at most {Limits.MaxLeverages} leverages per request, found {query.Leverages.Count}.");
         if (query.Leverages.Any(l => l < 1)) throw new QueryParameterException("leverage_levels", "leverages are whole numbers ≥ 1.");
         var table = Table(query.Symbol);
+        // The position's notional must fit the table (checked by division: the product of two huge numbers overflows).
+        if (query.QuantityBase > table.MaxNotionalUsd / query.EntryPrice)
+            throw new QueryParameterException("quantity", string.Create(CultureInfo.InvariantCulture,
+                $"{query.QuantityBase} × {query.EntryPrice} USDT is above {table.Symbol}'s largest bracket cap of {table.MaxNotionalUsd:N0} USDT notional."));
         var request = new LiquidationLevelsRequest
         {
             EntryPrice = query.EntryPrice,
@@ -75,7 +99,16 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBrac
             ReferencePrice = query.ReferencePrice,
             CrossAccount = query.CrossAccount,
         };
-        return new LevelsResult(query, table, request, LiquidationLevels.Compute(table, request));
+        try
+        {
+            return new LevelsResult(query, table, request, LiquidationLevels.Compute(table, request));
+        }
+        catch (ArgumentOutOfRangeException e) when (e.ParamName == "notionalUsd")
+        {
+            // A short's notional at its liquidation price (above the entry) may leave the table though the entry's fits.
+            throw new QueryParameterException("quantity", $"the position's notional at its liquidation price is above {table.Symbol}'s largest bracket cap of " +
+                $"{table.MaxNotionalUsd.ToString("N0", CultureInfo.InvariantCulture)} USDT: use a smaller quantity.");
+        }
     }
 
     /// <summary>The time-evolving model over the window's candles: the heatmap, the open levels at the end, totals.</summary>
@@ -123,7 +156,8 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBrac
     public MapResult Map(MapQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        if (query.BinWidth is { } w && (!double.IsFinite(w) || w <= 0)) throw new QueryParameterException("bin_width", "must be > 0 USD.");
+        if (query.BinWidth is { } w && (!double.IsFinite(w) || w < MinBinWidthUsd || w > MaxBinWidthUsd))
+            throw new QueryParameterException("bin_width", string.Create(CultureInfo.InvariantCulture, $"a bin width in USD between {MinBinWidthUsd:G} and {MaxBinWidthUsd:N0}, found {w:G}."));
         var mix = ParseMix(query.Mix);
         var table = Table(query.Symbol);
         var symbol = table.Symbol;
@@ -134,17 +168,12 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBrac
         if (window.Selected.Length > Limits.MaxSelectedTrades)
             throw new QueryParameterException("threshold", $"the filter selects {window.Selected.Length:N0} trades; at most {Limits.MaxSelectedTrades:N0} per request.");
         var model = new BinanceStandardModel(TradeFilter.All, mix, priceBinWidth: query.BinWidth);
-        LiquidationMap map;
-        try
-        {
-            map = model.BuildMap(window.Selected, table, window.LastPrice);
-        }
-        catch (ArgumentException e) when (query.BinWidth is not null)
-        {
-            throw new QueryParameterException("bin_width", e.Message);
-        }
-        if (map.Bins.Count > Limits.MaxPriceBins)
-            throw new QueryParameterException("bin_width", $"{map.Bins.Count:N0} bins; at most {Limits.MaxPriceBins:N0}: use a wider bin.");
+        // The bin count follows from the width and the selected trades' price range: checked before the map is allocated.
+        var bins = model.PlannedBinCount(window.Selected, table, window.LastPrice);
+        if (!(bins <= Limits.MaxPriceBins))
+            throw new QueryParameterException("bin_width", string.Create(CultureInfo.InvariantCulture,
+                $"a width of {query.BinWidth:G} USD makes {(double.IsFinite(bins) ? bins.ToString("N0", CultureInfo.InvariantCulture) : "uncountably many")} bins over the trades' price range; at most {Limits.MaxPriceBins:N0}: use a wider bin."));
+        var map = model.BuildMap(window.Selected, table, window.LastPrice);
         var title = string.Create(CultureInfo.InvariantCulture,
             $"{symbol} liquidation map, {MapQuery.ModeName(query.Filter.Mode)} {query.Filter.Threshold}: {window.Selected.Length:N0} of {window.TradeCount:N0} trades, " +
             $"{window.FirstTime:yyyy-MM-dd HH:mm} – {window.LastTime:yyyy-MM-dd HH:mm} UTC");

@@ -33,7 +33,10 @@ public sealed class DataUnavailableException(string message) : InvalidOperationE
 /// <param name="MaxPriceBins">Price bins of a heatmap or map.</param>
 /// <param name="MaxLeverages">Leverages in one levels query.</param>
 /// <param name="MaxSelectedTrades">Trades a liquidation map may select.</param>
-public sealed record AnalysisLimits(int MaxCandles = 250_000, int MaxColumns = 2_000, int MaxPriceBins = 2_000, int MaxLeverages = 50, long MaxSelectedTrades = 2_000_000)
+/// <param name="MaxPriceUsd">Largest entry or mark price a levels query accepts, USDT (default 1e9).</param>
+/// <param name="MaxWalletBalanceUsd">Largest cross wallet balance a levels query accepts, USDT (default 1e12).</param>
+public sealed record AnalysisLimits(int MaxCandles = 250_000, int MaxColumns = 2_000, int MaxPriceBins = 2_000, int MaxLeverages = 50, long MaxSelectedTrades = 2_000_000,
+    decimal MaxPriceUsd = 1_000_000_000m, decimal MaxWalletBalanceUsd = 1_000_000_000_000m)
 {
     /// <summary>The defaults.</summary>
     public static AnalysisLimits Default { get; } = new();
@@ -50,11 +53,19 @@ public readonly record struct TimeWindow(DateTime? From, DateTime? To)
     /// <summary>The end for store reads.</summary>
     public DateTime End => To ?? DateTime.MaxValue;
 
+    /// <summary>The earliest time a window may name: 1970-01-01 UTC (no market data is older).</summary>
+    public static DateTime Earliest { get; } = new(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    /// <summary>The latest time a window may name: 2200-01-01 UTC (later times are typing errors, and their arithmetic
+    /// would leave the range of <see cref="DateTime"/>).</summary>
+    public static DateTime Latest { get; } = new(2200, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
     /// <summary>
     /// Parses <c>from</c>/<c>to</c>: a date <c>yyyy-MM-dd</c> (a date-only <c>to</c> includes that whole day) or an ISO
     /// date-time, read as UTC when it has no offset.
     /// </summary>
-    /// <exception cref="QueryParameterException">Unparseable text, or <c>to</c> not after <c>from</c>.</exception>
+    /// <exception cref="QueryParameterException">Unparseable text, a time outside [<see cref="Earliest"/>, <see cref="Latest"/>],
+    /// or <c>to</c> not after <c>from</c>.</exception>
     public static TimeWindow Parse(string? from, string? to, string fromName = "from", string toName = "to")
     {
         var start = string.IsNullOrWhiteSpace(from) ? (DateTime?)null : ParseTime(from, fromName, endOfDay: false);
@@ -66,11 +77,17 @@ public readonly record struct TimeWindow(DateTime? From, DateTime? To)
 
     private static DateTime ParseTime(string text, string name, bool endOfDay)
     {
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
-            return d.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddDays(endOfDay ? 1 : 0);
-        if (DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t))
-            return t;
-        throw new QueryParameterException(name, $"expected yyyy-MM-dd or an ISO date-time (UTC), found '{text}'.");
+        DateTime time;
+        if (text.Length > 64)
+            throw new QueryParameterException(name, $"expected yyyy-MM-dd or an ISO date-time (UTC), found {text.Length:N0} characters.");
+        var dateOnly = DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d);
+        if (dateOnly)
+            time = d.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        else if (!DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out time))
+            throw new QueryParameterException(name, $"expected yyyy-MM-dd or an ISO date-time (UTC), found '{text}'.");
+        if (time < Earliest || time >= Latest)
+            throw new QueryParameterException(name, $"{text} is outside the supported range {Earliest:yyyy-MM-dd} – {Latest:yyyy-MM-dd} (UTC).");
+        return dateOnly && endOfDay ? time.AddDays(1) : time; // a date-only end includes its day
     }
 
     /// <inheritdoc/>

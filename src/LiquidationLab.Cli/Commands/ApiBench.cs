@@ -10,7 +10,8 @@ namespace LiquidationLab.Cli.Commands;
 /// <summary>
 /// <c>liqlab bench api</c>: concurrent clients against a running <c>liqlab serve</c> (its own child process unless
 /// <c>--url</c> names one) on a realistic mix — levels, the 4-week 5-minute heatmap, compare-models, history — reporting
-/// p50/p95/p99 latency and throughput per endpoint, cold (every request a new query) and cached.
+/// p50/p95/p99 latency and throughput per endpoint, cold (every request a new query), cached, and cached while a share of
+/// uncached heatmaps loads the server (the mixed phases: what a user of a busy server meets).
 /// </summary>
 internal static class ApiBench
 {
@@ -29,10 +30,15 @@ internal static class ApiBench
             DefaultValueFactory = _ => "gzip",
         };
         encoding.AcceptOnlyFromAmong("gzip", "identity");
+        var uncachedShare = new Option<double>("--uncached-share")
+        {
+            Description = "Mixed phases: the share of requests that are uncached heatmaps (a query the server has not seen) among the cached mix; 0 skips the mixed phases.",
+            DefaultValueFactory = _ => 0.1,
+        };
         var only = new Option<string?>("--only") { Description = "Cached phases on one endpoint alone: levels, heatmap, compare-models or history (default: the mix)." };
         var cmd = new Command("api", "REST API latency and throughput: uncached requests per endpoint, then N concurrent clients on a cached mix (p50/p95/p99, requests/s).")
         {
-            url, db, clients, seconds, cold, only, encoding,
+            url, db, clients, seconds, cold, only, encoding, uncachedShare,
         };
         cmd.SetAction(async (parse, ct) =>
         {
@@ -65,7 +71,7 @@ internal static class ApiBench
                     coldSamples.Add(await Time(http, "compare-models", $"liquidations/compare-models?symbol=BTCUSDT&portion=0.0{5 + i % 4}{salt}{i}", ct).ConfigureAwait(false));
                     coldSamples.Add(await Time(http, "history", $"liquidations/history?symbol=BTCUSDT&interval=4h&oi_symbol=BTC&from=2025-0{1 + i % 9}-0{1 + (salt % 9)}", ct).ConfigureAwait(false));
                 }
-                Report(console, $"Uncached, one request at a time ({n} per endpoint)", coldSamples, null);
+                if (n > 0) Report(console, $"Uncached, one request at a time ({n} per endpoint)", coldSamples, null);
 
                 // Cached: a fixed mix the server has answered once; many clients at once.
                 string[] levels = [.. Enumerable.Range(0, 20).Select(i => $"liquidations/levels?symbol={(i % 2 == 0 ? "BTCUSDT" : "ETHUSDT")}&entry_price={(i % 2 == 0 ? 60_000 + 250 * i : 3_000 + 20 * i)}&leverage_levels=5,10,25,50,100,125")];
@@ -91,7 +97,7 @@ internal static class ApiBench
                             var roll = endpoint switch { "levels" => 0.0, "heatmap" => 0.5, "compare-models" => 0.8, "history" => 0.9, _ => rng.NextDouble() };
                             var (name, path) = roll < 0.4 ? ("levels", levels[rng.Next(levels.Length)])
                                 : roll < 0.7 ? ("heatmap", heatmap) : roll < 0.85 ? ("compare-models", compare) : ("history", history);
-                            mine.Add(await Time(http, name, path, ct).ConfigureAwait(false));
+                            mine.Add(await Time(http, name, path, ct, tolerateBusy: true).ConfigureAwait(false));
                         }
                         lock (samples) samples.AddRange(mine);
                     }).ToArray();
@@ -99,6 +105,41 @@ internal static class ApiBench
                     Report(console, endpoint is null
                         ? $"Cached mix, {c} concurrent clients, {clock.Elapsed.TotalSeconds:F1} s (40 % levels, 30 % heatmap, 15 % compare-models, 15 % history)"
                         : $"Cached {endpoint} alone, {c} concurrent clients, {clock.Elapsed.TotalSeconds:F1} s", samples, clock.Elapsed);
+                }
+
+                // Mixed: the cached mix with a share of uncached heatmaps at the same time, so the cached figures are measured
+                // while the server computes (the load a real user meets); 503s (the server's queue limit) are counted, not failed.
+                var share = parse.GetValue(uncachedShare);
+                if (share is < 0 or > 1) throw new ArgumentException($"--uncached-share: expected a fraction in [0, 1], found {share}.");
+                var fresh = 0;
+                foreach (var c in share > 0 ? parse.GetValue(clients) ?? [16, 64] : [])
+                {
+                    var samples = new List<Sample>();
+                    var clock = Stopwatch.StartNew();
+                    var until = TimeSpan.FromSeconds(parse.GetValue(seconds));
+                    var tasks = Enumerable.Range(0, c).Select(async k =>
+                    {
+                        var rng = new Random(1_000 + k);
+                        var mine = new List<Sample>();
+                        while (clock.Elapsed < until)
+                        {
+                            if (rng.NextDouble() < share)
+                            {
+                                var n = Interlocked.Increment(ref fresh);
+                                mine.Add(await Time(http, "heatmap uncached", $"{heatmap}&candles_per_column={5 + (salt * 7 + n) % 4_000}", ct, tolerateBusy: true).ConfigureAwait(false));
+                                continue;
+                            }
+                            var roll = rng.NextDouble();
+                            var (name, path) = roll < 0.4 ? ("levels", levels[rng.Next(levels.Length)])
+                                : roll < 0.7 ? ("heatmap cached", heatmap) : roll < 0.85 ? ("compare-models", compare) : ("history", history);
+                            mine.Add(await Time(http, name, path, ct, tolerateBusy: true).ConfigureAwait(false));
+                        }
+                        lock (samples) samples.AddRange(mine);
+                    }).ToArray();
+                    await Task.WhenAll(tasks).ConfigureAwait(false);
+                    Report(console, string.Create(CultureInfo.InvariantCulture,
+                        $"Cached mix under load, {c} concurrent clients, {clock.Elapsed.TotalSeconds:F1} s ({share:P0} uncached heatmaps; the rest 40 % levels, 30 % cached heatmap, 15 % compare-models, 15 % history; '503' rows are requests the server turned away)"),
+                        samples, clock.Elapsed);
                 }
                 return 0;
             }
@@ -152,11 +193,12 @@ internal static class ApiBench
         return (from.ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture), to.AddMinutes(5).ToString("yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture));
     }
 
-    private static async Task<Sample> Time(HttpClient http, string endpoint, string path, CancellationToken ct)
+    private static async Task<Sample> Time(HttpClient http, string endpoint, string path, CancellationToken ct, bool tolerateBusy = false)
     {
         var t = Stopwatch.GetTimestamp();
         using var r = await http.GetAsync(new Uri(path, UriKind.Relative), HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
         var ms = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+        if (tolerateBusy && r.StatusCode == HttpStatusCode.ServiceUnavailable) return new Sample(endpoint + " 503", ms, r.StatusCode);
         if (!r.IsSuccessStatusCode)
             throw new InvalidOperationException($"{path}: {(int)r.StatusCode} {await r.Content.ReadAsStringAsync(ct).ConfigureAwait(false)}");
         return new Sample(endpoint, ms, r.StatusCode);
@@ -165,6 +207,11 @@ internal static class ApiBench
     private static void Report(IAnsiConsole console, string title, List<Sample> samples, TimeSpan? elapsed)
     {
         console.MarkupLine(Markup.Escape(title));
+        if (samples.Count == 0)
+        {
+            console.MarkupLine("(no requests)");
+            return;
+        }
         var t = new Table().Border(TableBorder.Rounded);
         t.AddColumn("endpoint");
         foreach (var h in new[] { "requests", "p50 ms", "p95 ms", "p99 ms", "max ms" }) t.AddColumn(h, c => c.RightAligned());

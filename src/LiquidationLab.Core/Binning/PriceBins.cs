@@ -38,15 +38,32 @@ public readonly record struct PriceBins(double LowerEdge, double Width, int Coun
     /// Fixed-width bins aligned to multiples of <paramref name="width"/> covering <paramref name="min"/>..<paramref name="max"/>
     /// (both included).
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">Non-positive or non-finite width, or min &gt; max, or a non-finite bound.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Non-positive or non-finite width, or min &gt; max, or a non-finite bound,
+    /// or more bins than <see cref="int.MaxValue"/> (check <see cref="FixedWidthCount"/> first to bound the allocation).</exception>
     public static PriceBins FixedWidth(double min, double max, double width)
+    {
+        var count = FixedWidthCount(min, max, width);
+        if (!(count <= int.MaxValue))
+            throw new ArgumentOutOfRangeException(nameof(width), width, $"Bin width {width} over [{min}, {max}] makes {count:E3} bins, more than can be counted.");
+        return new PriceBins(Math.Floor(min / width) * width, width, Math.Max(1, (int)count));
+    }
+
+    /// <summary>
+    /// How many bins <see cref="FixedWidth"/> would make over <paramref name="min"/>..<paramref name="max"/>, as a double
+    /// (it may exceed <see cref="int.MaxValue"/>; infinity when the width is too small to step through the range), computed
+    /// without allocating: callers bound their memory with it before building anything.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Non-positive or non-finite width, or min &gt; max, or a non-finite bound.</exception>
+    public static double FixedWidthCount(double min, double max, double width)
     {
         if (!(width > 0) || double.IsInfinity(width)) throw new ArgumentOutOfRangeException(nameof(width), width, "Bin width must be a positive finite number.");
         if (!double.IsFinite(min) || !double.IsFinite(max) || min > max)
             throw new ArgumentOutOfRangeException(nameof(min), $"Need finite min ≤ max, got [{min}, {max}].");
         var lower = Math.Floor(min / width) * width;
-        var count = (int)Math.Floor((max - lower) / width) + 1;
-        return new PriceBins(lower, width, Math.Max(1, count));
+        var count = Math.Floor((max - lower) / width) + 1;
+        // A width below the doubles' spacing at these prices cannot step through the range (lower + i·width == lower).
+        if (!double.IsFinite(lower) || !double.IsFinite(count) || lower + width == lower) return double.PositiveInfinity;
+        return Math.Max(1, count);
     }
 
     /// <summary>

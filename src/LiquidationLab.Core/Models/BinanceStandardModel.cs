@@ -74,7 +74,27 @@ public sealed class BinanceStandardModel(TradeFilter? filter = null, LeverageMix
         return map;
     }
 
+    /// <summary>
+    /// The number of price bins <see cref="BuildMap"/> would make for these trades, computed from the trades' price range
+    /// without building anything (a double: it may exceed <see cref="int.MaxValue"/>, or be infinite for a width too small
+    /// for the prices). Callers check it against their bin budget before building the map.
+    /// </summary>
+    /// <param name="trades">Aggregate trades (the model's <see cref="Filter"/> selects among them).</param>
+    /// <param name="brackets">The symbol's brackets.</param>
+    /// <param name="currentPrice">Current price (inside the range).</param>
+    public double PlannedBinCount(ReadOnlySpan<AggTrade> trades, LeverageBracketTable brackets, double currentPrice)
+    {
+        var (lo, hi) = Range(trades, Filter.Select(trades), currentPrice, new BulkLiquidationPriceCalculator(brackets));
+        return PriceBinWidth is { } w ? PriceBins.FixedWidthCount(lo, hi, w) : PriceBins.Nice(lo, hi, PriceBinCount).Count;
+    }
+
     private PriceBins Bins(ReadOnlySpan<AggTrade> trades, int[] selected, double currentPrice, BulkLiquidationPriceCalculator calc)
+    {
+        var (lo, hi) = Range(trades, selected, currentPrice, calc);
+        return PriceBinWidth is { } w ? PriceBins.FixedWidth(lo, hi, w) : PriceBins.Nice(lo, hi, PriceBinCount);
+    }
+
+    private (double Lo, double Hi) Range(ReadOnlySpan<AggTrade> trades, int[] selected, double currentPrice, BulkLiquidationPriceCalculator calc)
     {
         double lo = currentPrice, hi = currentPrice, largest = 0;
         foreach (var i in selected)
@@ -88,7 +108,7 @@ public sealed class BinanceStandardModel(TradeFilter? filter = null, LeverageMix
         var pad = 1.0 / minLeverage;
         lo *= Math.Max(0.01, 1 - pad);
         hi *= 1 + pad;
-        return PriceBinWidth is { } w ? PriceBins.FixedWidth(lo, hi, w) : PriceBins.Nice(lo, hi, PriceBinCount);
+        return (lo, hi);
     }
 }
 

@@ -9,8 +9,8 @@ namespace LiquidationLab.Data.Store;
 public sealed class StoreLockedException : IOException
 {
     /// <summary>Creates the exception.</summary>
-    public StoreLockedException(string path, string holder, Exception inner)
-        : base($"The database {path} is locked by {holder}; close that process (or use --db for another file) and try again.", inner)
+    public StoreLockedException(string path, string holder, Exception? inner)
+        : base($"The database {path} is locked by {holder}; wait for it to finish or close it (or use --db for another file), then try again.", inner)
     {
         Path = path;
         Holder = holder;
@@ -73,8 +73,7 @@ public sealed partial class LabStore : IDisposable
         catch (DuckDBException e) when (e.Message.Contains("Could not set lock", StringComparison.Ordinal))
         {
             connection.Dispose();
-            var holder = LockHolder().Match(e.Message);
-            throw new StoreLockedException(full, holder.Success ? holder.Groups[1].Value : "another process", e);
+            throw new StoreLockedException(full, HolderFrom(e.Message), e);
         }
         var store = new LabStore(full, connection);
         try
@@ -93,22 +92,103 @@ public sealed partial class LabStore : IDisposable
     /// Opens the store like <see cref="Open(string, bool)"/>, waiting up to <paramref name="lockWait"/> while another process
     /// holds a conflicting lock (a writer, or — for a writer — readers such as a running <c>liqlab serve</c>, whose reads
     /// hold the file for the length of one query). Retries back off from 10 to 200 ms.
+    /// <para>Readers yield to writers: a writer announces itself while it waits (a file <c>&lt;store&gt;.writer-&lt;PID&gt;</c>
+    /// beside the store, see <see cref="AnnounceWriter"/>), and a reader opens no new connection while a live writer is
+    /// announced — it waits, then throws <see cref="StoreLockedException"/> — so a server's stream of short reads leaves
+    /// the writer a gap. DuckDB allows one read-write process or several read-only ones.</para>
     /// </summary>
-    /// <exception cref="StoreLockedException">Still locked after <paramref name="lockWait"/>.</exception>
+    /// <exception cref="StoreLockedException">Still locked (or a writer still waiting) after <paramref name="lockWait"/>.</exception>
     public static LabStore Open(string path, bool readOnly, TimeSpan lockWait)
     {
+        var full = System.IO.Path.GetFullPath(path);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var delay = 10;
+        using var announcement = readOnly ? null : AnnounceWriter(full);
         while (true)
         {
             try
             {
-                return Open(path, readOnly);
+                if (readOnly && WaitingWriter(full) is { } writer)
+                    throw new StoreLockedException(full, $"a writer waiting for it (PID {writer})", null);
+                return Open(full, readOnly);
             }
             catch (StoreLockedException) when (clock.Elapsed < lockWait)
             {
                 Thread.Sleep(delay);
                 delay = Math.Min(delay * 2, 200);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Announces that this process waits to open <paramref name="path"/> for writing: until the result is disposed, readers
+    /// opening through <see cref="Open(string, bool, TimeSpan)"/> wait instead of taking new read locks. The announcement
+    /// is a file <c>&lt;store&gt;.writer-&lt;PID&gt;</c> beside the store; one whose process is gone is ignored.
+    /// </summary>
+    /// <returns>Removes the announcement when disposed; null when the store's folder does not exist (nothing to announce to).</returns>
+    public static IDisposable? AnnounceWriter(string path)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        if (!Directory.Exists(System.IO.Path.GetDirectoryName(full))) return null;
+        var file = full + ".writer-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        try
+        {
+            File.WriteAllText(file, "");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null; // a read-only folder: the writer cannot write the store either, and says so when it opens
+        }
+        return new Announcement(file);
+    }
+
+    /// <summary>The PID of a live process announced as waiting to write <paramref name="full"/>, or null.</summary>
+    private static int? WaitingWriter(string full)
+    {
+        var folder = System.IO.Path.GetDirectoryName(full)!;
+        var prefix = System.IO.Path.GetFileName(full) + ".writer-";
+        IEnumerable<string> files;
+        try
+        {
+            files = Directory.EnumerateFiles(folder, prefix + "*").ToArray();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        foreach (var file in files)
+        {
+            if (!int.TryParse(System.IO.Path.GetFileName(file)[prefix.Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
+            if (IsAlive(pid)) return pid;
+        }
+        return null;
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        if (pid == Environment.ProcessId) return true;
+        try
+        {
+            using var p = System.Diagnostics.Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return false; // gone: a writer that crashed while waiting blocks nobody
+        }
+    }
+
+    private sealed class Announcement(string file) : IDisposable
+    {
+        public void Dispose()
+        {
+            try
+            {
+                File.Delete(file);
+            }
+            catch (IOException)
+            {
+                // already gone
             }
         }
     }
@@ -205,6 +285,14 @@ public sealed partial class LabStore : IDisposable
     /// <inheritdoc />
     public void Dispose() => Connection.Dispose();
 
-    [GeneratedRegex(@"Conflicting lock is held in (.+?)(?:\. See also|$)", RegexOptions.Singleline)]
+    /// <summary>The process holding the lock as DuckDB's message names it (program and PID), without DuckDB's advice for
+    /// its own command-line shell (a "-readonly parameter" LiquidationLab does not have).</summary>
+    internal static string HolderFrom(string duckDbMessage)
+    {
+        var holder = LockHolder().Match(duckDbMessage);
+        return holder.Success ? holder.Groups[1].Value.Trim() : "another process";
+    }
+
+    [GeneratedRegex(@"Conflicting lock is held in (.+?\(PID \d+\)|.+?)(?:\s+by user [^.\s]+)?(?:\.\s|\.$|$)", RegexOptions.Singleline)]
     private static partial Regex LockHolder();
 }

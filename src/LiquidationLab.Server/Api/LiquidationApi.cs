@@ -15,6 +15,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
+using System.Threading.RateLimiting;
 using Scalar.AspNetCore;
 
 namespace LiquidationLab.Server.Api;
@@ -25,11 +27,21 @@ namespace LiquidationLab.Server.Api;
 /// <param name="Urls">Listen URLs (default <c>http://127.0.0.1:5080</c>: loopback only); port 0 picks a free one.</param>
 /// <param name="Limits">Per-request limits.</param>
 /// <param name="CacheBytes">Response cache budget.</param>
+/// <param name="AllowedHosts">Host names (the <c>Host</c> header, without port) answered besides the loopback ones
+/// (<c>localhost</c>, <c>127.0.0.1</c>, <c>[::1]</c>); <c>*.example.org</c> allows subdomains. Requests naming any other
+/// host get 400 (a browser page on another origin cannot reach the API through DNS rebinding).</param>
+/// <param name="MaxConcurrentComputations">Uncached results (model runs, store reads) computed at once (default: the
+/// processor count).</param>
+/// <param name="MaxQueuedComputations">Uncached requests waiting for a computation slot; past it, 503 with Retry-After
+/// (default 32).</param>
 public sealed record LiquidationApiOptions(string StorePath, string? TierDirectory = null, IReadOnlyList<string>? Urls = null, AnalysisLimits? Limits = null,
-    long CacheBytes = 512L << 20)
+    long CacheBytes = 512L << 20, IReadOnlyList<string>? AllowedHosts = null, int? MaxConcurrentComputations = null, int MaxQueuedComputations = 32)
 {
     /// <summary>The default listen URL.</summary>
     public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    /// <summary>The hosts always answered: loopback.</summary>
+    public static IReadOnlyList<string> LoopbackHosts { get; } = ["localhost", "127.0.0.1", "[::1]"];
 }
 
 /// <summary>
@@ -43,11 +55,13 @@ public sealed class LiquidationApi : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ResultCache _cache;
+    private readonly ConcurrencyLimiter _limiter;
 
-    private LiquidationApi(WebApplication app, ResultCache cache, LiquidationAnalysis analysis, IReadOnlyList<Uri> urls)
+    private LiquidationApi(WebApplication app, ResultCache cache, LiquidationAnalysis analysis, IReadOnlyList<Uri> urls, ConcurrencyLimiter limiter)
     {
         _app = app;
         _cache = cache;
+        _limiter = limiter;
         Analysis = analysis;
         Urls = urls;
     }
@@ -70,12 +84,38 @@ public sealed class LiquidationApi : IAsyncDisposable
     public static async Task<LiquidationApi> StartAsync(LiquidationApiOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.MaxConcurrentComputations is < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxConcurrentComputations must be ≥ 1.");
+        if (options.MaxQueuedComputations < 0) throw new ArgumentOutOfRangeException(nameof(options), "MaxQueuedComputations must be ≥ 0.");
         var analysis = LiquidationAnalysis.ForFile(options.StorePath, options.TierDirectory, options.Limits);
         var cache = new ResultCache(options.CacheBytes);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls([.. options.Urls ?? [LiquidationApiOptions.DefaultUrl]]);
-        builder.Services.AddProblemDetails();
+        // Kestrel answers an over-long request line or header block itself, with an empty body; its limits sit above the
+        // API's own (checked in RequestGuard, which answers with problem details) so that, short of absurd sizes, the API answers.
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestLineSize = RequestGuard.MaxRequestTarget * 8;
+            k.Limits.MaxRequestHeadersTotalSize = RequestGuard.MaxHeaderBytes * 4;
+        });
+        var hosts = LiquidationApiOptions.LoopbackHosts.Concat(options.AllowedHosts ?? []).Select(h => h.Trim()).Where(h => h.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        var scrub = new Scrubber(analysis);
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
+        {
+            var status = c.ProblemDetails.Status ?? c.HttpContext.Response.StatusCode;
+            if (c.ProblemDetails.Detail is null)
+                c.ProblemDetails.Detail = status switch
+                {
+                    400 when !HostFilteringPassed(c.HttpContext) => $"Host '{Clip(c.HttpContext.Request.Headers.Host.ToString())}' is not served: this API answers {string.Join(", ", hosts)} (liqlab serve --allowed-hosts adds names).",
+                    400 => "The request is malformed.",
+                    404 => $"No endpoint at {Clip(c.HttpContext.Request.Path.Value ?? "/")}; see /openapi/v1.json or /scalar for the API.",
+                    405 => $"{Clip(c.HttpContext.Request.Method)} is not allowed here: the API answers GET.",
+                    _ => null,
+                };
+            if (status == 400 && !HostFilteringPassed(c.HttpContext)) c.ProblemDetails.Extensions["parameter"] = "Host";
+            c.ProblemDetails.Detail = c.ProblemDetails.Detail is { } d ? scrub.Clean(d) : null;
+            c.ProblemDetails.Extensions.Remove("exception"); // never a .NET type name or stack
+        });
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
         {
             doc.Info.Title = "LiquidationLab API";
@@ -85,14 +125,41 @@ public sealed class LiquidationApi : IAsyncDisposable
         }));
         var app = builder.Build();
         app.UseExceptionHandler();
-        var api = new Endpoints(analysis, cache);
+        app.UseStatusCodePages(); // empty 4xx/5xx (404, 405, host refused) get problem details
+        // Host filtering with ASP.NET Core's own matcher (HostString.MatchesAny, as its HostFiltering middleware uses), here
+        // rather than that middleware so the refusal is a problem detail: that middleware answers with an empty body or HTML.
+        var patterns = hosts.Select(h => new StringSegment(h)).ToArray();
+        app.Use(async (ctx, next) =>
+        {
+            if (!ctx.Request.Host.HasValue || !HostString.MatchesAny(new StringSegment(ctx.Request.Host.Value), patterns))
+            {
+                ctx.Items[HostCheckKey] = false;
+                ctx.Response.StatusCode = 400;
+                return; // the status-code pages write the problem detail
+            }
+            await next(ctx).ConfigureAwait(false);
+        });
+        app.Use(RequestGuard.Check);
+        var limiter = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
+        {
+            PermitLimit = options.MaxConcurrentComputations ?? Math.Max(1, Environment.ProcessorCount),
+            QueueLimit = options.MaxQueuedComputations,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+        });
+        var api = new Endpoints(analysis, cache, limiter, scrub);
         api.Map(app);
         app.MapOpenApi();
         app.MapScalarApiReference(o => o.WithTitle("LiquidationLab API").DisableDefaultFonts());
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a + "/")).ToArray();
-        return new LiquidationApi(app, cache, analysis, addresses);
+        return new LiquidationApi(app, cache, analysis, addresses, limiter);
     }
+
+    private const string HostCheckKey = "liqlab.host-checked";
+
+    private static bool HostFilteringPassed(HttpContext ctx) => !ctx.Items.TryGetValue(HostCheckKey, out var v) || v is not false;
+
+    private static string Clip(string text) => text.Length > 80 ? text[..80] + "…" : text;
 
     /// <summary>Waits until the server stops (Ctrl+C or <paramref name="cancellationToken"/>).</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions.WaitForShutdownAsync(_app, cancellationToken);
@@ -102,9 +169,11 @@ public sealed class LiquidationApi : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        _cache.Dispose();
+        await _limiter.DisposeAsync().ConfigureAwait(false);
     }
 
-    private sealed class Endpoints(LiquidationAnalysis analysis, ResultCache cache)
+    private sealed class Endpoints(LiquidationAnalysis analysis, ResultCache cache, ConcurrencyLimiter limiter, Scrubber scrub)
     {
         private const string JsonType = "application/json; charset=utf-8";
         private const string HtmlType = "text/html; charset=utf-8";
@@ -128,7 +197,7 @@ public sealed class LiquidationApi : IAsyncDisposable
                     [Description("Position size in base units (default 1)")] string? quantity,
                     [Description("Mark price for distances, USDT (default: the entry)")] string? mark,
                     [Description("Cross: wallet balance, USDT")] string? wallet_balance) =>
-                Serve(ctx, ["symbol", "entry_price", "leverage_levels", "margin", "side", "quantity", "mark", "wallet_balance"], "tiers", () =>
+                Serve(ctx, ["symbol", "entry_price", "leverage_levels", "margin", "side", "quantity", "mark", "wallet_balance"], "tiers", bounded: false, () =>
                 {
                     var query = new LevelsQuery(symbol ?? "BTCUSDT", Required(entry_price, "entry_price", Decimal), quantity is null ? 1m : Decimal(quantity, "quantity"),
                         leverage_levels is null ? LevelsQuery.DefaultLeverages : LevelsQuery.ParseLeverages([leverage_levels]),
@@ -149,7 +218,7 @@ public sealed class LiquidationApi : IAsyncDisposable
                     [Description("Leverage mix, e.g. 5:0.15,10:0.3,25:0.25,50:0.2,100:0.1")] string? mix,
                     [Description("Candles per column (default: ≤ 1,000 columns)")] string? candles_per_column,
                     [Description("json (grid), plotly (figures) or html (chart page); Accept: text/html also gives the page")] string? format) =>
-                Serve(ctx, ["symbol", "interval", "from", "to", "model", "market", "mix", "candles_per_column", "format"], null, () =>
+                Serve(ctx, ["symbol", "interval", "from", "to", "model", "market", "mix", "candles_per_column", "format"], null, bounded: true, () =>
                 {
                     var result = analysis.Heatmap(new HeatmapQuery(symbol ?? "BTCUSDT", interval ?? "5m", TimeWindow.Parse(from, to), market ?? "perp",
                         model ?? Core.Models.TimeEvolvingModel.ModelName, mix, candles_per_column is null ? 0 : Int(candles_per_column, "candles_per_column")));
@@ -167,7 +236,7 @@ public sealed class LiquidationApi : IAsyncDisposable
                     [Description("Leverage mix")] string? mix,
                     [Description("Price bin width, USD (default ~250 bins)")] string? bin_width,
                     [Description("json, plotly or html")] string? format) =>
-                Serve(ctx, ["symbol", "from", "to", "mode", "threshold", "mix", "bin_width", "format"], null, () =>
+                Serve(ctx, ["symbol", "from", "to", "mode", "threshold", "mix", "bin_width", "format"], null, bounded: true, () =>
                 {
                     var result = analysis.Map(new MapQuery(symbol ?? "BTCUSDT", TimeWindow.Parse(from, to),
                         MapQuery.ParseFilter(mode, threshold is null ? 100_000 : Double(threshold, "threshold")), mix, bin_width is null ? null : Double(bin_width, "bin_width")));
@@ -184,7 +253,7 @@ public sealed class LiquidationApi : IAsyncDisposable
                     [Description("Candle interval (default 5m)")] string? interval,
                     [Description("Share of the largest trades the trade models use (default 0.05)")] string? portion,
                     [Description("json, plotly or html")] string? format) =>
-                Serve(ctx, ["symbol", "trade_from", "trade_to", "candle_from", "candle_to", "interval", "portion", "format"], null, () =>
+                Serve(ctx, ["symbol", "trade_from", "trade_to", "candle_from", "candle_to", "interval", "portion", "format"], null, bounded: true, () =>
                 {
                     var result = analysis.Compare(new CompareQuery(symbol ?? "BTCUSDT", TimeWindow.Parse(trade_from, trade_to, "trade_from", "trade_to"),
                         TimeWindow.Parse(candle_from, candle_to, "candle_from", "candle_to"), interval ?? "5m", portion is null ? 0.05 : Double(portion, "portion")));
@@ -201,14 +270,14 @@ public sealed class LiquidationApi : IAsyncDisposable
                     [Description("OI series symbol when it differs, e.g. BTC")] string? oi_symbol,
                     [Description("Exchange scope of the totals, e.g. Binance")] string? scope,
                     [Description("json, plotly or html")] string? format) =>
-                Serve(ctx, ["symbol", "interval", "from", "to", "market", "oi_symbol", "scope", "format"], null, () =>
+                Serve(ctx, ["symbol", "interval", "from", "to", "market", "oi_symbol", "scope", "format"], null, bounded: true, () =>
                 {
                     var result = analysis.History(new HistoryQuery(symbol ?? "BTCUSDT", interval ?? "4h", TimeWindow.Parse(from, to), market ?? "perp", oi_symbol, scope));
                     return Formatted(ctx, format, () => ApiDocuments.History(result), $"{result.Query.Symbol} liquidation history", null, () => [result.Figure()]);
                 }))
                 .WithSummary("Real liquidation totals and prints next to the time-evolving model's predictions, per period");
 
-            liq.MapGet("/symbols", (Delegate)((HttpContext ctx) => Serve(ctx, [], null, () => Json(Symbols()))))
+            liq.MapGet("/symbols", (Delegate)((HttpContext ctx) => Serve(ctx, [], null, bounded: true, () => Json(Symbols()))))
                 .WithSummary("Symbols with a tier table and the data the store holds for each");
 
             app.MapGet("/health", (HttpContext ctx) => Health(ctx)).WithSummary("Store reachable, schema version, data freshness per series");
@@ -227,6 +296,7 @@ public sealed class LiquidationApi : IAsyncDisposable
         private IResult Health(HttpContext ctx)
         {
             ctx.Response.Headers.CacheControl = "no-store";
+            if (UnknownParameter(ctx, []) is { } unknown) return unknown;
             try
             {
                 var (schema, tables) = analysis.Store.Read(s => (s.SchemaVersion, StoreStatus.Read(s)));
@@ -234,8 +304,8 @@ public sealed class LiquidationApi : IAsyncDisposable
                 return Results.Json(new
                 {
                     Status = "ok",
-                    Store = new { analysis.Store.Path, Reachable = true, SchemaVersion = schema, analysis.Store.Version },
-                    Tiers = new { analysis.Tiers.Directory, analysis.Tiers.Symbols },
+                    Store = new { File = Path.GetFileName(analysis.Store.Path), Reachable = true, SchemaVersion = schema, analysis.Store.Version },
+                    Tiers = new { analysis.Tiers.Symbols },
                     Series = tables.Select(t => new
                     {
                         t.Table, t.Rows, t.Symbols,
@@ -251,41 +321,54 @@ public sealed class LiquidationApi : IAsyncDisposable
                 return Results.Json(new
                 {
                     Status = "unavailable",
-                    Store = new { analysis.Store.Path, Reachable = false, Error = e.Message },
-                    Tiers = new { analysis.Tiers.Directory, analysis.Tiers.Symbols },
+                    Store = new { File = Path.GetFileName(analysis.Store.Path), Reachable = false, Error = scrub.Clean(e.Message) },
+                    Tiers = new { analysis.Tiers.Symbols },
                 }, ApiDocuments.Json, statusCode: 503);
             }
         }
 
         /// <summary>Checks the parameters, then serves from the cache or computes; maps the application's errors to problem details.</summary>
-        private async Task<IResult> Serve(HttpContext ctx, string[] allowed, string? fixedVersion, Func<CachedResponse> compute)
+        private static IResult? UnknownParameter(HttpContext ctx, string[] allowed)
         {
             var unknown = ctx.Request.Query.Keys.Where(k => !allowed.Contains(k, StringComparer.Ordinal)).ToArray();
-            if (unknown.Length > 0)
-                return Problem(400, "Unknown parameter", $"{unknown[0]}: not a parameter of {ctx.Request.Path}; accepted: {string.Join(", ", allowed)}.", unknown[0]);
+            if (unknown.Length == 0) return null;
+            var name = unknown[0].Length > 40 ? unknown[0][..40] + "…" : unknown[0];
+            return Problem(400, "Unknown parameter", $"{name}: not a parameter of {ctx.Request.Path}; accepted: {(allowed.Length == 0 ? "none" : string.Join(", ", allowed))}.", name);
+        }
+
+        private async Task<IResult> Serve(HttpContext ctx, string[] allowed, string? fixedVersion, bool bounded, Func<CachedResponse> compute)
+        {
+            if (UnknownParameter(ctx, allowed) is { } unknown) return unknown;
+            if (ctx.Request.Query.FirstOrDefault(q => q.Value.Count > 1) is { Key: { } repeated })
+                return Problem(400, "Repeated parameter", $"{repeated}: give it once.", repeated);
             var key = ctx.Request.Path + "?" + string.Join("&", ctx.Request.Query.OrderBy(q => q.Key, StringComparer.Ordinal).Select(q => q.Key + "=" + q.Value))
                       + (WantsHtml(ctx, null) ? "#html" : "");
             string version;
             try
             {
                 version = fixedVersion ?? analysis.Store.Version;
-                var (response, hit) = await cache.GetAsync(key, version, () => Task.Run(compute)).ConfigureAwait(false);
+                var (response, hit) = await cache.GetAsync(key, version, bounded ? () => Bounded(compute, ctx.RequestAborted) : () => Task.Run(compute)).ConfigureAwait(false);
                 ctx.Response.Headers["X-Cache"] = hit ? "hit" : "miss";
                 return Body(ctx, response);
             }
+            catch (ServerBusyException)
+            {
+                ctx.Response.Headers.RetryAfter = "2";
+                return Problem(503, "Server busy", "Too many uncached requests are waiting for a computation; retry in a few seconds (cached results are still served).", null);
+            }
             catch (QueryParameterException e)
             {
-                return Problem(400, "Invalid parameter", e.Message, e.Parameter);
+                return Problem(400, "Invalid parameter", scrub.Clean(e.Message), e.Parameter);
             }
             catch (LeverageBracketTableNotFoundException e)
             {
-                return Problem(404, "No tier table for the symbol", e.Message, "symbol");
+                return Problem(404, "No tier table for the symbol", scrub.Clean(e.Message), "symbol");
             }
             catch (DataUnavailableException e)
             {
-                return Problem(404, "No data for the query", e.Message, null);
+                return Problem(404, "No data for the query", scrub.Clean(e.Message), null);
             }
-            catch (StoreLockedException e)
+            catch (StoreLockedException)
             {
                 if (cache.Stale(key) is { } stale)
                 {
@@ -294,18 +377,26 @@ public sealed class LiquidationApi : IAsyncDisposable
                     return Body(ctx, stale);
                 }
                 ctx.Response.Headers.RetryAfter = "2";
-                return Problem(503, "Store busy", $"{e.Message} Retry shortly: a writer (e.g. 'liqlab data ingest') holds the store.", null);
+                return Problem(503, "Store busy", "A writer (e.g. 'liqlab data ingest') holds the store or is waiting for it; retry in a few seconds.", null);
             }
             catch (FileNotFoundException e)
             {
-                return Problem(503, "No store", e.Message, null);
+                return Problem(503, "No store", scrub.Clean(e.Message), null);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                // A bug, not the caller's input: the server's log gets the stack, the caller the type and message.
-                await Console.Error.WriteLineAsync($"liqlab serve: {ctx.Request.Path}{ctx.Request.QueryString}: {e}").ConfigureAwait(false);
-                return Problem(500, "Internal error", $"{e.GetType().Name}: {e.Message}", null);
+                // A bug, not the caller's input: the server's log gets the stack, the caller an apology and a trace id.
+                await Console.Error.WriteLineAsync($"liqlab serve: {ctx.TraceIdentifier} {ctx.Request.Path}{ctx.Request.QueryString}: {e}").ConfigureAwait(false);
+                return Problem(500, "Internal error", $"The server failed on this request (trace {ctx.TraceIdentifier}); its log has the details.", null);
             }
+        }
+
+        /// <summary>Runs an uncached computation in one of the limiter's slots; past the queue, <see cref="ServerBusyException"/>.</summary>
+        private async Task<CachedResponse> Bounded(Func<CachedResponse> compute, CancellationToken aborted)
+        {
+            using var lease = await limiter.AcquireAsync(1, aborted).ConfigureAwait(false);
+            if (!lease.IsAcquired) throw new ServerBusyException();
+            return await Task.Run(compute, CancellationToken.None).ConfigureAwait(false);
         }
 
         /// <summary>The body, gzip-encoded when the client accepts it and it is worth it (over 1 KB).</summary>
@@ -357,6 +448,63 @@ public sealed class LiquidationApi : IAsyncDisposable
         private static int Int(string text, string name) =>
             int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v
                 : throw new QueryParameterException(name, $"expected a whole number ≥ 0, found '{text}'.");
+    }
+}
+
+/// <summary>Every computation slot and queue place is taken.</summary>
+internal sealed class ServerBusyException : Exception;
+
+/// <summary>Keeps the machine's paths out of what callers see: the store's and tier directory's absolute paths become
+/// their names.</summary>
+internal sealed class Scrubber(LiquidationAnalysis analysis)
+{
+    private readonly (string Path, string Name)[] _replacements = new[]
+    {
+        (analysis.Store.Path, Path.GetFileName(analysis.Store.Path)),
+        (Path.GetDirectoryName(analysis.Store.Path) ?? "", "the store's folder"),
+        (analysis.Tiers.Directory, "the tier tables"),
+    }.Where(r => r.Item1.Length > 1).OrderByDescending(r => r.Item1.Length).ToArray();
+
+    /// <summary><paramref name="text"/> without the server's absolute paths.</summary>
+    public string Clean(string text)
+    {
+        foreach (var (path, name) in _replacements) text = text.Replace(path, name, StringComparison.Ordinal);
+        return text;
+    }
+}
+
+/// <summary>Request-size limits with problem-details answers (Kestrel's own, set higher, answer with empty bodies), and
+/// only GET/HEAD on the API.</summary>
+internal static class RequestGuard
+{
+    /// <summary>Longest path and query, characters.</summary>
+    public const int MaxRequestTarget = 8 * 1024;
+
+    /// <summary>Largest header block, bytes.</summary>
+    public const int MaxHeaderBytes = 32 * 1024;
+
+    public static async Task Check(HttpContext ctx, RequestDelegate next)
+    {
+        var target = (ctx.Request.Path.Value?.Length ?? 0) + (ctx.Request.QueryString.Value?.Length ?? 0);
+        if (target > MaxRequestTarget)
+        {
+            await Write(ctx, 414, "URI too long", $"The path and query are {target:N0} characters; at most {MaxRequestTarget:N0}.").ConfigureAwait(false);
+            return;
+        }
+        long headers = 0;
+        foreach (var h in ctx.Request.Headers) headers += h.Key.Length + 4 + h.Value.Sum(v => (long)(v?.Length ?? 0));
+        if (headers > MaxHeaderBytes)
+        {
+            await Write(ctx, 431, "Request headers too large", $"The headers hold {headers:N0} bytes; at most {MaxHeaderBytes:N0}.").ConfigureAwait(false);
+            return;
+        }
+        await next(ctx).ConfigureAwait(false);
+    }
+
+    private static Task Write(HttpContext ctx, int status, string title, string detail)
+    {
+        ctx.Response.StatusCode = status;
+        return Results.Problem(detail: detail, statusCode: status, title: title).ExecuteAsync(ctx);
     }
 }
 

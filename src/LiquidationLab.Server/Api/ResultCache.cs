@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Caching.Memory;
 
 namespace LiquidationLab.Server.Api;
 
@@ -27,24 +28,16 @@ internal sealed record CachedResponse(byte[] Body, string ContentType, string St
 }
 
 /// <summary>
-/// Responses cached per (request, store version). A lookup under a newer store version misses, so a finished ingest
-/// invalidates everything it may have changed; concurrent misses of one key compute once (the others await it). Bounded
-/// by total bytes: past the budget, the least recently used entries go.
+/// Responses cached per (request, store version), in a size-bounded <see cref="MemoryCache"/> (one entry per request,
+/// holding the response and the version it reflects). A lookup under a newer store version misses, so a finished ingest
+/// invalidates everything it may have changed; concurrent misses of one (request, version) compute once (the others
+/// await it). Bounded by total body bytes: past the budget, the cache compacts, the least recently used entries first.
 /// </summary>
-/// <param name="budgetBytes">Total body bytes kept.</param>
-internal sealed class ResultCache(long budgetBytes = 512L << 20)
+/// <param name="budgetBytes">Total body bytes kept (responses larger than the budget are served but not kept).</param>
+internal sealed class ResultCache(long budgetBytes = 512L << 20) : IDisposable
 {
-    private sealed class Entry(string version, Lazy<Task<CachedResponse>> value)
-    {
-        public string Version { get; } = version;
-        public Lazy<Task<CachedResponse>> Value { get; } = value;
-        public long LastUse;
-    }
-
-    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, CachedResponse> _lastGood = new(StringComparer.Ordinal);
-    private long _clock;
-    private long _bytes;
+    private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = Math.Max(1, budgetBytes), CompactionPercentage = 0.25 });
+    private readonly ConcurrentDictionary<(string Key, string Version), Lazy<Task<CachedResponse>>> _computing = new();
     private long _hits;
     private long _misses;
 
@@ -52,74 +45,51 @@ internal sealed class ResultCache(long budgetBytes = 512L << 20)
     public (long Hits, long Misses) Counts => (Interlocked.Read(ref _hits), Interlocked.Read(ref _misses));
 
     /// <summary>Drops everything (benchmarks measure cold requests with it).</summary>
-    public void Clear()
-    {
-        _entries.Clear();
-        _lastGood.Clear();
-        Interlocked.Exchange(ref _bytes, 0);
-    }
+    public void Clear() => _cache.Clear();
 
     /// <summary>The response for <paramref name="key"/> at <paramref name="version"/>: cached, or computed once.</summary>
     public async Task<(CachedResponse Response, bool Hit)> GetAsync(string key, string version, Func<Task<CachedResponse>> compute)
     {
-        while (true)
+        ArgumentNullException.ThrowIfNull(compute);
+        if (Cached(key, version) is { } cached)
         {
-            var tick = Interlocked.Increment(ref _clock);
-            if (_entries.TryGetValue(key, out var existing) && existing.Version == version)
-            {
-                existing.LastUse = tick;
-                if (existing.Value.IsValueCreated && existing.Value.Value.IsCompletedSuccessfully)
-                {
-                    Interlocked.Increment(ref _hits);
-                    return (existing.Value.Value.Result, true);
-                }
-                try
-                {
-                    var shared = await existing.Value.Value.ConfigureAwait(false);
-                    Interlocked.Increment(ref _hits);
-                    return (shared, true);
-                }
-                catch
-                {
-                    _entries.TryRemove(new KeyValuePair<string, Entry>(key, existing));
-                    throw;
-                }
-            }
-            var fresh = new Entry(version, new Lazy<Task<CachedResponse>>(compute, LazyThreadSafetyMode.ExecutionAndPublication)) { LastUse = tick };
-            var added = existing is null ? _entries.TryAdd(key, fresh) : _entries.TryUpdate(key, fresh, existing);
-            if (!added) continue; // another request got there first: use its entry
-            if (existing is not null && existing.Value.IsValueCreated && existing.Value.Value.IsCompletedSuccessfully)
-                Interlocked.Add(ref _bytes, -existing.Value.Value.Result.Body.Length);
-            Interlocked.Increment(ref _misses);
-            CachedResponse response;
-            try
-            {
-                response = await fresh.Value.Value.ConfigureAwait(false);
-            }
-            catch
-            {
-                _entries.TryRemove(new KeyValuePair<string, Entry>(key, fresh));
-                throw;
-            }
-            _lastGood[key] = response;
-            if (Interlocked.Add(ref _bytes, response.Body.Length) > budgetBytes) Evict();
-            return (response, false);
+            Interlocked.Increment(ref _hits);
+            return (cached, true);
+        }
+        var id = (key, version);
+        var mine = new Lazy<Task<CachedResponse>>(async () =>
+        {
+            // A request that finished between our lookup and our claim has stored its response: use it.
+            if (Cached(key, version) is { } done) return done;
+            var response = await compute().ConfigureAwait(false) with { StoreVersion = version };
+            _cache.Set(key, response, new MemoryCacheEntryOptions { Size = Math.Max(1, response.Body.LongLength) });
+            return response;
+        }, LazyThreadSafetyMode.ExecutionAndPublication);
+        var claimed = _computing.GetOrAdd(id, mine);
+        if (!ReferenceEquals(claimed, mine))
+        {
+            var shared = await claimed.Value.ConfigureAwait(false);
+            Interlocked.Increment(ref _hits);
+            return (shared, true);
+        }
+        Interlocked.Increment(ref _misses);
+        try
+        {
+            return (await mine.Value.ConfigureAwait(false), false);
+        }
+        finally
+        {
+            _computing.TryRemove(new KeyValuePair<(string, string), Lazy<Task<CachedResponse>>>(id, mine)); // failures are not kept
         }
     }
 
     /// <summary>The last computed response for <paramref name="key"/> whatever its version (served, marked stale, while a
-    /// writer holds the store).</summary>
-    public CachedResponse? Stale(string key) => _lastGood.TryGetValue(key, out var r) ? r : null;
+    /// writer holds the store), or null when the cache no longer holds one.</summary>
+    public CachedResponse? Stale(string key) => _cache.TryGetValue(key, out CachedResponse? r) ? r : null;
 
-    private void Evict()
-    {
-        foreach (var (key, entry) in _entries.OrderBy(e => e.Value.LastUse).ToArray())
-        {
-            if (Interlocked.Read(ref _bytes) <= budgetBytes * 3 / 4) break;
-            if (!entry.Value.IsValueCreated || !entry.Value.Value.IsCompletedSuccessfully) continue;
-            _lastGood.TryRemove(key, out _);
-            if (_entries.TryRemove(new KeyValuePair<string, Entry>(key, entry)))
-                Interlocked.Add(ref _bytes, -entry.Value.Value.Result.Body.Length);
-        }
-    }
+    /// <inheritdoc/>
+    public void Dispose() => _cache.Dispose();
+
+    private CachedResponse? Cached(string key, string version) =>
+        _cache.TryGetValue(key, out CachedResponse? r) && r is not null && string.Equals(r.StoreVersion, version, StringComparison.Ordinal) ? r : null;
 }

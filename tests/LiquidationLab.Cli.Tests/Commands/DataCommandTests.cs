@@ -107,5 +107,29 @@ public sealed class DataCommandTests : IDisposable
         Assert.Equal(1, p.ExitCode);
         Assert.Contains($"The database {db} is locked by", err, StringComparison.Ordinal);
         Assert.Contains($"(PID {Environment.ProcessId})", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("-readonly", err, StringComparison.Ordinal); // DuckDB's advice for its own shell, not an option of ours
+    }
+
+    [Fact]
+    public void An_ingest_held_off_by_a_reader_names_the_reader_and_suggests_no_readonly_parameter()
+    {
+        var db = Path.Combine(_dir, "read.duckdb");
+        LabStore.Open(db).Dispose();
+        using var reader = LabStore.Open(db, readOnly: true); // a reader that stays (a serve's read, held for the test)
+        var input = Directory.CreateDirectory(Path.Combine(_dir, "empty-input")).FullName;
+        var liqlab = Path.Combine(AppContext.BaseDirectory, "liqlab.dll");
+        var psi = new ProcessStartInfo("dotnet", ["exec", liqlab, "data", "ingest", input, "--db", db])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            Environment = { ["LIQLAB_LOCK_WAIT"] = "0.5" },
+        };
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.Equal(1, p.ExitCode);
+        Assert.Contains($"(PID {Environment.ProcessId})", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("-readonly", err, StringComparison.Ordinal); // DuckDB's advice for its own shell, not an option of ours
+        Assert.Empty(Directory.EnumerateFiles(_dir, "read.duckdb.writer-*")); // the ingest's announcement left with it
     }
 }
