@@ -97,10 +97,10 @@ public sealed class Lab : IDisposable
     /// <param name="interval">Candle interval (<c>5m</c>, <c>1h</c>, <c>4h</c>…).</param>
     /// <param name="from">Start (inclusive) or null for the first candle.</param>
     /// <param name="to">End (a date includes that day) or null for the last candle.</param>
-    /// <param name="market"><c>perp</c> or <c>spot</c> candles.</param>
+    /// <param name="market"><c>perp</c> or <c>spot</c> candles; null: what the store has (perp when both).</param>
     /// <param name="maxColumns">Heatmap columns at most (candles are grouped to stay below).</param>
     /// <param name="openInterestSymbol">OI series when it is another symbol's (e.g. <c>BTC</c>).</param>
-    public HeatmapResult Heatmap(string symbol, string interval, string? from = null, string? to = null, string market = "perp", int maxColumns = 600,
+    public HeatmapResult Heatmap(string symbol, string interval, string? from = null, string? to = null, string? market = null, int maxColumns = 600,
         string? openInterestSymbol = null) =>
         Analysis.Heatmap(new HeatmapQuery(symbol, interval, TimeWindow.Parse(from, to), market, MaxColumns: maxColumns, OpenInterestSymbol: openInterestSymbol));
 
@@ -146,7 +146,7 @@ public sealed class Lab : IDisposable
             Settings: new PriceLevelScoringSettings(Zones: zones, TolerancePercent: tolerancePercent)));
 
     /// <summary>Real liquidation totals next to the time-evolving model's, per period, with the stored prints.</summary>
-    public HistoryResult History(string symbol, string interval, string? from = null, string? to = null, string market = "perp", string? openInterestSymbol = null) =>
+    public HistoryResult History(string symbol, string interval, string? from = null, string? to = null, string? market = null, string? openInterestSymbol = null) =>
         Analysis.History(new HistoryQuery(symbol, interval, TimeWindow.Parse(from, to), market, openInterestSymbol));
 
     /// <summary>

@@ -121,16 +121,18 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBrac
         if (!HeatmapModels.Contains(query.Model))
             throw new QueryParameterException("model", $"heatmaps need a time-aware model; '{query.Model}' is not one. Available: {string.Join(", ", HeatmapModels)}.");
         CheckInterval(query.Interval);
-        CheckMarket(query.Market);
         if (query.CandlesPerColumn < 0) throw new QueryParameterException("candles_per_column", "must be ≥ 0 (0 chooses).");
         if (query.MaxColumns < 1) throw new QueryParameterException("max_columns", "must be ≥ 1.");
         var mix = ParseMix(query.Mix);
         var table = Table(query.Symbol);
         var symbol = table.Symbol;
-        var candles = Store.Read(s => new MarketDataReader(s).Candles(symbol, query.Interval, query.Window.Start, query.Window.End, query.Market, query.OpenInterestSymbol));
+        var chosen = query.Market is null;
+        var market = ChooseMarket(query.Market, symbol, query.Interval, query.Window, aggregates: false);
+        query = query with { Market = market };
+        var candles = Store.Read(s => new MarketDataReader(s).Candles(symbol, query.Interval, query.Window.Start, query.Window.End, market, query.OpenInterestSymbol));
         if (candles.Length == 0)
-            throw new DataUnavailableException($"No {query.Market} {query.Interval} candles for {symbol} in {Describe(query.Window)} in {Store.Path}" +
-                $"{StoredIntervals(symbol, query.Market)}; run 'liqlab data ingest' first.");
+            throw new DataUnavailableException($"No {market} {query.Interval} candles for {symbol} in {Describe(query.Window)} in {Store.Path}" +
+                $"{StoredIntervals(symbol, market)}; run 'liqlab data ingest' first.");
         if (candles.Length > Limits.MaxCandles)
             throw new QueryParameterException("from", $"the window holds {candles.Length:N0} {query.Interval} candles; at most {Limits.MaxCandles:N0} per request: narrow from/to or use a longer interval.");
         var oiCount = candles.Count(c => double.IsFinite(c.OpenInterestUsd));
@@ -145,7 +147,7 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBrac
         var grid = result.Heatmap!;
         var map = LiquidationMap.FromLevels(result.Levels, grid.Price, candles[^1].Close, model.Mix.Tiers.Select(t => t.Leverage).ToArray());
         var title = string.Create(CultureInfo.InvariantCulture,
-            $"{symbol} {query.Interval} liquidation heatmap ({model.Name}), {candles[0].OpenTime:yyyy-MM-dd HH:mm} – {candles[^1].OpenTime:yyyy-MM-dd HH:mm} UTC");
+            $"{symbol} {query.Market} {query.Interval} liquidation heatmap ({model.Name}), {candles[0].OpenTime:yyyy-MM-dd HH:mm} – {candles[^1].OpenTime:yyyy-MM-dd HH:mm} UTC{(chosen ? $" ({query.Market}: the candles the store has)" : "")}");
         return new HeatmapResult(query, table, candles, oiCount, model.Mix, perColumn, result, model.LastTotals, frozen, map, title);
     }
 
@@ -249,16 +251,17 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBrac
     {
         ArgumentNullException.ThrowIfNull(query);
         CheckInterval(query.Interval);
-        CheckMarket(query.Market);
         var table = Table(query.Symbol);
         var symbol = table.Symbol;
+        var market = ChooseMarket(query.Market, symbol, query.Interval, query.Window, aggregates: true);
+        query = query with { Market = market };
         var (longs, shorts, prints) = Store.Read(s =>
         {
             var reader = new MarketDataReader(s);
             try
             {
-                var l = BacktestSeries.Load(reader, symbol, query.Interval, query.Market, query.Window.Start, null, query.Window.End, query.OpenInterestSymbol, query.Scope, LiquidationSide.Long);
-                var sh = BacktestSeries.Load(reader, symbol, query.Interval, query.Market, query.Window.Start, null, query.Window.End, query.OpenInterestSymbol, l.LiquidationScope, LiquidationSide.Short);
+                var l = BacktestSeries.Load(reader, symbol, query.Interval, market, query.Window.Start, null, query.Window.End, query.OpenInterestSymbol, query.Scope, LiquidationSide.Long);
+                var sh = BacktestSeries.Load(reader, symbol, query.Interval, market, query.Window.Start, null, query.Window.End, query.OpenInterestSymbol, l.LiquidationScope, LiquidationSide.Short);
                 var p = reader.LiquidationPrints(symbol, query.Window.Start, query.Window.End);
                 return (l, sh, p);
             }
@@ -310,6 +313,26 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBrac
         using var cmd = s.Command("SELECT min(open_time), max(open_time) FROM klines WHERE symbol = $1 AND interval = $2 AND market = 'perp'", symbol, interval);
         using var r = cmd.ExecuteReader();
         return r.Read() && !r.IsDBNull(0) ? (r.GetDateTime(0), r.GetDateTime(1)) : null;
+    }
+
+    /// <summary>
+    /// The candle market a query reads: the one given (checked), else the one the store has for the symbol in the window at the
+    /// interval — or, with <paramref name="aggregates"/>, at an interval that divides it (history builds 4h bars from 1h) —
+    /// perp when both have it, perp when neither does (the error then names what is stored). One decision for every front end:
+    /// an hourly BTCUSDT query on the repository's data (hourly spot candles, 5-minute perp ones) reads spot without being told.
+    /// </summary>
+    private string ChooseMarket(string? market, string symbol, string interval, TimeWindow window, bool aggregates)
+    {
+        if (market is not null)
+        {
+            CheckMarket(market);
+            return market;
+        }
+        var series = Store.Read(s => new MarketDataReader(s).CandleSeries(symbol, window.Start, window.End));
+        var period = BacktestSeries.Period(interval);
+        bool Serves(string m) => series.Any(x => x.Market == m && (x.Interval == interval
+            || (aggregates && period is { } p && BacktestSeries.Period(x.Interval) is { } q && q < p && p.Ticks % q.Ticks == 0)));
+        return Serves("perp") ? "perp" : Serves("spot") ? "spot" : "perp";
     }
 
     private string StoredIntervals(string symbol, string market)

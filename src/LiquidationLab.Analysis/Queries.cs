@@ -75,16 +75,24 @@ public readonly record struct TimeWindow(DateTime? From, DateTime? To)
         return new TimeWindow(start, end);
     }
 
+    // ISO 8601 only (as RFC 3339 writes it, with the T): "01/06/2026" was read as 6 January by the culture-free parser.
+    // K takes Z, an offset (+02:00) or nothing (read as UTC).
+    private static readonly string[] IsoDateTimes =
+        ["yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"];
+
     private static DateTime ParseTime(string text, string name, bool endOfDay)
     {
         DateTime time;
         if (text.Length > 64)
-            throw new QueryParameterException(name, $"expected yyyy-MM-dd or an ISO date-time (UTC), found {text.Length:N0} characters.");
+            throw new QueryParameterException(name, $"expected ISO 8601 (yyyy-MM-dd or yyyy-MM-ddTHH:mm[:ss] with Z or an offset), found {text.Length:N0} characters.");
         var dateOnly = DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d);
         if (dateOnly)
             time = d.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
-        else if (!DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out time))
-            throw new QueryParameterException(name, $"expected yyyy-MM-dd or an ISO date-time (UTC), found '{text}'.");
+        else if (DateTimeOffset.TryParseExact(text, IsoDateTimes, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var iso))
+            time = iso.UtcDateTime;
+        else
+            throw new QueryParameterException(name,
+                $"expected ISO 8601: a date yyyy-MM-dd or a date-time yyyy-MM-ddTHH:mm[:ss[.fff]] with Z or an offset such as +02:00 (no offset: UTC), found '{text}'.");
         if (time < Earliest || time >= Latest)
             throw new QueryParameterException(name, $"{text} is outside the supported range {Earliest:yyyy-MM-dd} – {Latest:yyyy-MM-dd} (UTC).");
         return dateOnly && endOfDay ? time.AddDays(1) : time; // a date-only end includes its day
@@ -155,13 +163,14 @@ public sealed record LevelsQuery(string Symbol, decimal EntryPrice, decimal Quan
 /// <param name="Symbol">Symbol with candles, open interest and a tier table.</param>
 /// <param name="Interval">Stored candle interval (<c>5m</c>, <c>1h</c>, <c>4h</c>).</param>
 /// <param name="Window">Time window (open ends: the first or last candle).</param>
-/// <param name="Market"><c>perp</c> or <c>spot</c> candles.</param>
+/// <param name="Market"><c>perp</c> or <c>spot</c> candles; null: what the store has for the symbol, interval and window (perp
+/// when it has both), named in the result.</param>
 /// <param name="Model">Time-aware model; only <c>time-evolving</c> today.</param>
 /// <param name="Mix">Leverage mix text (e.g. <c>5:0.15,10:0.3,…</c>), or null for the default.</param>
 /// <param name="CandlesPerColumn">Candles per column; 0 chooses enough to keep ≤ <paramref name="MaxColumns"/> columns.</param>
 /// <param name="OpenInterestSymbol">OI series symbol when it differs from the candles' (e.g. <c>BTC</c> for Coinglass).</param>
 /// <param name="MaxColumns">Column budget when <paramref name="CandlesPerColumn"/> is 0 (default 1,000).</param>
-public sealed record HeatmapQuery(string Symbol, string Interval, TimeWindow Window, string Market = "perp", string Model = TimeEvolvingModel.ModelName,
+public sealed record HeatmapQuery(string Symbol, string Interval, TimeWindow Window, string? Market = null, string Model = TimeEvolvingModel.ModelName,
     string? Mix = null, int CandlesPerColumn = 0, string? OpenInterestSymbol = null, int MaxColumns = 1000);
 
 /// <summary>A large-trade liquidation map (Binance standard model) from stored aggregate trades.</summary>
@@ -214,7 +223,8 @@ public sealed record CompareQuery(string Symbol, TimeWindow TradeWindow, TimeWin
 /// <param name="Symbol">Candle symbol (totals are read for its base asset, BTCUSDT → BTC).</param>
 /// <param name="Interval">Period (<c>1h</c>, <c>4h</c>, <c>1d</c>): totals of that interval or summed from a shorter one.</param>
 /// <param name="Window">Time window.</param>
-/// <param name="Market"><c>perp</c> or <c>spot</c> candles.</param>
+/// <param name="Market"><c>perp</c> or <c>spot</c> candles; null: what the store has for the symbol, interval and window (perp
+/// when it has both), named in the result.</param>
 /// <param name="OpenInterestSymbol">OI series symbol when it differs (e.g. <c>BTC</c>).</param>
 /// <param name="Scope">Exchange scope of the totals when several are stored (e.g. <c>Binance</c>).</param>
-public sealed record HistoryQuery(string Symbol, string Interval, TimeWindow Window, string Market = "perp", string? OpenInterestSymbol = null, string? Scope = null);
+public sealed record HistoryQuery(string Symbol, string Interval, TimeWindow Window, string? Market = null, string? OpenInterestSymbol = null, string? Scope = null);

@@ -204,5 +204,5 @@ public sealed record HistoryResult(HistoryQuery Query, string CandleSource, stri
 {
     /// <summary>Model vs real liquidations per period, the scatter and the error distribution.</summary>
     public Figure Figure() => LiquidationCharts.Backtest(Periods.Select(p => p.PeriodStart).ToArray(), Periods.Select(p => p.ModelLongUsd + p.ModelShortUsd).ToArray(),
-        Periods.Select(p => p.RealLongUsd + p.RealShortUsd).ToArray(), $"{Query.Symbol} {Query.Interval}: real liquidations ({Scope}) and the time-evolving model's");
+        Periods.Select(p => p.RealLongUsd + p.RealShortUsd).ToArray(), $"{Query.Symbol} {Query.Market} {Query.Interval}: real liquidations ({Scope}) and the time-evolving model's");
 }

@@ -21,7 +21,7 @@ public sealed class LiquidationAnalysisTests : IDisposable
         new(new OpenStoreAccess(_store.Store), LeverageBracketTableStore.Locate(), limits);
 
     /// <summary>Hourly BTCUSDT perp candles on a slow sine with OI rising then falling, and (optionally) liquidation totals for BTC.</summary>
-    private void Candles(int count, string interval = "1h", bool withOpenInterest = true, bool withTotals = false)
+    private void Candles(int count, string interval = "1h", bool withOpenInterest = true, bool withTotals = false, string market = "perp")
     {
         var step = interval == "1h" ? TimeSpan.FromHours(1) : TimeSpan.FromMinutes(5);
         for (var i = 0; i < count; i++)
@@ -31,8 +31,8 @@ public sealed class LiquidationAnalysisTests : IDisposable
             var open = 60_000 + 3_000 * Math.Sin((i - 1) / 15.0);
             var high = Math.Max(open, close) + 150;
             var low = Math.Min(open, close) - 150;
-            _store.Store.Execute("INSERT INTO klines VALUES ('binance-usdm', 'BTCUSDT', 'perp', $1, $2, $3, $4, $5, $6, 10, 600000, 100, 5, 300000, 1)",
-                interval, t, open, high, low, close);
+            _store.Store.Execute("INSERT INTO klines VALUES ('binance-usdm', 'BTCUSDT', $7, $1, $2, $3, $4, $5, $6, 10, 600000, 100, 5, 300000, 1)",
+                interval, t, open, high, low, close, market);
             if (withOpenInterest)
                 _store.Store.Execute("INSERT INTO open_interest VALUES ('binance-usdm', 'BTCUSDT', 'binance-openInterestHist', $1, $2, NULL, $3, NULL, NULL, NULL, 1)",
                     interval, t, 5e9 + 2e7 * (i < count / 2 ? i : count - i));
@@ -101,6 +101,20 @@ public sealed class LiquidationAnalysisTests : IDisposable
 
         var window = analysis.Heatmap(new HeatmapQuery("BTCUSDT", "1h", TimeWindow.Parse("2026-03-03", "2026-03-03")));
         Assert.Equal(24, window.Candles.Length);
+    }
+
+    [Fact]
+    public void Without_a_market_the_store_decides_and_the_result_names_it()
+    {
+        // The repository's hourly BTCUSDT candles are spot: a default of perp answered "no perp 1h candles" (a 404 in the API).
+        Candles(300, market: "spot");
+        var r = Analysis().Heatmap(new HeatmapQuery("BTCUSDT", "1h", default));
+        Assert.Equal("spot", r.Query.Market);
+        Assert.Contains("spot 1h", r.Title, StringComparison.Ordinal);
+        Assert.Contains("the candles the store has", r.Title, StringComparison.Ordinal);
+        Assert.Throws<DataUnavailableException>(() => Analysis().Heatmap(new HeatmapQuery("BTCUSDT", "1h", default, Market: "perp"))); // asked for: not second-guessed
+        Candles(300); // perp too: perp wins
+        Assert.Equal("perp", Analysis().Heatmap(new HeatmapQuery("BTCUSDT", "1h", default)).Query.Market);
     }
 
     [Fact]

@@ -19,7 +19,7 @@ internal static class ChartCommands
     {
         var symbol = new Option<string>("--symbol") { DefaultValueFactory = _ => "BTCUSDT", Description = "Symbol." };
         var interval = new Option<string>("--interval") { DefaultValueFactory = _ => "5m", Description = "Candle interval in the store (e.g. 5m, 1h)." };
-        var market = new Option<string>("--market") { DefaultValueFactory = _ => "perp", Description = "perp or spot candles." };
+        var market = new Option<string?>("--market") { Description = "perp or spot candles (default: what the store has for the symbol, interval and window; perp when both)." };
         var from = new Option<string?>("--from") { Description = "Start, yyyy-MM-dd or ISO date-time (UTC); default: first candle." };
         var to = new Option<string?>("--to") { Description = "End (a date includes that whole day); default: last candle." };
         var model = new Option<string>("--model") { DefaultValueFactory = _ => TimeEvolvingModel.ModelName, Description = "Time-aware model (time-evolving)." };
@@ -38,7 +38,7 @@ internal static class ChartCommands
             var console = Terminal.Console(parse.InvocationConfiguration.Output);
             var analysis = LiquidationAnalysis.ForFile(Workspace.StorePath(parse.GetValue(db), StoreUse.Read), parse.GetValue(tiers));
             var result = analysis.Heatmap(new HeatmapQuery(parse.GetValue(symbol)!, parse.GetValue(interval)!,
-                TimeWindow.Parse(parse.GetValue(from), parse.GetValue(to), "--from", "--to"), parse.GetValue(market)!, parse.GetValue(model)!,
+                TimeWindow.Parse(parse.GetValue(from), parse.GetValue(to), "--from", "--to"), parse.GetValue(market), parse.GetValue(model)!,
                 parse.GetValue(mix), parse.GetValue(perColumn)));
             foreach (var f in result.FrozenOpenInterest)
                 console.MarkupLine(Markup.Escape(

@@ -157,6 +157,17 @@ public sealed class MarketDataReader(LabStore store)
     public IReadOnlyList<string> CandleIntervals(string symbol, string market = "perp") =>
         Strings("SELECT DISTINCT interval FROM klines WHERE symbol = $1 AND market = $2 ORDER BY 1", symbol, market);
 
+    /// <summary>Candle (market, interval) pairs of a symbol with at least one bar in [<paramref name="from"/>, <paramref name="to"/>),
+    /// e.g. (<c>perp</c>, <c>5m</c>), (<c>spot</c>, <c>1h</c>); sorted.</summary>
+    public IReadOnlyList<(string Market, string Interval)> CandleSeries(string symbol, DateTime from, DateTime to)
+    {
+        using var cmd = store.Command("SELECT market, interval FROM klines WHERE symbol = $1 AND open_time >= $2 AND open_time < $3 GROUP BY ALL ORDER BY ALL", symbol, from, to);
+        using var r = cmd.ExecuteReader();
+        var list = new List<(string, string)>();
+        while (r.Read()) list.Add((r.GetString(0), r.GetString(1)));
+        return list;
+    }
+
     /// <summary>The intervals with liquidation totals for a symbol (e.g. <c>1h</c>, <c>4h</c>), sorted by name.</summary>
     public IReadOnlyList<string> LiquidationIntervals(string symbol) =>
         Strings("SELECT DISTINCT interval FROM liquidation_totals WHERE symbol = $1 ORDER BY 1", symbol);

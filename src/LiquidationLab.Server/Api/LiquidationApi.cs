@@ -119,7 +119,7 @@ public sealed class LiquidationApi : IAsyncDisposable
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
         {
             doc.Info.Title = "LiquidationLab API";
-            doc.Info.Description = "Binance USDⓈ-M liquidation levels, time × price heatmaps, liquidation maps, model comparisons and real liquidation history, " +
+            doc.Info.Description = "Binance USDS-M liquidation levels, time × price heatmaps, liquidation maps, model comparisons and real liquidation history, " +
                                    "computed from the LiquidationLab store. Read-only. Times are UTC, prices USDT, notionals USD.";
             return Task.CompletedTask;
         }));
@@ -149,7 +149,9 @@ public sealed class LiquidationApi : IAsyncDisposable
         var api = new Endpoints(analysis, cache, limiter, scrub);
         api.Map(app);
         app.MapOpenApi();
-        app.MapScalarApiReference(o => o.WithTitle("LiquidationLab API").DisableDefaultFonts());
+        // The reference page offline and to itself: no "Ask AI" agent, no MCP or telemetry calls, and no developer toolbar
+        // ("Deploy", "Generate SDK"), whose buttons lead to Scalar's hosted services.
+        app.MapScalarApiReference(o => o.WithTitle("LiquidationLab API").DisableDefaultFonts().DisableAgent().DisableMcp().DisableTelemetry().HideDeveloperTools());
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a + "/")).ToArray();
         return new LiquidationApi(app, cache, analysis, addresses, limiter);
@@ -189,7 +191,7 @@ public sealed class LiquidationApi : IAsyncDisposable
 
             var liq = app.MapGroup("/liquidations");
             liq.MapGet("/levels", (HttpContext ctx,
-                    [Description("Binance USDⓈ-M symbol with a tier table, e.g. BTCUSDT")] string? symbol,
+                    [Description("Binance USDS-M symbol with a tier table, e.g. BTCUSDT")] string? symbol,
                     [Description("Entry price, USDT (required)")] string? entry_price,
                     [Description("Leverages, comma-separated (default 5,10,25,50,100,125)")] string? leverage_levels,
                     [Description("isolated, cross or both (default isolated)")] string? margin,
@@ -206,7 +208,7 @@ public sealed class LiquidationApi : IAsyncDisposable
                     return Json(ApiDocuments.Levels(analysis.Levels(query)));
                 }))
                 .WithSummary("Liquidation prices, brackets, distance and risk for a batch of leverages")
-                .WithDescription("Binance's exact USDⓈ-M formula with maintenance-margin brackets; leverages above the table's maximum come back with a rejection.");
+                .WithDescription("Binance's exact USDS-M formula with maintenance-margin brackets; leverages above the table's maximum come back with a rejection.");
 
             liq.MapGet("/heatmap", (HttpContext ctx,
                     [Description("Symbol with candles, open interest and a tier table (default BTCUSDT)")] string? symbol,
@@ -214,13 +216,13 @@ public sealed class LiquidationApi : IAsyncDisposable
                     [Description("Start, yyyy-MM-dd or ISO date-time UTC (default: first candle)")] string? from,
                     [Description("End; a date includes that day (default: last candle)")] string? to,
                     [Description("Time-aware model (time-evolving)")] string? model,
-                    [Description("perp or spot candles (default perp)")] string? market,
+                    [Description("perp or spot candles (default: what the store has for the symbol, interval and window; perp when both)")] string? market,
                     [Description("Leverage mix, e.g. 5:0.15,10:0.3,25:0.25,50:0.2,100:0.1")] string? mix,
                     [Description("Candles per column (default: ≤ 1,000 columns)")] string? candles_per_column,
                     [Description("json (grid), plotly (figures) or html (chart page); Accept: text/html also gives the page")] string? format) =>
                 Serve(ctx, ["symbol", "interval", "from", "to", "model", "market", "mix", "candles_per_column", "format"], null, bounded: true, () =>
                 {
-                    var result = analysis.Heatmap(new HeatmapQuery(symbol ?? "BTCUSDT", interval ?? "5m", TimeWindow.Parse(from, to), market ?? "perp",
+                    var result = analysis.Heatmap(new HeatmapQuery(symbol ?? "BTCUSDT", interval ?? "5m", TimeWindow.Parse(from, to), market,
                         model ?? Core.Models.TimeEvolvingModel.ModelName, mix, candles_per_column is null ? 0 : Int(candles_per_column, "candles_per_column")));
                     return Formatted(ctx, format, () => ApiDocuments.Heatmap(result), result.Title, result.Summary, () => [result.HeatmapFigure(), result.EndMapFigure()]);
                 }))
@@ -266,13 +268,13 @@ public sealed class LiquidationApi : IAsyncDisposable
                     [Description("Period: 1h, 4h, 1d … (default 4h)")] string? interval,
                     [Description("Start")] string? from,
                     [Description("End")] string? to,
-                    [Description("perp or spot candles (default perp)")] string? market,
+                    [Description("perp or spot candles (default: what the store has for the symbol, interval and window; perp when both)")] string? market,
                     [Description("OI series symbol when it differs, e.g. BTC")] string? oi_symbol,
                     [Description("Exchange scope of the totals, e.g. Binance")] string? scope,
                     [Description("json, plotly or html")] string? format) =>
                 Serve(ctx, ["symbol", "interval", "from", "to", "market", "oi_symbol", "scope", "format"], null, bounded: true, () =>
                 {
-                    var result = analysis.History(new HistoryQuery(symbol ?? "BTCUSDT", interval ?? "4h", TimeWindow.Parse(from, to), market ?? "perp", oi_symbol, scope));
+                    var result = analysis.History(new HistoryQuery(symbol ?? "BTCUSDT", interval ?? "4h", TimeWindow.Parse(from, to), market, oi_symbol, scope));
                     return Formatted(ctx, format, () => ApiDocuments.History(result), $"{result.Query.Symbol} liquidation history", null, () => [result.Figure()]);
                 }))
                 .WithSummary("Real liquidation totals and prints next to the time-evolving model's predictions, per period");

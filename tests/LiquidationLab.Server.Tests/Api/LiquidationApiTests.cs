@@ -193,6 +193,10 @@ public sealed class LiquidationApiTests : IAsyncLifetime, IDisposable
         var reference = await _http.GetStringAsync(new Uri("/scalar/", UriKind.Relative));
         Assert.Contains("openapi/v1.json", reference, StringComparison.Ordinal);
         Assert.DoesNotContain("cdn.jsdelivr", reference, StringComparison.Ordinal);
+        // Nothing that leads off the machine: no "Ask AI" agent, no MCP, no telemetry, no "Deploy"/"Generate SDK" toolbar.
+        foreach (var setting in new[] { "\"agent\":{\"disabled\":true}", "\"mcp\":{\"disabled\":true}", "\"telemetry\":false", "\"showDeveloperTools\":\"never\"" })
+            Assert.Contains(setting, reference, StringComparison.Ordinal);
+        Assert.DoesNotContain("\u24C8", openapi.ToString(), StringComparison.Ordinal); // "USDⓈ-M" is a missing glyph in Chromium's default fonts
         var page = await _http.GetStringAsync(new Uri("/", UriKind.Relative));
         Assert.Contains("/assets/plotly.min.js", page, StringComparison.Ordinal);
         var plotly = await _http.GetAsync(new Uri("/assets/plotly.min.js", UriKind.Relative));
