@@ -188,6 +188,21 @@ internal sealed class BinanceReplayServer : IAsyncDisposable
         }
         using var socket = await ctx.WebSockets.AcceptWebSocketAsync();
         var connection = Interlocked.Increment(ref _connections);
+        // A live server answers the client's pings (ASP.NET Core does while a receive is pending): without this the recorder's
+        // keep-alive would drop a connection that stayed open past its ping interval plus pong timeout.
+        _ = Task.Run(async () =>
+        {
+            var buffer = new byte[1024];
+            try
+            {
+                while (socket.State == WebSocketState.Open)
+                    if ((await socket.ReceiveAsync(buffer, ctx.RequestAborted)).MessageType == WebSocketMessageType.Close) return;
+            }
+            catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+            {
+                // the connection ended
+            }
+        });
         if (connection > 1) _position = (int)Math.Max(0, (long)_position - ResumeOverlap); // a reconnect: messages arrive again
         while (_position < _messages.Count && socket.State == WebSocketState.Open)
         {
