@@ -289,7 +289,18 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBrac
         var spearman = periods.Length >= 3
             ? Metrics.Spearman(periods.Select(p => p.ModelLongUsd + p.ModelShortUsd).ToArray(), periods.Select(p => p.RealLongUsd + p.RealShortUsd).ToArray())
             : double.NaN;
-        return new HistoryResult(query, longs.CandleSource, longs.TotalsSource, longs.LiquidationScope, periods, prints, spearman);
+        var withOi = longs.Candles.Count(c => double.IsFinite(c.OpenInterestUsd));
+        string? note = null;
+        if (!double.IsFinite(spearman))
+        {
+            var modelConstant = periods.Select(p => p.ModelLongUsd + p.ModelShortUsd).Distinct().Count() <= 1;
+            note = periods.Length < 3 ? $"the rank correlation needs at least 3 periods; the window has {periods.Length}."
+                : modelConstant && withOi < periods.Length / 2
+                    ? string.Create(CultureInfo.InvariantCulture,
+                        $"the rank correlation is undefined: the model liquidated the same amount in every period because only {withOi} of {periods.Length} candles carry open interest of {query.OpenInterestSymbol ?? symbol} at {query.Interval} (the model opens positions from OI){OpenInterestAlternatives(symbol, query.Interval, query.Window)}.")
+                    : "the rank correlation is undefined: the " + (modelConstant ? "model's" : "real") + " totals are the same in every period of the window.";
+        }
+        return new HistoryResult(query, longs.CandleSource, longs.TotalsSource, longs.LiquidationScope, periods, prints, spearman, withOi, note);
     }
 
     private static DataWindow? Resolve(TimeWindow requested, Func<(DateTime First, DateTime Last)?> span, TimeSpan defaultLength)
@@ -333,6 +344,14 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBrac
         bool Serves(string m) => series.Any(x => x.Market == m && (x.Interval == interval
             || (aggregates && period is { } p && BacktestSeries.Period(x.Interval) is { } q && q < p && p.Ticks % q.Ticks == 0)));
         return Serves("perp") ? "perp" : Serves("spot") ? "spot" : "perp";
+    }
+
+    // Other open-interest series of the symbol's base asset (e.g. Coinglass's all-exchange "BTC" beside "BTCUSDT") at the interval in the window.
+    private string OpenInterestAlternatives(string symbol, string interval, TimeWindow window)
+    {
+        var others = Store.Read(s => new MarketDataReader(s).OpenInterestSymbols(interval, window.Start, window.End))
+            .Where(o => o != symbol && symbol.StartsWith(o, StringComparison.Ordinal)).ToList();
+        return others.Count == 0 ? "" : $"; the store has {interval} open interest of {string.Join(", ", others)} there: oi_symbol={others[0]}";
     }
 
     private string StoredIntervals(string symbol, string market)

@@ -198,9 +198,12 @@ public sealed record HistoryPeriod(DateTime PeriodStart, double Close, double Re
 /// <param name="Scope">The totals' exchange scope.</param>
 /// <param name="Periods">Periods with both a candle and a total, by time.</param>
 /// <param name="Prints">Individual liquidation orders in the window.</param>
-/// <param name="Spearman">Rank correlation of the model's and the real totals per period (NaN under 3 periods).</param>
+/// <param name="Spearman">Rank correlation of the model's and the real totals per period (NaN under 3 periods, or when either
+/// side is constant: <paramref name="Note"/> says why).</param>
+/// <param name="OpenInterestPeriods">Periods whose candle carries open interest (the model opens positions only from OI).</param>
+/// <param name="Note">Why <paramref name="Spearman"/> is undefined, in the user's terms, or null.</param>
 public sealed record HistoryResult(HistoryQuery Query, string CandleSource, string TotalsSource, string Scope, IReadOnlyList<HistoryPeriod> Periods,
-    IReadOnlyList<LiquidationPrint> Prints, double Spearman)
+    IReadOnlyList<LiquidationPrint> Prints, double Spearman, int OpenInterestPeriods = 0, string? Note = null)
 {
     /// <summary>Model vs real liquidations per period, the scatter and the error distribution.</summary>
     public Figure Figure() => LiquidationCharts.Backtest(Periods.Select(p => p.PeriodStart).ToArray(), Periods.Select(p => p.ModelLongUsd + p.ModelShortUsd).ToArray(),

@@ -38,7 +38,7 @@ public sealed class FormatterRegistry
         Register<Analysis.LevelsResult>(Levels);
         Register<Analysis.CompareResult>(Compare);
         Register<Analysis.HistoryResult>(r => Composite(r.Figure(), string.Create(CultureInfo.InvariantCulture,
-            $"{r.Periods.Count:N0} periods ({r.CandleSource} candles, {r.TotalsSource} {r.Scope} totals); Spearman rank correlation of the model's and the real totals per period {r.Spearman:0.000}; {r.Prints.Count:N0} prints in the window."), null));
+            $"{r.Periods.Count:N0} periods ({r.Query.Market} {r.CandleSource} candles, {r.TotalsSource} {r.Scope} totals); Spearman rank correlation of the model's and the real totals per period {r.Spearman:0.000}{(r.Note is null ? "" : " — " + r.Note)}; {r.Prints.Count:N0} prints in the window."), null));
         Register<Analysis.BacktestSummary>(Backtest);
     }
 

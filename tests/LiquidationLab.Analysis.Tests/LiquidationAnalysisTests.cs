@@ -104,6 +104,19 @@ public sealed class LiquidationAnalysisTests : IDisposable
     }
 
     [Fact]
+    public void History_says_why_its_rank_correlation_is_undefined_instead_of_a_bare_null()
+    {
+        // 4h windows of 2025 answered "spearman": null: the candles had no open interest of BTCUSDT at 4h, so the model opened
+        // nothing and predicted 0 in every period. The result now says so (and which OI series the store has).
+        Candles(48, withOpenInterest: false, withTotals: true);
+        var r = Analysis().History(new HistoryQuery("BTCUSDT", "1h", default));
+        Assert.True(double.IsNaN(r.Spearman));
+        Assert.Equal(0, r.OpenInterestPeriods);
+        Assert.Contains("only 0 of 48 candles carry open interest of BTCUSDT at 1h", r.Note, StringComparison.Ordinal);
+        Assert.Equal("perp", r.Query.Market);
+    }
+
+    [Fact]
     public void Without_a_market_the_store_decides_and_the_result_names_it()
     {
         // The repository's hourly BTCUSDT candles are spot: a default of perp answered "no perp 1h candles" (a 404 in the API).

@@ -168,6 +168,10 @@ public sealed class MarketDataReader(LabStore store)
         return list;
     }
 
+    /// <summary>Symbols with open interest (USD) at <paramref name="interval"/> in [<paramref name="from"/>, <paramref name="to"/>), sorted.</summary>
+    public IReadOnlyList<string> OpenInterestSymbols(string interval, DateTime from, DateTime to) =>
+        Strings("SELECT DISTINCT symbol FROM open_interest WHERE interval = $1 AND time >= $2 AND time < $3 AND oi_usd IS NOT NULL ORDER BY 1", interval, from, to);
+
     /// <summary>The intervals with liquidation totals for a symbol (e.g. <c>1h</c>, <c>4h</c>), sorted by name.</summary>
     public IReadOnlyList<string> LiquidationIntervals(string symbol) =>
         Strings("SELECT DISTINCT interval FROM liquidation_totals WHERE symbol = $1 ORDER BY 1", symbol);

@@ -141,6 +141,7 @@ internal static class ApiDocuments
     {
         r.Query.Symbol,
         r.Query.Interval,
+        r.Query.Market,
         r.Scope,
         r.CandleSource,
         r.TotalsSource,
@@ -150,6 +151,8 @@ internal static class ApiDocuments
             Model = "USD the time-evolving model liquidates in the period, given its range: model notional, comparable in rank and shape, not in level",
         },
         Spearman = Finite(r.Spearman),
+        r.OpenInterestPeriods,
+        r.Note,
         Periods = r.Periods.Select(p => new
         {
             PeriodStart = Time(p.PeriodStart),
