@@ -148,7 +148,7 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBrac
         var map = LiquidationMap.FromLevels(result.Levels, grid.Price, candles[^1].Close, model.Mix.Tiers.Select(t => t.Leverage).ToArray());
         var title = string.Create(CultureInfo.InvariantCulture,
             $"{symbol} {query.Market} {query.Interval} liquidation heatmap ({model.Name}), {candles[0].OpenTime:yyyy-MM-dd HH:mm} – {candles[^1].OpenTime:yyyy-MM-dd HH:mm} UTC{(chosen ? $" ({query.Market}: the candles the store has)" : "")}");
-        return new HeatmapResult(query, table, candles, oiCount, model.Mix, perColumn, result, model.LastTotals, frozen, map, title);
+        return new HeatmapResult(query, table, candles, oiCount, model.Mix, perColumn, result, result.Totals!.Value, frozen, map, title);
     }
 
     /// <summary>Large trades selected inside DuckDB, each spread over the leverage mix: liquidation notional per price bin.</summary>
@@ -239,7 +239,7 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBrac
         Try(new TimeEvolvingModel(), candleMarket, "candle", hasCandles, noCandles);
         var ensemble = new EnsembleModel();
         Try(ensemble, candleMarket, "candle", hasCandles, noCandles);
-        var skipped = ensemble.LastSkipped.ToArray();
+        var skipped = outcomes[^1].Result?.Skipped?.ToArray() ?? [];
         return new CompareResult(query, data.tradeWindow, data.candleWindow, data.trades.Length, data.candles.Length, data.funding.Length, outcomes, skipped);
     }
 

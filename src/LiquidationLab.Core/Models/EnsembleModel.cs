@@ -12,7 +12,7 @@ namespace LiquidationLab.Core.Models;
 /// <remarks>Default components and weights 0.5 / 0.3 / 0.2: open-interest profile (the seed's recommended model),
 /// time-evolving, Binance standard. The seed names the weights but not the order here; this order gives the
 /// recommended model the largest weight. Components that fail on a window (e.g. no trades) or produce nothing are
-/// skipped and the remaining weights renormalised; <see cref="LastSkipped"/> says which and why.</remarks>
+/// skipped and the remaining weights renormalised; the result's <see cref="LiquidationModelResult.Skipped"/> says which and why.</remarks>
 public sealed class EnsembleModel : ILiquidationModel
 {
     /// <summary>The model's name.</summary>
@@ -34,8 +34,6 @@ public sealed class EnsembleModel : ILiquidationModel
     /// <summary>Approximate number of bins of the common grid.</summary>
     public int PriceBinCount { get; }
 
-    /// <summary>Components skipped in the last run, with the reason.</summary>
-    public IReadOnlyList<string> LastSkipped { get; private set; } = [];
 
     /// <inheritdoc />
     public string Name => ModelName;
@@ -61,7 +59,6 @@ public sealed class EnsembleModel : ILiquidationModel
                 skipped.Add($"{model.Name}: {e.Message}");
             }
         }
-        LastSkipped = skipped;
         if (results.Count == 0) throw new InvalidOperationException($"{Name}: every component was skipped ({string.Join("; ", skipped)}).");
         var weightSum = results.Sum(r => r.Weight);
         var oi = window.CurrentOpenInterestUsd;
@@ -81,6 +78,6 @@ public sealed class EnsembleModel : ILiquidationModel
         }
         map.ComputeCumulative();
         var mixWeights = Components.Select(c => c.Model).OfType<OpenInterestProfileModel>().FirstOrDefault()?.Mix ?? LeverageMix.Default;
-        return new LiquidationModelResult(Name, map.ToLevels(Name, mixWeights));
+        return new LiquidationModelResult(Name, map.ToLevels(Name, mixWeights), Skipped: skipped);
     }
 }

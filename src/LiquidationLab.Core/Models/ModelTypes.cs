@@ -109,8 +109,13 @@ public sealed record MarketWindow(
 /// <param name="Levels">Liquidation levels (aggregated per side, leverage tier and price bin where the model bins).</param>
 /// <param name="Heatmap">Time × price density of open liquidation notional (time-aware models), else <c>null</c>.</param>
 /// <param name="Liquidations">Predicted liquidated notional per period (time-aware models), else <c>null</c>.</param>
+/// <param name="Totals">The time-evolving book's totals over the run (created, consumed, closed, open), else <c>null</c>.</param>
+/// <param name="Skipped">Components an ensemble skipped, each with the reason; empty or <c>null</c> for other models.</param>
+/// <remarks>A run returns everything it produced: nothing is read back from a model after <see cref="ILiquidationModel.Run"/>,
+/// so one model instance can serve concurrent runs.</remarks>
 public sealed record LiquidationModelResult(
-    string Model, IReadOnlyList<PredictedLiquidationLevel> Levels, TimePriceGrid? Heatmap = null, IReadOnlyList<PeriodLiquidations>? Liquidations = null)
+    string Model, IReadOnlyList<PredictedLiquidationLevel> Levels, TimePriceGrid? Heatmap = null, IReadOnlyList<PeriodLiquidations>? Liquidations = null,
+    TimeEvolvingTotals? Totals = null, IReadOnlyList<string>? Skipped = null)
 {
     /// <summary>Total notional of the levels on one side, USD.</summary>
     public double TotalUsd(PositionSide side) => Levels.Where(l => l.Side == side).Sum(l => l.NotionalUsd);

@@ -75,8 +75,6 @@ public sealed class TimeEvolvingModel(LeverageMix? mix = null, int priceBinCount
     /// <summary>Test hook: called for every consumed position with the candle index, side and liquidation price.</summary>
     internal Action<int, PositionSide, double>? OnConsumed { get; set; }
 
-    /// <summary>Totals of the last <see cref="Run"/> on this instance.</summary>
-    public TimeEvolvingTotals LastTotals { get; private set; }
 
     /// <inheritdoc />
     public string Name => ModelName;
@@ -140,12 +138,12 @@ public sealed class TimeEvolvingModel(LeverageMix? mix = null, int priceBinCount
                 book.Snapshot(grid.Values, i / CandlesPerColumn);
         }
 
-        LastTotals = new TimeEvolvingTotals(created, consumedTotal, closed, book.OpenUsd);
+        var totals = new TimeEvolvingTotals(created, consumedTotal, closed, book.OpenUsd);
         var current = candles[^1].Close;
         var map = new LiquidationMap(bins, current, tiers.Select(t => t.Leverage).ToArray());
         book.AddOpenTo(map);
         map.ComputeCumulative();
-        return new LiquidationModelResult(Name, map.ToLevels(Name, Mix), grid, periods);
+        return new LiquidationModelResult(Name, map.ToLevels(Name, Mix), grid, periods, totals);
     }
 
     private static double LongShare(Candle c) =>

@@ -48,7 +48,7 @@ public class ModelTests
         Assert.Equal(grid.Price.Center(tenX), level.Price, 9);
         Assert.Equal(100, level.EntryPrice, 9);
 
-        var totals = model.LastTotals;
+        var totals = r.Totals!.Value; // returned with the run, not read back from the model
         Assert.Equal((2_000.0, 1_000.0, 500.0, 500.0), (totals.CreatedUsd, totals.ConsumedUsd, Math.Round(totals.ClosedUsd, 6), Math.Round(totals.OpenUsd, 6)));
     }
 
@@ -67,11 +67,12 @@ public class ModelTests
         var proportional = new TimeEvolvingModel(TenAndTwentyFive);
         var absolute = new TimeEvolvingModel(TenAndTwentyFive, decreaseRule: OpenInterestDecreaseRule.Absolute);
         var p = proportional.Run(Window(candles)).Heatmap!;
-        var a = absolute.Run(Window(candles)).Heatmap!;
+        var absoluteRun = absolute.Run(Window(candles));
+        var a = absoluteRun.Heatmap!;
         Assert.Equal(1_000 * (1 - 200.0 / 3_000), p.ColumnTotal(3), 6); // 6.7 % of every position
         Assert.Equal(800, a.ColumnTotal(3), 6);                        // 200 USD of the 1,000 tracked
         Assert.Equal(0, a.ColumnTotal(4), 6);
-        Assert.Equal((1_000.0, 0.0), (Math.Round(absolute.LastTotals.ClosedUsd, 6), Math.Round(absolute.LastTotals.OpenUsd, 6)));
+        Assert.Equal((1_000.0, 0.0), (Math.Round(absoluteRun.Totals!.Value.ClosedUsd, 6), Math.Round(absoluteRun.Totals!.Value.OpenUsd, 6)));
     }
 
     [Fact]
@@ -180,9 +181,9 @@ public class ModelTests
         Assert.Equal(500, r.TotalUsd(PositionSide.Short), 9); // 0.5 × (300/300) × 1,000
 
         var failing = new TimeEvolvingModel(); // no candles with OI change → no levels → skipped
-        var e = new EnsembleModel([(a, 0.8), (failing, 0.2)]);
-        Assert.Equal(1_000, e.Run(window).TotalUsd(PositionSide.Long), 9);
-        Assert.Single(e.LastSkipped);
+        var e = new EnsembleModel([(a, 0.8), (failing, 0.2)]).Run(window);
+        Assert.Equal(1_000, e.TotalUsd(PositionSide.Long), 9);
+        Assert.StartsWith("time-evolving", Assert.Single(e.Skipped!), StringComparison.Ordinal);
     }
 
     [Fact]

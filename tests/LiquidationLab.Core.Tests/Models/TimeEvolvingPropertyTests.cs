@@ -45,7 +45,7 @@ public class TimeEvolvingPropertyTests
     {
         var (model, r, _, _) = Run(seed, length);
         foreach (var v in r.Heatmap!.Values) if (v < 0) return false;
-        return model.LastTotals.OpenUsd >= -1e-6 && r.Levels.All(l => l.NotionalUsd >= 0);
+        return r.Totals!.Value.OpenUsd >= -1e-6 && r.Levels.All(l => l.NotionalUsd >= 0);
     }
 
     [Property(MaxTest = 200)]
@@ -59,7 +59,7 @@ public class TimeEvolvingPropertyTests
     public Property Created_equals_open_plus_consumed_plus_closed(int seed, int length)
     {
         var (model, r, _, _) = Run(seed, length);
-        var t = model.LastTotals;
+        var t = r.Totals!.Value;
         var balance = t.OpenUsd + t.ConsumedUsd + t.ClosedUsd;
         return (Math.Abs(t.CreatedUsd - balance) <= 1e-9 * Math.Max(1, t.CreatedUsd))
             .Label($"created {t.CreatedUsd} vs open {t.OpenUsd} + consumed {t.ConsumedUsd} + closed {t.ClosedUsd}")
