@@ -100,7 +100,7 @@ public sealed class Lab : IDisposable
     /// <param name="market"><c>perp</c> or <c>spot</c> candles; null: what the store has (perp when both).</param>
     /// <param name="maxColumns">Heatmap columns at most (candles are grouped to stay below).</param>
     /// <param name="openInterestSymbol">OI series when it is another symbol's (e.g. <c>BTC</c>).</param>
-    public HeatmapResult Heatmap(string symbol, string interval, string? from = null, string? to = null, string? market = null, int maxColumns = 600,
+    public HeatmapResult Heatmap(string symbol, string interval, string? from = null, string? to = null, string? market = null, int maxColumns = QueryDefaults.MaxColumns,
         string? openInterestSymbol = null) =>
         Analysis.Heatmap(new HeatmapQuery(symbol, interval, TimeWindow.Parse(from, to), market, MaxColumns: maxColumns, OpenInterestSymbol: openInterestSymbol));
 
@@ -116,7 +116,7 @@ public sealed class Lab : IDisposable
 
     /// <summary>Every model on one symbol, trade-based ones on the trade window and candle-based ones on the candle window,
     /// compared by distance from each window's price.</summary>
-    public CompareResult Compare(string symbol, string tradeFrom, string tradeTo, string candleFrom, string candleTo, string interval = "5m") =>
+    public CompareResult Compare(string symbol, string tradeFrom, string tradeTo, string candleFrom, string candleTo, string interval = QueryDefaults.Interval) =>
         Analysis.Compare(new CompareQuery(symbol, TimeWindow.Parse(tradeFrom, tradeTo, "tradeFrom", "tradeTo"), TimeWindow.Parse(candleFrom, candleTo, "candleFrom", "candleTo"), interval));
 
     /// <summary>One order-book instrument's depth series (both sides' depth in the book's currency, from every stored

@@ -276,7 +276,7 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBrac
         });
         if (longs.Candles.Length > Limits.MaxCandles)
             throw new QueryParameterException("from", $"{longs.Candles.Length:N0} periods; at most {Limits.MaxCandles:N0} per request.");
-        var model = new TimeEvolvingModel(candlesPerColumn: Math.Max(1, (longs.Candles.Length + 999) / 1000));
+        var model = new TimeEvolvingModel(candlesPerColumn: Math.Max(1, (longs.Candles.Length + QueryDefaults.MaxColumns - 1) / QueryDefaults.MaxColumns));
         var run = model.Run(new MarketWindow(symbol, table, longs.Candles, [], []));
         var predicted = run.Liquidations!.ToDictionary(p => p.PeriodStart);
         var periods = new HistoryPeriod[longs.Candles.Length];

@@ -42,6 +42,28 @@ public sealed record AnalysisLimits(int MaxCandles = 250_000, int MaxColumns = 2
     public static AnalysisLimits Default { get; } = new();
 }
 
+/// <summary>
+/// The defaults of the queries, written once: the CLI's options, the API's parameters and the notebook facade's arguments
+/// fall back to these, so the same question asked without them gets the same answer everywhere.
+/// </summary>
+public static class QueryDefaults
+{
+    /// <summary>The symbol when none is given.</summary>
+    public const string Symbol = "BTCUSDT";
+
+    /// <summary>The heatmap's (and model comparison's) candle interval when none is given.</summary>
+    public const string Interval = "5m";
+
+    /// <summary>The history's period when none is given.</summary>
+    public const string HistoryInterval = "4h";
+
+    /// <summary>Time columns a heatmap aims for when candles per column are not given (candles are grouped to stay at or under it).</summary>
+    public const int MaxColumns = 1000;
+
+    /// <summary>The share of trades (by count) the comparison's trade-based models take.</summary>
+    public const double TradePortion = 0.05;
+}
+
 /// <summary>A UTC time window [From, To); either end may be open (the data's own first or last time).</summary>
 /// <param name="From">Start, inclusive, or null.</param>
 /// <param name="To">End, exclusive, or null.</param>
@@ -171,7 +193,7 @@ public sealed record LevelsQuery(string Symbol, decimal EntryPrice, decimal Quan
 /// <param name="OpenInterestSymbol">OI series symbol when it differs from the candles' (e.g. <c>BTC</c> for Coinglass).</param>
 /// <param name="MaxColumns">Column budget when <paramref name="CandlesPerColumn"/> is 0 (default 1,000).</param>
 public sealed record HeatmapQuery(string Symbol, string Interval, TimeWindow Window, string? Market = null, string Model = TimeEvolvingModel.ModelName,
-    string? Mix = null, int CandlesPerColumn = 0, string? OpenInterestSymbol = null, int MaxColumns = 1000);
+    string? Mix = null, int CandlesPerColumn = 0, string? OpenInterestSymbol = null, int MaxColumns = QueryDefaults.MaxColumns);
 
 /// <summary>A large-trade liquidation map (Binance standard model) from stored aggregate trades.</summary>
 /// <param name="Symbol">Symbol with trades and a tier table.</param>
@@ -217,7 +239,7 @@ public sealed record MapQuery(string Symbol, TimeWindow Window, TradeFilter Filt
 /// <param name="CandleWindow">Window of candles with open interest (open: the last 30 days of stored candles).</param>
 /// <param name="Interval">Candle interval.</param>
 /// <param name="TradePortion">Share of the largest trades the trade-based models use, (0, 1].</param>
-public sealed record CompareQuery(string Symbol, TimeWindow TradeWindow, TimeWindow CandleWindow, string Interval = "5m", double TradePortion = 0.05);
+public sealed record CompareQuery(string Symbol, TimeWindow TradeWindow, TimeWindow CandleWindow, string Interval = QueryDefaults.Interval, double TradePortion = QueryDefaults.TradePortion);
 
 /// <summary>Real liquidation totals (and prints) next to the time-evolving model's predictions, per period.</summary>
 /// <param name="Symbol">Candle symbol (totals are read for its base asset, BTCUSDT → BTC).</param>

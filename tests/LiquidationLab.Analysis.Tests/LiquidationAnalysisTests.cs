@@ -117,6 +117,23 @@ public sealed class LiquidationAnalysisTests : IDisposable
     }
 
     [Fact]
+    public void The_notebook_facade_asks_the_heatmap_question_with_the_query_records_defaults()
+    {
+        // The facade used a 600-column budget where the CLI and the API used the query's 1,000: the same 30-day window gave
+        // 576 columns in a notebook and 960 elsewhere. Defaults live in QueryDefaults only.
+        Candles(2_000);
+        var viaQuery = Analysis().Heatmap(new HeatmapQuery(QueryDefaults.Symbol, "1h", default));
+        var copy = System.IO.Path.Combine(_store.Directory, "facade.duckdb");
+        _store.Store.Execute("CHECKPOINT");
+        File.Copy(System.IO.Path.Combine(_store.Directory, "lab.duckdb"), copy);
+        using var lab = Lab.Open(copy);
+        var viaFacade = lab.Heatmap(QueryDefaults.Symbol, "1h");
+        Assert.Equal(viaQuery.CandlesPerColumn, viaFacade.CandlesPerColumn);
+        Assert.Equal(viaQuery.Grid.Times.Count, viaFacade.Grid.Times.Count);
+        Assert.Equal(2, viaQuery.CandlesPerColumn); // 2,000 candles under a 1,000-column budget
+    }
+
+    [Fact]
     public void Without_a_market_the_store_decides_and_the_result_names_it()
     {
         // The repository's hourly BTCUSDT candles are spot: a default of perp answered "no perp 1h candles" (a 404 in the API).

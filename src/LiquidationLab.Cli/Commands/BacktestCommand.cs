@@ -31,7 +31,7 @@ internal static class BacktestCommand
 
     public static Command Create()
     {
-        var symbol = new Option<string>("--symbol") { DefaultValueFactory = _ => "BTCUSDT", Description = "Candle symbol (liquidation totals are read for its base asset, e.g. BTC)." };
+        var symbol = new Option<string>("--symbol") { DefaultValueFactory = _ => QueryDefaults.Symbol, Description = "Candle symbol (liquidation totals are read for its base asset, e.g. BTC)." };
         var interval = new Option<string>("--interval") { DefaultValueFactory = _ => "1h", Description = "Period: the candle and liquidation-total interval (e.g. 1h, 4h)." };
         var market = new Option<string>("--market") { DefaultValueFactory = _ => "spot", Description = "Candles: spot or perp." };
         market.OneOf("spot", "perp");

@@ -17,8 +17,8 @@ internal static class ChartCommands
 {
     public static Command Heatmap()
     {
-        var symbol = new Option<string>("--symbol") { DefaultValueFactory = _ => "BTCUSDT", Description = "Symbol." };
-        var interval = new Option<string>("--interval") { DefaultValueFactory = _ => "5m", Description = "Candle interval in the store (e.g. 5m, 1h)." };
+        var symbol = new Option<string>("--symbol") { DefaultValueFactory = _ => QueryDefaults.Symbol, Description = "Symbol." };
+        var interval = new Option<string>("--interval") { DefaultValueFactory = _ => QueryDefaults.Interval, Description = "Candle interval in the store (e.g. 5m, 1h)." };
         var market = new Option<string?>("--market") { Description = "perp or spot candles (default: what the store has for the symbol, interval and window; perp when both)." };
         var from = new Option<string?>("--from") { Description = "Start, yyyy-MM-dd or ISO date-time (UTC); default: first candle." };
         var to = new Option<string?>("--to") { Description = "End (a date includes that whole day); default: last candle." };
@@ -54,7 +54,7 @@ internal static class ChartCommands
 
     public static Command Map()
     {
-        var symbol = new Option<string>("--symbol") { DefaultValueFactory = _ => "BTCUSDT", Description = "Symbol." };
+        var symbol = new Option<string>("--symbol") { DefaultValueFactory = _ => QueryDefaults.Symbol, Description = "Symbol." };
         var from = new Option<string?>("--from") { Description = "Start, yyyy-MM-dd or ISO date-time (UTC); default: first trade." };
         var to = new Option<string?>("--to") { Description = "End (a date includes that whole day); default: last trade." };
         var mode = new Option<string>("--mode") { DefaultValueFactory = _ => "gross_value", Description = "gross_value, top_n or portion." };

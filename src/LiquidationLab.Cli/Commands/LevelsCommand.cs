@@ -29,7 +29,7 @@ internal static class LevelsCommand
 
     public static Command Create()
     {
-        var symbol = new Option<string>("--symbol") { Description = "Binance USDⓈ-M symbol; its table is data/tiers/binance-usdm/<SYMBOL>.json.", DefaultValueFactory = _ => "BTCUSDT" };
+        var symbol = new Option<string>("--symbol") { Description = "Binance USDⓈ-M symbol; its table is data/tiers/binance-usdm/<SYMBOL>.json.", DefaultValueFactory = _ => QueryDefaults.Symbol };
         var entry = new Option<decimal>("--entry") { Description = "Entry price, USDT.", Required = true };
         var quantity = new Option<decimal>("--quantity") { Description = "Position size in base units (BTC for BTCUSDT).", DefaultValueFactory = _ => 1m };
         var leverage = new Option<int[]>("--leverage")

@@ -201,7 +201,7 @@ public sealed class LiquidationApi : IAsyncDisposable
                     [Description("Cross: wallet balance, USDT")] string? wallet_balance) =>
                 Serve(ctx, ["symbol", "entry_price", "leverage_levels", "margin", "side", "quantity", "mark", "wallet_balance"], "tiers", bounded: false, () =>
                 {
-                    var query = new LevelsQuery(symbol ?? "BTCUSDT", Required(entry_price, "entry_price", Decimal), quantity is null ? 1m : Decimal(quantity, "quantity"),
+                    var query = new LevelsQuery(symbol ?? QueryDefaults.Symbol, Required(entry_price, "entry_price", Decimal), quantity is null ? 1m : Decimal(quantity, "quantity"),
                         leverage_levels is null ? LevelsQuery.DefaultLeverages : LevelsQuery.ParseLeverages([leverage_levels]),
                         LevelsQuery.ParseMarginModes(margin is null ? [] : [margin]), LevelsQuery.ParseSides(side), mark is null ? null : Decimal(mark, "mark"),
                         wallet_balance is null ? null : new CrossMarginAccount(Decimal(wallet_balance, "wallet_balance"), 0, 0));
@@ -222,7 +222,7 @@ public sealed class LiquidationApi : IAsyncDisposable
                     [Description("json (grid), plotly (figures) or html (chart page); Accept: text/html also gives the page")] string? format) =>
                 Serve(ctx, ["symbol", "interval", "from", "to", "model", "market", "mix", "candles_per_column", "format"], null, bounded: true, () =>
                 {
-                    var result = analysis.Heatmap(new HeatmapQuery(symbol ?? "BTCUSDT", interval ?? "5m", TimeWindow.Parse(from, to), market,
+                    var result = analysis.Heatmap(new HeatmapQuery(symbol ?? QueryDefaults.Symbol, interval ?? QueryDefaults.Interval, TimeWindow.Parse(from, to), market,
                         model ?? Core.Models.TimeEvolvingModel.ModelName, mix, candles_per_column is null ? 0 : Int(candles_per_column, "candles_per_column")));
                     return Formatted(ctx, format, () => ApiDocuments.Heatmap(result), result.Title, result.Summary, () => [result.HeatmapFigure(), result.EndMapFigure()]);
                 }))
@@ -240,7 +240,7 @@ public sealed class LiquidationApi : IAsyncDisposable
                     [Description("json, plotly or html")] string? format) =>
                 Serve(ctx, ["symbol", "from", "to", "mode", "threshold", "mix", "bin_width", "format"], null, bounded: true, () =>
                 {
-                    var result = analysis.Map(new MapQuery(symbol ?? "BTCUSDT", TimeWindow.Parse(from, to),
+                    var result = analysis.Map(new MapQuery(symbol ?? QueryDefaults.Symbol, TimeWindow.Parse(from, to),
                         MapQuery.ParseFilter(mode, threshold is null ? 100_000 : Double(threshold, "threshold")), mix, bin_width is null ? null : Double(bin_width, "bin_width")));
                     return Formatted(ctx, format, () => ApiDocuments.Map(result), result.Title, null, () => [result.Figure()]);
                 }))
@@ -257,8 +257,8 @@ public sealed class LiquidationApi : IAsyncDisposable
                     [Description("json, plotly or html")] string? format) =>
                 Serve(ctx, ["symbol", "trade_from", "trade_to", "candle_from", "candle_to", "interval", "portion", "format"], null, bounded: true, () =>
                 {
-                    var result = analysis.Compare(new CompareQuery(symbol ?? "BTCUSDT", TimeWindow.Parse(trade_from, trade_to, "trade_from", "trade_to"),
-                        TimeWindow.Parse(candle_from, candle_to, "candle_from", "candle_to"), interval ?? "5m", portion is null ? 0.05 : Double(portion, "portion")));
+                    var result = analysis.Compare(new CompareQuery(symbol ?? QueryDefaults.Symbol, TimeWindow.Parse(trade_from, trade_to, "trade_from", "trade_to"),
+                        TimeWindow.Parse(candle_from, candle_to, "candle_from", "candle_to"), interval ?? QueryDefaults.Interval, portion is null ? QueryDefaults.TradePortion : Double(portion, "portion")));
                     return Formatted(ctx, format, () => ApiDocuments.Compare(result), $"{result.Query.Symbol}: model comparison", null, () => [result.Figure()]);
                 }))
                 .WithSummary("Every model on one symbol, or why it could not run");
@@ -274,7 +274,7 @@ public sealed class LiquidationApi : IAsyncDisposable
                     [Description("json, plotly or html")] string? format) =>
                 Serve(ctx, ["symbol", "interval", "from", "to", "market", "oi_symbol", "scope", "format"], null, bounded: true, () =>
                 {
-                    var result = analysis.History(new HistoryQuery(symbol ?? "BTCUSDT", interval ?? "4h", TimeWindow.Parse(from, to), market, oi_symbol, scope));
+                    var result = analysis.History(new HistoryQuery(symbol ?? QueryDefaults.Symbol, interval ?? QueryDefaults.HistoryInterval, TimeWindow.Parse(from, to), market, oi_symbol, scope));
                     return Formatted(ctx, format, () => ApiDocuments.History(result), $"{result.Query.Symbol} liquidation history", null, () => [result.Figure()]);
                 }))
                 .WithSummary("Real liquidation totals and prints next to the time-evolving model's predictions, per period");
