@@ -33,6 +33,47 @@ internal static class OptionRules
         },
     };
 
+    /// <summary>An option holding a duration in seconds within [<paramref name="min"/>, <paramref name="max"/>] (NaN, ∞ and
+    /// anything out of range refused naming the option); <paramref name="zeroMeans"/> allows 0 as "off".</summary>
+    /// <param name="name">The option's name, e.g. <c>--batch-seconds</c>.</param>
+    /// <param name="defaultSeconds">The value when the option is absent (null: absent stays null).</param>
+    /// <param name="min">Least seconds (other than 0 with <paramref name="zeroMeans"/>).</param>
+    /// <param name="max">Most seconds.</param>
+    /// <param name="description">Help text.</param>
+    /// <param name="zeroMeans">What 0 means, when 0 is allowed (e.g. "never").</param>
+    public static Option<double?> Seconds(string name, double? defaultSeconds, double min, double max, string description, string? zeroMeans = null) => new(name)
+    {
+        DefaultValueFactory = _ => defaultSeconds,
+        Description = $"{description} Seconds, {min.ToString(CultureInfo.InvariantCulture)}–{max.ToString("N0", CultureInfo.InvariantCulture)}" + (zeroMeans is null ? "." : $"; 0: {zeroMeans}."),
+        CustomParser = r =>
+        {
+            var text = Token(r);
+            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && ((s >= min && s <= max) || (zeroMeans is not null && s == 0)))
+                return s;
+            r.AddError($"{name}: expected seconds from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString("N0", CultureInfo.InvariantCulture)}" +
+                       (zeroMeans is null ? "" : $" (or 0: {zeroMeans})") + $", found '{text}'.");
+            return defaultSeconds;
+        },
+    };
+
+    /// <summary>An absolute http(s) or ws(s) URL, refused naming the option otherwise.</summary>
+    /// <param name="name">The option's name, e.g. <c>--ws-url</c>.</param>
+    /// <param name="defaultUrl">The value when the option is absent.</param>
+    /// <param name="description">Help text.</param>
+    /// <param name="schemes">The schemes accepted.</param>
+    public static Option<Uri> Url(string name, string defaultUrl, string description, params string[] schemes) => new(name)
+    {
+        DefaultValueFactory = _ => new Uri(defaultUrl),
+        Description = description,
+        CustomParser = r =>
+        {
+            var text = Token(r);
+            if (Uri.TryCreate(text, UriKind.Absolute, out var u) && schemes.Contains(u.Scheme, StringComparer.Ordinal)) return u;
+            r.AddError($"{name}: expected an absolute {string.Join(" or ", schemes)} URL, found '{text}'.");
+            return new Uri(defaultUrl);
+        },
+    };
+
     /// <summary>An option holding a probability strictly between 0 and 1 (a quantile, a level).</summary>
     /// <param name="name">The option's name, e.g. <c>--event-quantile</c>.</param>
     /// <param name="defaultValue">The value when the option is absent, in (0, 1).</param>

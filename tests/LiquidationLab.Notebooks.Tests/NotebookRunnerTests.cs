@@ -257,7 +257,7 @@ public sealed class NotebookRunnerTests : IDisposable
         var result = await NotebookRunner.RunAsync(nb, source, new RunOptions { Parameters = new Dictionary<string, string> { ["dataRoot"] = "", ["db"] = db } });
         Assert.True(result.Succeeded, result.Message);
         var all = nb.ToJson();
-        Assert.Contains("60,552.76", all, StringComparison.Ordinal);                  // 10x long at 67,000
+        Assert.Contains("60,552.8", all, StringComparison.Ordinal);                   // 10x long at 67,000 (60,552.76…), to the 0.10 tick
         Assert.Contains("30 candles with 30 open-interest values", all, StringComparison.Ordinal);
         Assert.Contains(nb.Cells.SelectMany(c => c!["outputs"] as System.Text.Json.Nodes.JsonArray ?? []),
             o => ChartOutput.Figure(o?["data"] as System.Text.Json.Nodes.JsonObject) is not null);

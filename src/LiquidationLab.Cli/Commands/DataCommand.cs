@@ -56,10 +56,15 @@ internal static class DataCommand
             Description = "Where a file's value differs from the stored one for the same key (bar, open interest, funding, liquidation totals), this file's wins; " +
                           "the old rows are kept in <table>_revisions and `data revert FILE` restores them. Default: the stored value stays and the file's is kept as a revision.",
         };
+        var setAside = new Option<bool>("--set-aside-bad-lines")
+        {
+            Description = "For message recordings (the recorder's --raw-dir files, websocket recordings): store every good line and list the bad ones " +
+                          "instead of refusing the file. Without it a file with one bad value is refused whole, naming its line and field.",
+        };
         var db = DbOption();
         var cmd = new Command("ingest", "Ingest files into the store; each file in one transaction, skipped when its SHA-256 was ingested before.")
         {
-            paths, kind, map, symbol, venue, market, interval, listKinds, maxUnzipped, maxRatio, replace, db,
+            paths, kind, map, symbol, venue, market, interval, listKinds, maxUnzipped, maxRatio, replace, setAside, db,
         };
         paths.Arity = ArgumentArity.ZeroOrMore;
         cmd.SetAction((parse, _) =>
@@ -88,6 +93,7 @@ internal static class DataCommand
             {
                 ArchiveLimits = ArchiveLimits.Default with { MaxBytes = parse.GetValue(maxUnzipped), MaxRatio = parse.GetValue(maxRatio) },
                 ConflictPolicy = parse.GetValue(replace) ? ConflictPolicy.Replace : ConflictPolicy.Keep,
+                QuarantineLines = parse.GetValue(setAside),
             };
             long rows = 0, conflicts = 0;
             int ingested = 0, skipped = 0, unknown = 0;
@@ -100,6 +106,9 @@ internal static class DataCommand
                         ingested++;
                         rows += r.Rows;
                         console.MarkupLine($"[green]ingested[/] {name} [grey]({r.Kind}, {r.Rows:N0} rows, {r.Elapsed.TotalSeconds:0.00} s: {Markup.Escape(r.Detail ?? "")})[/]");
+                        foreach (var bad in (r.Rejected ?? []).Take(20))
+                            console.MarkupLine($"[yellow]  set aside line {bad.Line}: {Markup.Escape(bad.Problem)}[/]");
+                        if (r.Rejected is { Count: > 20 } many) console.MarkupLine($"[yellow]  … and {many.Count - 20:N0} more lines set aside[/]");
                         if (r.Conflicts > 0)
                         {
                             conflicts += r.Conflicts;

@@ -23,12 +23,12 @@ internal static class RecordCommand
             DefaultValueFactory = _ => ["forceOrder", "aggTrade", "markPrice", "depth"], AllowMultipleArgumentsPerToken = true,
         };
         var all = new Option<bool>("--all-liquidations") { Description = "Also record !forceOrder@arr: every symbol's liquidations." };
-        var ws = new Option<string>("--ws-url") { Description = "Websocket base.", DefaultValueFactory = _ => "wss://fstream.binance.com" };
-        var rest = new Option<string>("--rest-url") { Description = "REST base (depth snapshots, open interest).", DefaultValueFactory = _ => "https://fapi.binance.com" };
+        var ws = OptionRules.Url("--ws-url", "wss://fstream.binance.com", "Websocket base.", "ws", "wss");
+        var rest = OptionRules.Url("--rest-url", "https://fapi.binance.com", "REST base (depth snapshots, open interest).", "http", "https");
         var raw = new Option<string?>("--raw-dir") { Description = "Also keep every batch as a gzip recording (the format 'data ingest' reads) under this folder." };
-        var batch = new Option<double>("--batch-seconds") { Description = "Write a batch at least this often.", DefaultValueFactory = _ => 5 };
-        var oi = new Option<double>("--oi-seconds") { Description = "Poll open interest this often per symbol (0: never).", DefaultValueFactory = _ => 60 };
-        var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: until Ctrl+C or SIGTERM)." };
+        var batch = OptionRules.Seconds("--batch-seconds", 5, 0.2, 3600, "Write a batch at least this often.");
+        var oi = OptionRules.Seconds("--oi-seconds", 60, 1, 86_400, "Poll open interest this often per symbol.", zeroMeans: "never");
+        var duration = OptionRules.Seconds("--duration", null, 1, 31_536_000, "Stop after this long (default: until Ctrl+C or SIGTERM).");
         var db = DataCommand.DbOption();
         var binance = new Command("binance", "Binance USDⓈ-M: forceOrder, aggTrade, markPrice, depth (+ REST snapshots) and polled open interest, written in short batches; reconnects by itself; Ctrl+C flushes and stops.")
         {
@@ -38,8 +38,8 @@ internal static class RecordCommand
         {
             static string[] Split(string[]? v) => (v ?? []).SelectMany(x => x.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
             var options = new RecorderOptions(Workspace.StorePath(parse.GetValue(db), StoreUse.Create), Split(parse.GetValue(symbols)).Select(s => s.ToUpperInvariant()).ToArray(),
-                Split(parse.GetValue(streams)), parse.GetValue(all), new Uri(parse.GetValue(ws)!), new Uri(parse.GetValue(rest)!), parse.GetValue(raw),
-                TimeSpan.FromSeconds(Math.Max(0.2, parse.GetValue(batch))), OpenInterestInterval: parse.GetValue(oi) > 0 ? TimeSpan.FromSeconds(parse.GetValue(oi)) : null);
+                Split(parse.GetValue(streams)), parse.GetValue(all), parse.GetValue(ws), parse.GetValue(rest), parse.GetValue(raw),
+                TimeSpan.FromSeconds(parse.GetValue(batch)!.Value), OpenInterestInterval: parse.GetValue(oi) is > 0 and var every ? TimeSpan.FromSeconds(every) : null);
             var console = Terminal.Console(parse.InvocationConfiguration.Output);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             if (parse.GetValue(duration) is { } seconds) stop.CancelAfter(TimeSpan.FromSeconds(seconds));

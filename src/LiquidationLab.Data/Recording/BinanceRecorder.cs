@@ -84,10 +84,24 @@ public sealed partial record RecorderOptions(string StorePath, IReadOnlyList<str
         return map;
     }
 
-    /// <summary>Checks every setting; the message names the setting.</summary>
-    /// <exception cref="ArgumentException">A symbol outside Binance's grammar (<c>[A-Z0-9]{2,30}</c>), an unknown stream, nothing to record, or a non-positive size or time.</exception>
+    /// <summary>Checks every setting; the message names the setting. Creates <see cref="RawDirectory"/> when it does not exist yet.</summary>
+    /// <exception cref="ArgumentException">A symbol outside Binance's grammar (<c>[A-Z0-9]{2,30}</c>), an unknown stream, nothing to record,
+    /// a non-positive size or time, or a raw folder that is a file or cannot be created.</exception>
     public void Validate()
     {
+        if (RawDirectory is not null)
+        {
+            if (File.Exists(RawDirectory))
+                throw new ArgumentException($"The raw-recording folder {RawDirectory} is a file, not a folder.", nameof(RawDirectory));
+            try
+            {
+                Directory.CreateDirectory(RawDirectory);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+            {
+                throw new ArgumentException($"The raw-recording folder {RawDirectory} cannot be created: {e.Message}", nameof(RawDirectory), e);
+            }
+        }
         if (Symbols.Count == 0 && !AllMarketLiquidations) throw new ArgumentException("Give at least one symbol, or the all-market liquidation stream.", nameof(Symbols));
         foreach (var s in Symbols)
             if (!SymbolGrammar().IsMatch(s))
@@ -293,6 +307,21 @@ public sealed class BinanceRecorder(RecorderOptions options, HttpClient http)
             await flushStop.CancelAsync().ConfigureAwait(false);
             await flusher.ConfigureAwait(false);
             Flush(); // everything received is written before the recorder returns
+            if (options.RawDirectory is null) DeleteTempFolder();
+        }
+    }
+
+    // Without a raw folder the batches pass through a per-session temporary folder: gone when the session ends.
+    private void DeleteTempFolder()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "liqlab-record-" + _session);
+        try
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Stats.LastError = $"{DateTime.UtcNow:HH:mm:ss} temporary folder {folder} not removed: {e.Message}";
         }
     }
 

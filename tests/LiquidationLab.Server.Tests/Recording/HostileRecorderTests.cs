@@ -239,6 +239,29 @@ public sealed class HostileRecorderTests : IDisposable
         Assert.Contains("no message for", recorder.Stats.LastError, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Without_a_raw_folder_the_sessions_temporary_batches_are_gone_when_it_stops()
+    {
+        await using var server = await StartAsync((n, ws, ct) => Send(ws, AggTrade(1, NowMs), ct));
+        var options = Options(server.WsUrl, server.BaseUrl, ["aggTrade"]) with { RawDirectory = null };
+        using var http = new HttpClient();
+        var recorder = new BinanceRecorder(options, http);
+
+        Assert.True(await RunUntil(recorder, () => recorder.Stats.Batches >= 1));
+
+        Assert.Equal(1, Count("SELECT count(*) FROM agg_trades"));
+        Assert.False(Directory.Exists(Path.Combine(Path.GetTempPath(), "liqlab-record-" + recorder.Session)));
+    }
+
+    [Fact]
+    public void A_raw_folder_that_is_a_file_is_refused_before_any_connection()
+    {
+        var file = Path.Combine(_dir, "afile");
+        File.WriteAllText(file, "x");
+        var e = Assert.Throws<ArgumentException>(() => new RecorderOptions(Db, ["BTCUSDT"], ["aggTrade"], RawDirectory: file).Validate());
+        Assert.Contains("is a file, not a folder", e.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("../ESCAPE")]
     [InlineData("/tmp/X")]
