@@ -56,6 +56,25 @@ internal static class OptionRules
         },
     };
 
+    /// <summary>An option holding a finite number within [<paramref name="min"/>, <paramref name="max"/>], refused naming the option.</summary>
+    /// <param name="name">The option's name.</param>
+    /// <param name="defaultValue">The value when the option is absent.</param>
+    /// <param name="min">Least value.</param>
+    /// <param name="max">Most value.</param>
+    /// <param name="description">Help text.</param>
+    public static Option<double> Number(string name, double defaultValue, double min, double max, string description) => new(name)
+    {
+        DefaultValueFactory = _ => defaultValue,
+        Description = $"{description} {min.ToString(CultureInfo.InvariantCulture)}–{max.ToString(CultureInfo.InvariantCulture)}.",
+        CustomParser = r =>
+        {
+            var text = Token(r);
+            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max) return v; // false for NaN
+            r.AddError($"{name}: expected a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}, found '{text}'.");
+            return defaultValue;
+        },
+    };
+
     /// <summary>An absolute http(s) or ws(s) URL, refused naming the option otherwise.</summary>
     /// <param name="name">The option's name, e.g. <c>--ws-url</c>.</param>
     /// <param name="defaultUrl">The value when the option is absent.</param>
@@ -102,6 +121,11 @@ internal static class OptionRules
         option.Validators.Add(r =>
         {
             if (r.Tokens.Count == 0) return;
+            if (string.IsNullOrWhiteSpace(r.Tokens[^1].Value))
+            {
+                r.AddError($"{option.Name}: expected a time (yyyy-MM-dd or yyyy-MM-ddTHH:mm with Z or an offset), found nothing."); // '' read as 0001-01-01
+                return;
+            }
             try
             {
                 Time(r.Tokens[^1].Value, option.Name);

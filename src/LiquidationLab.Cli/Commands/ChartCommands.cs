@@ -20,7 +20,7 @@ internal static class ChartCommands
         var symbol = new Option<string>("--symbol") { DefaultValueFactory = _ => QueryDefaults.Symbol, Description = "Symbol." };
         var interval = new Option<string>("--interval") { DefaultValueFactory = _ => QueryDefaults.Interval, Description = "Candle interval in the store (e.g. 5m, 1h)." };
         var market = new Option<string?>("--market") { Description = "perp or spot candles (default: what the store has for the symbol, interval and window; perp when both)." };
-        var from = new Option<string?>("--from") { Description = "Start, yyyy-MM-dd or ISO date-time (UTC); default: first candle." };
+        var from = new Option<string?>("--from") { Description = "Start, ISO 8601: yyyy-MM-dd or yyyy-MM-ddTHH:mm with Z or an offset (none: UTC); default: first candle." };
         var to = new Option<string?>("--to") { Description = "End (a date includes that whole day); default: last candle." };
         var model = new Option<string>("--model") { DefaultValueFactory = _ => TimeEvolvingModel.ModelName, Description = "Time-aware model (time-evolving)." };
         var mix = new Option<string?>("--mix") { Description = "Leverage mix, e.g. 5:0.15,10:0.3,25:0.25,50:0.2,100:0.1 (default)." };
@@ -55,7 +55,7 @@ internal static class ChartCommands
     public static Command Map()
     {
         var symbol = new Option<string>("--symbol") { DefaultValueFactory = _ => QueryDefaults.Symbol, Description = "Symbol." };
-        var from = new Option<string?>("--from") { Description = "Start, yyyy-MM-dd or ISO date-time (UTC); default: first trade." };
+        var from = new Option<string?>("--from") { Description = "Start, ISO 8601: yyyy-MM-dd or yyyy-MM-ddTHH:mm with Z or an offset (none: UTC); default: first trade." };
         var to = new Option<string?>("--to") { Description = "End (a date includes that whole day); default: last trade." };
         var mode = new Option<string>("--mode") { DefaultValueFactory = _ => "gross_value", Description = "gross_value, top_n or portion." };
         mode.AcceptOnlyFromAmong("gross_value", "top_n", "portion");

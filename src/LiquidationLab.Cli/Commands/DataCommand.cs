@@ -50,7 +50,7 @@ internal static class DataCommand
         var interval = new Option<string?>("--interval") { Description = "With --map: bar interval (default: from the file name or row spacing)." };
         var listKinds = new Option<bool>("--list-kinds") { Description = "List the importer kinds and exit." };
         var maxUnzipped = new Option<long>("--max-unzipped-bytes") { Description = "Most bytes a .zip entry may expand to.", DefaultValueFactory = _ => ArchiveLimits.Default.MaxBytes };
-        var maxRatio = new Option<double>("--max-unzip-ratio") { Description = "Most expansion of a .zip entry (uncompressed ÷ compressed), a zip-bomb defence.", DefaultValueFactory = _ => ArchiveLimits.Default.MaxRatio };
+        var maxRatio = OptionRules.Number("--max-unzip-ratio", ArchiveLimits.Default.MaxRatio, 1, 1_000_000, "Most expansion of a .zip entry (uncompressed ÷ compressed), a zip-bomb defence.");
         var replace = new Option<bool>("--replace")
         {
             Description = "Where a file's value differs from the stored one for the same key (bar, open interest, funding, liquidation totals), this file's wins; " +

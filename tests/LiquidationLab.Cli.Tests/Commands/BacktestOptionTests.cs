@@ -9,6 +9,9 @@ namespace LiquidationLab.Cli.Tests.Commands;
 public sealed class BacktestOptionTests
 {
     [Theory]
+    [InlineData("--test-from", "", "expected a time")] // '' was read as 0001-01-01
+    [InlineData("--from", "", "expected a time")]      // '' was accepted
+    [InlineData("--test-from", "01/06/2026", "ISO 8601")]
     [InlineData("--block-days", "1000000000", "expected a whole number of days from 1 to 3650")]
     [InlineData("--block-days", "0", "expected a whole number of days from 1 to 3650")]
     [InlineData("--block-days", "-3", "expected a whole number of days from 1 to 3650")]
@@ -20,10 +23,10 @@ public sealed class BacktestOptionTests
     [InlineData("--event-quantile", "-0.5", "expected a number strictly between 0 and 1")]
     [InlineData("--event-quantile", "NaN", "expected a number strictly between 0 and 1")]
     [InlineData("--event-quantile", "1", "expected a number strictly between 0 and 1")]
-    [InlineData("--test-from", "2026-13-45", "expected yyyy-MM-dd or an ISO date-time")]
-    [InlineData("--train-until", "soon", "expected yyyy-MM-dd or an ISO date-time")]
-    [InlineData("--test-to", "yesterday", "expected yyyy-MM-dd or an ISO date-time")]
-    [InlineData("--from", "x", "expected yyyy-MM-dd or an ISO date-time")]
+    [InlineData("--test-from", "2026-13-45", "expected ISO 8601")]
+    [InlineData("--train-until", "soon", "expected ISO 8601")]
+    [InlineData("--test-to", "yesterday", "expected ISO 8601")]
+    [InlineData("--from", "x", "expected ISO 8601")]
     [InlineData("--model", "", "--model: empty")]
     [InlineData("--model", " , ", "--model: empty")]
     [InlineData("--model", "sideways:scale", "--model sideways:scale")]

@@ -59,6 +59,17 @@ public sealed class RecordingInputTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_dir, "r.duckdb")));
     }
 
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("NaN")]
+    [InlineData("0")]
+    public async Task A_bad_unzip_ratio_is_refused_naming_the_option(string value)
+    {
+        var (exit, output, err) = await CliRunner.Run("data", "ingest", _dir, "--max-unzip-ratio", value, "--db", Path.Combine(_dir, "z.duckdb"));
+        Assert.Equal(1, exit);
+        Assert.Contains("--max-unzip-ratio: expected a number from 1", output + err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_raw_dir_that_is_a_file_is_refused_before_recording()
     {
