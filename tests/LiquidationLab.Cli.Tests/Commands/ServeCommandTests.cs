@@ -77,9 +77,13 @@ public sealed partial class ServeCommandTests : IDisposable
                     lock (seen) seen.Add((r.Status, r.RetryAfter));
                 }
             });
-            await Task.Delay(300);
+            // The ingest starts once readers are answering and the readers stop once some requests ran after it: conditions
+            // awaited, not fixed waits (a loaded machine stretches both).
+            await Until(() => { lock (seen) return seen.Count >= 3; });
             var ingest = await CliRunner.Run("data", "ingest", AggTrades("2024-01-02", 400, 10_000), "--db", db);
-            await Task.Delay(300);
+            int seenAtIngestEnd;
+            lock (seen) seenAtIngestEnd = seen.Count;
+            await Until(() => { lock (seen) return seen.Count >= seenAtIngestEnd + 3; });
             await stop.CancelAsync();
             await readers;
             Assert.True(ingest.Exit == 0, ingest.Err); // the writer waited out the readers' short-lived connections
@@ -97,5 +101,13 @@ public sealed partial class ServeCommandTests : IDisposable
             server.Kill(entireProcessTree: true);
             await server.WaitForExitAsync();
         }
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> holds, checking every 20 ms, for at most a minute (then the test's own
+    /// assertions say what is missing).</summary>
+    private static async Task Until(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (!condition() && DateTime.UtcNow < deadline) await Task.Delay(20);
     }
 }

@@ -39,7 +39,11 @@ public sealed class BinanceRecorderTests(ITestOutputHelper output) : IDisposable
         var run = recorder.RunAsync(stop.Token);
         while (!server.Finished && !run.IsCompleted) await Task.Delay(50);
         var streamed = clock.Elapsed;
-        await Task.Delay(1_500); // a poll and a batch after the last message
+        // A poll and a batch after the last message: awaited as conditions, not a fixed wait.
+        var batchesAtEnd = recorder.Stats.Batches;
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while ((recorder.Stats.Batches < batchesAtEnd + 1 || recorder.Stats.MessagesByStream.GetValueOrDefault("openInterest") < 1) && !run.IsCompleted && DateTime.UtcNow < deadline)
+            await Task.Delay(20);
         await stop.CancelAsync();
         await run;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
