@@ -312,19 +312,9 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBrac
         return new DataWindow(start, end);
     }
 
-    private static (DateTime, DateTime)? TradeSpan(LabStore s, string symbol)
-    {
-        using var cmd = s.Command("SELECT min(transact_time), max(transact_time) FROM agg_trades WHERE symbol = $1", symbol);
-        using var r = cmd.ExecuteReader();
-        return r.Read() && !r.IsDBNull(0) ? (r.GetDateTime(0), r.GetDateTime(1)) : null;
-    }
+    private static (DateTime, DateTime)? TradeSpan(LabStore s, string symbol) => new MarketDataReader(s).TradeSpan(symbol);
 
-    private static (DateTime, DateTime)? CandleSpan(LabStore s, string symbol, string interval)
-    {
-        using var cmd = s.Command("SELECT min(open_time), max(open_time) FROM klines WHERE symbol = $1 AND interval = $2 AND market = 'perp'", symbol, interval);
-        using var r = cmd.ExecuteReader();
-        return r.Read() && !r.IsDBNull(0) ? (r.GetDateTime(0), r.GetDateTime(1)) : null;
-    }
+    private static (DateTime, DateTime)? CandleSpan(LabStore s, string symbol, string interval) => new MarketDataReader(s).CandleSpan(symbol, interval);
 
     /// <summary>
     /// The candle market a query reads: the one given (checked), else the one the store has for the symbol in the window at the

@@ -168,6 +168,24 @@ public sealed class MarketDataReader(LabStore store)
         return list;
     }
 
+    /// <summary>First and last aggTrade time of a symbol, or null when it has none.</summary>
+    public (DateTime First, DateTime Last)? TradeSpan(string symbol) =>
+        Span("SELECT min(transact_time), max(transact_time) FROM agg_trades WHERE symbol = $1", symbol);
+
+    /// <summary>First and last candle open time of a symbol at an interval in a market, or null when it has none.</summary>
+    public (DateTime First, DateTime Last)? CandleSpan(string symbol, string interval, string market = "perp") =>
+        Span("SELECT min(open_time), max(open_time) FROM klines WHERE symbol = $1 AND interval = $2 AND market = $3", symbol, interval, market);
+
+    /// <summary>Aggregate trades stored for a symbol.</summary>
+    public long TradeCount(string symbol) => store.Scalar<long>("SELECT count(*) FROM agg_trades WHERE symbol = $1", symbol);
+
+    private (DateTime, DateTime)? Span(string sql, params object[] parameters)
+    {
+        using var cmd = store.Command(sql, parameters);
+        using var r = cmd.ExecuteReader();
+        return r.Read() && !r.IsDBNull(0) ? (r.GetDateTime(0), r.GetDateTime(1)) : null;
+    }
+
     /// <summary>Symbols with open interest (USD) at <paramref name="interval"/> in [<paramref name="from"/>, <paramref name="to"/>), sorted.</summary>
     public IReadOnlyList<string> OpenInterestSymbols(string interval, DateTime from, DateTime to) =>
         Strings("SELECT DISTINCT symbol FROM open_interest WHERE interval = $1 AND time >= $2 AND time < $3 AND oi_usd IS NOT NULL ORDER BY 1", interval, from, to);

@@ -289,8 +289,7 @@ public sealed class LiquidationApi : IAsyncDisposable
         {
             var reader = new Data.Query.MarketDataReader(store);
             var table = analysis.Tiers.Get(s);
-            long trades;
-            using (var cmd = store.Command("SELECT count(*) FROM agg_trades WHERE symbol = $1", s)) trades = Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+            var trades = reader.TradeCount(s);
             return new SymbolInfo(s, table.MaxInitialLeverage, table.EffectiveDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                 reader.CandleIntervals(s, "perp"), reader.CandleIntervals(s, "spot"), trades);
         }).ToArray());
@@ -450,84 +449,5 @@ public sealed class LiquidationApi : IAsyncDisposable
         private static int Int(string text, string name) =>
             int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v
                 : throw new QueryParameterException(name, $"expected a whole number ≥ 0, found '{text}'.");
-    }
-}
-
-/// <summary>Every computation slot and queue place is taken.</summary>
-internal sealed class ServerBusyException : Exception;
-
-/// <summary>Keeps the machine's paths out of what callers see: the store's and tier directory's absolute paths become
-/// their names.</summary>
-internal sealed class Scrubber(LiquidationAnalysis analysis)
-{
-    private readonly (string Path, string Name)[] _replacements = new[]
-    {
-        (analysis.Store.Path, Path.GetFileName(analysis.Store.Path)),
-        (Path.GetDirectoryName(analysis.Store.Path) ?? "", "the store's folder"),
-        (analysis.Tiers.Directory, "the tier tables"),
-    }.Where(r => r.Item1.Length > 1).OrderByDescending(r => r.Item1.Length).ToArray();
-
-    /// <summary><paramref name="text"/> without the server's absolute paths.</summary>
-    public string Clean(string text)
-    {
-        foreach (var (path, name) in _replacements) text = text.Replace(path, name, StringComparison.Ordinal);
-        return text;
-    }
-}
-
-/// <summary>Request-size limits with problem-details answers (Kestrel's own, set higher, answer with empty bodies), and
-/// only GET/HEAD on the API.</summary>
-internal static class RequestGuard
-{
-    /// <summary>Longest path and query, characters.</summary>
-    public const int MaxRequestTarget = 8 * 1024;
-
-    /// <summary>Largest header block, bytes.</summary>
-    public const int MaxHeaderBytes = 32 * 1024;
-
-    public static async Task Check(HttpContext ctx, RequestDelegate next)
-    {
-        var target = (ctx.Request.Path.Value?.Length ?? 0) + (ctx.Request.QueryString.Value?.Length ?? 0);
-        if (target > MaxRequestTarget)
-        {
-            await Write(ctx, 414, "URI too long", $"The path and query are {target:N0} characters; at most {MaxRequestTarget:N0}.").ConfigureAwait(false);
-            return;
-        }
-        long headers = 0;
-        foreach (var h in ctx.Request.Headers) headers += h.Key.Length + 4 + h.Value.Sum(v => (long)(v?.Length ?? 0));
-        if (headers > MaxHeaderBytes)
-        {
-            await Write(ctx, 431, "Request headers too large", $"The headers hold {headers:N0} bytes; at most {MaxHeaderBytes:N0}.").ConfigureAwait(false);
-            return;
-        }
-        await next(ctx).ConfigureAwait(false);
-    }
-
-    private static Task Write(HttpContext ctx, int status, string title, string detail)
-    {
-        ctx.Response.StatusCode = status;
-        return Results.Problem(detail: detail, statusCode: status, title: title).ExecuteAsync(ctx);
-    }
-}
-
-/// <summary>A symbol the API can serve: its table and what the store holds for it.</summary>
-internal sealed record SymbolInfo(string Symbol, int MaxLeverage, string BracketsEffectiveDate, IReadOnlyList<string> PerpIntervals, IReadOnlyList<string> SpotIntervals, long AggTrades);
-
-/// <summary>The page's static files: the HTML (embedded) and plotly.js (the copy the charts embed).</summary>
-internal static class Page
-{
-    public static byte[] Index { get; } = Read("index.html");
-
-    public static byte[] Plotly => PlotlyBytes.Value;
-
-    private static readonly Lazy<byte[]> PlotlyBytes = new(() => Encoding.UTF8.GetBytes(PlotlyJs.Source));
-
-    private static byte[] Read(string name)
-    {
-        using var s = typeof(Page).Assembly.GetManifestResourceStream("LiquidationLab.Server.Api.Page." + name)
-                      ?? throw new InvalidOperationException($"Embedded page file {name} is missing from the build.");
-        using var m = new MemoryStream();
-        s.CopyTo(m);
-        return m.ToArray();
     }
 }

@@ -1,7 +1,6 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Threading.Channels;
 using LiquidationLab.Core.Liquidity;
+using LiquidationLab.Data.Liquidity;
 using LiquidationLab.Data.Store;
 
 namespace LiquidationLab.Server.Liquidity;
@@ -22,12 +21,15 @@ public sealed class LiquidityReportWriter : IAsyncDisposable
 
     // One queue for reports and books, so one loop waits on one reader.
     private readonly Channel<Item> _queue = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true });
-    private long _sessionFileId = -1; // ingest_log row of the recording session, once committed; touched by the loop only
     private long _booksWritten;
     private readonly Task _loop;
     private long _written, _failed;
     private volatile bool _stopping;
-    private bool _staged;
+    private LiquidityReportTable? _tableField;
+
+    // The table writer (Data owns the SQL); created on first use so RecordingSource (an init property) is set by then.
+    // Touched by the write loop only.
+    private LiquidityReportTable _table => _tableField ??= new LiquidityReportTable(_store, RecordingSource, RecordingKind);
 
     /// <summary>Starts the writer on an open, writable store (which it does not dispose).</summary>
     public LiquidityReportWriter(LabStore store)
@@ -98,61 +100,11 @@ public sealed class LiquidityReportWriter : IAsyncDisposable
 
     private void Write(List<Item> batch)
     {
-        // Rows go through DuckDB's appender into a temporary staging table, then one INSERT OR IGNORE per batch: a
-        // prepared INSERT per row cost a statement preparation per report.
-        if (!_staged)
-        {
-            _store.Execute("CREATE TEMP TABLE IF NOT EXISTS liquidity_reports_stage AS SELECT * FROM liquidity_reports LIMIT 0");
-            _staged = true;
-        }
-        using var tx = _store.Connection.BeginTransaction();
-        using (var appender = _store.Connection.CreateAppender("liquidity_reports_stage"))
-        {
-            foreach (var (r, snapshot, token, _) in batch.Where(i => i.Report is not null))
-            {
-                appender.CreateRow().AppendValue(r!.ReportId).AppendValue(r.TraceId).AppendValue(r.ConditionId).AppendValue(token).AppendValue(snapshot)
-                    .AppendValue(DateTime.UnixEpoch.AddMilliseconds(r.EmittedAtMs)).AppendValue(r.EmittedAtMs)
-                    .AppendValue(r.CurrentBidDepthPusd).AppendValue(r.CurrentAskDepthPusd).AppendValue(r.ForecastPusd).AppendValue(r.HorizonSeconds)
-                    .AppendValue(r.LowForecast).AppendValue(r.BookEmpty).AppendValue(r.Severity).AppendValue(string.Join(',', r.ReasonCodes))
-                    .AppendValue(r.ToJson()).EndRow();
-            }
-        }
-        var n = _store.Execute("INSERT OR IGNORE INTO liquidity_reports SELECT * FROM liquidity_reports_stage");
-        _store.Execute("DELETE FROM liquidity_reports_stage");
-        var books = batch.Where(i => i.Book is not null).ToList();
-        var session = _sessionFileId;
-        if (books.Count > 0)
-        {
-            if (session < 0)
-            {
-                var id = Guid.NewGuid().ToString("N");
-                session = _store.Scalar<long>(
-                    "INSERT INTO ingest_log (file_path, sha256, kind, rows, ingested_at, detail) VALUES ($1, $2, $3, 0, now(), $4) RETURNING id",
-                    $"{RecordingSource} (session {id})", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(id))),
-                    RecordingKind, "books polled by the liquidity service");
-            }
-            long levels = 0;
-            using (var appender = _store.Connection.CreateAppender("book_snapshots"))
-            {
-                foreach (var item in books)
-                {
-                    var time = DateTime.UnixEpoch.AddMilliseconds(item.Book!.TimestampMs);
-                    foreach (var (side, sideLevels) in new[] { ("bid", item.Book.Bids), ("ask", item.Book.Asks) })
-                        for (var i = 0; i < sideLevels.Count; i++)
-                        {
-                            appender.CreateRow().AppendValue("polymarket").AppendValue(item.TokenId).AppendValue(time).AppendValue(side).AppendValue(i + 1)
-                                .AppendValue(sideLevels[i].Price).AppendValue(sideLevels[i].Size).AppendValue(session).EndRow();
-                            levels++;
-                        }
-                }
-            }
-            _store.Execute("UPDATE ingest_log SET rows = rows + $1, first_time = least(coalesce(first_time, $2), $2), last_time = greatest(coalesce(last_time, $3), $3) WHERE id = $4",
-                levels, DateTime.UnixEpoch.AddMilliseconds(books.Min(b => b.SnapshotMs)), DateTime.UnixEpoch.AddMilliseconds(books.Max(b => b.SnapshotMs)), session);
-        }
-        tx.Commit();
-        _sessionFileId = session; // only after the commit that created it
-        Interlocked.Add(ref _written, n);
-        Interlocked.Add(ref _booksWritten, books.Count);
+        var (reports, books) = _table.Write(
+            [.. batch.Where(i => i.Report is not null).Select(i => (i.Report!, i.SnapshotMs, i.TokenId))],
+            [.. batch.Where(i => i.Book is not null).Select(i => (i.Book!, i.SnapshotMs, i.TokenId))]);
+        Interlocked.Add(ref _written, reports);
+        Interlocked.Add(ref _booksWritten, books);
     }
 
     /// <summary>Writes everything queued, then stops.</summary>
