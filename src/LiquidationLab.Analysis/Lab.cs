@@ -159,56 +159,28 @@ public sealed class Lab : IDisposable
     /// <param name="testFrom">First scored period; nothing from here on is used to fit anything.</param>
     /// <param name="from">First period used (training starts here), or null.</param>
     /// <param name="testTo">End of the scored periods, or null.</param>
-    /// <param name="market"><c>spot</c> or <c>perp</c> candles.</param>
-    /// <param name="model">Touch-model configuration: a spec <c>RULE:CALIBRATION[:HALF_LIFE_DAYS[:HORIZON_BARS]]</c> (default
-    /// absolute:stacked) or a frozen configuration file (<c>….json</c>, e.g. <c>../data/models/touch-model.json</c>, the one
-    /// <c>liqlab backtest</c> scores by default).</param>
+    /// <param name="market"><c>spot</c> or <c>perp</c> candles, or null: the one covering more periods with totals.</param>
+    /// <param name="model">Touch-model configuration(s), comma-separated: specs <c>RULE:CALIBRATION[:HALF_LIFE_DAYS[:HORIZON_BARS]]</c>
+    /// or frozen files (<c>….json</c>); <c>none</c> scores the baselines alone; null: the repository's frozen configuration
+    /// (<c>data/models/touch-model.json</c>, what <c>liqlab backtest</c> scores by default).</param>
     /// <param name="openInterestSymbol">OI series symbol, or null.</param>
     /// <param name="scope">Liquidation-total scope, or null for the only one stored.</param>
-    /// <param name="resamples">Bootstrap resamples.</param>
+    /// <param name="resamples">Bootstrap resamples (default 2,000).</param>
     /// <param name="refitDays">Days between refits of the model's calibration (walk-forward).</param>
     /// <param name="blockDays">Bootstrap block length, days.</param>
     /// <param name="eventQuantile">Quantile of the training totals above which a period is an event (0–1).</param>
     /// <param name="side">Which liquidations to forecast: the total, or longs / shorts liquidated (where the store has sides).</param>
-    public BacktestSummary Backtest(string symbol, string interval, string testFrom, string? from = null, string? testTo = null, string market = "perp",
-        string model = "absolute:stacked", string? openInterestSymbol = null, string? scope = null, int resamples = 1000,
-        double refitDays = 7, double blockDays = 1, double eventQuantile = 0.8, LiquidationSide side = LiquidationSide.Total)
-    {
-        var config = ParseModel(model);
-        var start = TimeWindow.Parse(from, null).From ?? DateTime.MinValue;
-        var end = TimeWindow.Parse(null, testTo).To ?? DateTime.MaxValue;
-        var testStart = TimeWindow.Parse(testFrom, null, "testFrom").From;
-        var series = BacktestSeries.Load(Data, symbol, interval, market, start, testStart, end, openInterestSymbol, scope, side);
-        var settings = series.Settings(refitDays, blockDays, eventQuantile, resamples);
-        var table = Analysis.Table(symbol);
-        var report = BacktestEvaluation.Run(series.Candles, series.ActualUsd, table, [config], settings, series.PeriodsPerDay, side, series.TestPrints(Data));
-        return new BacktestSummary(series, report);
-    }
-
-    private static TouchModelConfig ParseModel(string spec)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(spec);
-        try
-        {
-            if (spec.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
-                return File.Exists(spec) ? TouchModelConfigFile.Read(spec)
-                    : throw new QueryParameterException("model", $"no configuration file at {Path.GetFullPath(spec)}.");
-            return TouchModelConfig.Parse(spec);
-        }
-        catch (FormatException e)
-        {
-            throw new QueryParameterException("model", spec.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? e.Message : $"{spec}: {e.Message}");
-        }
-    }
+    /// <param name="trainUntil">Fit once on the periods before this time and freeze, or null (walk-forward refits).</param>
+    public BacktestResult Backtest(string symbol, string interval, string? testFrom = null, string? from = null, string? testTo = null, string? market = null,
+        string? model = null, string? openInterestSymbol = null, string? scope = null, int resamples = QueryDefaults.Resamples,
+        double refitDays = QueryDefaults.RefitDays, double blockDays = QueryDefaults.BlockDays, double eventQuantile = QueryDefaults.EventQuantile,
+        LiquidationSide side = LiquidationSide.Total, string? trainUntil = null) =>
+        Analysis.Backtest(new BacktestQuery(symbol, interval, TimeWindow.Parse(from, testTo, "from", "testTo"), TimeWindow.Parse(testFrom, null, "testFrom").From,
+            TimeWindow.Parse(trainUntil, null, "trainUntil").From, market, model is null ? null : [model], openInterestSymbol, scope, side, refitDays, blockDays, eventQuantile, resamples));
 
     /// <summary>Closes the store.</summary>
     public void Dispose() => _store.Dispose();
 }
-
-/// <summary>A backtest's series and report (what <c>liqlab backtest</c> prints).</summary>
-/// <param name="Series">What was scored: candles, totals, the test start.</param>
-/// <param name="Report">The protocols, the zones and the price-level scores.</param>
-public sealed record BacktestSummary(BacktestSeries Series, BacktestReport Report);
 
 /// <summary>An order book's depth over time and its trades (<see cref="Lab.DepthSeries"/>).</summary>
 /// <param name="Observations">One per stored snapshot, in time order.</param>

@@ -127,7 +127,7 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBrac
         var table = Table(query.Symbol);
         var symbol = table.Symbol;
         var chosen = query.Market is null;
-        var market = ChooseMarket(query.Market, symbol, query.Interval, query.Window, aggregates: false);
+        var market = ChooseMarket(query.Market, symbol, query.Interval, query.Window);
         query = query with { Market = market };
         var candles = Store.Read(s => new MarketDataReader(s).Candles(symbol, query.Interval, query.Window.Start, query.Window.End, market, query.OpenInterestSymbol));
         if (candles.Length == 0)
@@ -253,27 +253,16 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBrac
         CheckInterval(query.Interval);
         var table = Table(query.Symbol);
         var symbol = table.Symbol;
-        var market = ChooseMarket(query.Market, symbol, query.Interval, query.Window, aggregates: true);
-        query = query with { Market = market };
+        if (query.Market is not null) CheckMarket(query.Market);
         var (longs, shorts, prints) = Store.Read(s =>
         {
             var reader = new MarketDataReader(s);
-            try
-            {
-                var l = BacktestSeries.Load(reader, symbol, query.Interval, market, query.Window.Start, null, query.Window.End, query.OpenInterestSymbol, query.Scope, LiquidationSide.Long);
-                var sh = BacktestSeries.Load(reader, symbol, query.Interval, market, query.Window.Start, null, query.Window.End, query.OpenInterestSymbol, l.LiquidationScope, LiquidationSide.Short);
-                var p = reader.LiquidationPrints(symbol, query.Window.Start, query.Window.End);
-                return (l, sh, p);
-            }
-            catch (InvalidOperationException e)
-            {
-                throw new DataUnavailableException(e.Message);
-            }
-            catch (ArgumentException e) when (e is not QueryParameterException)
-            {
-                throw new QueryParameterException(e.Message.Contains("scope", StringComparison.OrdinalIgnoreCase) ? "scope" : "interval", e.Message.Replace("--", "", StringComparison.Ordinal));
-            }
+            var l = LoadSeries(reader, symbol, query.Interval, query.Market, query.Window, null, query.OpenInterestSymbol, query.Scope, LiquidationSide.Long);
+            var sh = BacktestSeriesReader.Load(reader, symbol, query.Interval, l.Market, query.Window, null, query.OpenInterestSymbol, l.LiquidationScope, LiquidationSide.Short);
+            var p = reader.LiquidationPrints(symbol, query.Window.Start, query.Window.End);
+            return (l, sh, p);
         });
+        query = query with { Market = longs.Market };
         if (longs.Candles.Length > Limits.MaxCandles)
             throw new QueryParameterException("from", $"{longs.Candles.Length:N0} periods; at most {Limits.MaxCandles:N0} per request.");
         var model = new TimeEvolvingModel(candlesPerColumn: Math.Max(1, (longs.Candles.Length + QueryDefaults.MaxColumns - 1) / QueryDefaults.MaxColumns));
@@ -317,12 +306,11 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBrac
     private static (DateTime, DateTime)? CandleSpan(LabStore s, string symbol, string interval) => new MarketDataReader(s).CandleSpan(symbol, interval);
 
     /// <summary>
-    /// The candle market a query reads: the one given (checked), else the one the store has for the symbol in the window at the
-    /// interval — or, with <paramref name="aggregates"/>, at an interval that divides it (history builds 4h bars from 1h) —
-    /// perp when both have it, perp when neither does (the error then names what is stored). One decision for every front end:
-    /// an hourly BTCUSDT query on the repository's data (hourly spot candles, 5-minute perp ones) reads spot without being told.
+    /// The candle market a heatmap reads: the one given (checked), else the one the store has for the symbol at the interval in
+    /// the window, perp when both have it, perp when neither does (the error then names what is stored). Queries that score
+    /// real totals choose by coverage of the totals instead (<see cref="LoadSeries"/>).
     /// </summary>
-    private string ChooseMarket(string? market, string symbol, string interval, TimeWindow window, bool aggregates)
+    private string ChooseMarket(string? market, string symbol, string interval, TimeWindow window)
     {
         if (market is not null)
         {
@@ -330,9 +318,7 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBrac
             return market;
         }
         var series = Store.Read(s => new MarketDataReader(s).CandleSeries(symbol, window.Start, window.End));
-        var period = BacktestSeries.Period(interval);
-        bool Serves(string m) => series.Any(x => x.Market == m && (x.Interval == interval
-            || (aggregates && period is { } p && BacktestSeries.Period(x.Interval) is { } q && q < p && p.Ticks % q.Ticks == 0)));
+        bool Serves(string m) => series.Any(x => x.Market == m && x.Interval == interval);
         return Serves("perp") ? "perp" : Serves("spot") ? "spot" : "perp";
     }
 
@@ -359,7 +345,7 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBrac
 
     private static void CheckInterval(string interval)
     {
-        if (string.IsNullOrWhiteSpace(interval) || BacktestSeries.Period(interval) is null)
+        if (string.IsNullOrWhiteSpace(interval) || BarPeriod.Parse(interval) is null)
             throw new QueryParameterException("interval", $"expected minutes, hours or days such as 5m, 1h, 4h, 1d; found '{interval}'.");
     }
 

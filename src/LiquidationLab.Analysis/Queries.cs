@@ -57,6 +57,21 @@ public static class QueryDefaults
     /// <summary>The history's period when none is given.</summary>
     public const string HistoryInterval = "4h";
 
+    /// <summary>The backtest's period when none is given.</summary>
+    public const string BacktestInterval = "1h";
+
+    /// <summary>Bootstrap resamples of the backtest's intervals when none are given.</summary>
+    public const int Resamples = 2000;
+
+    /// <summary>The backtest's walk-forward refit interval, days, when none is given.</summary>
+    public const int RefitDays = 7;
+
+    /// <summary>The backtest's bootstrap block length, days, when none is given.</summary>
+    public const int BlockDays = 1;
+
+    /// <summary>The backtest's event quantile of the training totals when none is given.</summary>
+    public const double EventQuantile = 0.8;
+
     /// <summary>Time columns a heatmap aims for when candles per column are not given (candles are grouped to stay at or under it).</summary>
     public const int MaxColumns = 1000;
 

@@ -141,7 +141,7 @@ internal static class OptionRules
     /// <summary>Restricts a text option to <paramref name="values"/> (exact, as typed), the error naming the option and the choices.</summary>
     /// <param name="option">The option; returned for chaining.</param>
     /// <param name="values">The accepted values.</param>
-    public static Option<string> OneOf(this Option<string> option, params string[] values)
+    public static Option<T> OneOf<T>(this Option<T> option, params string[] values)
     {
         option.CompletionSources.Add(values);
         option.Validators.Add(r =>

@@ -39,7 +39,7 @@ public sealed class FormatterRegistry
         Register<Analysis.CompareResult>(Compare);
         Register<Analysis.HistoryResult>(r => Composite(r.Figure(), string.Create(CultureInfo.InvariantCulture,
             $"{r.Periods.Count:N0} periods ({r.Query.Market} {r.CandleSource} candles, {r.TotalsSource} {r.Scope} totals); Spearman rank correlation of the model's and the real totals per period {r.Spearman:0.000}{(r.Note is null ? "" : " — " + r.Note)}; {r.Prints.Count:N0} prints in the window."), null));
-        Register<Analysis.BacktestSummary>(Backtest);
+        Register<Analysis.BacktestResult>(Backtest);
     }
 
     /// <summary>A chart with a summary line and a table under it, as one output (the chart's static image included).</summary>
@@ -94,14 +94,14 @@ public sealed class FormatterRegistry
         return Composite(r.Figure(), summary, table);
     }
 
-    private static MimeBundle Backtest(Analysis.BacktestSummary b)
+    private static MimeBundle Backtest(Analysis.BacktestResult b)
     {
         var html = new StringBuilder();
         var plain = new StringBuilder();
         var c = CultureInfo.InvariantCulture;
         string I(BootstrapIntervalView v, string format) => double.IsNaN(v.Lower) ? v.Estimate.ToString(format, c)
             : $"{v.Estimate.ToString(format, c)} [{v.Lower.ToString(format, c)}, {v.Upper.ToString(format, c)}]";
-        foreach (var p in new[] { b.Report.ExAnte, b.Report.Conditional })
+        foreach (var p in new[] { b.ExAnte, b.Conditional })
         {
             var caption = string.Create(c, $"{b.Series.Symbol} {b.Series.CandleSource}, {b.Series.LiquidationScope} totals — {p.Protocol}: {p.TestPeriods:N0} periods scored ({p.TestFrom:yyyy-MM-dd} – {p.TestTo:yyyy-MM-dd}), {p.TrainPeriods:N0} before; 95 % block-bootstrap intervals");
             var rows = p.Scores.Select(s => new object?[]
@@ -119,11 +119,13 @@ public sealed class FormatterRegistry
                 plain.Append(line).Append('\n');
             }
         }
-        var z = b.Report.Zones;
-        var zones = string.Create(c, $"Zones: {z.Observations.Count:N0} zones over {z.TestPeriods:N0} periods, {z.TouchRate:P1} touched; model minus calibrated zone-free Brier {z.BrierDifference.Estimate:0.00000} [{z.BrierDifference.Lower:0.00000}, {z.BrierDifference.Upper:0.00000}].");
-        html.Append("<p>").Append(WebUtility.HtmlEncode(zones)).Append("</p>");
-        plain.Append(zones);
-        if (b.Report.Prints is { } pr)
+        if (b.Zones is { } z)
+        {
+            var zones = string.Create(c, $"Zones: {z.Observations.Count:N0} zones over {z.TestPeriods:N0} periods, {z.TouchRate:P1} touched; model minus calibrated zone-free Brier {z.BrierDifference.Estimate:0.00000} [{z.BrierDifference.Lower:0.00000}, {z.BrierDifference.Upper:0.00000}].");
+            html.Append("<p>").Append(WebUtility.HtmlEncode(zones)).Append("</p>");
+            plain.Append(zones);
+        }
+        if (b.Prints is { } pr)
         {
             var line = string.Create(c, $"Prints: {(pr.Long?.Prints ?? 0) + (pr.Short?.Prints ?? 0):N0} scored in {pr.WindowsWithPrints:N0} periods; " +
                 $"longs: model share {pr.Long?.ModelShare.Estimate:P1} vs nearest {pr.Long?.NearestShare.Estimate:P1} vs chance {pr.Long?.ChanceShare.Estimate:P1}; " +

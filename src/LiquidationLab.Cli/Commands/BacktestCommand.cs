@@ -7,7 +7,6 @@ using LiquidationLab.Core.Backtesting;
 using LiquidationLab.Core.MarketData;
 using LiquidationLab.Core.Models;
 using LiquidationLab.Data.Models;
-using LiquidationLab.Data.Query;
 using LiquidationLab.Data.Store;
 using LiquidationLab.Data.Tiers;
 using Spectre.Console;
@@ -32,8 +31,8 @@ internal static class BacktestCommand
     public static Command Create()
     {
         var symbol = new Option<string>("--symbol") { DefaultValueFactory = _ => QueryDefaults.Symbol, Description = "Candle symbol (liquidation totals are read for its base asset, e.g. BTC)." };
-        var interval = new Option<string>("--interval") { DefaultValueFactory = _ => "1h", Description = "Period: the candle and liquidation-total interval (e.g. 1h, 4h)." };
-        var market = new Option<string>("--market") { DefaultValueFactory = _ => "spot", Description = "Candles: spot or perp." };
+        var interval = new Option<string>("--interval") { DefaultValueFactory = _ => QueryDefaults.BacktestInterval, Description = "Period: the candle and liquidation-total interval (e.g. 1h, 4h)." };
+        var market = new Option<string?>("--market") { Description = "Candles: spot or perp; default: the market whose candles cover more periods that have liquidation totals (perp on a tie)." };
         market.OneOf("spot", "perp");
         var scope = new Option<string?>("--scope") { Description = "Liquidation-total exchange scope (e.g. Binance, Binance+Bybit+OKX); default: the only one stored for the interval." };
         var from = new Option<string?>("--from") { Description = "First period used (training starts here), yyyy-MM-dd; default: first candle." }.IsTime();
@@ -43,9 +42,9 @@ internal static class BacktestCommand
             Description = "Fit everything once on the periods before this time and freeze it (no walk-forward refits): a frozen configuration scored on data that arrived later. Default: refit every --refit-days.",
         }.IsTime();
         var testTo = new Option<string?>("--test-to") { Description = "End of the scored periods (a date includes that day); default: last candle." }.IsTime();
-        var refit = OptionRules.Days("--refit-days", 7, "Walk-forward refit interval of the fitted baselines.");
-        var block = OptionRules.Days("--block-days", 1, "Bootstrap block length.");
-        var quantile = OptionRules.OpenProbability("--event-quantile", 0.8, "Events: periods at or above this quantile of the training totals.");
+        var refit = OptionRules.Days("--refit-days", QueryDefaults.RefitDays, "Walk-forward refit interval of the fitted baselines.");
+        var block = OptionRules.Days("--block-days", QueryDefaults.BlockDays, "Bootstrap block length.");
+        var quantile = OptionRules.OpenProbability("--event-quantile", QueryDefaults.EventQuantile, "Events: periods at or above this quantile of the training totals.");
         var json = new Option<bool>("--json") { Description = "Print the full report as JSON." };
         var oiSymbol = new Option<string?>("--oi-symbol") { Description = "Open-interest series symbol when it differs from the candles' (e.g. BTC: Coinglass all-exchange OI)." };
         var models = new Option<string[]>("--model")
@@ -58,9 +57,9 @@ internal static class BacktestCommand
         {
             try
             {
-                ModelConfigs(r.Tokens.Select(t => t.Value).ToArray());
+                BacktestQuery.ParseModels(r.Tokens.Select(t => t.Value));
             }
-            catch (ArgumentException e)
+            catch (QueryParameterException e)
             {
                 r.AddError(CommandErrors.Describe(e));
             }
@@ -110,84 +109,33 @@ internal static class BacktestCommand
         Task<int> Run(ParseResult parse, string storePath)
         {
             var output = parse.InvocationConfiguration.Output;
-            using var store = Workspace.OpenStore(storePath, readOnly: true);
-            var reader = new MarketDataReader(store);
-            var sym = parse.GetValue(symbol)!;
-            var iv = parse.GetValue(interval)!;
-            var window = TimeWindow.Parse(parse.GetValue(from), parse.GetValue(testTo), "--from", "--test-to");
-            var (start, end) = (window.Start, window.End);
-            DateTime? testStartTime = parse.GetValue(testFrom) is { } tf ? OptionRules.Time(tf, "--test-from") : null;
-            var side = parse.GetValue(sideOption) switch { "long" => LiquidationSide.Long, "short" => LiquidationSide.Short, _ => LiquidationSide.Total };
-            var series = BacktestSeries.Load(reader, sym, iv, parse.GetValue(market)!, start, testStartTime, end, parse.GetValue(oiSymbol), parse.GetValue(scope), side);
-            var (kept, actual, perDay, mk, sc, source, oi) = (series.Candles, series.ActualUsd, series.PeriodsPerDay, series.Market, series.LiquidationScope, series.CandleSource, series.OpenInterestSymbol);
-            var settings = series.Settings(parse.GetValue(refit), parse.GetValue(block), parse.GetValue(quantile),
-                trainUntil: parse.GetValue(trainUntil) is { } tu ? OptionRules.Time(tu, "--train-until") : null);
-            var configs = ModelConfigs(parse.GetValue(models));
-            var brackets = configs.Count == 0 ? null : LeverageBracketTableStore.Locate(parse.GetValue(tiers)).Get(sym);
-            // Both protocols and the zones with the models; the baselines of both protocols alone with --model none.
-            // Real liquidation prints in the test span, where the store has any: where liquidations happened against the book's zones.
-            var prints = configs.Count > 0 ? series.TestPrints(reader) : [];
-            var result = configs.Count > 0 ? BacktestEvaluation.Run(kept, actual, brackets!, configs, settings, perDay, side, prints) : null;
-            var exAnte = result?.ExAnte ?? ExAnteProtocol.Evaluate(kept, actual, [], settings);
-            var conditional = result?.Conditional ?? ConditionalProtocol.Evaluate(kept, actual, [], settings, side);
-            var zones = result?.Zones;
+            var analysis = LiquidationAnalysis.ForFile(storePath, parse.GetValue(tiers));
+            DateTime? Time(Option<string?> option, string name) => parse.GetValue(option) is { } text ? OptionRules.Time(text, name) : null;
+            var result = analysis.Backtest(new BacktestQuery(parse.GetValue(symbol)!, parse.GetValue(interval)!,
+                TimeWindow.Parse(parse.GetValue(from), parse.GetValue(testTo), "--from", "--test-to"), Time(testFrom, "--test-from"), Time(trainUntil, "--train-until"),
+                parse.GetValue(market), parse.GetValue(models), parse.GetValue(oiSymbol), parse.GetValue(scope), BacktestQuery.ParseSide(parse.GetValue(sideOption)),
+                parse.GetValue(refit), parse.GetValue(block), parse.GetValue(quantile)));
             if (parse.GetValue(json))
             {
-                output.WriteLine(JsonSerializer.Serialize(new
-                {
-                    symbol = sym, interval = iv, market = mk, candles = source, openInterestSymbol = oi, liquidationScope = sc, side = side.ToString().ToLowerInvariant(),
-                    liquidationTotals = series.TotalsSource, models = configs, settings,
-                    exAnte, conditional,
-                    zones = zones is null ? null : new
-                    {
-                        zones.TestPeriods, zoneCount = zones.Observations.Count, zones.TouchRate, zones.BrierDifference,
-                        scores = zones.Scores.Select(z => new { z.Name, z.Brier, z.Reliability }),
-                    },
-                    prints = result?.Prints, printSettings = result?.PrintSettings,
-                }, Json));
+                output.WriteLine(result.ToJson());
                 return Task.FromResult(0);
             }
             var console = Terminal.Console(output);
-            var what = side == LiquidationSide.Total ? sc : $"{sc} {side.ToString().ToLowerInvariant()}";
-            if (series.TotalsSource != iv) what += $" ({series.TotalsSource})";
-            Print(console, sym, source, what, exAnte);
+            var (series, what) = (result.Series, result.TotalsLabel);
+            Print(console, series.Symbol, series.CandleSource, what, result.ExAnte);
             console.WriteLine();
-            Print(console, sym, source, what, conditional);
-            if (zones is not null)
+            Print(console, series.Symbol, series.CandleSource, what, result.Conditional);
+            if (result.Zones is { } zones)
             {
                 console.WriteLine();
                 PrintZones(console, zones);
             }
-            if (result?.Prints is { } scored)
+            if (result.Prints is { } scored)
             {
                 console.WriteLine();
-                PrintPrints(console, scored, result.PrintSettings!, settings, mk);
+                PrintPrints(console, scored, result.PrintSettings!, result.Settings, series.Market);
             }
             return Task.FromResult(0);
-        }
-    }
-
-    /// <summary>The touch-model configurations to score: parsed from --model, else the frozen one in the repository.</summary>
-    internal static IReadOnlyList<TouchModelConfig> ModelConfigs(string[]? specs)
-    {
-        if (specs is null || specs.Length == 0)
-            return Workspace.Path("data", "models", "touch-model.json") is { } frozen && File.Exists(frozen) ? [TouchModelConfigFile.Read(frozen)] : [];
-        if (specs is ["none"]) return [];
-        var parts = specs.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
-        if (parts.Length == 0)
-            throw new ArgumentException("--model: empty; give RULE:CALIBRATION (e.g. absolute:stacked), or 'none' to score the baselines alone.");
-        return parts.Select(Parse).ToList();
-
-        static TouchModelConfig Parse(string spec)
-        {
-            try
-            {
-                return TouchModelConfig.Parse(spec);
-            }
-            catch (FormatException e)
-            {
-                throw new ArgumentException($"--model {spec}: {e.Message}", e);
-            }
         }
     }
 

@@ -28,9 +28,10 @@ internal static class ChartCommands
         var output = new Option<string>("--out") { DefaultValueFactory = _ => "heatmap.html", Description = "HTML file to write." };
         var db = DataCommand.DbOption();
         var tiers = new Option<string?>("--tiers") { Description = "Tier-table directory." };
+        var oiSymbol = new Option<string?>("--oi-symbol") { Description = "Open-interest series symbol when it differs from the candles' (e.g. BTC: Coinglass all-exchange OI)." };
         var cmd = new Command("heatmap", "Time × price liquidation heatmap of a time-aware model over candles with open interest, as HTML.")
         {
-            symbol, interval, market, from, to, model, mix, perColumn, output, db, tiers,
+            symbol, interval, market, from, to, model, mix, perColumn, oiSymbol, output, db, tiers,
         };
         cmd.SetAction((parse, _) =>
         {
@@ -39,7 +40,7 @@ internal static class ChartCommands
             var analysis = LiquidationAnalysis.ForFile(Workspace.StorePath(parse.GetValue(db), StoreUse.Read), parse.GetValue(tiers));
             var result = analysis.Heatmap(new HeatmapQuery(parse.GetValue(symbol)!, parse.GetValue(interval)!,
                 TimeWindow.Parse(parse.GetValue(from), parse.GetValue(to), "--from", "--to"), parse.GetValue(market), parse.GetValue(model)!,
-                parse.GetValue(mix), parse.GetValue(perColumn)));
+                parse.GetValue(mix), parse.GetValue(perColumn), parse.GetValue(oiSymbol)));
             foreach (var f in result.FrozenOpenInterest)
                 console.MarkupLine(Markup.Escape(
                     $"warning: open interest repeats {f.Value:N0} USD for {f.Samples:N0} candles, {f.From:yyyy-MM-dd HH:mm} → {f.To:yyyy-MM-dd HH:mm} UTC: the source stopped updating; the span is shaded on the chart."));

@@ -1,3 +1,4 @@
+using LiquidationLab.Core.Models;
 using LiquidationLab.Core.Margin;
 using LiquidationLab.Core.MarketData;
 
@@ -40,7 +41,7 @@ public static class BacktestEvaluation
         ArgumentNullException.ThrowIfNull(models);
         ArgumentNullException.ThrowIfNull(settings);
         if (models.Count == 0) throw new ArgumentException("At least one touch-model configuration is needed.", nameof(models));
-        var runs = models.Select(m => TouchModel.Build(candles, actual, brackets, m, settings.FitStart, settings.FitRefit, periodsPerDay, side)).ToList();
+        var runs = models.Select(m => TouchForecast.Build(candles, actual, brackets, m, settings.FitStart, settings.FitRefit, periodsPerDay, side)).ToList();
         var exAnte = ExAnteProtocol.Evaluate(candles, actual, runs.Select(r => r.Forecast).ToList(), settings);
         var conditional = ConditionalProtocol.Evaluate(candles, actual,
             [ConditionalProtocol.TimeEvolving(candles, actual, brackets, models[0].DecreaseRule, settings, models[0].Mix, side)], settings, side);

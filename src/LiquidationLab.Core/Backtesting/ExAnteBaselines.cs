@@ -1,3 +1,4 @@
+using LiquidationLab.Core.Models;
 using LiquidationLab.Core.MarketData;
 using MathNet.Numerics.LinearRegression;
 
@@ -20,26 +21,6 @@ public static class ExAnteBaselines
 {
     /// <summary>The climatology baseline's name in reports (the MASE benchmark).</summary>
     public const string ClimatologyName = "hour-of-week climatology";
-
-    /// <summary>Exponentially weighted mean of past actual values: forecast[i] = EWMA(actual[0…i−1]).</summary>
-    /// <param name="actual">Observed values (e.g. USD liquidated per period); NaN values are skipped.</param>
-    /// <param name="halfLifePeriods">Half-life in periods, &gt; 0.</param>
-    /// <exception cref="ArgumentOutOfRangeException">Half-life not positive.</exception>
-    public static double[] Ewma(IReadOnlyList<double> actual, double halfLifePeriods)
-    {
-        ArgumentNullException.ThrowIfNull(actual);
-        if (!(halfLifePeriods > 0)) throw new ArgumentOutOfRangeException(nameof(halfLifePeriods), halfLifePeriods, "The half-life must be > 0 periods.");
-        var alpha = 1 - Math.Pow(0.5, 1 / halfLifePeriods);
-        var f = new double[actual.Count];
-        var level = double.NaN;
-        for (var i = 0; i < f.Length; i++)
-        {
-            f[i] = level;
-            if (double.IsNaN(actual[i])) continue;
-            level = double.IsNaN(level) ? actual[i] : level + alpha * (actual[i] - level);
-        }
-        return f;
-    }
 
     /// <summary>
     /// Seasonal climatology: the mean of past values in the same slot of the week as the period (hour of week for hourly
@@ -68,29 +49,8 @@ public static class ExAnteBaselines
     }
 
     /// <summary>
-    /// Volatility forecast per period from past ranges: σ̂[i] = √EWMA over bars 0…i−1 of the Parkinson variance
-    /// ln(high/low)² ÷ (4 ln 2) — a per-bar standard deviation of log price (0.01 = 1 %). NaN for the first bar.
-    /// </summary>
-    /// <param name="candles">Bars in time order.</param>
-    /// <param name="halfLifePeriods">Half-life in bars, &gt; 0.</param>
-    /// <exception cref="ArgumentOutOfRangeException">Half-life not positive.</exception>
-    public static double[] ParkinsonVolatility(IReadOnlyList<Candle> candles, double halfLifePeriods)
-    {
-        ArgumentNullException.ThrowIfNull(candles);
-        var variance = new double[candles.Count];
-        for (var i = 0; i < variance.Length; i++)
-        {
-            var c = candles[i];
-            variance[i] = c.High > 0 && c.Low > 0 && c.High >= c.Low ? Math.Pow(Math.Log(c.High / c.Low), 2) / (4 * Math.Log(2)) : double.NaN;
-        }
-        var ewma = Ewma(variance, halfLifePeriods);
-        for (var i = 0; i < ewma.Length; i++) ewma[i] = Math.Sqrt(ewma[i]);
-        return ewma;
-    }
-
-    /// <summary>
     /// Volatility × open-interest regression, the strong naive competitor: ln(1 + liquidations[i]) regressed on
-    /// ln σ̂[i] (<see cref="ParkinsonVolatility"/>) and ln OI[i−1] (the last open interest known when the period opens),
+    /// ln σ̂[i] (<see cref="PastValues.ParkinsonVolatility"/>) and ln OI[i−1] (the last open interest known when the period opens),
     /// fitted walk-forward (<see cref="WalkForwardRegression.Fit"/>), back-transformed with Duan's smearing factor.
     /// </summary>
     /// <param name="candles">Bars with open interest (USD), aligned with <paramref name="actual"/>.</param>
@@ -103,7 +63,7 @@ public static class ExAnteBaselines
         ArgumentNullException.ThrowIfNull(candles);
         ArgumentNullException.ThrowIfNull(actual);
         if (candles.Count != actual.Count) throw new ArgumentException($"candles has {candles.Count} values, actual {actual.Count}.");
-        var sigma = ParkinsonVolatility(candles, volatilityHalfLife);
+        var sigma = PastValues.ParkinsonVolatility(candles, volatilityHalfLife);
         var features = new double[candles.Count][];
         for (var i = 0; i < features.Length; i++)
         {
@@ -132,9 +92,9 @@ public static class ExAnteBaselines
         if (candles.Count != actual.Count) throw new ArgumentException($"candles has {candles.Count} values, actual {actual.Count}.");
         if (extraFeatures is not null && extraFeatures.Count != actual.Count) throw new ArgumentException($"extraFeatures has {extraFeatures.Count} rows, actual {actual.Count}.");
         var last = WalkForward.Persistence(actual);
-        var ewma = Ewma(actual, periodsPerDay);
+        var ewma = PastValues.Ewma(actual, periodsPerDay);
         var climatology = SeasonalClimatology(candles.Select(c => c.OpenTime).ToArray(), actual);
-        var sigma = ParkinsonVolatility(candles, periodsPerDay);
+        var sigma = PastValues.ParkinsonVolatility(candles, periodsPerDay);
         var rows = new double[candles.Count][];
         for (var i = 0; i < rows.Length; i++)
         {

@@ -1,3 +1,4 @@
+using LiquidationLab.Core.Models;
 using LiquidationLab.Core.MarketData;
 
 namespace LiquidationLab.Core.Backtesting;
@@ -82,7 +83,7 @@ public static class ExAnteProtocol
         return
         [
             new Forecast("persistence", WalkForward.Persistence(actual)),
-            new Forecast($"EWMA (half-life {settings.EwmaHalfLife:0.#})", ExAnteBaselines.Ewma(actual, settings.EwmaHalfLife)),
+            new Forecast($"EWMA (half-life {settings.EwmaHalfLife:0.#})", PastValues.Ewma(actual, settings.EwmaHalfLife)),
             new Forecast(ExAnteBaselines.ClimatologyName, ExAnteBaselines.SeasonalClimatology(candles.Select(c => c.OpenTime).ToArray(), actual)),
             new Forecast("volatility × OI regression", ExAnteBaselines.VolatilityOpenInterest(candles, actual, settings.FitStart, settings.FitRefit, settings.VolatilityHalfLife).Forecast),
             new Forecast("stacked baselines", ExAnteBaselines.Stacked(candles, actual, settings.FitStart, settings.FitRefit, settings.EwmaHalfLife).Forecast),

@@ -1,3 +1,5 @@
+using LiquidationLab.Core.MarketData;
+using LiquidationLab.Core.Models;
 namespace LiquidationLab.Core.Backtesting;
 
 /// <summary>MAPE over the periods whose actual value reaches the floor.</summary>

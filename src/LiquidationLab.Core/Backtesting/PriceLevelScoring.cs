@@ -1,3 +1,4 @@
+using LiquidationLab.Core.Models;
 using LiquidationLab.Core.Binning;
 using LiquidationLab.Core.Heatmaps;
 using LiquidationLab.Core.Margin;

@@ -1,3 +1,5 @@
+using LiquidationLab.Core.MarketData;
+using LiquidationLab.Core.Models;
 using MathNet.Numerics.Distributions;
 using MathNet.Numerics.Statistics;
 

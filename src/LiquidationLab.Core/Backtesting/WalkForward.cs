@@ -1,3 +1,4 @@
+using LiquidationLab.Core.Models;
 using LiquidationLab.Core.MarketData;
 
 namespace LiquidationLab.Core.Backtesting;

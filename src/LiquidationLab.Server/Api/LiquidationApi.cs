@@ -219,11 +219,12 @@ public sealed class LiquidationApi : IAsyncDisposable
                     [Description("perp or spot candles (default: what the store has for the symbol, interval and window; perp when both)")] string? market,
                     [Description("Leverage mix, e.g. 5:0.15,10:0.3,25:0.25,50:0.2,100:0.1")] string? mix,
                     [Description("Candles per column (default: ≤ 1,000 columns)")] string? candles_per_column,
+                    [Description("OI series symbol when it differs from the candles', e.g. BTC")] string? oi_symbol,
                     [Description("json (grid), plotly (figures) or html (chart page); Accept: text/html also gives the page")] string? format) =>
-                Serve(ctx, ["symbol", "interval", "from", "to", "model", "market", "mix", "candles_per_column", "format"], null, bounded: true, () =>
+                Serve(ctx, ["symbol", "interval", "from", "to", "model", "market", "mix", "candles_per_column", "oi_symbol", "format"], null, bounded: true, () =>
                 {
                     var result = analysis.Heatmap(new HeatmapQuery(symbol ?? QueryDefaults.Symbol, interval ?? QueryDefaults.Interval, TimeWindow.Parse(from, to), market,
-                        model ?? Core.Models.TimeEvolvingModel.ModelName, mix, candles_per_column is null ? 0 : Int(candles_per_column, "candles_per_column")));
+                        model ?? Core.Models.TimeEvolvingModel.ModelName, mix, candles_per_column is null ? 0 : Int(candles_per_column, "candles_per_column"), oi_symbol));
                     return Formatted(ctx, format, () => ApiDocuments.Heatmap(result), result.Title, result.Summary, () => [result.HeatmapFigure(), result.EndMapFigure()]);
                 }))
                 .WithSummary("Time × price liquidation heatmap of the time-evolving model, with the price path")
@@ -278,6 +279,35 @@ public sealed class LiquidationApi : IAsyncDisposable
                     return Formatted(ctx, format, () => ApiDocuments.History(result), $"{result.Query.Symbol} liquidation history", null, () => [result.Figure()]);
                 }))
                 .WithSummary("Real liquidation totals and prints next to the time-evolving model's predictions, per period");
+
+            liq.MapGet("/backtest", (HttpContext ctx,
+                    [Description("Candle symbol (default BTCUSDT); totals are read for its base asset")] string? symbol,
+                    [Description("Period: 30m, 1h, 4h, 1d … (default 1h)")] string? interval,
+                    [Description("First period used: training starts here (default: the first)")] string? from,
+                    [Description("First scored period (default: the middle of the data); nothing from here on fits anything")] string? test_from,
+                    [Description("End of the scored periods; a date includes that day (default: the last)")] string? test_to,
+                    [Description("Fit once on the periods before this time and freeze (default: walk-forward refits)")] string? train_until,
+                    [Description("perp or spot candles (default: the one covering more periods with totals; perp on a tie)")] string? market,
+                    [Description("Touch-model configurations, comma-separated RULE:CALIBRATION[:HALF_LIFE_DAYS[:HORIZON_BARS]], or none (default: the frozen configuration)")] string? model,
+                    [Description("OI series symbol when it differs, e.g. BTC")] string? oi_symbol,
+                    [Description("Exchange scope of the totals, e.g. Binance (default: the only one stored)")] string? scope,
+                    [Description("total, long or short (default total)")] string? side,
+                    [Description("Walk-forward refit interval, days (default 7)")] string? refit_days,
+                    [Description("Bootstrap block length, days (default 1)")] string? block_days,
+                    [Description("Event quantile of the training totals, (0, 1) (default 0.8)")] string? event_quantile,
+                    [Description("Bootstrap resamples, 100–100,000 (default 2,000)")] string? resamples) =>
+                Serve(ctx, ["symbol", "interval", "from", "test_from", "test_to", "train_until", "market", "model", "oi_symbol", "scope", "side", "refit_days", "block_days", "event_quantile", "resamples"],
+                    null, bounded: true, () =>
+                {
+                    var result = analysis.Backtest(new BacktestQuery(symbol ?? QueryDefaults.Symbol, interval ?? QueryDefaults.BacktestInterval, TimeWindow.Parse(from, test_to, "from", "test_to"),
+                        TimeWindow.Parse(test_from, null, "test_from").From, TimeWindow.Parse(train_until, null, "train_until").From, market, model is null ? null : [model],
+                        oi_symbol, scope, BacktestQuery.ParseSide(side), refit_days is null ? QueryDefaults.RefitDays : Double(refit_days, "refit_days"),
+                        block_days is null ? QueryDefaults.BlockDays : Double(block_days, "block_days"), event_quantile is null ? QueryDefaults.EventQuantile : Double(event_quantile, "event_quantile"),
+                        resamples is null ? QueryDefaults.Resamples : Int(resamples, "resamples")));
+                    return new CachedResponse(Encoding.UTF8.GetBytes(result.ToJson()), JsonType, "", DateTime.UtcNow);
+                }))
+                .WithSummary("The evaluation protocol: ex-ante and conditional forecasts, zone touches and price-level scores against real liquidations, with baselines and bootstrap intervals")
+                .WithDescription("The same JSON document as `liqlab backtest --json` (camelCase names, NaN where a metric is undefined).");
 
             liq.MapGet("/symbols", (Delegate)((HttpContext ctx) => Serve(ctx, [], null, bounded: true, () => Json(Symbols()))))
                 .WithSummary("Symbols with a tier table and the data the store holds for each");

@@ -144,7 +144,7 @@ public sealed class BacktestCommandTests
 
         var late = await CliRunner.Run("backtest", "--db", RealSnapshot.StorePath, "--test-from", "2030-01-01");
         Assert.NotEqual(0, late.Exit);
-        Assert.Contains("--test-from 2030-01-01", late.Err, StringComparison.Ordinal);
+        Assert.Contains("--test-from: 2030-01-01", late.Err, StringComparison.Ordinal);
         var shorts = await CliRunner.Run("backtest", "--db", RealSnapshot.StorePath, "--interval", "1d", "--test-from", "2026-01-15", "--side", "short", "--model", "none", "--json");
         Assert.True(shorts.Exit == 0, shorts.Err);
         using (var doc = JsonDocument.Parse(shorts.Out))
@@ -161,7 +161,7 @@ public sealed class BacktestCommandTests
         {
             var bad = await CliRunner.Run("backtest", "--db", RealSnapshot.StorePath, "--model", spec);
             Assert.NotEqual(0, bad.Exit);
-            Assert.Contains($"--model {spec}", bad.Err, StringComparison.Ordinal);
+            Assert.Contains($"--model: {spec}", bad.Err, StringComparison.Ordinal);
             Assert.Contains(message, bad.Err, StringComparison.Ordinal);
         }
         var frozen = await CliRunner.Run("backtest", "--db", RealSnapshot.StorePath, "--interval", "4h", "--train-until", "2026-01-15", "--test-from", "2026-02-01", "--model", "none", "--json");
@@ -169,9 +169,9 @@ public sealed class BacktestCommandTests
         using (var doc = JsonDocument.Parse(frozen.Out))
             Assert.True(doc.RootElement.GetProperty("settings").GetProperty("trainEnd").GetInt32() < doc.RootElement.GetProperty("settings").GetProperty("testStart").GetInt32());
         var trainAfterTest = await CliRunner.Run("backtest", "--db", RealSnapshot.StorePath, "--interval", "4h", "--train-until", "2026-03-01", "--test-from", "2026-02-01");
-        Assert.Contains("--train-until 2026-03-01 00:00: must leave at least 10 training periods and not pass the test start", trainAfterTest.Err, StringComparison.Ordinal);
+        Assert.Contains("--train-until: 2026-03-01T00:00Z must leave at least 10 training periods and not pass the test start", trainAfterTest.Err, StringComparison.Ordinal);
         var badInterval = await CliRunner.Run("backtest", "--db", RealSnapshot.StorePath, "--interval", "1x");
         Assert.NotEqual(0, badInterval.Exit);
-        Assert.Contains("--interval 1x", badInterval.Err, StringComparison.Ordinal);
+        Assert.Contains("--interval: expected minutes, hours or days such as 5m, 1h, 4h, 1d; found '1x'", badInterval.Err, StringComparison.Ordinal);
     }
 }

@@ -29,7 +29,7 @@ public sealed class BacktestOptionTests
     [InlineData("--from", "x", "expected ISO 8601")]
     [InlineData("--model", "", "--model: empty")]
     [InlineData("--model", " , ", "--model: empty")]
-    [InlineData("--model", "sideways:scale", "--model sideways:scale")]
+    [InlineData("--model", "sideways:scale", "--model: sideways:scale")]
     public async Task A_bad_option_value_is_a_usage_error_naming_the_option(string option, string value, string expected)
     {
         var r = await CliRunner.Run("backtest", "--db", RealSnapshot.StorePath, "--interval", "1h", "--json", option, value);

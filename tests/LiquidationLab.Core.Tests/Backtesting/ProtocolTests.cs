@@ -1,3 +1,4 @@
+using LiquidationLab.Core.Models;
 using LiquidationLab.Core.Backtesting;
 using LiquidationLab.Core.MarketData;
 
@@ -39,10 +40,10 @@ public class ProtocolTests
     public void Ewma_forecasts_from_past_values_only_and_skips_gaps()
     {
         // half-life 1 → α = 0.5: level after 2 is 2, after 4 is 3, the NaN leaves it, after 8 it would be 5.5
-        var f = ExAnteBaselines.Ewma([2, 4, double.NaN, 8], halfLifePeriods: 1);
+        var f = PastValues.Ewma([2, 4, double.NaN, 8], halfLifePeriods: 1);
         Assert.True(double.IsNaN(f[0]));
         Assert.Equal([2, 3, 3], f[1..]);
-        Assert.Throws<ArgumentOutOfRangeException>(() => ExAnteBaselines.Ewma([1.0], 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => PastValues.Ewma([1.0], 0));
     }
 
     [Fact]
@@ -61,7 +62,7 @@ public class ProtocolTests
     public void Parkinson_volatility_of_constant_ranges_is_their_log_range_over_root_4_ln_2()
     {
         var candles = Enumerable.Range(0, 10).Select(i => Bar(i, 100, 100 * Math.Exp(0.1), 100, 100, oi: 1e9)).ToArray();
-        var sigma = ExAnteBaselines.ParkinsonVolatility(candles, halfLifePeriods: 5);
+        var sigma = PastValues.ParkinsonVolatility(candles, halfLifePeriods: 5);
         Assert.True(double.IsNaN(sigma[0]));
         Assert.All(sigma[1..], s => Assert.Equal(0.1 / Math.Sqrt(4 * Math.Log(2)), s, 12));
     }
@@ -107,9 +108,9 @@ public class ProtocolTests
     private static IEnumerable<(string Name, double[] Values)> Forecasts(DateTime[] times, Candle[] candles, double[] actual)
     {
         yield return ("persistence", WalkForward.Persistence(actual));
-        yield return ("ewma", ExAnteBaselines.Ewma(actual, 12));
+        yield return ("ewma", PastValues.Ewma(actual, 12));
         yield return ("climatology", ExAnteBaselines.SeasonalClimatology(times, actual));
-        yield return ("volatility", ExAnteBaselines.ParkinsonVolatility(candles, 24));
+        yield return ("volatility", PastValues.ParkinsonVolatility(candles, 24));
         yield return ("volatility × OI", ExAnteBaselines.VolatilityOpenInterest(candles, actual, trainPeriods: 100, testPeriods: 48).Forecast);
         yield return ("stacked baselines", ExAnteBaselines.Stacked(candles, actual, trainPeriods: 100, refitPeriods: 48, periodsPerDay: 24).Forecast);
         var brackets = LiquidationLab.Core.Tests.Margin.Fixtures.BtcUsdt;
@@ -117,7 +118,7 @@ public class ProtocolTests
         foreach (var calibration in Enum.GetValues<TouchCalibration>())
         {
             var config = new TouchModelConfig(rule, calibration);
-            yield return (config.Name, TouchModel.Build(candles, actual, brackets, config, trainPeriods: 100, refitPeriods: 48, periodsPerDay: 24).Forecast.Predicted);
+            yield return (config.Name, TouchForecast.Build(candles, actual, brackets, config, trainPeriods: 100, refitPeriods: 48, periodsPerDay: 24).Forecast.Predicted);
         }
     }
 
