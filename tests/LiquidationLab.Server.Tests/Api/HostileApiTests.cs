@@ -67,10 +67,11 @@ public sealed partial class HostileApiTests(HostileApiFixture f) : IClassFixture
     private static readonly Dictionary<string, string[]> Endpoints = new()
     {
         ["/liquidations/levels"] = ["symbol", "entry_price", "leverage_levels", "margin", "side", "quantity", "mark", "wallet_balance"],
-        ["/liquidations/heatmap"] = ["symbol", "interval", "from", "to", "model", "market", "mix", "candles_per_column", "format"],
+        ["/liquidations/heatmap"] = ["symbol", "interval", "from", "to", "model", "market", "mix", "candles_per_column", "oi_symbol", "format"],
         ["/liquidations/map"] = ["symbol", "from", "to", "mode", "threshold", "mix", "bin_width", "format"],
         ["/liquidations/compare-models"] = ["symbol", "trade_from", "trade_to", "candle_from", "candle_to", "interval", "portion", "format"],
         ["/liquidations/history"] = ["symbol", "interval", "from", "to", "market", "oi_symbol", "scope", "format"],
+        ["/liquidations/backtest"] = ["symbol", "interval", "from", "test_from", "test_to", "train_until", "market", "model", "oi_symbol", "scope", "side", "refit_days", "block_days", "event_quantile", "resamples"],
         ["/liquidations/symbols"] = [],
         ["/health"] = [],
     };
@@ -167,6 +168,16 @@ public sealed partial class HostileApiTests(HostileApiFixture f) : IClassFixture
     [InlineData("/liquidations/heatmap?to=9999-12-31", "to")]
     [InlineData("/liquidations/map?from=9999-12-31T23:59:59", "from")]
     [InlineData("/liquidations/history?interval=1h&to=9999-12-31", "to")]
+    [InlineData("/liquidations/backtest?test_from=9999-12-31", "test_from")]
+    [InlineData("/liquidations/backtest?resamples=1e9", "resamples")]
+    [InlineData("/liquidations/backtest?resamples=10", "resamples")]
+    [InlineData("/liquidations/backtest?refit_days=NaN", "refit_days")]
+    [InlineData("/liquidations/backtest?block_days=1e308", "block_days")]
+    [InlineData("/liquidations/backtest?event_quantile=1", "event_quantile")]
+    [InlineData("/liquidations/backtest?model=sideways:scale", "model")]
+    [InlineData("/liquidations/backtest?model=absolute:scale,none", "model")]
+    [InlineData("/liquidations/backtest?side=up", "side")]
+    [InlineData("/liquidations/backtest?interval=4h&test_from=2030-01-01", "test_from")]
     [InlineData("/liquidations/compare-models?candle_to=9999-12-31", "candle_to")]
     [InlineData("/liquidations/compare-models?trade_from=0001-01-01", "trade_from")]
     [InlineData("/liquidations/map?bin_width=0.001", "bin_width")]
