@@ -80,6 +80,13 @@ public static partial class VenueInfo
         _ => false,
     };
 
+    /// <summary>The file name of an instrument's tier table, <c>&lt;instrument&gt;.json</c>, for a name of the venue's grammar
+    /// (<see cref="IsInstrument"/>) only; the file lives in <c>data/tiers/&lt;</c><see cref="TierFolder"/><c>&gt;/</c>.</summary>
+    /// <exception cref="ArgumentException">The name is not an instrument of the venue (it never becomes a path).</exception>
+    public static string TierFileName(Venue venue, string instrument) => IsInstrument(venue, instrument)
+        ? instrument + ".json"
+        : throw new ArgumentException($"'{instrument}' is not a {Name(venue)} instrument name.", nameof(instrument));
+
     [GeneratedRegex(@"^[A-Z0-9]{2,30}\z", RegexOptions.CultureInvariant)]
     private static partial Regex SymbolGrammar();
 

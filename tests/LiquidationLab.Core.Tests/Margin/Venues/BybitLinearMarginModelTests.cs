@@ -26,6 +26,15 @@ public class BybitLinearMarginModelTests
     }
 
     [Fact]
+    public void A_1_btc_long_at_10000_with_50x_can_lose_150_usdt_as_in_bybits_maintenance_margin_example()
+    {
+        // Bybit Help Center, "Maintenance Margin (USDT Contract)": 1 BTC at 10,000 USDT, 50x isolated: IM = 200, MM = 50,
+        // "this position could take an unrealized loss (Mark Price) of up to 150 USDT (200 − 50) before liquidation takes place".
+        Assert.Equal(50m, Bybit.MaintenanceMarginUsd(1m, 10_000m));
+        Assert.Equal(10_000m - 150m, Bybit.Isolated(PositionSide.Long, 1m, 10_000m, 50m).LiquidationPrice);
+    }
+
+    [Fact]
     public void Isolated_short_1_btc_at_20000_with_50x_liquidates_at_20300_hand_worked()
     {
         // Hand-worked (the page's short example was not in the stored copy): LP = 20,000 + (400 − 100) / 1 = 20,300.

@@ -39,6 +39,13 @@ public class VenuesTests
         Assert.Equal(ok, VenueInfo.IsInstrument(venue, name));
 
     [Fact]
+    public void A_tier_file_name_is_made_only_from_a_valid_instrument()
+    {
+        Assert.Equal("BTC-USDT-SWAP.json", VenueInfo.TierFileName(Venue.OkxSwap, "BTC-USDT-SWAP"));
+        Assert.Throws<ArgumentException>(() => VenueInfo.TierFileName(Venue.Hyperliquid, "../BTC"));
+    }
+
+    [Fact]
     public void Every_venue_has_a_name_and_a_tier_folder_that_parse_back()
     {
         foreach (var v in VenueInfo.All)
