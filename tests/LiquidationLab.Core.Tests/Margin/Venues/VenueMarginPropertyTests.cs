@@ -107,4 +107,35 @@ public class VenueMarginPropertyTests
             return Math.Abs(equity - mm) <= 1e-15m * p.Quantity * p.Entry;
         });
     }
+
+    [Property(MaxTest = 2000)]
+    public Property Okx_margin_ratio_is_100_percent_at_the_liquidation_price(int a, int b, int c, bool isLong)
+    {
+        var m = (OkxSwapMarginModel)VenueFixtures.Okx;
+        var p = Position(m, a, b, c);
+        var side = isLong ? PositionSide.Long : PositionSide.Short;
+        return Prop.When(Valid(m, p), () =>
+        {
+            var r = m.Isolated(side, p.Quantity, p.Entry, p.Leverage);
+            var equity = r.MarginBalanceTermUsd + (int)side * p.Quantity * (r.LiquidationPrice - p.Entry);
+            var required = p.Quantity * r.LiquidationPrice * (r.MaintenanceMarginRate + m.TakerFeeRate);
+            return Math.Abs(equity - required) <= 1e-15m * p.Quantity * p.Entry;
+        });
+    }
+
+    [Property(MaxTest = 2000)]
+    public Property Bybit_loss_at_the_liquidation_price_is_initial_minus_maintenance_margin_at_entry(int a, int b, int c, bool isLong)
+    {
+        // Bybit's formula: the position may lose IM + extra − MM(entry value) before liquidation.
+        var m = VenueFixtures.Bybit;
+        var p = Position(m, a, b, c);
+        var side = isLong ? PositionSide.Long : PositionSide.Short;
+        return Prop.When(Valid(m, p), () =>
+        {
+            var r = m.Isolated(side, p.Quantity, p.Entry, p.Leverage);
+            var loss = (int)side * p.Quantity * (p.Entry - r.LiquidationPrice);
+            var allowed = r.MarginBalanceTermUsd - m.MaintenanceMarginUsd(p.Quantity, p.Entry);
+            return Math.Abs(loss - allowed) <= 1e-15m * p.Quantity * p.Entry;
+        });
+    }
 }
