@@ -19,6 +19,13 @@ public sealed class LiquidityReportTable(LabStore store, string recordingSource,
     private long _sessionFileId = -1; // ingest_log row of the recording session, once committed
     private bool _staged;
 
+    /// <summary>The number of reports the store holds.</summary>
+    public static long Count(LabStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return store.Scalar<long>("SELECT count(*) FROM liquidity_reports");
+    }
+
     /// <summary>Writes one batch in one transaction.</summary>
     /// <param name="reports">Reports with their snapshot time (ms) and token.</param>
     /// <param name="books">Polled books with their snapshot time (ms) and token.</param>
