@@ -1,5 +1,6 @@
 using System.Globalization;
 using LiquidationLab.Data.Store;
+using LiquidationLab.Data.Store.Tables;
 
 namespace LiquidationLab.Data.Ingest;
 
@@ -45,8 +46,7 @@ public static class IngestRevert
                 var revisions = Schema.RevisionTable(table);
                 var keys = Schema.SeriesKeys[table];
                 var on = string.Join(" AND ", keys.Select(k => $"t.{k} IS NOT DISTINCT FROM p.{k}"));
-                var columns = store.Scalar<string>(
-                    "SELECT string_agg(column_name, ', ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = $1 AND table_schema = 'main'", table);
+                var columns = StoreTables.Named(table).ColumnList;
                 // Per key, the most recent revision that names this file's row as the one in the table comes back.
                 store.Execute($"CREATE OR REPLACE TEMP TABLE revert_pick AS SELECT rowid AS rid, * FROM {revisions} WHERE other_file_id = {f} " +
                               $"QUALIFY row_number() OVER (PARTITION BY {string.Join(", ", keys)} ORDER BY file_id DESC, rowid DESC) = 1");

@@ -79,6 +79,11 @@ public static class StoreTables
         RecordingRejectRow.Table,
     ];
 
+    /// <summary>The declaration of the table <paramref name="name"/>.</summary>
+    /// <exception cref="ArgumentException">No table of the store has that name.</exception>
+    public static TableDeclaration Named(string name) =>
+        All.FirstOrDefault(t => t.Name == name) ?? throw new ArgumentException($"The store has no table {name}.", nameof(name));
+
     private static TableDeclaration Declare(string name, params (string Name, string Type)[] columns) =>
         new(name, columns.Select(c => ColumnDeclaration.Parse(c.Name, c.Type)));
 }
