@@ -73,6 +73,7 @@ public sealed class StoreTablesTests
         // book_snapshots' columns under another table's name, with price and size as DOUBLE: the decimal fields do not fit.
         t.Store.Execute("CREATE TEMP TABLE book_doubles (venue VARCHAR, instrument_id VARCHAR, time TIMESTAMP, side VARCHAR, level INTEGER, price DOUBLE, size DOUBLE, file_id BIGINT)");
         var e = Assert.Throws<InvalidOperationException>(() => new TableWriter<BookSnapshotRow>(t.Store.Connection, "book_doubles"));
+        Assert.StartsWith("BookSnapshotRow does not fit the table book_doubles", e.Message, StringComparison.Ordinal);
         Assert.Contains("column index 5", e.Message, StringComparison.Ordinal);
         // One column short (an older schema's book_state, before awaiting_first).
         t.Store.Execute("CREATE TEMP TABLE old_book_state AS SELECT * EXCLUDE (awaiting_first) FROM book_state");
@@ -118,6 +119,31 @@ public sealed class StoreTablesTests
             Assert.Equal(time, DateTime.SpecifyKind(r.GetDateTime(4), DateTimeKind.Utc));
             Assert.Equal("1", r.GetString(5));
         }
+    }
+
+    /// <summary>
+    /// The declarations describe the schema after every migration; an older store reaches it only through the migrations
+    /// it has not applied yet. A released migration edited in place (say, a column added to v1's CREATE TABLE) would give
+    /// new stores the column and pass the declaration test, while every existing store stayed without it: released
+    /// migrations are pinned, and a change is a new migration.
+    /// </summary>
+    [Fact]
+    public void Released_migrations_are_never_edited_a_change_is_a_new_migration()
+    {
+        string[] released =
+        [
+            "2b425d42b6add99fb5febe5a292ad33e9a97ba5f74cb1b2f166aa035ac391fc7", // v1
+            "8092d73394089a94aebd6ea258a0fc8862d243ad4dee252c1e724ddb525b4de7", // v2
+            "9c83ce27ea014888a26e816250956217796842a819cd8a390c6402e5066aa087", // v3
+            "43aa3ef3dbfabfd780c24479d1faacfcc7d69623da0bae40da640e5995b1fa07", // v4
+            "0646a086cf9eccf647ebba04dd38bbc236ec95f99b22321ee629114009c02a47", // v5
+            "3a08acc7ba64042defe7d9ab61a64210faf4f83e6b36607227654e24e48de390", // v6
+        ];
+        var actual = Schema.Migrations.Take(released.Length)
+            .Select(m => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(m.ReplaceLineEndings("\n")))))
+            .ToArray();
+        Assert.True(Schema.Migrations.Count >= released.Length, "a released migration was removed");
+        Assert.Equal(released, actual);
     }
 
     [Fact]

@@ -137,7 +137,15 @@ public sealed class TableWriter<TRow> : IDisposable where TRow : ITableRow<TRow>
     public TableWriter(DuckDBConnection connection, string? table = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        _appender = connection.CreateAppender<TRow, RowMap<TRow>>(table ?? TRow.Table.Name);
+        var name = table ?? TRow.Table.Name;
+        try
+        {
+            _appender = connection.CreateAppender<TRow, RowMap<TRow>>(name);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidOperationException($"{typeof(TRow).Name} does not fit the table {name} (its declaration and the schema differ): {e.Message}", e);
+        }
     }
 
     /// <summary>Rows appended so far.</summary>
