@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using DuckDB.NET.Data;
+using LiquidationLab.Data.Bench;
 using LiquidationLab.Data.Store;
 using Spectre.Console;
 
@@ -223,42 +223,10 @@ internal static class BenchSuite
     private static string Range(double[] values) => string.Create(CultureInfo.InvariantCulture, $"{Median(values):0.000} ({values.Min():0.000}–{values.Max():0.000})");
 
     /// <summary>A Binance Vision aggTrades CSV: ids and 8 ms steps increasing, prices around 42k, a heavy-tailed quantity (1.4 % ≥ 100k USD).</summary>
-    private static void Generate(string path, long rows)
-    {
-        SeededCopy(0.42,
-            "COPY (SELECT 2018394261 + i AS agg_trade_id, round(42000 + 500 * sin(i / 100000.0) + (i % 7) * 0.1, 1) AS price, " +
-            "greatest(0.001, round(0.001 * pow(10, 5 * pow(random(), 27)), 3)) AS quantity, 4476590661 + 3 * i AS first_trade_id, " +
-            "4476590661 + 3 * i + (i % 3) AS last_trade_id, 1704153600000 + i * 8 AS transact_time, (i % 2 = 0) AS is_buyer_maker " +
-            string.Create(CultureInfo.InvariantCulture, $"FROM range({rows}) t(i)) TO {Sql.Literal(path)} (HEADER, DELIMITER ',')"));
-    }
+    private static void Generate(string path, long rows) => BenchData.WriteAggTradesCsv(path, rows);
 
     /// <summary>A year of 5-minute bars (2025) with open interest in USD: a seeded log-random walk around 60k, OHLC consistent.</summary>
-    private static void GenerateYearOfBars(string path)
-    {
-        SeededCopy(0.7,
-            "COPY (SELECT 1735689600000 + i * 300000 AS ts, round(o, 1) AS o, round(greatest(o, cl) * (1 + 0.0015 * r1), 1) AS h, " +
-            "round(least(o, cl) * (1 - 0.0015 * r2), 1) AS l, round(cl, 1) AS c, round(8e9 * (1 + 0.25 * sin(i / 4000.0)) * (1 + 0.01 * r3), 0) AS oi " +
-            "FROM (SELECT i, 60000 * exp(lag(w, 1, 0) OVER (ORDER BY i)) AS o, 60000 * exp(w) AS cl, r1, r2, r3 FROM " +
-            "(SELECT i, sum((random() - 0.5) * 0.004) OVER (ORDER BY i) AS w, random() AS r1, random() AS r2, random() - 0.5 AS r3 FROM range(105120) t(i)))) " +
-            $"TO {Sql.Literal(path)} (HEADER, DELIMITER ',')");
-    }
-
-    /// <summary>Runs a generating <c>COPY</c> on a throwaway in-memory DuckDB whose random() is seeded, so every run writes the same file.</summary>
-    private static void SeededCopy(double seed, string copySql)
-    {
-        using var c = new DuckDBConnection("Data Source=:memory:");
-        c.Open();
-        using (var cmd = c.CreateCommand())
-        {
-            cmd.CommandText = string.Create(CultureInfo.InvariantCulture, $"SELECT setseed({seed})");
-            cmd.ExecuteNonQuery();
-        }
-        using (var cmd = c.CreateCommand())
-        {
-            cmd.CommandText = copySql;
-            cmd.ExecuteNonQuery();
-        }
-    }
+    private static void GenerateYearOfBars(string path) => BenchData.WriteYearOfFiveMinuteBarsCsv(path);
 
     private static Command Scan()
     {
@@ -269,10 +237,8 @@ internal static class BenchSuite
         cmd.SetAction((parse, _) =>
         {
             using var store = Workspace.OpenStore(Workspace.StorePath(parse.GetValue(db), StoreUse.Read), readOnly: true);
-            using var q = store.Command("SELECT count(*), sum(price * quantity), min(transact_time), max(transact_time) FROM agg_trades WHERE symbol = $1", parse.GetValue(symbol));
-            using var r = q.ExecuteReader();
-            r.Read();
-            parse.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.GetInt64(0)} trades, {r.GetValue(1)} USD"));
+            var (trades, notional) = BenchData.ScanAggTrades(store, parse.GetValue(symbol)!);
+            parse.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{trades} trades, {notional} USD"));
             return Task.FromResult(0);
         });
         return cmd;
@@ -282,18 +248,12 @@ internal static class BenchSuite
     {
         var csv = new Option<string>("--csv") { Required = true, Description = "Binance Vision aggTrades CSV with a header." };
         var db = new Option<string>("--db") { Required = true, Description = "New DuckDB file." };
-        var cmd = new Command("plain-insert", "Reference for the ingest case: CREATE TABLE + INSERT … SELECT * FROM read_csv in DuckDB, nothing else.") { csv, db };
+        var cmd = new Command("plain-insert", "Reference for the ingest case: DuckDB's own read_csv of the file into a new table, nothing else.") { csv, db };
         cmd.Hidden = true;
         cmd.SetAction((parse, _) =>
         {
-            using var c = new DuckDBConnection("Data Source=" + Path.GetFullPath(parse.GetValue(db)!));
-            c.Open();
-            using var create = c.CreateCommand();
-            create.CommandText = "CREATE TABLE t (agg_trade_id BIGINT, price DOUBLE, quantity DOUBLE, first_trade_id BIGINT, last_trade_id BIGINT, transact_time BIGINT, is_buyer_maker BOOLEAN)";
-            create.ExecuteNonQuery();
-            using var insert = c.CreateCommand();
-            insert.CommandText = $"INSERT INTO t SELECT * FROM read_csv({Sql.Literal(Path.GetFullPath(parse.GetValue(csv)!))}, header = true)";
-            parse.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{insert.ExecuteNonQuery()} rows"));
+            var rows = BenchData.PlainInsert(parse.GetValue(db)!, parse.GetValue(csv)!);
+            parse.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{rows} rows"));
             return Task.FromResult(0);
         });
         return cmd;

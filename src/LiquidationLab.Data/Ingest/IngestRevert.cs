@@ -1,5 +1,6 @@
 using System.Globalization;
 using LiquidationLab.Data.Store;
+using LiquidationLab.Data.Store.Tables;
 
 namespace LiquidationLab.Data.Ingest;
 
@@ -23,16 +24,12 @@ public static class IngestRevert
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(fileOrSha);
         var full = File.Exists(fileOrSha) ? Path.GetFullPath(fileOrSha) : fileOrSha;
-        var matches = new List<(long Id, string Path, string Sha)>();
-        using (var cmd = store.Command(
-                   "SELECT id, file_path, sha256 FROM ingest_log WHERE sha256 = lower($1) OR file_path = $2 OR file_path = $1 OR ends_with(file_path, '/' || $1) ORDER BY id",
-                   fileOrSha, full))
-        using (var r = cmd.ExecuteReader())
-            while (r.Read()) matches.Add((r.GetInt64(0), r.GetString(1), r.GetString(2)));
+        var log = new IngestLog(store);
+        var matches = log.Find(fileOrSha, full);
         if (matches.Count == 0) throw new ArgumentException($"data revert: no ingested file matches '{fileOrSha}' (give its path or SHA-256; `data status` and the ingest log list them).");
         if (matches.Count > 1)
-            throw new ArgumentException($"data revert: '{fileOrSha}' matches {matches.Count} ingested files ({string.Join(", ", matches.Take(5).Select(m => m.Path))}): give the SHA-256.");
-        var (id, path, sha) = matches[0];
+            throw new ArgumentException($"data revert: '{fileOrSha}' matches {matches.Count} ingested files ({string.Join(", ", matches.Take(5).Select(m => m.FilePath))}): give the SHA-256.");
+        var (id, path, sha) = (matches[0].Id, matches[0].FilePath, matches[0].Sha256);
         var f = id.ToString(CultureInfo.InvariantCulture);
 
         var redeliveredBy = new List<(string, long)>();
@@ -49,8 +46,7 @@ public static class IngestRevert
                 var revisions = Schema.RevisionTable(table);
                 var keys = Schema.SeriesKeys[table];
                 var on = string.Join(" AND ", keys.Select(k => $"t.{k} IS NOT DISTINCT FROM p.{k}"));
-                var columns = store.Scalar<string>(
-                    "SELECT string_agg(column_name, ', ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = $1 AND table_schema = 'main'", table);
+                var columns = StoreTables.Named(table).ColumnList;
                 // Per key, the most recent revision that names this file's row as the one in the table comes back.
                 store.Execute($"CREATE OR REPLACE TEMP TABLE revert_pick AS SELECT rowid AS rid, * FROM {revisions} WHERE other_file_id = {f} " +
                               $"QUALIFY row_number() OVER (PARTITION BY {string.Join(", ", keys)} ORDER BY file_id DESC, rowid DESC) = 1");
@@ -73,7 +69,7 @@ public static class IngestRevert
             store.Execute($"DELETE FROM redeliveries WHERE file_id = {f} OR stored_file_id = {f}");
             // Series no row refers to any more (the file introduced them).
             store.Execute("DELETE FROM series WHERE id NOT IN (SELECT series_id FROM agg_trades_data UNION SELECT series_id FROM trades_data)");
-            store.Execute($"DELETE FROM ingest_log WHERE id = {f}");
+            log.Delete(id);
             tx.Commit();
         }
         catch

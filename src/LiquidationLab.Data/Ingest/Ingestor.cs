@@ -169,16 +169,15 @@ public sealed class Ingestor
         }
 
         var sha = Sha256(path);
-        var existing = _store.Scalar<string?>("SELECT kind FROM ingest_log WHERE sha256 = $1", sha);
+        var log = new IngestLog(_store);
+        var existing = log.KindOf(sha);
         if (existing is not null)
             return new FileIngestResult(path, IngestStatus.AlreadyIngested, existing, 0, null, started.Elapsed);
 
         using var tx = _store.Connection.BeginTransaction();
         try
         {
-            var fileId = _store.Scalar<long>(
-                "INSERT INTO ingest_log (file_path, sha256, kind, rows, ingested_at) VALUES ($1, $2, $3, 0, now()) RETURNING id",
-                path, sha, importer.Kind);
+            var fileId = log.Begin(path, sha, importer.Kind);
             var context = new ImportContext(_store, path, fileId, probe, ArchiveLimits, ConflictPolicy, QuarantineLines);
             var outcome = importer.Import(context);
             // Whatever the importer, every value it wrote obeys the row rules, and no exchange identifier is stored twice.
@@ -194,8 +193,7 @@ public sealed class Ingestor
             if (outcome.Rejected is { Count: > 0 } rejected)
                 detail += string.Create(CultureInfo.InvariantCulture, $"; {rejected.Count} lines set aside (first: line {rejected[0].Line}: {rejected[0].Problem})");
             var rows = outcome.Rows - removed;
-            _store.Execute("UPDATE ingest_log SET rows = $1, first_time = $2, last_time = $3, detail = $4 WHERE id = $5",
-                rows, outcome.FirstTime, outcome.LastTime, detail, fileId);
+            log.Complete(fileId, rows, outcome.FirstTime, outcome.LastTime, detail);
             tx.Commit();
             return new FileIngestResult(path, IngestStatus.Ingested, importer.Kind, rows, detail, started.Elapsed, outcome.Conflicts, removed, outcome.Rejected);
         }

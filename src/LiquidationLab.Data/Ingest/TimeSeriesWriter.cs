@@ -1,5 +1,6 @@
 using System.Globalization;
 using LiquidationLab.Data.Store;
+using LiquidationLab.Data.Store.Tables;
 
 namespace LiquidationLab.Data.Ingest;
 
@@ -53,10 +54,7 @@ internal static class TimeSeriesWriter
         var staged = $"staged_{table}";
         var cols = string.Join(", ", columns);
         // Staged with the table's own column types (a NULL literal would otherwise stage as INTEGER).
-        var types = new Dictionary<string, string>(StringComparer.Ordinal);
-        using (var cmd = store.Command("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $1 AND table_schema = 'main'", table))
-        using (var r = cmd.ExecuteReader())
-            while (r.Read()) types[r.GetString(0)] = r.GetString(1);
+        var types = StoreTables.Named(table).Columns.ToDictionary(c => c.Name, c => c.DataType, StringComparer.Ordinal);
         var typed = string.Join(", ", columns.Select(c => $"CAST({c} AS {types[c]}) AS {c}"));
         store.Execute($"CREATE OR REPLACE TEMP TABLE {staged} AS SELECT {typed}{(lineColumn is null ? "" : ", " + lineColumn)} FROM ({selectSql})");
         try

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using LiquidationLab.Core.Liquidity;
 using LiquidationLab.Data.Store;
+using LiquidationLab.Data.Store.Tables;
 
 namespace LiquidationLab.Data.Liquidity;
 
@@ -18,6 +19,13 @@ public sealed class LiquidityReportTable(LabStore store, string recordingSource,
     private long _sessionFileId = -1; // ingest_log row of the recording session, once committed
     private bool _staged;
 
+    /// <summary>The number of reports the store holds.</summary>
+    public static long Count(LabStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return store.Scalar<long>("SELECT count(*) FROM liquidity_reports");
+    }
+
     /// <summary>Writes one batch in one transaction.</summary>
     /// <param name="reports">Reports with their snapshot time (ms) and token.</param>
     /// <param name="books">Polled books with their snapshot time (ms) and token.</param>
@@ -27,55 +35,41 @@ public sealed class LiquidityReportTable(LabStore store, string recordingSource,
     {
         ArgumentNullException.ThrowIfNull(reports);
         ArgumentNullException.ThrowIfNull(books);
-        // Rows go through DuckDB's appender into a temporary staging table, then one INSERT OR IGNORE per batch: a
-        // prepared INSERT per row cost a statement preparation per report.
+        // Rows go through DuckDB's appender (the reports' typed writer) into a temporary staging table of the same columns,
+        // then one INSERT OR IGNORE per batch: a prepared INSERT per row cost a statement preparation per report.
         if (!_staged)
         {
             store.Execute("CREATE TEMP TABLE IF NOT EXISTS liquidity_reports_stage AS SELECT * FROM liquidity_reports LIMIT 0");
             _staged = true;
         }
         using var tx = store.Connection.BeginTransaction();
-        using (var appender = store.Connection.CreateAppender("liquidity_reports_stage"))
-        {
-            foreach (var (r, snapshot, token) in reports)
-            {
-                appender.CreateRow().AppendValue(r.ReportId).AppendValue(r.TraceId).AppendValue(r.ConditionId).AppendValue(token).AppendValue(snapshot)
-                    .AppendValue(DateTime.UnixEpoch.AddMilliseconds(r.EmittedAtMs)).AppendValue(r.EmittedAtMs)
-                    .AppendValue(r.CurrentBidDepthPusd).AppendValue(r.CurrentAskDepthPusd).AppendValue(r.ForecastPusd).AppendValue(r.HorizonSeconds)
-                    .AppendValue(r.LowForecast).AppendValue(r.BookEmpty).AppendValue(r.Severity).AppendValue(string.Join(',', r.ReasonCodes))
-                    .AppendValue(r.ToJson()).EndRow();
-            }
-        }
+        using (var stage = new TableWriter<LiquidityReportRow>(store.Connection, "liquidity_reports_stage"))
+            foreach (var (r, snapshot, token) in reports) stage.Append(LiquidityReportRow.Of(r, snapshot, token));
         var n = store.Execute("INSERT OR IGNORE INTO liquidity_reports SELECT * FROM liquidity_reports_stage");
         store.Execute("DELETE FROM liquidity_reports_stage");
         var session = _sessionFileId;
         if (books.Count > 0)
         {
+            var log = new IngestLog(store);
             if (session < 0)
             {
                 var id = Guid.NewGuid().ToString("N");
-                session = store.Scalar<long>(
-                    "INSERT INTO ingest_log (file_path, sha256, kind, rows, ingested_at, detail) VALUES ($1, $2, $3, 0, now(), $4) RETURNING id",
-                    $"{recordingSource} (session {id})", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(id))),
+                session = log.Begin($"{recordingSource} (session {id})", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(id))),
                     recordingKind, "books polled by the liquidity service");
             }
-            long levels = 0;
-            using (var appender = store.Connection.CreateAppender("book_snapshots"))
+            long levels;
+            using (var writer = new TableWriter<BookSnapshotRow>(store.Connection))
             {
                 foreach (var (book, _, token) in books)
                 {
                     var time = DateTime.UnixEpoch.AddMilliseconds(book.TimestampMs);
                     foreach (var (side, sideLevels) in new[] { ("bid", book.Bids), ("ask", book.Asks) })
                         for (var i = 0; i < sideLevels.Count; i++)
-                        {
-                            appender.CreateRow().AppendValue("polymarket").AppendValue(token).AppendValue(time).AppendValue(side).AppendValue(i + 1)
-                                .AppendValue(sideLevels[i].Price).AppendValue(sideLevels[i].Size).AppendValue(session).EndRow();
-                            levels++;
-                        }
+                            writer.Append(new BookSnapshotRow("polymarket", token, time, side, i + 1, sideLevels[i].Price, sideLevels[i].Size, session));
                 }
+                levels = writer.Rows;
             }
-            store.Execute("UPDATE ingest_log SET rows = rows + $1, first_time = least(coalesce(first_time, $2), $2), last_time = greatest(coalesce(last_time, $3), $3) WHERE id = $4",
-                levels, DateTime.UnixEpoch.AddMilliseconds(books.Min(b => b.SnapshotMs)), DateTime.UnixEpoch.AddMilliseconds(books.Max(b => b.SnapshotMs)), session);
+            log.Extend(session, levels, DateTime.UnixEpoch.AddMilliseconds(books.Min(b => b.SnapshotMs)), DateTime.UnixEpoch.AddMilliseconds(books.Max(b => b.SnapshotMs)));
         }
         tx.Commit();
         _sessionFileId = session; // only after the commit that created it

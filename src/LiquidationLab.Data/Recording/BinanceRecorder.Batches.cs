@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.Json;
 using LiquidationLab.Data.Ingest;
 using LiquidationLab.Data.Store;
+using LiquidationLab.Data.Store.Tables;
 
 namespace LiquidationLab.Data.Recording;
 
@@ -105,12 +106,16 @@ public sealed partial class BinanceRecorder
                 using (var tx = store.Connection.BeginTransaction())
                 {
                     foreach (var (symbol, stream, kind, start, end, detail) in gaps)
-                        store.Execute("INSERT INTO recording_gaps SELECT $1, $2, $3, $4, $5, $6, $7, $8, now() WHERE NOT EXISTS (" +
+                        store.Execute($"INSERT INTO recording_gaps ({RecordingGapRow.Table.ColumnList}) SELECT $1, $2, $3, $4, $5, $6, $7, $8, now() WHERE NOT EXISTS (" +
                                       "SELECT 1 FROM recording_gaps WHERE symbol = $2 AND stream = $3 AND kind = $4 AND gap_start = $5 AND gap_end = $6)", // a hole seen again in a re-delivery is one gap
                             Venue, symbol, stream, kind, start, end, detail, _session);
-                    foreach (var x in all)
-                        store.Execute("INSERT INTO recording_rejects VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())",
-                            Venue, x.Symbol, x.Stream, x.ReceivedAt, x.Problem, x.Raw, x.RawBytes, _session);
+                    if (all.Count > 0)
+                    {
+                        var recordedAt = DateTime.UtcNow;
+                        using var writer = new TableWriter<RecordingRejectRow>(store.Connection);
+                        foreach (var x in all)
+                            writer.Append(new RecordingRejectRow(Venue, x.Symbol, x.Stream, x.ReceivedAt, x.Problem, x.Raw, x.RawBytes, _session, recordedAt));
+                    }
                     tx.Commit();
                 }
                 Interlocked.Increment(ref Stats._batches);

@@ -217,10 +217,8 @@ public static class StoreSnapshot
             if (sha != t.Sha256) throw new SnapshotException($"{file}: SHA-256 {sha} differs from the manifest's {t.Sha256} (altered or truncated).");
         }
 
-        var known = new HashSet<string>(StringComparer.Ordinal);
-        using (var cmd = store.Command("SELECT sha256 FROM ingest_log"))
-        using (var r = cmd.ExecuteReader())
-            while (r.Read()) known.Add(r.GetString(0));
+        var log = new IngestLog(store);
+        var known = log.Sha256s();
         var present = manifest.Sources.Where(s => known.Contains(s.Sha256)).ToList();
         var fresh = manifest.Sources.Where(s => !known.Contains(s.Sha256)).ToList();
         var perTable = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -233,11 +231,7 @@ public static class StoreSnapshot
             foreach (var s in present) store.Execute("INSERT INTO snapshot_sources VALUES ($1, NULL)", s.Sha256);
             foreach (var s in fresh)
             {
-                var id = store.Scalar<long>(
-                    "INSERT INTO ingest_log (file_path, sha256, kind, rows, first_time, last_time, ingested_at, detail) " +
-                    "VALUES ($1, $2, $3, $4, $5, $6, now(), $7) RETURNING id",
-                    s.Path, s.Sha256, s.Kind, s.RowsAtIngest, s.FirstTime, s.LastTime,
-                    $"{s.Detail} {FromSnapshotNote}{folder}]");
+                var id = log.Restore(s.Path, s.Sha256, s.Kind, s.RowsAtIngest, s.FirstTime, s.LastTime, $"{s.Detail} {FromSnapshotNote}{folder}]");
                 store.Execute("INSERT INTO snapshot_sources VALUES ($1, $2) ON CONFLICT DO UPDATE SET file_id = excluded.file_id", s.Sha256, id);
             }
             foreach (var t in manifest.Tables)
@@ -325,17 +319,8 @@ public static class StoreSnapshot
         return columns.Count > 0 ? columns : throw new InvalidOperationException($"Table {table} not found in the store's schema.");
     }
 
-    private static List<SnapshotSource> ReadLog(LabStore store)
-    {
-        var log = new List<SnapshotSource>();
-        using var cmd = store.Command("SELECT file_path, sha256, kind, rows, first_time, last_time, detail FROM ingest_log ORDER BY file_path, sha256");
-        using var r = cmd.ExecuteReader();
-        while (r.Read())
-            log.Add(new SnapshotSource(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3),
-                r.IsDBNull(4) ? null : DateTime.SpecifyKind(r.GetDateTime(4), DateTimeKind.Utc),
-                r.IsDBNull(5) ? null : DateTime.SpecifyKind(r.GetDateTime(5), DateTimeKind.Utc), r.IsDBNull(6) ? null : r.GetString(6)));
-        return log;
-    }
+    private static List<SnapshotSource> ReadLog(LabStore store) =>
+        new IngestLog(store).Entries().Select(e => new SnapshotSource(e.FilePath, e.Sha256, e.Kind, e.Rows, e.FirstTime, e.LastTime, e.Detail)).ToList();
 
     private static string CommonFolder(IEnumerable<string> paths)
     {

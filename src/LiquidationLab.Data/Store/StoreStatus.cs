@@ -54,9 +54,8 @@ public static class StoreStatus
             var listed = shown.Count <= 6 ? string.Join(", ", shown) : string.Join(", ", shown.Take(6)) + $" … ({shown.Count} in all)";
             result.Add(new TableStatus(table, rows, listed, first, last));
         }
-        var files = store.Scalar<long>("SELECT count(*) FROM ingest_log");
-        result.Add(new TableStatus("ingest_log", files, $"{files} files", store.Scalar<DateTime?>("SELECT min(ingested_at) FROM ingest_log"),
-            store.Scalar<DateTime?>("SELECT max(ingested_at) FROM ingest_log")));
+        var (files, firstIngest, lastIngest) = new IngestLog(store).Summary();
+        result.Add(new TableStatus("ingest_log", files, $"{files} files", firstIngest, lastIngest));
         return result;
     }
 }

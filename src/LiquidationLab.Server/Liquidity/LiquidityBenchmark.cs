@@ -116,6 +116,6 @@ public static class LiquidityBenchmark
                 Percentiles.Of(lags.ToArray()), 100 * cpu / wall, 0);
         }
         await writer.DisposeAsync().ConfigureAwait(false);
-        return result with { ReportsInStore = store.Scalar<long>("SELECT count(*) FROM liquidity_reports") };
+        return result with { ReportsInStore = LiquidityReportTable.Count(store) };
     }
 }

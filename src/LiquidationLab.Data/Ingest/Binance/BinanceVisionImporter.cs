@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using LiquidationLab.Data.Store;
+using LiquidationLab.Data.Store.Tables;
 
 namespace LiquidationLab.Data.Ingest.Binance;
 
@@ -98,13 +99,13 @@ public sealed partial class BinanceVisionImporter : IImporter
         {
             case "aggTrades":
                 return direct.Insert("agg_trades_data", "transact_time",
-                    $"INSERT INTO agg_trades_data SELECT {store.SeriesId(Venue, name.Symbol)}, agg_trade_id, price, quantity, first_trade_id, last_trade_id, " +
+                    $"INSERT INTO agg_trades_data ({AggTradeRow.Table.ColumnList}) SELECT {store.SeriesId(Venue, name.Symbol)}, agg_trade_id, price, quantity, first_trade_id, last_trade_id, " +
                     $"{Epoch("transact_time")}, is_buyer_maker, {id} FROM {src}",
                     new() { ["transact_time"] = ("transact_time", Epoch("transact_time")), ["price"] = ("price", "price"), ["quantity"] = ("quantity", "quantity"),
                             ["is_buyer_maker"] = ("is_buyer_maker", "is_buyer_maker") });
             case "trades":
                 return direct.Insert("trades_data", "transact_time",
-                    $"INSERT INTO trades_data SELECT {store.SeriesId(Venue, name.Symbol)}, id, price, qty, quote_qty, {Epoch("time")}, is_buyer_maker, NULL, {id} FROM {src}",
+                    $"INSERT INTO trades_data ({TradeRow.Table.ColumnList}) SELECT {store.SeriesId(Venue, name.Symbol)}, id, price, qty, quote_qty, {Epoch("time")}, is_buyer_maker, NULL, {id} FROM {src}",
                     new() { ["transact_time"] = ("time", Epoch("time")), ["price"] = ("price", "price"), ["quantity"] = ("qty", "qty"),
                             ["quote_quantity"] = ("quote_qty", "quote_qty"), ["is_buyer_maker"] = ("is_buyer_maker", "is_buyer_maker") });
             case "liquidationSnapshot":
@@ -118,7 +119,7 @@ public sealed partial class BinanceVisionImporter : IImporter
                 const string px = "coalesce(CASE WHEN average_price > 0 THEN average_price END, price)";
                 var distinct = $"(SELECT DISTINCT * FROM {src})";
                 return direct.Insert("liquidation_orders", "time",
-                    $"INSERT INTO liquidation_orders (venue, symbol, time, side, price, quantity, order_type, trade_id, file_id, liquidated_side, average_price, filled_quantity, source) " +
+                    $"INSERT INTO liquidation_orders ({LiquidationOrderRow.Table.ColumnList}) " +
                     $"SELECT '{(contractUsd is null ? Venue : "binance-coinm")}', {symbol}, {Epoch("time")}, side, price, {Base("original_quantity", px)}, order_type, NULL, {id}, " +
                     $"CASE WHEN upper(side) = 'SELL' THEN 'long' ELSE 'short' END, {ap}, {Base("accumulated_fill_quantity", px)}, 'binance-vision-liquidationSnapshot' FROM {distinct}",
                     new() { ["time"] = ("time", Epoch("time")), ["price"] = ("price", "price"), ["quantity"] = ("original_quantity", Base("original_quantity", px)),
@@ -126,7 +127,7 @@ public sealed partial class BinanceVisionImporter : IImporter
             }
             case "bookDepth":
                 return direct.Insert("book_depth_bands", "time",
-                    $"INSERT INTO book_depth_bands SELECT '{Venue}', {symbol}, timestamp, percentage, depth, notional, {id} FROM {src}",
+                    $"INSERT INTO book_depth_bands ({StoreTables.BookDepthBands.ColumnList}) SELECT '{Venue}', {symbol}, timestamp, percentage, depth, notional, {id} FROM {src}",
                     new() { ["time"] = ("timestamp", "timestamp"), ["percentage"] = ("percentage", "percentage"), ["depth"] = ("depth", "depth"), ["notional"] = ("notional", "notional") });
             case "klines":
                 return TimeSeriesWriter.Outcome(

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using DuckDB.NET.Data;
 using LiquidationLab.Data.Store;
+using LiquidationLab.Data.Store.Tables;
 
 namespace LiquidationLab.Data.Ingest.Binance;
 
@@ -126,16 +126,14 @@ public sealed partial class WebSocketRecordingImporter
             foreach (var (p, s) in Book!.Bids)
             {
                 if (++level > owner.Levels) break;
-                Books.CreateRow().AppendValue(Venue).AppendValue(symbol).AppendValue(ts).AppendValue("bid").AppendValue(level)
-                    .AppendValue(p).AppendValue(s).AppendValue(context.FileId).EndRow();
+                Books.Append(new BookSnapshotRow(Venue, symbol, ts, "bid", level, p, s, context.FileId));
                 BookRows++;
             }
             level = 0;
             foreach (var (p, s) in Book.Asks)
             {
                 if (++level > owner.Levels) break;
-                Books.CreateRow().AppendValue(Venue).AppendValue(symbol).AppendValue(ts).AppendValue("ask").AppendValue(level)
-                    .AppendValue(p).AppendValue(s).AppendValue(context.FileId).EndRow();
+                Books.Append(new BookSnapshotRow(Venue, symbol, ts, "ask", level, p, s, context.FileId));
                 BookRows++;
             }
             Samples++;
@@ -148,11 +146,11 @@ public sealed partial class WebSocketRecordingImporter
             var store = context.Store;
             store.Execute("DELETE FROM book_state WHERE venue = $1 AND symbol = $2", Venue, _symbol);
             var ts = Last ?? DateTime.UnixEpoch;
-            using var app = store.Connection.CreateAppender("book_state");
+            using var writer = new TableWriter<BookStateRow>(store.Connection);
             foreach (var (p, s) in Book.Bids)
-                app.CreateRow().AppendValue(Venue).AppendValue(_symbol).AppendValue(Book.LastUpdateId).AppendValue(ts).AppendValue("bid").AppendValue(p).AppendValue(s).AppendValue(context.FileId).AppendValue(Book.AwaitingFirst).EndRow();
+                writer.Append(new BookStateRow(Venue, _symbol, Book.LastUpdateId, ts, "bid", p, s, context.FileId, Book.AwaitingFirst));
             foreach (var (p, s) in Book.Asks)
-                app.CreateRow().AppendValue(Venue).AppendValue(_symbol).AppendValue(Book.LastUpdateId).AppendValue(ts).AppendValue("ask").AppendValue(p).AppendValue(s).AppendValue(context.FileId).AppendValue(Book.AwaitingFirst).EndRow();
+                writer.Append(new BookStateRow(Venue, _symbol, Book.LastUpdateId, ts, "ask", p, s, context.FileId, Book.AwaitingFirst));
         }
     }
 }

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using DuckDB.NET.Data;
 using LiquidationLab.Data.Store;
+using LiquidationLab.Data.Store.Tables;
 
 namespace LiquidationLab.Data.Ingest.Binance;
 
@@ -64,11 +64,11 @@ public sealed partial class WebSocketRecordingImporter : IImporter
         using var reader = ImportFiles.OpenText(context.Path);
         try
         {
-            using (var trades = store.Connection.CreateAppender("trades_data"))
-            using (var aggs = store.Connection.CreateAppender("agg_trades_data"))
-            using (var liqs = store.Connection.CreateAppender("liquidation_orders"))
-            using (var books = store.Connection.CreateAppender("book_snapshots"))
-            using (var funding = store.Connection.CreateAppender("funding_rates"))
+            using (var trades = new TableWriter<TradeRow>(store.Connection))
+            using (var aggs = new TableWriter<AggTradeRow>(store.Connection))
+            using (var liqs = new TableWriter<LiquidationOrderRow>(store.Connection))
+            using (var books = new TableWriter<BookSnapshotRow>(store.Connection))
+            using (var funding = new TableWriter<FundingRateRow>(store.Connection))
             {
                 state.Trades = trades;
                 state.Aggs = aggs;
@@ -139,9 +139,13 @@ public sealed partial class WebSocketRecordingImporter : IImporter
 
     private sealed partial class State(WebSocketRecordingImporter owner, ImportContext context)
     {
-        public DuckDBAppender Trades = null!, Aggs = null!, Liquidations = null!, Books = null!, Funding = null!;
+        public TableWriter<TradeRow> Trades = null!;
+        public TableWriter<AggTradeRow> Aggs = null!;
+        public TableWriter<LiquidationOrderRow> Liquidations = null!;
+        public TableWriter<BookSnapshotRow> Books = null!;
+        public TableWriter<FundingRateRow> Funding = null!;
         public long TradeRows, AggRows, LiquidationRows, BookRows, FundingRows, Samples, StaleSnapshots, ForceOrders, OpenInterestRows;
-        public DuckDBAppender? Prints;
+        public TableWriter<PrintStageRow>? Prints;
         public readonly List<RejectedLine> Rejected = [];
         private double _lastMarkPrice = double.NaN;
         private readonly List<(string Symbol, DateTime Time, double Oi, double? OiUsd)> _openInterest = [];
@@ -264,15 +268,13 @@ public sealed partial class WebSocketRecordingImporter : IImporter
             {
                 var side = double.IsNaN(_lastMarketPrice) ? (maker ? "SELL" : "BUY") : price > _lastMarketPrice ? "BUY" : "SELL";
                 // A trade-stream print is a fill: its price is the fill's, so it is the average price too (schema v4).
-                Liquidations.CreateRow().AppendValue(Venue).AppendValue(symbol).AppendValue(ts).AppendValue(side).AppendValue(price)
-                    .AppendValue((double)qty).AppendValue(type).AppendValue(id).AppendValue(context.FileId)
-                    .AppendValue(side == "SELL" ? "long" : "short").AppendValue(price).AppendValue((double)qty).AppendValue("binance-trade-stream").EndRow();
+                Liquidations.Append(new LiquidationOrderRow(Venue, symbol, ts, side, price, (double)qty, type, id, context.FileId,
+                    side == "SELL" ? "long" : "short", price, (double)qty, "binance-trade-stream"));
                 LiquidationRows++;
                 return;
             }
             _lastMarketPrice = price;
-            Trades.CreateRow().AppendValue(Series(symbol)).AppendValue(id).AppendValue(price).AppendValue((double)qty)
-                .AppendValue(price * (double)qty).AppendValue(ts).AppendValue(maker).AppendValue(type).AppendValue(context.FileId).EndRow();
+            Trades.Append(new TradeRow(Series(symbol), id, price, (double)qty, price * (double)qty, ts, maker, type, context.FileId));
             TradeRows++;
             if (_aggOpen && _aggTime == time && _aggPrice == priceText && _aggMaker == maker)
             {
@@ -298,8 +300,7 @@ public sealed partial class WebSocketRecordingImporter : IImporter
             var (first, last, maker) = (Long(d, "f", "aggTrade"), Long(d, "l", "aggTrade"), Bool(d, "m", "aggTrade"));
             var series = Series(symbol);
             Seen(time);
-            Aggs.CreateRow().AppendValue(series).AppendValue(id).AppendValue(price).AppendValue((double)qty)
-                .AppendValue(first).AppendValue(last).AppendValue(ts).AppendValue(maker).AppendValue(context.FileId).EndRow();
+            Aggs.Append(new AggTradeRow(series, id, price, (double)qty, first, last, ts, maker, context.FileId));
             AggRows++;
         }
 
@@ -326,11 +327,10 @@ public sealed partial class WebSocketRecordingImporter : IImporter
             if (Prints is null)
             {
                 context.Store.Execute(Ingest.Liquidations.PrintStage.Create);
-                Prints = context.Store.Connection.CreateAppender("print_stage");
+                Prints = Ingest.Liquidations.PrintStage.Writer(context.Store);
             }
-            Prints.CreateRow().AppendValue(Venue).AppendValue(symbol).AppendValue(DateTime.UnixEpoch.AddMilliseconds(time))
-                .AppendValue(side).AppendValue(price).AppendValue(qty).AppendValue(orderType)
-                .AppendValue(liquidated).AppendValue(ap).AppendValue(z).AppendValue("binance-forceOrder").AppendValue(local).EndRow();
+            Prints.Append(new PrintStageRow(Venue, symbol, DateTime.UnixEpoch.AddMilliseconds(time), side, price, qty, orderType,
+                liquidated, ap, z, "binance-forceOrder", local));
             ForceOrders++;
         }
 
@@ -366,10 +366,8 @@ public sealed partial class WebSocketRecordingImporter : IImporter
         public void FlushAggregate()
         {
             if (!_aggOpen) return;
-            Aggs.CreateRow().AppendValue(Series(_symbol!)).AppendValue(_aggFirstId)
-                .AppendValue(double.Parse(_aggPrice, CultureInfo.InvariantCulture)).AppendValue((double)_aggQty)
-                .AppendValue(_aggFirstId).AppendValue(_aggLastId).AppendValue(DateTime.UnixEpoch.AddMilliseconds(_aggTime))
-                .AppendValue(_aggMaker).AppendValue(context.FileId).EndRow();
+            Aggs.Append(new AggTradeRow(Series(_symbol!), _aggFirstId, double.Parse(_aggPrice, CultureInfo.InvariantCulture), (double)_aggQty,
+                _aggFirstId, _aggLastId, DateTime.UnixEpoch.AddMilliseconds(_aggTime), _aggMaker, context.FileId));
             AggRows++;
             _aggOpen = false;
         }
@@ -412,8 +410,7 @@ public sealed partial class WebSocketRecordingImporter : IImporter
             }
             if (_lastFundingRate == rate) return;
             _lastFundingRate = rate;
-            Funding.CreateRow().AppendValue(Venue).AppendValue(symbol).AppendValue("binance-markPrice-ws").AppendValue((string?)null)
-                .AppendValue(DateTime.UnixEpoch.AddMilliseconds(time)).AppendValue(rate).AppendValue(mark).AppendValue(context.FileId).EndRow();
+            Funding.Append(new FundingRateRow(Venue, symbol, "binance-markPrice-ws", null, DateTime.UnixEpoch.AddMilliseconds(time), rate, mark, context.FileId));
             FundingRows++;
         }
 

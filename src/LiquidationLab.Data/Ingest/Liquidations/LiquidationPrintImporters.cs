@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using LiquidationLab.Data.Store;
+using LiquidationLab.Data.Store.Tables;
 using Microsoft.Data.Sqlite;
 
 namespace LiquidationLab.Data.Ingest.Liquidations;
@@ -13,11 +14,14 @@ namespace LiquidationLab.Data.Ingest.Liquidations;
 /// </summary>
 internal static class PrintStage
 {
-    public const string Create = """
-        CREATE TEMP TABLE print_stage (
-            venue VARCHAR, symbol VARCHAR, time TIMESTAMP, side VARCHAR, price DOUBLE, quantity DOUBLE, order_type VARCHAR,
-            liquidated_side VARCHAR, average_price DOUBLE, filled_quantity DOUBLE, source VARCHAR, source_line BIGINT)
-        """;
+    /// <summary>Creates the staging table from its declaration (<see cref="PrintStageRow"/>).</summary>
+    public static string Create { get; } = PrintStageRow.Table.CreateTempTable(PrintStageRow.Table.Name);
+
+    /// <summary>Its columns, for an <c>INSERT INTO print_stage (…) SELECT</c>.</summary>
+    public static string Columns => PrintStageRow.Table.ColumnList;
+
+    /// <summary>A typed writer of staged prints.</summary>
+    public static TableWriter<PrintStageRow> Writer(LabStore store) => new(store.Connection);
 
     /// <summary>Moves the staged rows into the store; returns the outcome (rows added, span, duplicates skipped).</summary>
     public static ImportOutcome Commit(ImportContext context, string what)
@@ -27,7 +31,7 @@ internal static class PrintStage
         {
             var staged = store.Scalar<long>("SELECT count(*) FROM print_stage");
             var rows = store.Execute($"""
-                INSERT INTO liquidation_orders (venue, symbol, time, side, price, quantity, order_type, trade_id, file_id, liquidated_side, average_price, filled_quantity, source)
+                INSERT INTO liquidation_orders ({LiquidationOrderRow.Table.ColumnList})
                 SELECT venue, symbol, time, side, price, quantity, order_type, NULL, {context.FileId}, liquidated_side, average_price, filled_quantity, source
                 FROM (SELECT DISTINCT ON (venue, symbol, time, side, price, quantity) * FROM print_stage ORDER BY source_line) s
                 WHERE NOT EXISTS (SELECT 1 FROM liquidation_orders o WHERE o.venue = s.venue AND o.symbol = s.symbol AND o.time = s.time
@@ -104,7 +108,7 @@ public sealed class ForceOrderCsvImporter : IImporter
         var src = $"read_csv({LabStore.Literal(context.Path)}, header = true, auto_detect = false, all_varchar = true, " +
                   "columns = {'symbol': 'VARCHAR', 'side': 'VARCHAR', 'order_type': 'VARCHAR', 'time': 'VARCHAR', 'quantity': 'VARCHAR', 'price': 'VARCHAR'})";
         store.Execute($"""
-            INSERT INTO print_stage
+            INSERT INTO print_stage ({PrintStage.Columns})
             SELECT 'binance-usdm', upper(trim(symbol)),
                    CASE WHEN TRY_CAST(time AS BIGINT) BETWEEN {PrintStage.EarliestMs} AND {PrintStage.LatestMs} THEN make_timestamp(TRY_CAST(time AS BIGINT) * 1000) END,
                    upper(trim(side)), TRY_CAST(price AS DOUBLE),
@@ -145,7 +149,7 @@ public sealed class ForceOrderJsonImporter : IImporter
     {
         var store = context.Store;
         store.Execute(PrintStage.Create);
-        using (var appender = store.Connection.CreateAppender("print_stage"))
+        using (var stage = PrintStage.Writer(store))
         using (var reader = ImportFiles.OpenText(context.Path))
         {
             string? line;
@@ -174,10 +178,8 @@ public sealed class ForceOrderJsonImporter : IImporter
                     var z = o.TryGetProperty("z", out _) ? Fill(o, "z") : null;
                     var time = o.TryGetProperty("T", out var t) ? Time(t, "o.T")
                         : evt.TryGetProperty("E", out var eventTime) ? Time(eventTime, "E") : throw new FormatException("field o.T: missing (and no event time E).");
-                    appender.CreateRow().AppendValue("binance-usdm").AppendValue(symbol).AppendValue(time)
-                        .AppendValue(side).AppendValue(price).AppendValue(quantity).AppendValue(o.TryGetProperty("o", out var ot) ? ot.GetString() : "LIMIT")
-                        .AppendValue(liquidated).AppendValue(ap).AppendValue(z).AppendValue("binance-forceOrder")
-                        .AppendValue(number).EndRow();
+                    stage.Append(new PrintStageRow("binance-usdm", symbol, time, side, price, quantity, o.TryGetProperty("o", out var ot) ? ot.GetString() : "LIMIT",
+                        liquidated, ap, z, "binance-forceOrder", number));
                 }
                 catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or KeyNotFoundException or ArgumentOutOfRangeException or OverflowException)
                 {
@@ -259,7 +261,7 @@ public sealed class HyperliquidLiquidationsImporter : IImporter
         var fills = $"read_csv({LabStore.Literal(trades)}, header = true, auto_detect = false, all_varchar = true, " +
                     "columns = {'time': 'VARCHAR', 'user': 'VARCHAR', 'coin': 'VARCHAR', 'side': 'VARCHAR', 'px': 'VARCHAR', 'sz': 'VARCHAR', 'crossed': 'VARCHAR'})";
         store.Execute($"""
-            INSERT INTO print_stage
+            INSERT INTO print_stage ({PrintStage.Columns})
             WITH l AS (SELECT TRY_CAST(time AS TIMESTAMP) AS t, user, row_number() OVER () + 1 AS line FROM {liq}),
                  f AS (SELECT TRY_CAST(time AS TIMESTAMP) AS t, user, upper(coin) AS coin, side, TRY_CAST(px AS DOUBLE) AS px, TRY_CAST(sz AS DOUBLE) AS sz FROM {fills})
             SELECT 'hyperliquid', coin, l.t, CASE any_value(f.side) WHEN 'Ask' THEN 'SELL' ELSE 'BUY' END,
@@ -328,7 +330,7 @@ public sealed class LiqmapSqliteImporter : IImporter
             throw new IngestException(context.Path, "not a liqmap database: no table liquidation_events.");
         var store = context.Store;
         store.Execute(PrintStage.Create);
-        using (var appender = store.Connection.CreateAppender("print_stage"))
+        using (var stage = PrintStage.Writer(store))
         using (var cmd = sqlite.CreateCommand())
         {
             cmd.CommandText = "SELECT id, exchange, symbol, side, raw_side, qty, price, notional_usd, event_ts FROM liquidation_events ORDER BY event_ts, id";
@@ -347,17 +349,16 @@ public sealed class LiqmapSqliteImporter : IImporter
                 var price = r.GetDouble(6);
                 var notional = r.GetDouble(7);
                 if (!(price > 0) || !(notional > 0)) throw new IngestException(context.Path, $"{Where("price")}: non-positive price or notional.");
-                appender.CreateRow().AppendValue(exchange == "binance" ? "binance-usdm" : exchange).AppendValue(r.GetString(2).ToUpperInvariant())
-                    .AppendValue(LiqmapTime(context, r.GetInt64(8), $"liquidation_events id {id}", "event_ts")).AppendValue(orderSide).AppendValue(price).AppendValue(notional / price)
-                    .AppendValue("LIQUIDATION").AppendValue(liquidated).AppendValue((double?)null).AppendValue((double?)null).AppendValue("liqmap")
-                    .AppendValue(id).EndRow();
+                stage.Append(new PrintStageRow(exchange == "binance" ? "binance-usdm" : exchange, r.GetString(2).ToUpperInvariant(),
+                    LiqmapTime(context, r.GetInt64(8), $"liquidation_events id {id}", "event_ts"), orderSide, price, notional / price,
+                    "LIQUIDATION", liquidated, null, null, "liqmap", id));
             }
         }
         var outcome = PrintStage.Commit(context, "liqmap.db liquidation_events, quantity = notional ÷ price");
         var bands = 0;
         if (tables.Contains("band_reports"))
         {
-            using var appender = store.Connection.CreateAppender("peer_liquidation_bands");
+            using var writer = new TableWriter<PeerLiquidationBandRow>(store.Connection);
             using var cmd = sqlite.CreateCommand();
             cmd.CommandText = "SELECT report_ts, symbol, current_price, band, up_price, up_notional_usd, down_price, down_notional_usd FROM band_reports ORDER BY report_ts, band";
             using var r = cmd.ExecuteReader();
@@ -367,10 +368,8 @@ public sealed class LiqmapSqliteImporter : IImporter
                 var symbol = r.GetString(1).ToUpperInvariant();
                 var reference = r.GetDouble(2);
                 // Above the price: shorts would be liquidated there; below: longs.
-                appender.CreateRow().AppendValue("liqmap").AppendValue(symbol).AppendValue(time).AppendValue(reference).AppendValue(r.GetInt32(3))
-                    .AppendValue(r.GetDouble(4)).AppendValue("short").AppendValue(r.GetDouble(5)).AppendValue(context.FileId).EndRow();
-                appender.CreateRow().AppendValue("liqmap").AppendValue(symbol).AppendValue(time).AppendValue(reference).AppendValue(r.GetInt32(3))
-                    .AppendValue(r.GetDouble(6)).AppendValue("long").AppendValue(r.GetDouble(7)).AppendValue(context.FileId).EndRow();
+                writer.Append(new PeerLiquidationBandRow("liqmap", symbol, time, reference, r.GetInt32(3), r.GetDouble(4), "short", r.GetDouble(5), context.FileId));
+                writer.Append(new PeerLiquidationBandRow("liqmap", symbol, time, reference, r.GetInt32(3), r.GetDouble(6), "long", r.GetDouble(7), context.FileId));
                 bands += 2;
             }
         }

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using DuckDB.NET.Data;
 using LiquidationLab.Data.Store;
+using LiquidationLab.Data.Store.Tables;
 
 namespace LiquidationLab.Data.Ingest.Polymarket;
 
@@ -89,7 +89,9 @@ public sealed partial class PolymarketJsonImporter : IImporter
 
     private sealed class Writer(ImportContext context) : IDisposable
     {
-        private DuckDBAppender? _books, _trades, _instruments;
+        private TableWriter<BookSnapshotRow>? _books;
+        private TableWriter<BookTradeRow>? _trades;
+        private TableWriter<InstrumentRow>? _instruments;
         public long BookRows, Snapshots, TradeRows, InstrumentRows;
         public DateTime? First, Last;
         public string Where = "document";
@@ -98,9 +100,9 @@ public sealed partial class PolymarketJsonImporter : IImporter
 
         public string Detail() => $"book_snapshots +{BookRows} ({Snapshots} books); book_trades +{TradeRows}; instruments +{InstrumentRows}";
 
-        private DuckDBAppender Books => _books ??= context.Store.Connection.CreateAppender("book_snapshots");
-        private DuckDBAppender Trades => _trades ??= context.Store.Connection.CreateAppender("book_trades");
-        private DuckDBAppender Instruments => _instruments ??= context.Store.Connection.CreateAppender("instruments");
+        private TableWriter<BookSnapshotRow> Books => _books ??= new(context.Store.Connection);
+        private TableWriter<BookTradeRow> Trades => _trades ??= new(context.Store.Connection);
+        private TableWriter<InstrumentRow> Instruments => _instruments ??= new(context.Store.Connection);
 
         private IngestException Bad(string problem) => new(context.Path, $"{Where}: {problem}");
 
@@ -198,8 +200,7 @@ public sealed partial class PolymarketJsonImporter : IImporter
                 var level = 0;
                 foreach (var (price, size) in parsed)
                 {
-                    Books.CreateRow().AppendValue(Venue).AppendValue(instrument).AppendValue(time).AppendValue(side == "bids" ? "bid" : "ask")
-                        .AppendValue(++level).AppendValue(price).AppendValue(size).AppendValue(context.FileId).EndRow();
+                    Books.Append(new BookSnapshotRow(Venue, instrument, time, side == "bids" ? "bid" : "ask", ++level, price, size, context.FileId));
                     BookRows++;
                 }
             }
@@ -214,8 +215,7 @@ public sealed partial class PolymarketJsonImporter : IImporter
             var size = Dec(e, "size", "trade");
             if (price <= 0 || price >= 1) throw Bad($"trade.price {price} is outside (0, 1).");
             if (size <= 0) throw Bad($"trade.size {size} is not positive.");
-            Trades.CreateRow().AppendValue(Venue).AppendValue(instrument).AppendValue(Time(e)).AppendValue(price)
-                .AppendValue(size).AppendValue(side).AppendValue(Str(e, "id")).AppendValue(context.FileId).EndRow();
+            Trades.Append(new BookTradeRow(Venue, instrument, Time(e), price, size, side, Str(e, "id"), context.FileId));
             TradeRows++;
         }
 
@@ -237,9 +237,8 @@ public sealed partial class PolymarketJsonImporter : IImporter
             if (tokens.Count == 0) tokens.Add((condition, null));
             foreach (var (id, outcome) in tokens)
             {
-                Instruments.CreateRow().AppendValue(Venue).AppendValue(id).AppendValue(condition).AppendValue(outcome is null ? "market" : "outcome-token")
-                    .AppendValue(outcome is null ? description : $"{description} [{outcome}]").AppendValue(starts).AppendValue(ends)
-                    .AppendValue(m.GetRawText()).AppendValue(context.FileId).EndRow();
+                Instruments.Append(new InstrumentRow(Venue, id, condition, outcome is null ? "market" : "outcome-token",
+                    outcome is null ? description : $"{description} [{outcome}]", starts, ends, m.GetRawText(), context.FileId));
                 InstrumentRows++;
             }
         }

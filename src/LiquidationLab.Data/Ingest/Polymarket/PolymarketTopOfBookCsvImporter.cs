@@ -1,4 +1,5 @@
 using LiquidationLab.Data.Store;
+using LiquidationLab.Data.Store.Tables;
 
 namespace LiquidationLab.Data.Ingest.Polymarket;
 
@@ -37,7 +38,7 @@ public sealed class PolymarketTopOfBookCsvImporter : IImporter
             $"SELECT 'polymarket', {token}, timezone('UTC', captured_at), '{side}', 1, {prefix}_best_{side}, {prefix}_best_{side}_size, {context.FileId} " +
             $"FROM {src} WHERE {prefix}_best_{side} IS NOT NULL";
         var rows = context.Store.Execute(
-            "INSERT INTO book_snapshots (venue, instrument_id, time, side, level, price, size, file_id) " +
+            $"INSERT INTO book_snapshots ({BookSnapshotRow.Table.ColumnList}) " +
             string.Join(" UNION ALL ", Part("up_token_id", "bid", "up"), Part("up_token_id", "ask", "up"),
                 Part("down_token_id", "bid", "down"), Part("down_token_id", "ask", "down")));
         // Rules first: a time past year 9999 is a DuckDB timestamp but no .NET DateTime.
