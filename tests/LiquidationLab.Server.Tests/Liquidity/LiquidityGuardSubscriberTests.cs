@@ -13,8 +13,8 @@ public class LiquidityGuardSubscriberTests
     public async Task The_guard_receives_the_service_reports_and_clamps_an_order_to_the_forecast()
     {
         await using var h = await WatchHarness.StartAsync();
-        await using var guard = await LiquidityGuardSubscriber.SubscribeAsync(h.State);
-        await WatchHarness.Until(() => guard.Received >= 3, "reports received by the guard");
+        await using var guard = await LiquidityGuardSubscriber.SubscribeAsync(h.State, clock: h.Clock.Now);
+        await h.StepUntil(() => guard.Received >= 3, "reports received by the guard");
         var decision = guard.Check(WatchHarness.Btc, 1_000_000, 60);
         Assert.Equal(GuardAction.Reduce, decision.Action);
         Assert.NotNull(decision.Report);

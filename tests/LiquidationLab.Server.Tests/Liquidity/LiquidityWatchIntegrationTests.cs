@@ -17,12 +17,16 @@ namespace LiquidationLab.Server.Tests.Liquidity;
 internal sealed class WatchHarness : IAsyncDisposable
 {
     public const string Btc = "btc-updown-1h-1765450800";
+    public const double PollIntervalSeconds = 0.2;
     public readonly RedisServer Redis = new();
     public readonly TempStore Store = new();
+    public readonly DrivenClock Clock = DrivenClock.AtWallTime();
+    public readonly ConditionSignal Signal = new();
     public BookReplayServer Replay = null!;
     public RedisLiquidityState State = null!;
     public LiquidityReportWriter Writer = null!;
     public LiquidityWatchService Service = null!;
+    public WatchDriver Driver = null!;
     public ConnectionMultiplexer Subscriber = null!;
     public readonly ConcurrentQueue<string> Received = new();
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
@@ -30,37 +34,43 @@ internal sealed class WatchHarness : IAsyncDisposable
 
     public static readonly LiquidityForecastOptions Model = new() { StalenessThresholdSeconds = 3 };
 
+    /// <summary>Starts everything on one driven clock (the replay at x20 and the service); the clock moves only by
+    /// <see cref="Step"/> / <see cref="StepUntil"/>.</summary>
     public static async Task<WatchHarness> StartAsync(Func<LiquidityWatchOptions, LiquidityWatchOptions>? configure = null)
     {
         var h = new WatchHarness();
-        h.Replay = new BookReplayServer(RealSnapshot.PolymarketRecordings, new BookReplayOptions { Speed = 20 });
+        h.Replay = new BookReplayServer(RealSnapshot.PolymarketRecordings, new BookReplayOptions { Speed = 20 }, h.Clock.Now);
         await h.Replay.StartAsync();
         h.State = await RedisLiquidityState.ConnectAsync(h.Redis.Configuration);
         var subscriberOptions = ConfigurationOptions.Parse(h.Redis.Configuration);
         subscriberOptions.AbortOnConnectFail = false;
         subscriberOptions.ReconnectRetryPolicy = new LinearRetry(200);
         h.Subscriber = await ConnectionMultiplexer.ConnectAsync(subscriberOptions);
-        await h.Subscriber.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisLiquidityState.ReportChannel), (_, v) => h.Received.Enqueue(v!));
+        await h.Subscriber.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisLiquidityState.ReportChannel), (_, v) =>
+        {
+            h.Received.Enqueue(v!);
+            h.Signal.Pulse();
+        });
         h.Writer = new LiquidityReportWriter(h.Store.Store);
         var options = new LiquidityWatchOptions
         {
             ClobBaseUrl = h.Replay.BaseUrl, Markets = h.Replay.Markets.Select(m => new WatchMarket(m.ConditionId, m.TokenId)).ToList(),
-            Model = Model, PollIntervalSeconds = 0.2, HttpPort = 0, TradePollIntervalSeconds = 1,
+            Model = Model, PollIntervalSeconds = PollIntervalSeconds, HttpPort = 0, TradePollIntervalSeconds = 1,
         };
-        h.Service = new LiquidityWatchService(configure is null ? options : configure(options), h.State, h.Writer);
-        await h.Service.StartAsync();
+        options = configure is null ? options : configure(options);
+        h.Service = new LiquidityWatchService(options, h.State, h.Writer, h.Clock.Now);
+        h.Driver = await WatchDriver.StartAsync(h.Clock, h.Service, options.Markets.Count, options.PollIntervalSeconds, h.Signal);
         return h;
     }
 
-    public static async Task Until(Func<bool> condition, string what, double seconds = 20)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Timed out after {seconds} s waiting for: {what}");
-            await Task.Delay(50);
-        }
-    }
+    /// <summary>Moves the clock one poll interval on and awaits every market's poll.</summary>
+    public Task Step() => Driver.Step();
+
+    /// <summary>Steps the clock until the condition holds (at most 200 poll intervals).</summary>
+    public Task StepUntil(Func<bool> condition, string what) => Driver.StepUntil(condition, what);
+
+    /// <summary>Awaits what other threads do without the clock moving (the publisher, the Redis subscriber).</summary>
+    public Task Until(Func<bool> condition, string what) => Signal.Until(condition, what);
 
     public async Task<(HttpStatusCode Status, string Body)> Get(string path)
     {
@@ -78,11 +88,10 @@ internal sealed class WatchHarness : IAsyncDisposable
         return (r.StatusCode, await r.Content.ReadAsStringAsync());
     }
 
-    /// <summary>Waits until every market has completed at least <paramref name="polls"/> more polls than now.</summary>
-    public Task AfterPolls(int polls, string what)
+    /// <summary>Steps the clock <paramref name="polls"/> poll intervals: every market polled that many more times.</summary>
+    public async Task AfterPolls(int polls)
     {
-        var target = Service.PollsCompleted + polls * Replay.Markets.Count;
-        return Until(() => Service.PollsCompleted >= target, what);
+        for (var i = 0; i < polls; i++) await Step();
     }
 
     /// <summary>Stops the service and drains the writer, so the store and the counters are final.</summary>
@@ -117,7 +126,7 @@ public class LiquidityWatchIntegrationTests
     public async Task Normal_polling_emits_reports_to_duckdb_redis_and_metrics()
     {
         await using var h = await WatchHarness.StartAsync();
-        await WatchHarness.Until(() => h.Service.Emitted >= 8, "8 reports");
+        await h.StepUntil(() => h.Service.Emitted >= 8, "8 reports");
 
         var metrics = await h.Get("metrics");
         Assert.Equal(HttpStatusCode.OK, metrics.Status);
@@ -149,7 +158,7 @@ public class LiquidityWatchIntegrationTests
         var emitted = h.Service.Emitted;
         Assert.Equal(emitted, h.Store.Count("liquidity_reports"));
         Assert.Equal(emitted, h.Service.Published);
-        await WatchHarness.Until(() => h.Received.Count == emitted, "every report received by the subscriber", 5);
+        await h.Until(() => h.Received.Count == emitted, "every report received by the subscriber");
         // Idempotency: one row per (condition, snapshot); no report older than the staleness threshold.
         Assert.Equal(emitted, h.Store.Store.Scalar<long>("SELECT count(DISTINCT (condition_id, snapshot_ts_ms)) FROM liquidity_reports"));
         Assert.Equal(0, h.Store.Count("liquidity_reports", "emitted_at_ms - snapshot_ts_ms > 3000"));
@@ -168,14 +177,17 @@ public class LiquidityWatchIntegrationTests
     public async Task An_outage_turns_markets_stale_emits_nothing_and_recovers()
     {
         await using var h = await WatchHarness.StartAsync();
-        await WatchHarness.Until(() => h.Service.Emitted >= 2, "first reports");
+        await h.StepUntil(() => h.Service.Emitted >= 2, "first reports");
         h.Replay.Outage = true;
-        await WatchHarness.Until(() => h.Service.LastOutcome(WatchHarness.Btc).Status == ForecastStatus.Stale, "STALE_DATA after the staleness threshold", 10);
+        await h.Step();
+        Assert.NotEqual(ForecastStatus.Stale, h.Service.LastOutcome(WatchHarness.Btc).Status); // the last book is still fresh
+        // The staleness threshold is 3 s of the driven clock: 15 poll intervals of 0.2 s, then STALE_DATA.
+        await h.StepUntil(() => h.Service.LastOutcome(WatchHarness.Btc).Status == ForecastStatus.Stale, "STALE_DATA after the staleness threshold");
         Assert.Equal([LiquidityReasonCodes.StaleData], h.Service.LastOutcome(WatchHarness.Btc).Codes);
-        await WatchHarness.Until(() => h.Service.Health().Status != HealthStatus.Green
+        await h.StepUntil(() => h.Service.Health().Status != HealthStatus.Green
             && h.Replay.Markets.All(m => h.Service.LastOutcome(m.ConditionId).Status == ForecastStatus.Stale), "every market evaluated as stale");
         var before = h.Service.Emitted;
-        await h.AfterPolls(5, "five more polls of every market during the outage");
+        await h.AfterPolls(5); // five more polls of every market during the outage
         Assert.Equal(before, h.Service.Emitted);
         // The spec's rules: a CLOB outage with a forecast under 15 min old and Redis up is degraded (HTTP 200), not red.
         var health = await h.Get("internal/health/liquidityforecastmodel");
@@ -191,7 +203,7 @@ public class LiquidityWatchIntegrationTests
         Assert.DoesNotContain("liquidityforecastmodel_forecast_pusd{", (await h.Get("metrics")).Body, StringComparison.Ordinal);
 
         h.Replay.Outage = false;
-        await WatchHarness.Until(() => h.Service.Emitted > before && h.Service.Health().Status == HealthStatus.Green
+        await h.StepUntil(() => h.Service.Emitted > before && h.Service.Health().Status == HealthStatus.Green
             && h.Service.LastOutcome(WatchHarness.Btc).Status == ForecastStatus.Emit, "recovery after the outage");
     }
 
@@ -199,10 +211,10 @@ public class LiquidityWatchIntegrationTests
     public async Task An_empty_book_is_reported_with_book_empty()
     {
         await using var h = await WatchHarness.StartAsync();
-        await WatchHarness.Until(() => h.Service.Emitted >= 1, "first report");
+        await h.StepUntil(() => h.Service.Emitted >= 1, "first report");
         h.Replay.SetEmpty(WatchHarness.Btc + "-up", true);
         ObservationReport? empty = null;
-        await WatchHarness.Until(() =>
+        await h.StepUntil(() =>
         {
             empty = h.Received.Select(ObservationReport.FromJson).FirstOrDefault(r => r.BookEmpty);
             return empty is not null;
@@ -218,18 +230,19 @@ public class LiquidityWatchIntegrationTests
     public async Task The_kill_switch_suppresses_emission_while_forecasts_continue()
     {
         await using var h = await WatchHarness.StartAsync();
-        await WatchHarness.Until(() => h.Service.Emitted >= 2, "first reports");
+        await h.StepUntil(() => h.Service.Emitted >= 2, "first reports");
         await h.State.SetKillSwitchAsync(true);
-        // No claim succeeds once Redis holds the switch; a claim made just before may still land: wait until the service has
-        // read the switch and every market has been polled twice since (on a loaded machine a continuation can lag).
-        await WatchHarness.Until(() => h.Service.KillSwitchActive, "the scheduler reads the switch");
-        await h.AfterPolls(2, "two polls of every market after the switch was read");
-        await WatchHarness.Until(() => h.Service.Published == h.Service.Emitted, "reports claimed before the switch published");
+        // The scheduler reads the switch every 100 ms of the clock, before it queues the step's polls: one step and the service
+        // knows; every poll of that step already finds the switch set (in memory and in the claim's Lua call).
+        await h.Step();
+        Assert.True(h.Service.KillSwitchActive, "the scheduler read the switch");
+        await h.Until(() => h.Service.Published == h.Service.Emitted && h.Received.Count == h.Service.Published,
+            "reports claimed before the switch published and received");
         var before = h.Service.Emitted;
         var received = h.Received.Count;
         var okBefore = h.Service.Polls("ok");
         var suppressedBefore = h.Service.Suppressed;
-        await WatchHarness.Until(() => h.Service.Polls("ok") >= okBefore + 20 && h.Service.Suppressed > suppressedBefore,
+        await h.StepUntil(() => h.Service.Polls("ok") >= okBefore + 20 && h.Service.Suppressed > suppressedBefore,
             "20 more successful polls and a suppressed report: still polling and forecasting");
         Assert.Equal(before, h.Service.Emitted);
         Assert.Matches(@"(?m)^polytraders_intel_liquidityforecastmodel_suppressed_total [1-9]", (await h.Get("metrics")).Body);
@@ -237,21 +250,21 @@ public class LiquidityWatchIntegrationTests
         Assert.Equal(received, h.Received.Count);
 
         await h.State.SetKillSwitchAsync(false);
-        await WatchHarness.Until(() => h.Service.Emitted > before, "emission after the kill switch is cleared");
+        await h.StepUntil(() => h.Service.Emitted > before, "emission after the kill switch is cleared");
     }
 
     [Fact]
     public async Task A_redis_restart_loses_no_report_and_state_recovers()
     {
         await using var h = await WatchHarness.StartAsync();
-        await WatchHarness.Until(() => h.Service.Emitted >= 3, "first reports");
+        await h.StepUntil(() => h.Service.Emitted >= 3, "first reports");
         h.Redis.Stop();
         var atStop = h.Service.Emitted;
-        await WatchHarness.Until(() => h.Service.Emitted > atStop + 2, "reports while Redis is down");
+        await h.StepUntil(() => h.Service.Emitted > atStop + 2, "reports while Redis is down");
         Assert.True(h.Service.Unpublished > 0);
         h.Redis.Start(); // empty: no persistence
-        await WatchHarness.Until(() => h.Service.Unpublished == 0, "queued reports published after the restart");
-        await WatchHarness.Until(() => h.State.LoadAsync(WatchHarness.Btc).GetAwaiter().GetResult() is not null, "state rewritten");
+        await h.Until(() => h.Service.Unpublished == 0, "queued reports published after the restart");
+        await h.StepUntil(() => h.State.LoadAsync(WatchHarness.Btc).GetAwaiter().GetResult() is not null, "state rewritten");
         await h.StopServiceAsync();
         Assert.Equal(h.Service.Emitted, h.Service.Published);
         Assert.Equal(h.Service.Emitted, h.Store.Count("liquidity_reports"));
@@ -267,7 +280,8 @@ public class LiquidityWatchBackpressureTests
     public async Task A_slow_exchange_times_out_polls_and_a_full_buffer_drops_them()
     {
         using var redis = new RedisServer();
-        await using var replay = new BookReplayServer(RealSnapshot.PolymarketRecordings, new BookReplayOptions { Speed = 20, Copies = 5 });
+        var clock = DrivenClock.AtWallTime();
+        await using var replay = new BookReplayServer(RealSnapshot.PolymarketRecordings, new BookReplayOptions { Speed = 20, Copies = 5 }, clock.Now);
         await replay.StartAsync();
         await using var state = await RedisLiquidityState.ConnectAsync(redis.Configuration);
         replay.DelayMs = 400;
@@ -276,12 +290,15 @@ public class LiquidityWatchBackpressureTests
             ClobBaseUrl = replay.BaseUrl, Markets = replay.Markets.Select(m => new WatchMarket(m.ConditionId, m.TokenId)).ToList(),
             Model = WatchHarness.Model, PollIntervalSeconds = 0.05, MaxInFlight = 2, BufferCapacity = 2,
             RequestTimeout = TimeSpan.FromMilliseconds(200), TradePollIntervalSeconds = 0, HttpPort = 0,
-        }, state, writer: null))
+        }, state, writer: null, clock.Now))
         {
-            await service.StartAsync();
+            var signal = new ConditionSignal();
+            await WatchDriver.StartAsync(clock, service, replay.Markets.Count, 0.05, signal);
+            // One poll interval on, the other markets are all due at once: two workers and a buffer of two cannot take them.
+            clock.Advance(50);
             using var http = new HttpClient();
             string metrics = "";
-            await WatchHarness.Until(() =>
+            await signal.Until(() =>
             {
                 metrics = http.GetStringAsync(new Uri(service.HttpBaseUrl!, "metrics")).GetAwaiter().GetResult();
                 return service.Dropped > 0 && Regex.IsMatch(metrics, @"polls_total\{outcome=""timeout""\} [1-9]")
@@ -295,18 +312,18 @@ public class LiquidityWatchBackpressureTests
         {
             ClobBaseUrl = replay.BaseUrl, Markets = replay.Markets.Select(m => new WatchMarket(m.ConditionId, m.TokenId)).ToList(),
             Model = WatchHarness.Model, PollIntervalSeconds = 0.2,
-        }, state, writer: null))
+        }, state, writer: null, clock.Now))
         {
-            await again.StartAsync();
+            var driver = await WatchDriver.StartAsync(clock, again, replay.Markets.Count, 0.2);
             Assert.Equal(0, again.RestoredMarkets);
-            await WatchHarness.Until(() => again.Emitted >= 10, "reports once the exchange is fast again");
+            await driver.StepUntil(() => again.Emitted >= 10, "reports once the exchange is fast again");
         }
         // A third start finds the state the second one saved.
         await using var third = new LiquidityWatchService(new LiquidityWatchOptions
         {
             ClobBaseUrl = replay.BaseUrl, Markets = replay.Markets.Select(m => new WatchMarket(m.ConditionId, m.TokenId)).ToList(),
             Model = WatchHarness.Model, PollIntervalSeconds = 0.2,
-        }, state, writer: null);
+        }, state, writer: null, clock.Now);
         await third.StartAsync();
         Assert.Equal(replay.Markets.Count, third.RestoredMarkets);
     }
