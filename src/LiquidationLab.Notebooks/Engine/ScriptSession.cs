@@ -109,6 +109,11 @@ public sealed partial class ScriptSession
     private long _streamChars, _droppedChars;
     private bool _streamTruncated;
     private readonly SubmissionChain _chain;
+
+    /// <summary>The run of the latest cell given up after a timeout or an interrupt because it ignored cancellation (a
+    /// completed task when there is none): it completes once that cell's code has ended and the chain has dismissed it, so
+    /// a host or a test can await the end of an abandoned cell instead of guessing how long it runs.</summary>
+    internal Task AbandonedRun { get; private set; } = Task.CompletedTask;
     private int _cellNumber;
 
     /// <summary>Creates a session.</summary>
@@ -391,7 +396,11 @@ public sealed partial class ScriptSession
                 // The cell ignores the token and is still running: report and move on (a run that ends within 2 s keeps
                 // the variables it defined; one that does not never touches the session's state).
                 var finished = await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)).ConfigureAwait(false) == run;
-                if (!finished) _chain.Abandon(submission);
+                if (!finished)
+                {
+                    _chain.Abandon(submission);
+                    AbandonedRun = run;
+                }
                 Emit(Cancelled(interrupt.IsCancellationRequested, timeout, stillRunning: !finished));
                 return false;
             }
