@@ -268,7 +268,7 @@ public class ScriptSessionTests
         var framework = await s.ExecuteAsync("var seq = new System.Buffers.ReadOnlySequence<byte>(new byte[3]); var rx = new System.Text.RegularExpressions.Regex(\"a+\"); seq.Length + (rx.IsMatch(\"caa\") ? 1 : 0)");
         Assert.True(framework.Succeeded, string.Join("\n", framework.Events));
         Assert.Equal("4", Plain(((ResultEvent)framework.Events[0]).Bundle));
-        var reuse = await s.ExecuteAsync("LiquidationLab.Core.Liquidity.OrderBook.FromSnapshot(snapshot, LiquidationLab.Core.Liquidity.PriceDomain.Probability, \"t\").Bids.Count");
+        var reuse = await s.ExecuteAsync("LiquidationLab.Liquidity.OrderBook.FromSnapshot(snapshot, LiquidationLab.Liquidity.PriceDomain.Probability, \"t\").Bids.Count");
         Assert.True(reuse.Succeeded, string.Join("\n", reuse.Events));
         Assert.Equal(references, s.References); // unchanged
 

@@ -3,9 +3,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using LiquidationLab.Core.Liquidity;
+using LiquidationLab.Liquidity;
 using LiquidationLab.Data.Liquidity;
-using LiquidationLab.Server.Liquidity;
+using LiquidationLab.Liquidity.Service;
 using Spectre.Console;
 
 namespace LiquidationLab.Cli.Commands;

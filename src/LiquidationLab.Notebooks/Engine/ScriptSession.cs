@@ -84,7 +84,7 @@ public sealed partial class ScriptSession
     /// <summary>The libraries every session references besides the framework (their own dependencies resolve behind them).</summary>
     internal static readonly Assembly[] DefaultLibraries =
     [
-        typeof(Core.Margin.LiquidationPriceCalculator).Assembly, typeof(Data.Store.LabStore).Assembly, typeof(Charts.Figure).Assembly, typeof(Analysis.LiquidationAnalysis).Assembly,
+        typeof(Core.Margin.LiquidationPriceCalculator).Assembly, typeof(Liquidity.LiquidityForecastModel).Assembly, typeof(Data.Store.LabStore).Assembly, typeof(Charts.Figure).Assembly, typeof(Analysis.LiquidationAnalysis).Assembly,
         typeof(ScriptSession).Assembly, typeof(FormatterRegistry).Assembly, typeof(DuckDB.NET.Data.DuckDBConnection).Assembly, typeof(Microsoft.Data.Analysis.DataFrame).Assembly,
         typeof(MathNet.Numerics.Statistics.Statistics).Assembly, typeof(Plotly.NET.GenericChart).Assembly, typeof(Plotly.NET.CSharp.Chart).Assembly,
         typeof(Markdown).Assembly, typeof(Microsoft.FSharp.Core.FSharpOption<>).Assembly,
