@@ -6,7 +6,7 @@ using LiquidationLab.Core.MarketData;
 namespace LiquidationLab.Liquidity.Service;
 
 /// <summary>Writes books in the Polymarket CLOB's <c>GET /book</c> shape (the replay server and the benchmark serve them).</summary>
-internal static class ClobBookJson
+public static class ClobBookJson
 {
     /// <summary>The JSON arrays of a book's levels (bids ascending, asks descending, as the CLOB serves them), for fast serving.</summary>
     public static (string Bids, string Asks) LevelArrays(OrderBook book)

@@ -5,7 +5,7 @@ using System.Net;
 using LiquidationLab.Data.Store;
 using Spectre.Console;
 
-namespace LiquidationLab.Cli.Commands;
+namespace LiquidationLab.Bench;
 
 /// <summary>
 /// <c>liqlab bench api</c>: concurrent clients against a running <c>liqlab serve</c> (its own child process unless
@@ -17,10 +17,10 @@ internal static class ApiBench
 {
     private sealed record Sample(string Endpoint, double Milliseconds, HttpStatusCode Status);
 
-    public static Command Create()
+    public static Command Create(BenchHost host)
     {
         var url = new Option<string?>("--url") { Description = "A running server (default: start 'liqlab serve' on the store as a child process)." };
-        var db = DataCommand.DbOption();
+        var db = host.DbOption();
         var clients = new Option<int[]>("--clients") { Description = "Concurrent clients per cached phase.", DefaultValueFactory = _ => [16, 64], AllowMultipleArgumentsPerToken = true };
         var seconds = new Option<double>("--seconds") { Description = "Seconds per cached phase.", DefaultValueFactory = _ => 10 };
         var cold = new Option<int>("--cold") { Description = "Uncached requests per endpoint (each a query the server has not seen).", DefaultValueFactory = _ => 8 };
@@ -42,13 +42,13 @@ internal static class ApiBench
         };
         cmd.SetAction(async (parse, ct) =>
         {
-            var console = Terminal.Console(parse.InvocationConfiguration.Output);
+            var console = host.Console(parse.InvocationConfiguration.Output);
             Process? server = null;
             Uri baseUrl;
             if (parse.GetValue(url) is { } given) baseUrl = new Uri(given.TrimEnd('/') + "/");
             else
             {
-                (server, baseUrl) = await StartServer(Workspace.StorePath(parse.GetValue(db), StoreUse.ReadWhenPresent), ct).ConfigureAwait(false);
+                (server, baseUrl) = await StartServer(host, host.StoreIfPresent(parse.GetValue(db)), ct).ConfigureAwait(false);
             }
             try
             {
@@ -156,9 +156,9 @@ internal static class ApiBench
         return cmd;
     }
 
-    private static async Task<(Process, Uri)> StartServer(string db, CancellationToken ct)
+    private static async Task<(Process, Uri)> StartServer(BenchHost host, string db, CancellationToken ct)
     {
-        var argv = KernelCommand.Launcher();
+        var argv = host.Launcher();
         var psi = new ProcessStartInfo(argv[0]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in argv.Skip(1).Concat(["serve", "--db", db, "--urls", "http://127.0.0.1:0"])) psi.ArgumentList.Add(a);
         var p = Process.Start(psi) ?? throw new InvalidOperationException("Could not start 'liqlab serve'.");

@@ -5,7 +5,9 @@ using LiquidationLab.Data.Store;
 
 using LiquidationLab.Data.Liquidity;
 
-namespace LiquidationLab.Liquidity.Service;
+using LiquidationLab.Liquidity.Service;
+
+namespace LiquidationLab.Bench;
 
 /// <summary>Percentiles of a sample, in the sample's unit.</summary>
 /// <param name="Count">Samples.</param>

@@ -5,7 +5,7 @@ using DuckDB.NET.Data;
 using LiquidationLab.Data.Store;
 using Spectre.Console;
 
-namespace LiquidationLab.Cli.Commands;
+namespace LiquidationLab.Bench;
 
 /// <summary>
 /// <c>liqlab bench suite</c>: the performance targets of the data path and the process, each measured as whole processes
@@ -22,14 +22,14 @@ internal static class BenchSuite
 
     private static readonly string[] Headers = ["case", "ours: median (min–max) s", "peak MB", "reference: median s", "ratio: median (min–max)", "target", "met"];
 
-    public static IEnumerable<Command> Create()
+    public static IEnumerable<Command> Create(BenchHost host)
     {
-        yield return Suite();
-        yield return Scan();
+        yield return Suite(host);
+        yield return Scan(host);
         yield return PlainInsert();
     }
 
-    private static Command Suite()
+    private static Command Suite(BenchHost host)
     {
         var runs = new Option<int>("--runs") { Description = "Alternating pairs per case (the report case runs at most 3).", DefaultValueFactory = _ => 5 };
         var only = new Option<string?>("--only") { Description = "Comma-separated cases: ingest, map, map-real, levels, heatmap, report (default: all)." };
@@ -42,7 +42,7 @@ internal static class BenchSuite
         };
         cmd.SetAction((parse, _) =>
         {
-            var console = Terminal.Console(parse.InvocationConfiguration.Output);
+            var console = host.Console(parse.InvocationConfiguration.Output);
             var n = Math.Max(1, parse.GetValue(runs));
             var wanted = (parse.GetValue(only) ?? "ingest,map,map-real,levels,heatmap,report").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
                 .ToHashSet(StringComparer.OrdinalIgnoreCase);
@@ -51,7 +51,7 @@ internal static class BenchSuite
             Directory.CreateDirectory(dir);
             try
             {
-                var cases = Cases(console, dir, parse.GetValue(rows), wanted);
+                var cases = Cases(host, console, dir, parse.GetValue(rows), wanted);
                 var table = new Table().Border(TableBorder.Rounded);
                 foreach (var h in Headers) table.AddColumn(h);
                 foreach (var c in cases)
@@ -91,9 +91,9 @@ internal static class BenchSuite
         return cmd;
     }
 
-    private static List<Case> Cases(IAnsiConsole console, string dir, long rows, HashSet<string> wanted)
+    private static List<Case> Cases(BenchHost host, IAnsiConsole console, string dir, long rows, HashSet<string> wanted)
     {
-        var self = KernelCommand.Launcher();
+        var self = host.Launcher();
         string[] Liqlab(params string[] args) => [.. self, .. args];
         var cases = new List<Case>();
         string? csv = null;
@@ -132,7 +132,7 @@ internal static class BenchSuite
                 Liqlab("bench", "scan", "--db", store),
                 (ours, reference) => ours.Seconds / reference!.Seconds, (ratio, peak) => ratio <= 2 && peak < 500));
         }
-        if ((wanted.Contains("heatmap") || wanted.Contains("report") || wanted.Contains("map-real")) && Workspace.Path("data", "real") is { } real)
+        if ((wanted.Contains("heatmap") || wanted.Contains("report") || wanted.Contains("map-real")) && host.WorkspacePath(["data", "real"]) is { } real)
         {
             Time(Liqlab("data", "ingest", real)); // the in-repo data in the default store (a no-op when already there)
             if (wanted.Contains("map-real"))
@@ -260,15 +260,15 @@ internal static class BenchSuite
         }
     }
 
-    private static Command Scan()
+    private static Command Scan(BenchHost host)
     {
-        var db = DataCommand.DbOption();
+        var db = host.DbOption();
         var symbol = new Option<string>("--symbol") { DefaultValueFactory = _ => "BTCUSDT", Description = "Symbol." };
         var cmd = new Command("scan", "Reference for the map case: a bare DuckDB scan of a symbol's stored aggTrades (count, notional, time span), nothing else.") { db, symbol };
         cmd.Hidden = true;
         cmd.SetAction((parse, _) =>
         {
-            using var store = Workspace.OpenStore(Workspace.StorePath(parse.GetValue(db), StoreUse.Read), readOnly: true);
+            using var store = host.OpenReadOnly(host.ExistingStore(parse.GetValue(db)));
             using var q = store.Command("SELECT count(*), sum(price * quantity), min(transact_time), max(transact_time) FROM agg_trades WHERE symbol = $1", parse.GetValue(symbol));
             using var r = q.ExecuteReader();
             r.Read();
