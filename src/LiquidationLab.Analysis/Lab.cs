@@ -1,6 +1,6 @@
 using System.Globalization;
 using LiquidationLab.Core.Backtesting;
-using LiquidationLab.Core.Liquidity;
+using LiquidationLab.Liquidity;
 using LiquidationLab.Core.Margin;
 using LiquidationLab.Core.MarketData;
 using LiquidationLab.Core.Models;

@@ -1,4 +1,4 @@
-using LiquidationLab.Core.Liquidity;
+using LiquidationLab.Liquidity;
 using Plotly.NET;
 using static LiquidationLab.Charts.LiquidationCharts;
 using Chart = Plotly.NET.CSharp.Chart;

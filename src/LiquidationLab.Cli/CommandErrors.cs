@@ -7,7 +7,7 @@ internal static class CommandErrors
 {
     public static bool IsUserFacing(Exception e) => e is ArgumentException or FormatException or IOException or KeyNotFoundException
         or LeverageBracketTableNotFoundException or UnauthorizedAccessException or InvalidOperationException
-        or Core.Liquidity.LiquidityConfigurationException or Core.Liquidity.OrderBookException or Server.Liquidity.RedisUnavailableException;
+        or Liquidity.LiquidityConfigurationException or Liquidity.OrderBookException or Liquidity.Service.RedisUnavailableException;
 
     /// <summary>One line for the terminal: the message without .NET's "(Parameter 'x')" and "Actual value was" lines.</summary>
     public static string Describe(Exception e)

@@ -17,7 +17,7 @@ public static class NotebookNamespaces
     /// Microsoft.Data.Analysis, MathNet.Numerics and Plotly.NET's C# API.</summary>
     public static IReadOnlyList<string> Workspace { get; } =
     [
-        "LiquidationLab.Core.Backtesting", "LiquidationLab.Core.Binning", "LiquidationLab.Core.Heatmaps", "LiquidationLab.Core.Liquidity", "LiquidationLab.Core.Margin", "LiquidationLab.Core.MarketData", "LiquidationLab.Core.Models",
+        "LiquidationLab.Core.Backtesting", "LiquidationLab.Core.Binning", "LiquidationLab.Core.Heatmaps", "LiquidationLab.Liquidity", "LiquidationLab.Core.Margin", "LiquidationLab.Core.MarketData", "LiquidationLab.Core.Models",
         "LiquidationLab.Data.Ingest", "LiquidationLab.Data.Liquidity", "LiquidationLab.Data.Models", "LiquidationLab.Data.Query", "LiquidationLab.Data.Store", "LiquidationLab.Data.Tiers",
         "LiquidationLab.Analysis", "LiquidationLab.Charts", "DuckDB.NET.Data", "Microsoft.Data.Analysis", "MathNet.Numerics", "MathNet.Numerics.Statistics", "Plotly.NET.CSharp",
     ];

@@ -1,7 +1,7 @@
 using System.Globalization;
 using LiquidationLab.Core.Backtesting;
 using LiquidationLab.Core.Binning;
-using LiquidationLab.Core.Liquidity;
+using LiquidationLab.Liquidity;
 using LiquidationLab.Core.Margin;
 using LiquidationLab.Core.Models;
 using LiquidationLab.Data.Tiers;

@@ -36,7 +36,7 @@ public sealed class KernelExtensionTests : IClassFixture<KernelExtensionTests.Ke
             // What `#r "nuget: LiquidationLab.Interactive"` references: the libraries and their packages.
             csharp.AddAssemblyReferences(new[]
             {
-                typeof(Analysis.Lab).Assembly, typeof(Core.Margin.PositionSide).Assembly, typeof(Data.Store.LabStore).Assembly, typeof(Charts.Figure).Assembly,
+                typeof(Analysis.Lab).Assembly, typeof(Core.Margin.PositionSide).Assembly, typeof(Liquidity.LiquidityForecastModel).Assembly, typeof(Data.Store.LabStore).Assembly, typeof(Charts.Figure).Assembly,
                 typeof(FormatterRegistry).Assembly, typeof(Plotly.NET.GenericChart).Assembly, typeof(Plotly.NET.CSharp.Chart).Assembly,
                 typeof(Microsoft.FSharp.Core.FSharpOption<>).Assembly, typeof(DuckDB.NET.Data.DuckDBConnection).Assembly, typeof(Microsoft.Data.Analysis.DataFrame).Assembly,
                 typeof(MathNet.Numerics.Statistics.Statistics).Assembly,

@@ -268,7 +268,7 @@ public class ScriptSessionTests
         var framework = await s.ExecuteAsync("var seq = new System.Buffers.ReadOnlySequence<byte>(new byte[3]); var rx = new System.Text.RegularExpressions.Regex(\"a+\"); seq.Length + (rx.IsMatch(\"caa\") ? 1 : 0)");
         Assert.True(framework.Succeeded, string.Join("\n", framework.Events));
         Assert.Equal("4", Plain(((ResultEvent)framework.Events[0]).Bundle));
-        var reuse = await s.ExecuteAsync("LiquidationLab.Core.Liquidity.OrderBook.FromSnapshot(snapshot, LiquidationLab.Core.Liquidity.PriceDomain.Probability, \"t\").Bids.Count");
+        var reuse = await s.ExecuteAsync("LiquidationLab.Liquidity.OrderBook.FromSnapshot(snapshot, LiquidationLab.Liquidity.PriceDomain.Probability, \"t\").Bids.Count");
         Assert.True(reuse.Succeeded, string.Join("\n", reuse.Events));
         Assert.Equal(references, s.References); // unchanged
 
@@ -321,7 +321,7 @@ public class ScriptSessionTests
         // it ends a second later.
         var r = await s.ExecuteAsync("var late = 1; System.Threading.Thread.Sleep(4000);", TimeSpan.FromSeconds(1));
         Assert.Contains("keeps running in the background", Assert.IsType<ErrorEvent>(Assert.Single(r.Events)).Value, StringComparison.Ordinal);
-        await Task.Delay(TimeSpan.FromSeconds(1.5)); // it has ended now, before any other cell ran: still not part of the session
+        await s.AbandonedRun.WaitAsync(TimeSpan.FromSeconds(60)); // it has ended now, before any other cell ran: still not part of the session
         var late = await s.ExecuteAsync("late");
         Assert.Contains("CS0103", Assert.IsType<ErrorEvent>(Assert.Single(late.Events)).Value, StringComparison.Ordinal);
         Assert.DoesNotContain("late", s.Variables);

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using LiquidationLab.Core.Liquidity;
+using LiquidationLab.Liquidity;
 using LiquidationLab.Data.Liquidity;
-using LiquidationLab.Server.Liquidity;
+using LiquidationLab.Liquidity.Service;
 using LiquidationLab.Data.Store;
 using Spectre.Console;
 

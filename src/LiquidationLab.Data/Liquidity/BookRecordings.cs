@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using LiquidationLab.Core.Liquidity;
+using LiquidationLab.Liquidity;
 using LiquidationLab.Core.MarketData;
 using LiquidationLab.Data.Query;
 using LiquidationLab.Data.Store;

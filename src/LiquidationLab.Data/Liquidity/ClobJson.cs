@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using LiquidationLab.Core.Liquidity;
+using LiquidationLab.Liquidity;
 using LiquidationLab.Core.MarketData;
 
 namespace LiquidationLab.Data.Liquidity;

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using LiquidationLab.Core.Liquidity;
+using LiquidationLab.Liquidity;
 using LiquidationLab.Data.Store;
 using LiquidationLab.Data.Store.Tables;
 

@@ -84,7 +84,7 @@ public sealed partial class ScriptSession
     /// <summary>The libraries every session references besides the framework (their own dependencies resolve behind them).</summary>
     internal static readonly Assembly[] DefaultLibraries =
     [
-        typeof(Core.Margin.LiquidationPriceCalculator).Assembly, typeof(Data.Store.LabStore).Assembly, typeof(Charts.Figure).Assembly, typeof(Analysis.LiquidationAnalysis).Assembly,
+        typeof(Core.Margin.LiquidationPriceCalculator).Assembly, typeof(Liquidity.LiquidityForecastModel).Assembly, typeof(Data.Store.LabStore).Assembly, typeof(Charts.Figure).Assembly, typeof(Analysis.LiquidationAnalysis).Assembly,
         typeof(ScriptSession).Assembly, typeof(FormatterRegistry).Assembly, typeof(DuckDB.NET.Data.DuckDBConnection).Assembly, typeof(Microsoft.Data.Analysis.DataFrame).Assembly,
         typeof(MathNet.Numerics.Statistics.Statistics).Assembly, typeof(Plotly.NET.GenericChart).Assembly, typeof(Plotly.NET.CSharp.Chart).Assembly,
         typeof(Markdown).Assembly, typeof(Microsoft.FSharp.Core.FSharpOption<>).Assembly,
@@ -109,6 +109,11 @@ public sealed partial class ScriptSession
     private long _streamChars, _droppedChars;
     private bool _streamTruncated;
     private readonly SubmissionChain _chain;
+
+    /// <summary>The run of the latest cell given up after a timeout or an interrupt because it ignored cancellation (a
+    /// completed task when there is none): it completes once that cell's code has ended and the chain has dismissed it, so
+    /// a host or a test can await the end of an abandoned cell instead of guessing how long it runs.</summary>
+    internal Task AbandonedRun { get; private set; } = Task.CompletedTask;
     private int _cellNumber;
 
     /// <summary>Creates a session.</summary>
@@ -391,7 +396,11 @@ public sealed partial class ScriptSession
                 // The cell ignores the token and is still running: report and move on (a run that ends within 2 s keeps
                 // the variables it defined; one that does not never touches the session's state).
                 var finished = await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)).ConfigureAwait(false) == run;
-                if (!finished) _chain.Abandon(submission);
+                if (!finished)
+                {
+                    _chain.Abandon(submission);
+                    AbandonedRun = run;
+                }
                 Emit(Cancelled(interrupt.IsCancellationRequested, timeout, stillRunning: !finished));
                 return false;
             }

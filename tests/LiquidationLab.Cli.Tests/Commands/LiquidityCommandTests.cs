@@ -2,7 +2,7 @@ using System.Diagnostics;
 using LiquidationLab.Cli.Commands;
 using LiquidationLab.Data.Liquidity;
 using LiquidationLab.Data.Store;
-using LiquidationLab.Server.Liquidity;
+using LiquidationLab.Liquidity.Service;
 using LiquidationLab.TestSupport;
 
 namespace LiquidationLab.Cli.Tests.Commands;

@@ -1,4 +1,4 @@
-using LiquidationLab.Core.Liquidity;
+using LiquidationLab.Liquidity;
 using LiquidationLab.Core.MarketData;
 using LiquidationLab.Data.Liquidity;
 using LiquidationLab.Data.Query;

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.IO.Compression;
+using System.Net.WebSockets;
 using System.Text;
+using System.Text.Json;
 using LiquidationLab.Data.Ingest;
 using LiquidationLab.Data.Recording;
 using LiquidationLab.Data.Store;
@@ -107,6 +109,48 @@ public sealed class BinanceRecorderTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task An_unpaced_replay_holds_its_depth_diffs_until_the_first_snapshot_is_served()
+    {
+        // Binance's sync: after the first message the client fetches the REST snapshot, drops the diffs older than it
+        // (u < lastUpdateId) and starts with the one that straddles it (U <= lastUpdateId <= u). Unpaced, the replay used to
+        // run thousands of messages ahead meanwhile: hundreds of diffs to drop, and sometimes none left to apply (no book
+        // samples at all). Held until the snapshot is served, at most the one diff of the same second is older than it.
+        await using var server = await BinanceReplayServer.StartAsync(RealSnapshot.StorePath, dropDepthAt: -1, malformedAfter: -1, disconnectAfter: -1, pauseEvery: 0);
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(new Uri(new UriBuilder(server.BaseUrl) { Scheme = "ws" }.Uri, "stream"), CancellationToken.None);
+        await ReceiveText(socket);
+        using var http = new HttpClient();
+        using var snapshot = JsonDocument.Parse(await http.GetStringAsync(new Uri(server.BaseUrl, "fapi/v1/depth?symbol=BTCUSDT")));
+        var id = snapshot.RootElement.GetProperty("lastUpdateId").GetInt64();
+        var dropped = 0;
+        JsonElement diff;
+        while (true)
+        {
+            diff = JsonDocument.Parse(await ReceiveText(socket)).RootElement.GetProperty("data").Clone();
+            if (diff.GetProperty("e").GetString() != "depthUpdate") continue;
+            if (diff.GetProperty("u").GetInt64() >= id) break;
+            dropped++;
+        }
+        Assert.True(dropped <= 1, $"{dropped} diffs older than the first snapshot (lastUpdateId {id})");
+        Assert.True(diff.GetProperty("U").GetInt64() <= id, "the first diff applied straddles the snapshot");
+        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+    }
+
+    private static async Task<string> ReceiveText(ClientWebSocket socket)
+    {
+        using var message = new MemoryStream();
+        var buffer = new byte[64 * 1024];
+        WebSocketReceiveResult result;
+        do
+        {
+            result = await socket.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+            message.Write(buffer, 0, result.Count);
+        }
+        while (!result.EndOfMessage);
+        return Encoding.UTF8.GetString(message.GetBuffer(), 0, (int)message.Length);
+    }
+
+    [Fact]
     public async Task Unpaced_replay_is_stored_whole_and_the_throughput_is_printed()
     {
         // The replay as fast as the socket takes it, no scripted faults: every aggTrade and print lands once. The figures
@@ -134,7 +178,8 @@ public sealed class BinanceRecorderTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(5_554, Count(l, "SELECT count(*) FROM agg_trades"));
         Assert.Equal(35, Count(l, "SELECT count(*) FROM liquidation_orders"));
         Assert.Equal(0, Count(l, "SELECT count(*) FROM recording_gaps WHERE kind IN ('depth-sequence', 'malformed', 'disconnected')"));
-        // Unpaced, the replay is thousands of messages ahead when the first REST snapshot is served, so the book starts late.
+        // The replay holds its depth diffs until the first REST snapshot is served, so the book starts at the snapshot and
+        // the diffs that follow it are applied (it used to race ahead and sometimes leave no diff after the snapshot).
         Assert.True(Count(l, "SELECT count(DISTINCT time) FROM book_snapshots") > 0);
         Assert.Equal(0, Count(l, "SELECT count(*) FROM (SELECT instrument_id, time, side, level FROM book_snapshots GROUP BY ALL HAVING count(*) > 1)"));
     }

@@ -20,7 +20,9 @@ namespace LiquidationLab.Server.Tests.Recording;
 /// Binance's messages, as fast as the client reads. Scripts: a malformed frame after message <see cref="MalformedAfter"/>,
 /// a dropped connection after <see cref="DisconnectAfter"/> (the next connection resumes <see cref="ResumeOverlap"/>
 /// messages earlier, so the client receives some twice), and a depth diff left out (the <c>dropDepthAt</c>-th) to make a
-/// sequence gap.
+/// sequence gap. Depth diffs after a connection's first message wait until the first REST depth snapshot has been served,
+/// as a live stream (100 ms diffs) never runs minutes ahead of the client's snapshot: so even an unpaced replay starts its
+/// book at the snapshot and applies the diffs that follow it.
 /// </summary>
 internal sealed class BinanceReplayServer : IAsyncDisposable
 {
@@ -29,6 +31,10 @@ internal sealed class BinanceReplayServer : IAsyncDisposable
     private readonly List<(long LastUpdateId, long Ms, List<(decimal P, decimal S)> Bids, List<(decimal P, decimal S)> Asks)> _books;
     private int _position;
     private int _connections;
+
+    // Completed by the first /fapi/v1/depth answer (a Kestrel request thread); awaited by the stream loop before it sends a
+    // depth diff.
+    private readonly TaskCompletionSource _snapshotServed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private BinanceReplayServer(WebApplication app, List<(long, string, string)> messages, List<(long, long, List<(decimal, decimal)>, List<(decimal, decimal)>)> books)
     {
@@ -153,7 +159,9 @@ internal sealed class BinanceReplayServer : IAsyncDisposable
             var sentMs = server._messages[Math.Clamp(server._position - 1, 0, server._messages.Count - 1)].Ms;
             var b = server._books.LastOrDefault(x => x.Ms <= sentMs);
             if (b.Bids is null) b = server._books[0];
-            return Results.Text(Json(null, D(("lastUpdateId", b.LastUpdateId + 1), ("E", b.Ms), ("T", b.Ms), ("bids", b.Bids.Select(L)), ("asks", b.Asks.Select(L)))), "application/json");
+            var body = Json(null, D(("lastUpdateId", b.LastUpdateId + 1), ("E", b.Ms), ("T", b.Ms), ("bids", b.Bids.Select(L)), ("asks", b.Asks.Select(L))));
+            server._snapshotServed.TrySetResult(); // the position is read: diffs may follow
+            return Results.Text(body, "application/json");
         });
         app.MapGet("/fapi/v1/openInterest", (string symbol) =>
             Results.Text($$"""{"symbol":"{{symbol}}","openInterest":"{{(81234.5 + server._position / 100.0).ToString("0.000", CultureInfo.InvariantCulture)}}","time":{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}}}""", "application/json"));
@@ -204,8 +212,13 @@ internal sealed class BinanceReplayServer : IAsyncDisposable
             }
         });
         if (connection > 1) _position = (int)Math.Max(0, (long)_position - ResumeOverlap); // a reconnect: messages arrive again
+        var sentHere = 0;
         while (_position < _messages.Count && socket.State == WebSocketState.Open)
         {
+            // A depth diff waits for the first REST snapshot (the client asks for it after its first message).
+            if (sentHere > 0 && _messages[_position].Kind == "depth" && !_snapshotServed.Task.IsCompleted)
+                await _snapshotServed.Task.WaitAsync(ctx.RequestAborted);
+            sentHere++;
             var i = _position++;
             await socket.SendAsync(Encoding.UTF8.GetBytes(_messages[i].Line), WebSocketMessageType.Text, true, ctx.RequestAborted);
             Interlocked.Increment(ref Sent);

@@ -1,4 +1,4 @@
-using LiquidationLab.Core.Liquidity;
+using LiquidationLab.Liquidity;
 
 namespace LiquidationLab.Data.Store.Tables;
 
