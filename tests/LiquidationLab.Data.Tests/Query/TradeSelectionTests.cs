@@ -1,5 +1,6 @@
 using LiquidationLab.Core.Binning;
 using LiquidationLab.Core.Margin;
+using LiquidationLab.Core.MarketData;
 using LiquidationLab.Core.Models;
 using LiquidationLab.Data.Query;
 using LiquidationLab.Data.Store;
@@ -42,6 +43,21 @@ public sealed class TradeSelectionTests
         Assert.Equal(all[^1].Time, window.LastTime);
         Assert.Equal(all[^1].Price, window.LastPrice);
 
+        // The summary counts and measures the same selection without reading it; the stream gives it batch by batch.
+        var summary = reader.SummarizeAggTradeSelection(symbol, from, to, filter);
+        Assert.Equal(TradeExtent.Of(expected), summary.Selected);
+        Assert.Equal((window.TradeCount, window.FirstTime, window.LastTime, window.LastPrice), (summary.TradeCount, summary.FirstTime, summary.LastTime, summary.LastPrice));
+        var streamed = new List<AggTrade>();
+        var batches = 0;
+        Assert.Equal(expected.Length, reader.ReadSelectedAggTrades(summary, 97, batch =>
+        {
+            Assert.InRange(batch.Length, 1, 97);
+            streamed.AddRange(batch);
+            batches++;
+        }));
+        Assert.Equal(expected, streamed);
+        Assert.Equal((expected.Length + 96) / 97, batches);
+
         if (symbol != "BTCUSDT") return; // the tier tables hold BTCUSDT
         var table = LeverageBracketTableStore.Locate(Path.Combine(RealSnapshot.RepositoryRoot, "data", "tiers", "binance-usdm")).Get(symbol);
         var before = new BinanceStandardModel(filter).BuildMap(all, table, all[^1].Price);
@@ -51,5 +67,22 @@ public sealed class TradeSelectionTests
         Assert.Equal(before.LongUsd.Cast<double>(), after.LongUsd.Cast<double>());
         Assert.Equal(before.ShortUsd.Cast<double>(), after.ShortUsd.Cast<double>());
         Assert.Equal(before.CumulativeLongUsd, after.CumulativeLongUsd);
+    }
+
+    [Fact]
+    public void An_empty_window_or_selection_is_summarized_without_trades_and_streams_nothing()
+    {
+        using var store = LabStore.Open(RealSnapshot.StorePath, readOnly: true);
+        var reader = new MarketDataReader(store);
+        var empty = reader.SummarizeAggTradeSelection("BTCUSDT", new DateTime(2000, 1, 1), new DateTime(2000, 1, 2), TradeFilter.All);
+        Assert.Equal((0L, 0L, (DateTime?)null), (empty.TradeCount, empty.SelectedCount, empty.LastTime));
+        Assert.Equal(TradeExtent.Empty, empty.Selected);
+        Assert.Equal(0, reader.ReadSelectedAggTrades(empty, 10, _ => Assert.Fail("no batch")));
+
+        var none = reader.SummarizeAggTradeSelection("BTCUSDT", DateTime.MinValue, DateTime.MaxValue, new TradeFilter(TradeFilterMode.GrossValue, 1e15));
+        Assert.True(none.TradeCount > 0);
+        Assert.Equal(TradeExtent.Empty, none.Selected);
+        Assert.Equal(0, reader.ReadSelectedAggTrades(none, 10, _ => Assert.Fail("no batch")));
+        Assert.Throws<ArgumentOutOfRangeException>(() => reader.ReadSelectedAggTrades(none, 0, _ => { }));
     }
 }
