@@ -1,4 +1,5 @@
 using System.Data.Common;
+using DuckDB.NET.Data;
 using LiquidationLab.Core.Binning;
 using LiquidationLab.Core.MarketData;
 using LiquidationLab.Data.Liquidity;
@@ -137,43 +138,102 @@ public sealed class MarketDataReader(LabStore store)
     /// Streams the trades <paramref name="selection"/> describes, by time (then trade id), to <paramref name="onBatch"/> in
     /// batches of at most <paramref name="batchSize"/>: one buffer is reused, so memory stays at one batch whatever the
     /// selection's size (a batch is valid only during its call). The selection is made inside DuckDB as in
-    /// <see cref="SelectAggTrades"/>.
+    /// <see cref="SelectAggTrades"/>. DuckDB sorts what it returns in time order, holding what it sorts: a gross-value
+    /// selection of more than <paramref name="maxSortRows"/> trades is therefore read in consecutive time slices of about that
+    /// many each (cut from a histogram of the selection over time), so the store's memory is bounded as well. A top-N or
+    /// portion selection is the N largest trades, which DuckDB keeps while it looks for them (memory grows with N).
     /// </summary>
     /// <param name="selection">A summary from <see cref="SummarizeAggTradeSelection"/> on this store.</param>
     /// <param name="batchSize">Trades per batch, ≥ 1.</param>
     /// <param name="onBatch">Called once per batch, in time order.</param>
+    /// <param name="maxSortRows">Most trades of a gross-value selection DuckDB sorts at once, ≥ 1 (default
+    /// <see cref="DefaultMaxSortRows"/>). A slice may hold more when that many trades share one 1/4096 of the window's span.</param>
     /// <returns>The number of trades streamed.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="selection"/> or <paramref name="onBatch"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> &lt; 1.</exception>
-    public long ReadSelectedAggTrades(TradeSelectionSummary selection, int batchSize, Action<ReadOnlySpan<AggTrade>> onBatch)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> or <paramref name="maxSortRows"/> &lt; 1.</exception>
+    public long ReadSelectedAggTrades(TradeSelectionSummary selection, int batchSize, Action<ReadOnlySpan<AggTrade>> onBatch, int maxSortRows = DefaultMaxSortRows)
     {
         ArgumentNullException.ThrowIfNull(selection);
         ArgumentNullException.ThrowIfNull(onBatch);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        if (selection.TradeCount == 0) return 0;
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxSortRows, 1);
+        if (selection.TradeCount == 0 || selection.SelectedCount == 0) return 0;
         var filter = selection.Filter;
         const string columns = "transact_time, price, quantity, is_buyer_maker, agg_trade_id";
-        var sql = filter.Mode == TradeFilterMode.GrossValue
-            ? $"SELECT {columns} {TradeWindow} AND price * quantity >= $4 ORDER BY transact_time, agg_trade_id"
-            : $"SELECT {columns} FROM ({LargestTrades}) selected ORDER BY transact_time, agg_trade_id";
-        object limit = filter.Mode == TradeFilterMode.GrossValue ? filter.Threshold : SelectionLimit(filter, selection.TradeCount);
         var buffer = new AggTrade[(int)Math.Clamp(selection.SelectedCount, 1, batchSize)];
         var filled = 0;
         long streamed = 0;
-        using var cmd = store.Command(sql, selection.Symbol, selection.From, selection.To, limit);
-        using var r = cmd.ExecuteReader();
-        while (r.Read())
+        void Read(DuckDBCommand cmd)
         {
-            if (filled == buffer.Length)
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
             {
-                onBatch(buffer);
-                filled = 0;
+                if (filled == buffer.Length)
+                {
+                    onBatch(buffer);
+                    filled = 0;
+                }
+                buffer[filled++] = new AggTrade(r.GetDateTime(0), r.GetDouble(1), r.GetDouble(2), r.GetBoolean(3));
+                streamed++;
             }
-            buffer[filled++] = new AggTrade(r.GetDateTime(0), r.GetDouble(1), r.GetDouble(2), r.GetBoolean(3));
-            streamed++;
+        }
+        if (filter.Mode == TradeFilterMode.GrossValue)
+        {
+            // Consecutive time slices, each sorted: together, the selection in (time, id) order.
+            foreach (var (sliceFrom, sliceTo) in TimeSlices(selection, maxSortRows))
+            {
+                using var cmd = store.Command($"SELECT {columns} {TradeWindow} AND price * quantity >= $4 AND transact_time >= $5 AND transact_time < $6 " +
+                    "ORDER BY transact_time, agg_trade_id", selection.Symbol, selection.From, selection.To, filter.Threshold, sliceFrom, sliceTo);
+                Read(cmd);
+            }
+        }
+        else
+        {
+            using var cmd = store.Command($"SELECT {columns} FROM ({LargestTrades}) selected ORDER BY transact_time, agg_trade_id",
+                selection.Symbol, selection.From, selection.To, SelectionLimit(filter, selection.TradeCount));
+            Read(cmd);
         }
         if (filled > 0) onBatch(buffer.AsSpan(0, filled));
         return streamed;
+    }
+
+    /// <summary>Most selected trades DuckDB sorts at once when <see cref="ReadSelectedAggTrades"/> streams a selection: 262,144
+    /// (some 30 MB of DuckDB's memory).</summary>
+    public const int DefaultMaxSortRows = 1 << 18;
+
+    /// <summary>
+    /// [from, to) slices of a gross-value selection's span holding about <paramref name="maxRows"/> selected trades each: a
+    /// histogram of the selection over 4,096 equal parts of [first, last] (one scan, 4,096 counts), parts merged in order.
+    /// Bucket b holds the trades with ⌊(t − first)·4096 / span⌋ = b (µs), so it starts at first + ⌈b·span / 4096⌉ exactly.
+    /// </summary>
+    private List<(DateTime From, DateTime To)> TimeSlices(TradeSelectionSummary selection, int maxRows)
+    {
+        if (selection.SelectedCount <= maxRows || selection.FirstTime is not { } first || selection.LastTime is not { } last)
+            return [(selection.From, selection.To)];
+        const int buckets = 4096;
+        var spanUs = (last.Ticks - first.Ticks) / 10 + 1; // DuckDB keeps microseconds
+        var counts = new long[buckets];
+        using (var cmd = store.Command(
+            $"SELECT CAST((CAST(epoch_us(transact_time) - epoch_us($5) AS HUGEINT) * {buckets}) // $6 AS BIGINT) AS b, count(*) " +
+            $"{TradeWindow} AND price * quantity >= $4 GROUP BY b", selection.Symbol, selection.From, selection.To, selection.Filter.Threshold, first, spanUs))
+        using (var r = cmd.ExecuteReader())
+            while (r.Read())
+                counts[Math.Clamp(r.GetInt64(0), 0, buckets - 1)] += r.GetInt64(1);
+        DateTime Edge(int b) => b >= buckets ? last.AddTicks(10) : first.AddTicks((long)(((Int128)b * spanUs + buckets - 1) / buckets) * 10);
+        var slices = new List<(DateTime, DateTime)>();
+        var start = 0;
+        long held = 0;
+        for (var b = 0; b < buckets; b++)
+        {
+            if (held > 0 && held + counts[b] > maxRows)
+            {
+                slices.Add((Edge(start), Edge(b)));
+                (start, held) = (b, 0);
+            }
+            held += counts[b];
+        }
+        slices.Add((Edge(start), Edge(buckets)));
+        return slices;
     }
 
     private const string TradeWindow = "FROM agg_trades WHERE symbol = $1 AND transact_time >= $2 AND transact_time < $3";

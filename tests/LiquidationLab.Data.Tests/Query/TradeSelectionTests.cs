@@ -57,6 +57,10 @@ public sealed class TradeSelectionTests
         }));
         Assert.Equal(expected, streamed);
         Assert.Equal((expected.Length + 96) / 97, batches);
+        // Read in time slices of a few hundred trades (DuckDB sorting one slice at a time): the same trades in the same order.
+        var sliced = new List<AggTrade>();
+        Assert.Equal(expected.Length, reader.ReadSelectedAggTrades(summary, 1_000, batch => sliced.AddRange(batch), maxSortRows: Math.Max(1, expected.Length / 9)));
+        Assert.Equal(expected, sliced);
 
         if (symbol != "BTCUSDT") return; // the tier tables hold BTCUSDT
         var table = LeverageBracketTableStore.Locate(Path.Combine(RealSnapshot.RepositoryRoot, "data", "tiers", "binance-usdm")).Get(symbol);
@@ -84,5 +88,31 @@ public sealed class TradeSelectionTests
         Assert.Equal(TradeExtent.Empty, none.Selected);
         Assert.Equal(0, reader.ReadSelectedAggTrades(none, 10, _ => Assert.Fail("no batch")));
         Assert.Throws<ArgumentOutOfRangeException>(() => reader.ReadSelectedAggTrades(none, 0, _ => { }));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(10)]
+    [InlineData(333)]
+    public void A_selection_read_in_time_slices_is_the_whole_selection_in_time_order(int maxSortRows)
+    {
+        // Bursts: 1,500 trades, most in three bursts (many at the same millisecond), the rest spread over a week.
+        using var temp = new TempStore();
+        var id = temp.Store.SeriesId("binance-usdm", "BTCUSDT");
+        temp.Store.Execute($"""
+            INSERT INTO agg_trades_data SELECT {id}, i, 60000 + (i * 37) % 2000, 0.01 + (i % 17) * 0.05, i, i,
+                   CASE WHEN i % 5 = 0 THEN TIMESTAMP '2026-05-01 00:00:00' + i * INTERVAL 7 MINUTE
+                        ELSE TIMESTAMP '2026-05-02 12:00:00' + (i % 3) * INTERVAL 2 DAY + (i // 40) * INTERVAL 1 MILLISECOND END,
+                   i % 2 = 0, 1 FROM range(1500) t(i);
+            """);
+        var reader = new MarketDataReader(temp.Store);
+        var filter = new TradeFilter(TradeFilterMode.GrossValue, 20_000);
+        var all = reader.AggTrades("BTCUSDT", DateTime.MinValue, DateTime.MaxValue);
+        var expected = filter.Select(all).Select(i => all[i]).ToArray();
+        Assert.InRange(expected.Length, 400, 1_400);
+        var summary = reader.SummarizeAggTradeSelection("BTCUSDT", DateTime.MinValue, DateTime.MaxValue, filter);
+        var sliced = new List<AggTrade>();
+        Assert.Equal(expected.Length, reader.ReadSelectedAggTrades(summary, 64, batch => sliced.AddRange(batch), maxSortRows));
+        Assert.Equal(expected, sliced);
     }
 }
