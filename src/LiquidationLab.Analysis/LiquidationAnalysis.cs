@@ -187,7 +187,7 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBrac
             var summary = reader.SummarizeAggTradeSelection(symbol, query.Window.Start, query.Window.End, query.Filter);
             if (summary.TradeCount == 0) return (summary, null);
             if (Limits.MaxSelectedTrades is { } cap && summary.SelectedCount > cap)
-                throw new QueryParameterException("threshold", $"the filter selects {summary.SelectedCount:N0} trades; at most {cap:N0} per request: raise the threshold or narrow from/to.");
+                throw new QueryParameterException("threshold", $"the filter selects {summary.SelectedCount:N0} trades; at most {cap:N0} per request: narrow from/to or select fewer (a higher gross_value threshold, a smaller top_n or portion).");
             // The bin count follows from the width and the selected trades' price range: checked before the map is allocated.
             var bins = model.PlannedBinCount(summary.Selected, table, summary.LastPrice);
             if (!(bins <= Limits.MaxPriceBins))
