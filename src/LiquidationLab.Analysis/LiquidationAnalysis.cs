@@ -44,9 +44,19 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBrac
     public static LiquidationAnalysis ForFile(string path, string? tierDirectory = null, AnalysisLimits? limits = null) =>
         new(new FileStoreAccess(path), LeverageBracketTableStore.Locate(tierDirectory), limits);
 
-    /// <summary>Uses an open store (a notebook's) and the tier tables found the usual way.</summary>
+    /// <summary>Uses an open store (a notebook's, on the user's own machine: <see cref="AnalysisLimits.Local"/>) and the
+    /// tier tables found the usual way.</summary>
     public static LiquidationAnalysis ForStore(LabStore store, string? tierDirectory = null) =>
-        new(new OpenStoreAccess(store), LeverageBracketTableStore.Locate(tierDirectory));
+        new(new OpenStoreAccess(store), LeverageBracketTableStore.Locate(tierDirectory), AnalysisLimits.Local);
+
+    /// <summary>Trades a map streams from the store per batch (default 65,536, about 2 MB): the map's memory besides its
+    /// bins. Any size gives the same map.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Below 1.</exception>
+    public int MapBatchSize
+    {
+        get;
+        init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(MapBatchSize), value, "At least one trade per batch.");
+    } = 1 << 16;
 
     /// <summary>The symbol's tier table.</summary>
     /// <exception cref="LeverageBracketTableNotFoundException">No table: the message lists the symbols that have one.</exception>
@@ -151,8 +161,14 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBrac
         return new HeatmapResult(query, table, candles, oiCount, model.Mix, perColumn, result, result.Totals!.Value, frozen, map, title);
     }
 
-    /// <summary>Large trades selected inside DuckDB, each spread over the leverage mix: liquidation notional per price bin.</summary>
-    /// <exception cref="QueryParameterException">A bad bin width or mix, a selection over the limits.</exception>
+    /// <summary>
+    /// Large trades selected inside DuckDB, each spread over the leverage mix: liquidation notional per price bin. The
+    /// selection is counted and measured in the store first (limits checked before anything is read), then streamed through
+    /// the model in batches of <see cref="MapBatchSize"/>: memory stays bounded however many trades the filter selects, and
+    /// the map equals the in-memory <see cref="BinanceStandardModel.BuildMap"/>'s to the last bit (same trades, same order).
+    /// </summary>
+    /// <exception cref="QueryParameterException">A bad bin width or mix, a selection over <see cref="AnalysisLimits.MaxSelectedTrades"/>
+    /// or <see cref="AnalysisLimits.MaxPriceBins"/>.</exception>
     /// <exception cref="DataUnavailableException">No trades in the window.</exception>
     /// <exception cref="LeverageBracketTableNotFoundException">No tier table for the symbol.</exception>
     public MapResult Map(MapQuery query)
@@ -163,23 +179,32 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBrac
         var mix = ParseMix(query.Mix);
         var table = Table(query.Symbol);
         var symbol = table.Symbol;
-        // The large trades are selected inside DuckDB; only they are read (the rest of the window is counted, not loaded).
-        var window = Store.Read(s => new MarketDataReader(s).SelectAggTrades(symbol, query.Window.Start, query.Window.End, query.Filter));
-        if (window.TradeCount == 0)
-            throw new DataUnavailableException($"No aggregate trades for {symbol} in {Describe(query.Window)} in {Store.Path}{StoredTradeSpan(symbol)}.");
-        if (window.Selected.Length > Limits.MaxSelectedTrades)
-            throw new QueryParameterException("threshold", $"the filter selects {window.Selected.Length:N0} trades; at most {Limits.MaxSelectedTrades:N0} per request.");
         var model = new BinanceStandardModel(TradeFilter.All, mix, priceBinWidth: query.BinWidth);
-        // The bin count follows from the width and the selected trades' price range: checked before the map is allocated.
-        var bins = model.PlannedBinCount(window.Selected, table, window.LastPrice);
-        if (!(bins <= Limits.MaxPriceBins))
-            throw new QueryParameterException("bin_width", string.Create(CultureInfo.InvariantCulture,
-                $"a width of {query.BinWidth:G} USD makes {(double.IsFinite(bins) ? bins.ToString("N0", CultureInfo.InvariantCulture) : "uncountably many")} bins over the trades' price range; at most {Limits.MaxPriceBins:N0}: use a wider bin."));
-        var map = model.BuildMap(window.Selected, table, window.LastPrice);
+        // One read: the summary and the trades it describes come from the same connection (no writer in between).
+        var (selection, map) = Store.Read<(TradeSelectionSummary, LiquidationMap?)>(s =>
+        {
+            var reader = new MarketDataReader(s);
+            var summary = reader.SummarizeAggTradeSelection(symbol, query.Window.Start, query.Window.End, query.Filter);
+            if (summary.TradeCount == 0) return (summary, null);
+            if (Limits.MaxSelectedTrades is { } cap && summary.SelectedCount > cap)
+                throw new QueryParameterException("threshold", $"the filter selects {summary.SelectedCount:N0} trades; at most {cap:N0} per request: narrow from/to or select fewer (a higher gross_value threshold, a smaller top_n or portion).");
+            // The bin count follows from the width and the selected trades' price range: checked before the map is allocated.
+            var bins = model.PlannedBinCount(summary.Selected, table, summary.LastPrice);
+            if (!(bins <= Limits.MaxPriceBins))
+                throw new QueryParameterException("bin_width", string.Create(CultureInfo.InvariantCulture,
+                    $"a width of {query.BinWidth:G} USD makes {(double.IsFinite(bins) ? bins.ToString("N0", CultureInfo.InvariantCulture) : "uncountably many")} bins over the trades' price range; at most {Limits.MaxPriceBins:N0}: use a wider bin."));
+            var builder = model.StartMap(summary.Selected, table, summary.LastPrice);
+            reader.ReadSelectedAggTrades(summary, MapBatchSize, builder.Add);
+            if (builder.Count != summary.SelectedCount)
+                throw new InvalidOperationException($"The store gave {builder.Count:N0} trades for a selection counted at {summary.SelectedCount:N0}.");
+            return (summary, builder.Complete());
+        });
+        if (map is null)
+            throw new DataUnavailableException($"No aggregate trades for {symbol} in {Describe(query.Window)} in {Store.Path}{StoredTradeSpan(symbol)}.");
         var title = string.Create(CultureInfo.InvariantCulture,
-            $"{symbol} liquidation map, {MapQuery.ModeName(query.Filter.Mode)} {query.Filter.Threshold}: {window.Selected.Length:N0} of {window.TradeCount:N0} trades, " +
-            $"{window.FirstTime:yyyy-MM-dd HH:mm} – {window.LastTime:yyyy-MM-dd HH:mm} UTC");
-        return new MapResult(query, table, window, map, title);
+            $"{symbol} liquidation map, {MapQuery.ModeName(query.Filter.Mode)} {query.Filter.Threshold}: {selection.SelectedCount:N0} of {selection.TradeCount:N0} trades, " +
+            $"{selection.FirstTime:yyyy-MM-dd HH:mm} – {selection.LastTime:yyyy-MM-dd HH:mm} UTC");
+        return new MapResult(query, table, selection, map, title);
     }
 
     /// <summary>

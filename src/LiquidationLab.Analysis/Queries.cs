@@ -27,19 +27,27 @@ public sealed class QueryParameterException : ArgumentException
 /// <summary>The store lacks the data a valid query needs (no candles for the symbol and window, no trades, …).</summary>
 public sealed class DataUnavailableException(string message) : InvalidOperationException(message);
 
-/// <summary>Upper bounds on what one query may ask for, so one request cannot exhaust the server.</summary>
+/// <summary>Upper bounds on what one query may ask for, so one request cannot exhaust the server. The front end chooses them
+/// for its context: <see cref="Default"/> for a shared server (<c>liqlab serve</c>), <see cref="Local"/> on a user's own
+/// machine (the CLI, notebooks).</summary>
 /// <param name="MaxCandles">Candles a heatmap or history may read (a year of 5-minute candles is 105,120).</param>
 /// <param name="MaxColumns">Heatmap time columns.</param>
 /// <param name="MaxPriceBins">Price bins of a heatmap or map.</param>
 /// <param name="MaxLeverages">Leverages in one levels query.</param>
-/// <param name="MaxSelectedTrades">Trades a liquidation map may select.</param>
+/// <param name="MaxSelectedTrades">Trades a liquidation map may select (default 2,000,000), or null for no cap: a map streams
+/// its trades through the model in batches, so its memory does not grow with them, but its time does (a shared server's
+/// computation slots are few).</param>
 /// <param name="MaxPriceUsd">Largest entry or mark price a levels query accepts, USDT (default 1e9).</param>
 /// <param name="MaxWalletBalanceUsd">Largest cross wallet balance a levels query accepts, USDT (default 1e12).</param>
-public sealed record AnalysisLimits(int MaxCandles = 250_000, int MaxColumns = 2_000, int MaxPriceBins = 2_000, int MaxLeverages = 50, long MaxSelectedTrades = 2_000_000,
+public sealed record AnalysisLimits(int MaxCandles = 250_000, int MaxColumns = 2_000, int MaxPriceBins = 2_000, int MaxLeverages = 50, long? MaxSelectedTrades = 2_000_000,
     decimal MaxPriceUsd = 1_000_000_000m, decimal MaxWalletBalanceUsd = 1_000_000_000_000m)
 {
-    /// <summary>The defaults.</summary>
+    /// <summary>The defaults, a shared server's (<c>liqlab serve</c>).</summary>
     public static AnalysisLimits Default { get; } = new();
+
+    /// <summary>A user's own machine (the CLI, notebooks): the defaults without a cap on the trades a map selects — a month
+    /// of BTCUSDT trades at a 10 k USD threshold is several million, streamed in bounded memory.</summary>
+    public static AnalysisLimits Local { get; } = new() { MaxSelectedTrades = null };
 }
 
 /// <summary>

@@ -91,10 +91,10 @@ public sealed record HeatmapResult(HeatmapQuery Query, LeverageBracketTable Tabl
 /// <summary>A liquidation map from large trades.</summary>
 /// <param name="Query">The query.</param>
 /// <param name="Table">The tier table used.</param>
-/// <param name="Trades">The selected trades and what the window held.</param>
+/// <param name="Trades">What the filter selected (count, price range; the trades themselves were streamed, not kept) and what the window held.</param>
 /// <param name="Map">Liquidation notional per tier, side and price bin, with cumulative curves.</param>
 /// <param name="Title">Chart title.</param>
-public sealed record MapResult(MapQuery Query, LeverageBracketTable Table, TradeSelection Trades, LiquidationMap Map, string Title)
+public sealed record MapResult(MapQuery Query, LeverageBracketTable Table, TradeSelectionSummary Trades, LiquidationMap Map, string Title)
 {
     /// <summary>The map chart.</summary>
     public Figure Figure() => LiquidationCharts.Map(Map, Title, Table.PriceDecimals);
@@ -119,7 +119,7 @@ public sealed record MapResult(MapQuery Query, LeverageBracketTable Table, Trade
             string Cluster(PositionSide side) => DensestCluster(side) is { } c
                 ? string.Create(CultureInfo.InvariantCulture, $"{c.Price:N0} ({c.DistancePercent:+0.00;−0.00} %)") : "none";
             return string.Create(CultureInfo.InvariantCulture,
-                $"{Trades.Selected.Length:N0} of {Trades.TradeCount:N0} trades selected; longs {Total(Map.LongUsd) / 1e6:N2} M USD, shorts {Total(Map.ShortUsd) / 1e6:N2} M USD " +
+                $"{Trades.SelectedCount:N0} of {Trades.TradeCount:N0} trades selected; longs {Total(Map.LongUsd) / 1e6:N2} M USD, shorts {Total(Map.ShortUsd) / 1e6:N2} M USD " +
                 $"around {Map.CurrentPrice:N1}. Densest long cluster {Cluster(PositionSide.Long)}, densest short cluster {Cluster(PositionSide.Short)}.");
         }
     }

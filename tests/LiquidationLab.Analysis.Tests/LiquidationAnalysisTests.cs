@@ -171,10 +171,11 @@ public sealed class LiquidationAnalysisTests : IDisposable
         var analysis = Analysis();
         var r = analysis.Map(new MapQuery("ETHUSDT", new TimeWindow(null, null), MapQuery.ParseFilter("top_n", 25), BinWidth: 5));
         Assert.Equal(200, r.Trades.TradeCount);
-        Assert.Equal(25, r.Trades.Selected.Length);
+        Assert.Equal(25, r.Trades.SelectedCount);
         Assert.Equal(5, r.Map.Bins.Width);
+        var all = new Data.Query.MarketDataReader(_store.Store).AggTrades("ETHUSDT", DateTime.MinValue, DateTime.MaxValue);
         var expected = new BinanceStandardModel(new TradeFilter(TradeFilterMode.TopN, 25), priceBinWidth: 5)
-            .BuildMap(r.Trades.Selected, LeverageBracketTableStore.Locate().Get("ETHUSDT"), r.Trades.LastPrice);
+            .BuildMap(all, LeverageBracketTableStore.Locate().Get("ETHUSDT"), r.Trades.LastPrice);
         Assert.Equal(expected.CumulativeLongUsd, r.Map.CumulativeLongUsd);
         Assert.Contains("25 of 200 trades", r.Title, StringComparison.Ordinal);
 
@@ -184,6 +185,51 @@ public sealed class LiquidationAnalysisTests : IDisposable
         var empty = Assert.Throws<DataUnavailableException>(() => analysis.Map(new MapQuery("ETHUSDT", TimeWindow.Parse("2020-01-01", "2020-01-02"), TradeFilter.All)));
         Assert.Contains("its trades span 2026-03-02 00:00", empty.Message, StringComparison.Ordinal);
         Assert.Contains("no BTCUSDT trades", Assert.Throws<DataUnavailableException>(() => analysis.Map(new MapQuery("BTCUSDT", default, TradeFilter.All))).Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("gross_value", 20_000, null)]
+    [InlineData("gross_value", 0, 2.5)]
+    [InlineData("top_n", 150, null)]
+    [InlineData("portion", 0.3, 1.0)]
+    public void A_map_streamed_in_tiny_batches_equals_the_in_memory_map_to_the_last_bin(string mode, double threshold, double? binWidth)
+    {
+        Trades("ETHUSDT", 1_000, 3_400);
+        var all = new Data.Query.MarketDataReader(_store.Store).AggTrades("ETHUSDT", DateTime.MinValue, DateTime.MaxValue);
+        var filter = MapQuery.ParseFilter(mode, threshold);
+        var expected = new BinanceStandardModel(filter, priceBinWidth: binWidth).BuildMap(all, LeverageBracketTableStore.Locate().Get("ETHUSDT"), all[^1].Price);
+        var selected = filter.Select(all).Length;
+        Assert.InRange(selected, 100, 1_000);
+        foreach (var batch in new[] { 1, 7, selected - 1, 1 << 16 }) // one trade a batch, many batches, one short of all, all in one
+        {
+            var analysis = new LiquidationAnalysis(new OpenStoreAccess(_store.Store), LeverageBracketTableStore.Locate()) { MapBatchSize = batch };
+            var r = analysis.Map(new MapQuery("ETHUSDT", default, filter, BinWidth: binWidth));
+            Assert.Equal(selected, r.Trades.SelectedCount);
+            Assert.Equal(expected.Bins, r.Map.Bins);
+            // Exact: the store streams the selected trades in the in-memory order, and each is added as BuildMap adds it.
+            Assert.Equal(expected.LongUsd.Cast<double>(), r.Map.LongUsd.Cast<double>());
+            Assert.Equal(expected.ShortUsd.Cast<double>(), r.Map.ShortUsd.Cast<double>());
+            Assert.Equal(expected.LongEntryWeighted.Cast<double>(), r.Map.LongEntryWeighted.Cast<double>());
+            Assert.Equal(expected.CumulativeLongUsd, r.Map.CumulativeLongUsd);
+            Assert.Equal(expected.CumulativeShortUsd, r.Map.CumulativeShortUsd);
+            Assert.Equal(expected.OutOfRangeUsd, r.Map.OutOfRangeUsd);
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LiquidationAnalysis(new OpenStoreAccess(_store.Store), LeverageBracketTableStore.Locate()) { MapBatchSize = 0 });
+    }
+
+    [Fact]
+    public void A_servers_cap_on_selected_trades_names_the_threshold_and_the_users_own_machine_has_none()
+    {
+        Trades("ETHUSDT", 200, 3_400);
+        var query = new MapQuery("ETHUSDT", default, MapQuery.ParseFilter("top_n", 25));
+        var capped = Assert.Throws<QueryParameterException>(() => Analysis(new AnalysisLimits(MaxSelectedTrades: 24)).Map(query));
+        Assert.Equal("threshold", capped.Parameter);
+        Assert.Contains("selects 25 trades; at most 24 per request", capped.Message, StringComparison.Ordinal);
+        Assert.Equal(25, Analysis(new AnalysisLimits(MaxSelectedTrades: 25)).Map(query).Trades.SelectedCount);
+        Assert.Equal(2_000_000, AnalysisLimits.Default.MaxSelectedTrades); // a shared server's
+        Assert.Null(AnalysisLimits.Local.MaxSelectedTrades);
+        Assert.Equal(AnalysisLimits.Default with { MaxSelectedTrades = null }, AnalysisLimits.Local); // every other limit the same
+        Assert.Equal(25, Analysis(AnalysisLimits.Local).Map(query).Trades.SelectedCount);
     }
 
     [Fact]

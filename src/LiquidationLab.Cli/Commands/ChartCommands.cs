@@ -74,12 +74,12 @@ internal static class ChartCommands
         {
             ChartWarmup.Start();
             var console = Terminal.Console(parse.InvocationConfiguration.Output);
-            var analysis = LiquidationAnalysis.ForFile(Workspace.StorePath(parse.GetValue(db), StoreUse.Read), parse.GetValue(tiers));
+            var analysis = LiquidationAnalysis.ForFile(Workspace.StorePath(parse.GetValue(db), StoreUse.Read), parse.GetValue(tiers), AnalysisLimits.Local); // the user's own machine: no cap on the trades a map streams
             var result = analysis.Map(new MapQuery(parse.GetValue(symbol)!, TimeWindow.Parse(parse.GetValue(from), parse.GetValue(to), "--from", "--to"),
                 MapQuery.ParseFilter(parse.GetValue(mode), parse.GetValue(threshold), "--mode", "--threshold"), parse.GetValue(mix), parse.GetValue(binWidth)));
             var path = Path.GetFullPath(parse.GetValue(output)!);
             result.Figure().SaveHtml(path);
-            console.MarkupLine($"Wrote {Markup.Escape(path)} ({result.Trades.Selected.Length:N0} trades selected, {result.Map.Bins.Count} bins of {result.Map.Bins.Width:G4} USD)");
+            console.MarkupLine($"Wrote {Markup.Escape(path)} ({result.Trades.SelectedCount:N0} trades selected, {result.Map.Bins.Count} bins of {result.Map.Bins.Width:G4} USD)");
             return Task.FromResult(0);
         });
         return cmd;

@@ -45,33 +45,41 @@ public sealed class BinanceStandardModel(TradeFilter? filter = null, LeverageMix
         return new LiquidationModelResult(Name, map.ToLevels(Name, Mix));
     }
 
-    /// <summary>The liquidation map of the selected trades (one pass, no per-level allocation).</summary>
-    /// <param name="trades">Aggregate trades.</param>
+    /// <summary>The liquidation map of the trades <see cref="Filter"/> selects (no per-level allocation): the selected trades'
+    /// <see cref="TradeExtent"/> plans the price axis, then each one is added in time order — exactly what
+    /// <see cref="StartMap"/> does for trades streamed in batches, so both give the same map to the last bit.</summary>
+    /// <param name="trades">Aggregate trades, by time.</param>
     /// <param name="brackets">The symbol's brackets.</param>
     /// <param name="currentPrice">Current price for the cumulative curves.</param>
     public LiquidationMap BuildMap(ReadOnlySpan<AggTrade> trades, LeverageBracketTable brackets, double currentPrice)
     {
         var selected = Filter.Select(trades);
+        var extent = TradeExtent.Empty;
+        foreach (var i in selected) extent = extent.Including(trades[i]);
+        var builder = StartMap(extent, brackets, currentPrice);
+        foreach (var i in selected) builder.Add(trades[i]);
+        return builder.Complete();
+    }
+
+    /// <summary>
+    /// An empty map whose price axis is planned from the extent of trades selected elsewhere (e.g. inside the store), to
+    /// which those trades are then added in batches (<see cref="LiquidationMapBuilder.Add(ReadOnlySpan{AggTrade})"/>) without
+    /// ever holding them all: memory is the map's, whatever the number of trades. <see cref="Filter"/> is not applied: every
+    /// trade added counts. Adding the trades in time order gives exactly <see cref="BuildMap"/>'s map.
+    /// </summary>
+    /// <param name="selected">Count, price range and largest notional of the trades that will be added.</param>
+    /// <param name="brackets">The symbol's brackets.</param>
+    /// <param name="currentPrice">Current price for the cumulative curves (inside the range).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="brackets"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A bin width that makes more bins than can be counted (check
+    /// <see cref="PlannedBinCount(TradeExtent, LeverageBracketTable, double)"/> first).</exception>
+    public LiquidationMapBuilder StartMap(TradeExtent selected, LeverageBracketTable brackets, double currentPrice)
+    {
+        ArgumentNullException.ThrowIfNull(brackets);
         var calc = new BulkLiquidationPriceCalculator(brackets);
-        var bins = Bins(trades, selected, currentPrice, calc);
-        var map = new LiquidationMap(bins, currentPrice, Mix.Tiers.Select(t => t.Leverage).ToArray());
-        var tiers = Mix.Tiers;
-        foreach (var i in selected)
-        {
-            var t = trades[i];
-            var side = t.IsBuyerMaker ? PositionSide.Short : PositionSide.Long; // buyer maker → taker sold → short entry
-            for (var k = 0; k < tiers.Count; k++)
-            {
-                var (leverage, weight) = tiers[k];
-                var qty = t.QuantityBase * weight;
-                var notional = qty * t.Price;
-                var effective = Math.Min(leverage, calc.MaxLeverageFor(notional));
-                var lp = calc.Isolated((int)side, qty, t.Price, effective);
-                map.Add(side, k, lp, notional, t.Price);
-            }
-        }
-        map.ComputeCumulative();
-        return map;
+        var (lo, hi) = Range(selected, currentPrice, calc);
+        var bins = PriceBinWidth is { } w ? PriceBins.FixedWidth(lo, hi, w) : PriceBins.Nice(lo, hi, PriceBinCount);
+        return new LiquidationMapBuilder(new LiquidationMap(bins, currentPrice, Mix.Tiers.Select(t => t.Leverage).ToArray()), Mix, calc);
     }
 
     /// <summary>
@@ -84,31 +92,96 @@ public sealed class BinanceStandardModel(TradeFilter? filter = null, LeverageMix
     /// <param name="currentPrice">Current price (inside the range).</param>
     public double PlannedBinCount(ReadOnlySpan<AggTrade> trades, LeverageBracketTable brackets, double currentPrice)
     {
-        var (lo, hi) = Range(trades, Filter.Select(trades), currentPrice, new BulkLiquidationPriceCalculator(brackets));
+        var extent = TradeExtent.Empty;
+        foreach (var i in Filter.Select(trades)) extent = extent.Including(trades[i]);
+        return PlannedBinCount(extent, brackets, currentPrice);
+    }
+
+    /// <summary>The number of price bins <see cref="StartMap"/> would make for trades of this extent (see
+    /// <see cref="PlannedBinCount(ReadOnlySpan{AggTrade}, LeverageBracketTable, double)"/>), without allocating.</summary>
+    /// <param name="selected">Count, price range and largest notional of the selected trades.</param>
+    /// <param name="brackets">The symbol's brackets.</param>
+    /// <param name="currentPrice">Current price (inside the range).</param>
+    public double PlannedBinCount(TradeExtent selected, LeverageBracketTable brackets, double currentPrice)
+    {
+        var (lo, hi) = Range(selected, currentPrice, new BulkLiquidationPriceCalculator(brackets));
         return PriceBinWidth is { } w ? PriceBins.FixedWidthCount(lo, hi, w) : PriceBins.Nice(lo, hi, PriceBinCount).Count;
     }
 
-    private PriceBins Bins(ReadOnlySpan<AggTrade> trades, int[] selected, double currentPrice, BulkLiquidationPriceCalculator calc)
+    private (double Lo, double Hi) Range(TradeExtent selected, double currentPrice, BulkLiquidationPriceCalculator calc)
     {
-        var (lo, hi) = Range(trades, selected, currentPrice, calc);
-        return PriceBinWidth is { } w ? PriceBins.FixedWidth(lo, hi, w) : PriceBins.Nice(lo, hi, PriceBinCount);
-    }
-
-    private (double Lo, double Hi) Range(ReadOnlySpan<AggTrade> trades, int[] selected, double currentPrice, BulkLiquidationPriceCalculator calc)
-    {
-        double lo = currentPrice, hi = currentPrice, largest = 0;
-        foreach (var i in selected)
-        {
-            lo = Math.Min(lo, trades[i].Price);
-            hi = Math.Max(hi, trades[i].Price);
-            largest = Math.Max(largest, trades[i].NotionalUsd);
-        }
+        // Minimum and maximum are exact, so the range is the same however the extent was gathered (in memory or in the store).
+        var lo = Math.Min(currentPrice, selected.MinPrice);
+        var hi = Math.Max(currentPrice, selected.MaxPrice);
+        var largest = Math.Max(0, selected.MaxNotionalUsd);
         // A liquidation price lies within 1/leverage of its entry; the lowest leverage in use (after bracket caps) sets the padding.
         var minLeverage = Mix.Tiers.Min(t => Math.Min(t.Leverage, calc.MaxLeverageFor(largest * t.Weight)));
         var pad = 1.0 / minLeverage;
         lo *= Math.Max(0.01, 1 - pad);
         hi *= 1 + pad;
         return (lo, hi);
+    }
+}
+
+/// <summary>
+/// A <see cref="BinanceStandardModel"/> map being filled: each trade added opens a position (a taker buy a long, a taker
+/// sell a short) split over the leverage mix, each piece binned at its exact isolated liquidation price. Made by
+/// <see cref="BinanceStandardModel.StartMap"/>; trades are added in any number of batches, then <see cref="Complete"/>
+/// computes the cumulative curves once. Not thread-safe.
+/// </summary>
+public sealed class LiquidationMapBuilder
+{
+    private readonly LiquidationMap _map;
+    private readonly (int Leverage, double Weight)[] _tiers;
+    private readonly BulkLiquidationPriceCalculator _calc;
+    private bool _completed;
+
+    internal LiquidationMapBuilder(LiquidationMap map, LeverageMix mix, BulkLiquidationPriceCalculator calc)
+    {
+        _map = map;
+        _tiers = mix.Tiers.Select(t => (t.Leverage, t.Weight)).ToArray();
+        _calc = calc;
+    }
+
+    /// <summary>The planned price axis.</summary>
+    public PriceBins Bins => _map.Bins;
+
+    /// <summary>Trades added so far.</summary>
+    public long Count { get; private set; }
+
+    /// <summary>Adds every trade of <paramref name="trades"/> (already selected), in order.</summary>
+    /// <exception cref="InvalidOperationException">After <see cref="Complete"/>.</exception>
+    public void Add(ReadOnlySpan<AggTrade> trades)
+    {
+        foreach (ref readonly var t in trades) Add(t);
+    }
+
+    /// <summary>Adds one trade (allocation-free).</summary>
+    /// <exception cref="InvalidOperationException">After <see cref="Complete"/>.</exception>
+    public void Add(in AggTrade trade)
+    {
+        if (_completed) throw new InvalidOperationException("The map is complete: start another to add trades.");
+        var side = trade.IsBuyerMaker ? PositionSide.Short : PositionSide.Long; // buyer maker → taker sold → short entry
+        for (var k = 0; k < _tiers.Length; k++)
+        {
+            var (leverage, weight) = _tiers[k];
+            var qty = trade.QuantityBase * weight;
+            var notional = qty * trade.Price;
+            var effective = Math.Min(leverage, _calc.MaxLeverageFor(notional));
+            var lp = _calc.Isolated((int)side, qty, trade.Price, effective);
+            _map.Add(side, k, lp, notional, trade.Price);
+        }
+        Count++;
+    }
+
+    /// <summary>Computes the cumulative curves and returns the map; the builder takes no more trades.</summary>
+    /// <exception cref="InvalidOperationException">Called twice.</exception>
+    public LiquidationMap Complete()
+    {
+        if (_completed) throw new InvalidOperationException("The map is already complete.");
+        _completed = true;
+        _map.ComputeCumulative();
+        return _map;
     }
 }
 

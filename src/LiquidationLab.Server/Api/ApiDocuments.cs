@@ -84,7 +84,7 @@ internal static class ApiDocuments
             To = Time(r.Trades.LastTime),
             Filter = new { Mode = MapQuery.ModeName(r.Query.Filter.Mode), r.Query.Filter.Threshold },
             TradesInWindow = r.Trades.TradeCount,
-            TradesSelected = r.Trades.Selected.Length,
+            TradesSelected = r.Trades.SelectedCount,
             CurrentPrice = m.CurrentPrice,
             Units = new { Values = "USD of liquidation notional per leverage tier and price bin", Price = "USDT" },
             PriceBins = new { m.Bins.LowerEdge, m.Bins.Width, m.Bins.Count, Centers = m.Bins.Centers() },

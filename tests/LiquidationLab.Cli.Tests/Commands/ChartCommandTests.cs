@@ -1,3 +1,4 @@
+using LiquidationLab.Analysis;
 using LiquidationLab.Data.Store;
 
 namespace LiquidationLab.Cli.Tests.Commands;
@@ -60,5 +61,27 @@ public sealed class ChartCommandTests : IDisposable
         Assert.Contains("No aggregate trades for ETHUSDT", none.Err, StringComparison.Ordinal);
         var badModel = await CliRunner.Run("heatmap", "--model", "binance-standard", "--db", db);
         Assert.Contains("heatmaps need a time-aware model", badModel.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Map_on_the_users_own_machine_has_no_cap_on_the_trades_it_selects()
+    {
+        // 2,000,001 trades of 0.5 BTC (about 30 k USD each), every one above a 10 k USD threshold: one more than a shared
+        // server allows per request (AnalysisLimits.Default), which the CLI refused with "at most 2,000,000 per request".
+        const long trades = 2_000_001;
+        var db = Store(s =>
+        {
+            var id = s.SeriesId("binance-usdm", "BTCUSDT");
+            s.Execute($"""
+                INSERT INTO agg_trades_data SELECT {id}, i, 60000 + (i % 997), 0.5, i, i,
+                       TIMESTAMP '2026-05-01 00:00:00' + i * INTERVAL 1 SECOND, i % 3 = 0, 1 FROM range({trades}) t(i);
+                """);
+        });
+        Assert.True(trades > AnalysisLimits.Default.MaxSelectedTrades);
+        var output = Path.Combine(_dir, "month.html");
+        var (exit, stdout, stderr) = await CliRunner.Run("map", "--symbol", "BTCUSDT", "--threshold", "10000", "--out", output, "--db", db);
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("2,000,001 trades selected", stdout, StringComparison.Ordinal);
+        Assert.True(File.Exists(output));
     }
 }

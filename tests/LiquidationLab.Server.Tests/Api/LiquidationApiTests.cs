@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.Json;
 using LiquidationLab.Analysis;
+using LiquidationLab.Core.Binning;
 using LiquidationLab.Core.Margin;
+using LiquidationLab.Data.Query;
 using LiquidationLab.Data.Store;
 using LiquidationLab.Data.Tiers;
 using LiquidationLab.Server.Api;
@@ -57,7 +59,34 @@ public sealed class LiquidationApiTests : IAsyncLifetime, IDisposable
         var rejected = levels.Where(l => l.GetProperty("leverage").GetInt32() == 200).ToArray();
         Assert.All(rejected, l => Assert.False(string.IsNullOrEmpty(l.GetProperty("rejection").GetString())));
         Assert.All(rejected, l => Assert.Equal(JsonValueKind.Null, l.GetProperty("liquidation_price").ValueKind));
+
+        // Every row is the application layer's for the same question with the API's defaults written out (quantity 1, isolated).
+        var direct = _api.Analysis.Levels(new LevelsQuery("ETHUSDT", 3500m, 1m, [10, 200], [MarginMode.Isolated], [PositionSide.Long, PositionSide.Short])).Document();
+        Assert.Equal(direct.Levels.Count, levels.Length);
+        Assert.Equal(direct.NotionalUsd, body.GetProperty("notional_usd").GetDecimal());
+        Assert.Equal(direct.BracketsEffectiveDate, body.GetProperty("brackets_effective_date").GetString());
+        foreach (var (row, json) in direct.Levels.Zip(levels))
+        {
+            Assert.Equal((row.Leverage, row.Side, row.MarginMode), (json.GetProperty("leverage").GetInt32(), json.GetProperty("side").GetString(), json.GetProperty("margin_mode").GetString()));
+            Assert.Equal(row.Bracket, Int(json.GetProperty("bracket")));
+            Assert.Equal(row.MaintenanceMarginRate, Dec(json.GetProperty("maintenance_margin_rate")));
+            Assert.Equal(row.LiquidationPrice, Dec(json.GetProperty("liquidation_price")));
+            Assert.Equal(row.BankruptcyPrice, Dec(json.GetProperty("bankruptcy_price")));
+            Assert.Equal(row.DistancePercent, Dec(json.GetProperty("distance_percent")));
+            Assert.Equal(row.Risk, json.GetProperty("risk").GetString());
+            Assert.Equal(row.Rejection, json.GetProperty("rejection").GetString());
+        }
     }
+
+    private static decimal? Dec(JsonElement e) => e.ValueKind == JsonValueKind.Null ? null : e.GetDecimal();
+
+    private static int? Int(JsonElement e) => e.ValueKind == JsonValueKind.Null ? null : e.GetInt32();
+
+    private static double? Num(JsonElement e) => e.ValueKind == JsonValueKind.Null ? null : e.GetDouble();
+
+    private static double[] Doubles(JsonElement e) => e.EnumerateArray().Select(v => v.GetDouble()).ToArray();
+
+    private static string Utc(DateTime t) => ApiDocuments.Time(t);
 
     [Fact]
     public async Task Bad_parameters_are_problem_details_naming_the_parameter()
@@ -138,50 +167,140 @@ public sealed class LiquidationApiTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task Map_compare_models_and_history_have_their_shapes()
+    public async Task Map_is_the_application_layers_bin_for_bin()
     {
         var (status, map, _) = await Get("/liquidations/map?symbol=ETHUSDT&mode=portion&threshold=0.05");
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.True(map.GetProperty("trades_selected").GetInt32() > 0);
-        Assert.Equal(map.GetProperty("leverages").GetArrayLength(), map.GetProperty("long_usd").GetArrayLength());
-        Assert.Equal(map.GetProperty("price_bins").GetProperty("count").GetInt32(), map.GetProperty("cumulative_long_usd").GetArrayLength());
-        Assert.InRange(map.GetProperty("current_price").GetDouble(), 1_000, 10_000); // an ETH price
-
-        var (cs, compare, _) = await Get("/liquidations/compare-models?symbol=BTCUSDT");
-        Assert.Equal(HttpStatusCode.OK, cs);
-        var models = compare.GetProperty("models").EnumerateArray().ToArray();
-        Assert.Equal(["binance-standard", "funding-adjusted", "open-interest-profile", "time-evolving", "ensemble"], models.Select(m => m.GetProperty("model").GetString()));
-        Assert.All(models, m => Assert.True(m.GetProperty("ran").GetBoolean() || !string.IsNullOrEmpty(m.GetProperty("reason").GetString())));
-        Assert.Contains(models, m => !m.GetProperty("ran").GetBoolean()); // the trade window has no OI: said, not faked
-
-        var (ethStatus, eth, _) = await Get("/liquidations/compare-models?symbol=ETHUSDT");
-        Assert.Equal(HttpStatusCode.OK, ethStatus);
-        Assert.Contains(eth.GetProperty("models").EnumerateArray(), m => m.GetProperty("model").GetString() == "time-evolving" && m.GetProperty("reason").GetString()!.Contains("no 5m candles", StringComparison.Ordinal));
-
-        var (hs, history, _) = await Get("/liquidations/history?symbol=BTCUSDT&interval=4h&oi_symbol=BTC&from=2025-01-01&to=2025-04-01");
-        Assert.Equal(HttpStatusCode.OK, hs);
-        var periods = history.GetProperty("periods").EnumerateArray().ToArray();
-        Assert.InRange(periods.Length, 400, 546);
-        Assert.Equal("Binance", history.GetProperty("scope").GetString());
-        Assert.True(periods.Sum(p => p.GetProperty("real_long_usd").GetDouble()) > 0);
-        Assert.True(periods.Sum(p => p.GetProperty("model_long_usd").GetDouble() + p.GetProperty("model_short_usd").GetDouble()) > 0);
-        Assert.InRange(history.GetProperty("spearman").GetDouble(), -1, 1);
+        var direct = _api.Analysis.Map(new MapQuery("ETHUSDT", default, MapQuery.ParseFilter("portion", 0.05)));
+        var m = direct.Map;
+        Assert.True(direct.Trades.SelectedCount > 0 && m.LongUsd.Cast<double>().Sum() > 0 && m.ShortUsd.Cast<double>().Sum() > 0); // values to compare
+        Assert.Equal(direct.Trades.TradeCount, map.GetProperty("trades_in_window").GetInt64());
+        Assert.Equal(direct.Trades.SelectedCount, map.GetProperty("trades_selected").GetInt64());
+        Assert.Equal(Utc(direct.Trades.FirstTime!.Value), map.GetProperty("from").GetString());
+        Assert.Equal(Utc(direct.Trades.LastTime!.Value), map.GetProperty("to").GetString());
+        Assert.Equal(m.CurrentPrice, map.GetProperty("current_price").GetDouble());
+        var bins = map.GetProperty("price_bins");
+        Assert.Equal((m.Bins.LowerEdge, m.Bins.Width, m.Bins.Count), (bins.GetProperty("lower_edge").GetDouble(), bins.GetProperty("width").GetDouble(), bins.GetProperty("count").GetInt32()));
+        Assert.Equal(m.Bins.Centers(), Doubles(bins.GetProperty("centers")));
+        Assert.Equal(m.Leverages, map.GetProperty("leverages").EnumerateArray().Select(l => l.GetInt32()));
+        for (var t = 0; t < m.Leverages.Count; t++)
+        {
+            // Per tier and bin, to the cent (the API rounds to 2 decimals).
+            Assert.Equal(Enumerable.Range(0, m.Bins.Count).Select(b => Math.Round(m.LongUsd[t, b], 2)), Doubles(map.GetProperty("long_usd")[t]));
+            Assert.Equal(Enumerable.Range(0, m.Bins.Count).Select(b => Math.Round(m.ShortUsd[t, b], 2)), Doubles(map.GetProperty("short_usd")[t]));
+        }
+        Assert.Equal(m.CumulativeLongUsd, Doubles(map.GetProperty("cumulative_long_usd")));
+        Assert.Equal(m.CumulativeShortUsd, Doubles(map.GetProperty("cumulative_short_usd")));
+        Assert.Equal(m.OutOfRangeUsd, map.GetProperty("out_of_range_usd").GetDouble());
+        Assert.Equal(direct.Title, map.GetProperty("title").GetString());
     }
 
     [Fact]
-    public async Task Health_symbols_openapi_and_reference_page_are_served_offline()
+    public async Task Compare_models_are_the_application_layers_model_for_model()
+    {
+        var (cs, compare, _) = await Get("/liquidations/compare-models?symbol=BTCUSDT");
+        Assert.Equal(HttpStatusCode.OK, cs);
+        var direct = _api.Analysis.Compare(new CompareQuery("BTCUSDT", default, default));
+        Assert.Equal((direct.Trades, direct.Candles, direct.FundingObservations),
+            (compare.GetProperty("trades").GetInt32(), compare.GetProperty("candles").GetInt32(), compare.GetProperty("funding_observations").GetInt32()));
+        Assert.Equal(Utc(direct.TradeWindow!.Value.Start), compare.GetProperty("trade_window").GetProperty("from").GetString());
+        Assert.Equal(Utc(direct.CandleWindow!.Value.End), compare.GetProperty("candle_window").GetProperty("to").GetString());
+        var models = compare.GetProperty("models").EnumerateArray().ToArray();
+        Assert.Equal(["binance-standard", "funding-adjusted", "open-interest-profile", "time-evolving", "ensemble"], models.Select(m => m.GetProperty("model").GetString()));
+        Assert.Contains(models, m => !m.GetProperty("ran").GetBoolean()); // the trade window has no OI: said, not faked
+        Assert.Contains(direct.Models, m => m.Result is { } r && r.TotalUsd(PositionSide.Long) > 0); // some model has values to compare
+        foreach (var (outcome, json) in direct.Models.Zip(models))
+        {
+            Assert.Equal(outcome.Model, json.GetProperty("model").GetString());
+            Assert.Equal(outcome.Result is not null, json.GetProperty("ran").GetBoolean());
+            Assert.Equal(outcome.NotRun, json.GetProperty("reason").GetString());
+            Assert.Equal(outcome.CurrentPrice, Num(json.GetProperty("current_price")));
+            Assert.Equal(outcome.Result?.Levels.Count, Int(json.GetProperty("levels")));
+            Assert.Equal(outcome.Result?.TotalUsd(PositionSide.Long), Num(json.GetProperty("long_usd")));
+            Assert.Equal(outcome.Result?.TotalUsd(PositionSide.Short), Num(json.GetProperty("short_usd")));
+        }
+        Assert.Equal(direct.EnsembleSkipped.Count, compare.GetProperty("ensemble_skipped").GetArrayLength());
+
+        var (ethStatus, eth, _) = await Get("/liquidations/compare-models?symbol=ETHUSDT");
+        Assert.Equal(HttpStatusCode.OK, ethStatus);
+        var ethDirect = _api.Analysis.Compare(new CompareQuery("ETHUSDT", default, default));
+        Assert.Equal(ethDirect.Models.Select(m => m.NotRun), eth.GetProperty("models").EnumerateArray().Select(m => m.GetProperty("reason").GetString()));
+        Assert.Contains(eth.GetProperty("models").EnumerateArray(), m => m.GetProperty("model").GetString() == "time-evolving" && m.GetProperty("reason").GetString()!.Contains("no 5m candles", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task History_periods_and_rank_correlation_are_the_application_layers()
+    {
+        var (hs, history, _) = await Get("/liquidations/history?symbol=BTCUSDT&interval=4h&oi_symbol=BTC&from=2025-01-01&to=2025-04-01");
+        Assert.Equal(HttpStatusCode.OK, hs);
+        var direct = _api.Analysis.History(new HistoryQuery("BTCUSDT", "4h", TimeWindow.Parse("2025-01-01", "2025-04-01"), OpenInterestSymbol: "BTC"));
+        Assert.Equal((direct.Query.Market, direct.Scope, direct.CandleSource, direct.TotalsSource),
+            (history.GetProperty("market").GetString(), history.GetProperty("scope").GetString(), history.GetProperty("candle_source").GetString(), history.GetProperty("totals_source").GetString()));
+        Assert.Equal("Binance", direct.Scope);
+        Assert.True(double.IsFinite(direct.Spearman));
+        Assert.Equal(direct.Spearman, history.GetProperty("spearman").GetDouble());
+        Assert.Equal(direct.OpenInterestPeriods, history.GetProperty("open_interest_periods").GetInt32());
+        var periods = history.GetProperty("periods").EnumerateArray().ToArray();
+        Assert.Equal(direct.Periods.Count, periods.Length);
+        Assert.True(direct.Periods.Sum(p => p.RealLongUsd) > 0 && direct.Periods.Sum(p => p.ModelLongUsd + p.ModelShortUsd) > 0); // values to compare
+        foreach (var (p, json) in direct.Periods.Zip(periods))
+        {
+            Assert.Equal(Utc(p.PeriodStart), json.GetProperty("period_start").GetString());
+            Assert.Equal(p.Close, json.GetProperty("close").GetDouble());
+            Assert.Equal((p.RealLongUsd, p.RealShortUsd), (json.GetProperty("real_long_usd").GetDouble(), json.GetProperty("real_short_usd").GetDouble()));
+            Assert.Equal((Math.Round(p.ModelLongUsd, 2), Math.Round(p.ModelShortUsd, 2)), (json.GetProperty("model_long_usd").GetDouble(), json.GetProperty("model_short_usd").GetDouble()));
+        }
+        Assert.Equal(direct.Prints.Count, history.GetProperty("prints").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Health_and_symbols_report_the_stores_own_counts()
     {
         var (status, health, _) = await Get("/health");
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("ok", health.GetProperty("status").GetString());
-        Assert.Equal(Schema.CurrentVersion, health.GetProperty("store").GetProperty("schema_version").GetInt32());
-        Assert.Contains(health.GetProperty("series").EnumerateArray(), s => s.GetProperty("table").GetString() == "klines" && s.GetProperty("rows").GetInt64() > 0);
+        var (schema, tables) = _api.Analysis.Store.Read(s => (s.SchemaVersion, StoreStatus.Read(s)));
+        Assert.Equal(Schema.CurrentVersion, schema);
+        Assert.Equal(schema, health.GetProperty("store").GetProperty("schema_version").GetInt32());
+        Assert.Equal(_api.Analysis.Store.Version, health.GetProperty("store").GetProperty("version").GetString());
+        var series = health.GetProperty("series").EnumerateArray().ToArray();
+        Assert.Equal(tables.Select(t => t.Table), series.Select(s => s.GetProperty("table").GetString()));
+        Assert.Contains(tables, t => t.Table == "klines" && t.Rows > 0);
+        foreach (var (table, json) in tables.Zip(series))
+        {
+            Assert.Equal((table.Rows, table.Symbols), (json.GetProperty("rows").GetInt64(), json.GetProperty("symbols").GetString()));
+            Assert.Equal(table.FirstTime is { } f ? Utc(f) : null, json.GetProperty("first_time").GetString());
+            Assert.Equal(table.LastTime is { } l ? Utc(l) : null, json.GetProperty("last_time").GetString());
+        }
+        Assert.Equal(_api.Analysis.Tiers.Symbols, health.GetProperty("tiers").GetProperty("symbols").EnumerateArray().Select(s => s.GetString()));
 
         var (_, symbols, _) = await Get("/liquidations/symbols");
         var list = symbols.EnumerateArray().ToArray();
+        Assert.Equal(_api.Analysis.Tiers.Symbols, list.Select(s => s.GetProperty("symbol").GetString()));
+        foreach (var json in list)
+        {
+            var symbol = json.GetProperty("symbol").GetString()!;
+            var table = _api.Analysis.Table(symbol);
+            Assert.Equal(table.MaxInitialLeverage, json.GetProperty("max_leverage").GetInt32());
+            Assert.Equal(table.EffectiveDate.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), json.GetProperty("brackets_effective_date").GetString());
+            var (perp, spot, trades) = _api.Analysis.Store.Read(s =>
+            {
+                var reader = new MarketDataReader(s);
+                return (reader.CandleIntervals(symbol, "perp"), reader.CandleIntervals(symbol, "spot"), reader.TradeCount(symbol));
+            });
+            Assert.Equal(perp, json.GetProperty("perp_intervals").EnumerateArray().Select(i => i.GetString()));
+            Assert.Equal(spot, json.GetProperty("spot_intervals").EnumerateArray().Select(i => i.GetString()));
+            Assert.Equal(trades, json.GetProperty("agg_trades").GetInt64());
+        }
+        // The trade counts are the ones the map counts in its window.
+        Assert.Equal(_api.Analysis.Map(new MapQuery("ETHUSDT", default, TradeFilter.All)).Trades.TradeCount,
+            list.Single(s => s.GetProperty("symbol").GetString() == "ETHUSDT").GetProperty("agg_trades").GetInt64());
         Assert.Contains(list, s => s.GetProperty("symbol").GetString() == "BTCUSDT" && s.GetProperty("perp_intervals").EnumerateArray().Any(i => i.GetString() == "5m"));
-        Assert.Contains(list, s => s.GetProperty("symbol").GetString() == "ETHUSDT" && s.GetProperty("agg_trades").GetInt64() > 0);
+    }
 
+    [Fact]
+    public async Task The_openapi_document_and_reference_page_are_served_offline()
+    {
         var (os, openapi, _) = await Get("/openapi/v1.json");
         Assert.Equal(HttpStatusCode.OK, os);
         var paths = openapi.GetProperty("paths");
@@ -210,13 +329,21 @@ public sealed class LiquidationApiTests : IAsyncLifetime, IDisposable
         try
         {
             await using var limited = await LiquidationApi.StartAsync(new LiquidationApiOptions(RealSnapshot.StorePath, Urls: ["http://127.0.0.1:0"],
-                Limits: new AnalysisLimits(MaxCandles: 500, MaxLeverages: 3)));
+                Limits: new AnalysisLimits(MaxCandles: 500, MaxLeverages: 3, MaxSelectedTrades: 10)));
             using var http = new HttpClient { BaseAddress = limited.Urls[0] };
             var heat = await http.GetAsync(new Uri("/liquidations/heatmap?interval=5m", UriKind.Relative));
             Assert.Equal(HttpStatusCode.BadRequest, heat.StatusCode);
             Assert.Contains("at most 500", await heat.Content.ReadAsStringAsync(), StringComparison.Ordinal);
             var lev = await http.GetAsync(new Uri("/liquidations/levels?entry_price=100&leverage_levels=1,2,3,4", UriKind.Relative));
             Assert.Equal(HttpStatusCode.BadRequest, lev.StatusCode);
+            var trades = await http.GetAsync(new Uri("/liquidations/map?symbol=ETHUSDT&mode=top_n&threshold=11", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.BadRequest, trades.StatusCode);
+            var tradesText = await trades.Content.ReadAsStringAsync();
+            Assert.Contains("selects 11 trades; at most 10 per request", tradesText, StringComparison.Ordinal);
+            Assert.Contains("\"parameter\":\"threshold\"", tradesText, StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/liquidations/map?symbol=ETHUSDT&mode=top_n&threshold=10", UriKind.Relative))).StatusCode);
+            Assert.Equal(AnalysisLimits.Default, _api.Analysis.Limits); // a server started without limits keeps a shared server's
+            Assert.Equal(2_000_000, _api.Analysis.Limits.MaxSelectedTrades);
 
             await using var empty = await LiquidationApi.StartAsync(new LiquidationApiOptions(Path.Combine(dir, "none.duckdb"), Urls: ["http://127.0.0.1:0"]));
             using var http2 = new HttpClient { BaseAddress = empty.Urls[0] };
