@@ -9,7 +9,7 @@ namespace LiquidationLab.Data.Tests.Store;
 
 /// <summary>
 /// SQL text lives in LiquidationLab.Data only (docs/DESIGN: "nothing above Data writes SQL"). The check parses every C# file
-/// of the other projects under <c>src/</c> with Roslyn and looks at string literals only — plain, verbatim, raw and
+/// of the other projects under <c>src/</c> (and the <c>liqlab bench</c> suites in <c>bench/LiquidationLab.Bench</c>) with Roslyn and looks at string literals only — plain, verbatim, raw and
 /// interpolated, with the pieces of a <c>+</c> concatenation joined — never at comments or XML docs, and matches SQL
 /// shapes (a keyword followed by what SQL puts after it), not single words, so English messages do not trip it.
 /// Notebooks (<c>notebooks/*.ipynb</c>) are not checked: a researcher's cell querying the store with
@@ -22,7 +22,7 @@ public sealed class NoSqlOutsideDataTests
     {
         var root = RealSnapshot.RepositoryRoot;
         var projects = Directory.GetDirectories(Path.Combine(root, "src"))
-            .Where(d => Path.GetFileName(d) != "LiquidationLab.Data").ToList();
+            .Where(d => Path.GetFileName(d) != "LiquidationLab.Data").Append(Path.Combine(root, "bench", "LiquidationLab.Bench")).ToList();
         Assert.True(projects.Count >= 8, $"expected the solution's projects under src/, found {projects.Count}");
         var findings = new List<string>();
         var files = 0;
