@@ -26,46 +26,17 @@ namespace LiquidationLab.Core.Margin.Venues;
 /// margin IM + extra replaced by the cross term W = WB − TMM1 + UPNL1 (derived, not a published formula):
 /// <c>LP = EP − side × (W − MM) / Q</c>.</para>
 /// </remarks>
-public sealed class BybitLinearMarginModel : IMarginModel
+public sealed class BybitLinearMarginModel : TieredMarginModel
 {
     /// <summary>Creates the model for one symbol's risk-limit tiers.</summary>
     /// <exception cref="ArgumentException">The table is not a Bybit linear table.</exception>
     public BybitLinearMarginModel(MarginTierTable tiers)
+        : base(tiers, Venue.BybitLinear, TierBasis.NotionalUsd, "a Bybit linear (notional) tier table")
     {
-        ArgumentNullException.ThrowIfNull(tiers);
-        if (tiers.Venue != Venue.BybitLinear || tiers.Basis != TierBasis.NotionalUsd)
-            throw new ArgumentException($"Expected a Bybit linear (notional) tier table, found {VenueInfo.TierFolder(tiers.Venue)} ({tiers.SourceName}).", nameof(tiers));
-        Tiers = tiers;
     }
 
     /// <inheritdoc />
-    public Venue Venue => Venue.BybitLinear;
-
-    /// <inheritdoc />
-    public string Symbol => Tiers.Symbol;
-
-    /// <inheritdoc />
-    public MarginTierTable Tiers { get; }
-
-    /// <inheritdoc />
-    public decimal MaxLeverage => Tiers.MaxLeverage;
-
-    /// <inheritdoc />
-    public decimal MaintenanceMarginUsd(decimal quantityBase, decimal markPrice)
-    {
-        MarginModelInputs.Level(quantityBase, markPrice);
-        return Tiers.MaintenanceMarginUsd(quantityBase, markPrice);
-    }
-
-    /// <inheritdoc />
-    public decimal MaxLeverageAt(decimal quantityBase, decimal price)
-    {
-        MarginModelInputs.Level(quantityBase, price);
-        return Tiers.FindTier(quantityBase * price).MaxLeverage;
-    }
-
-    /// <inheritdoc />
-    public VenueLiquidationPrice Isolated(PositionSide side, decimal quantityBase, decimal entryPrice, decimal leverage, decimal addedMarginUsd = 0m)
+    public override VenueLiquidationPrice Isolated(PositionSide side, decimal quantityBase, decimal entryPrice, decimal leverage, decimal addedMarginUsd = 0m)
     {
         MarginModelInputs.Position(Tiers, side, quantityBase, entryPrice, leverage, wholeLeverage: false);
         MarginModelInputs.AddedMargin(addedMarginUsd);
@@ -74,7 +45,7 @@ public sealed class BybitLinearMarginModel : IMarginModel
     }
 
     /// <inheritdoc />
-    public VenueLiquidationPrice Cross(PositionSide side, decimal quantityBase, decimal entryPrice, decimal leverage, CrossMarginAccount account)
+    public override VenueLiquidationPrice Cross(PositionSide side, decimal quantityBase, decimal entryPrice, decimal leverage, CrossMarginAccount account)
     {
         MarginModelInputs.Position(Tiers, side, quantityBase, entryPrice, leverage, wholeLeverage: false);
         var w = MarginModelInputs.CrossTerm(account);

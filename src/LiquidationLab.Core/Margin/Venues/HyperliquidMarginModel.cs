@@ -21,46 +21,17 @@ namespace LiquidationLab.Core.Margin.Venues;
 /// example is published in the docs; the tests check the docs' formula literally and against liquidation prices the
 /// exchange returned for real positions.</para>
 /// </remarks>
-public sealed class HyperliquidMarginModel : IMarginModel
+public sealed class HyperliquidMarginModel : TieredMarginModel
 {
     /// <summary>Creates the model for one coin's margin table.</summary>
     /// <exception cref="ArgumentException">The table is not a Hyperliquid table.</exception>
     public HyperliquidMarginModel(MarginTierTable tiers)
+        : base(tiers, Venue.Hyperliquid, TierBasis.NotionalUsd, "a Hyperliquid (notional) margin table")
     {
-        ArgumentNullException.ThrowIfNull(tiers);
-        if (tiers.Venue != Venue.Hyperliquid || tiers.Basis != TierBasis.NotionalUsd)
-            throw new ArgumentException($"Expected a Hyperliquid (notional) margin table, found {VenueInfo.TierFolder(tiers.Venue)} ({tiers.SourceName}).", nameof(tiers));
-        Tiers = tiers;
     }
 
     /// <inheritdoc />
-    public Venue Venue => Venue.Hyperliquid;
-
-    /// <inheritdoc />
-    public string Symbol => Tiers.Symbol;
-
-    /// <inheritdoc />
-    public MarginTierTable Tiers { get; }
-
-    /// <inheritdoc />
-    public decimal MaxLeverage => Tiers.MaxLeverage;
-
-    /// <inheritdoc />
-    public decimal MaintenanceMarginUsd(decimal quantityBase, decimal markPrice)
-    {
-        MarginModelInputs.Level(quantityBase, markPrice);
-        return Tiers.MaintenanceMarginUsd(quantityBase, markPrice);
-    }
-
-    /// <inheritdoc />
-    public decimal MaxLeverageAt(decimal quantityBase, decimal price)
-    {
-        MarginModelInputs.Level(quantityBase, price);
-        return Tiers.FindTier(quantityBase * price).MaxLeverage;
-    }
-
-    /// <inheritdoc />
-    public VenueLiquidationPrice Isolated(PositionSide side, decimal quantityBase, decimal entryPrice, decimal leverage, decimal addedMarginUsd = 0m)
+    public override VenueLiquidationPrice Isolated(PositionSide side, decimal quantityBase, decimal entryPrice, decimal leverage, decimal addedMarginUsd = 0m)
     {
         MarginModelInputs.Position(Tiers, side, quantityBase, entryPrice, leverage, wholeLeverage: true);
         MarginModelInputs.AddedMargin(addedMarginUsd);
@@ -84,7 +55,7 @@ public sealed class HyperliquidMarginModel : IMarginModel
     }
 
     /// <inheritdoc />
-    public VenueLiquidationPrice Cross(PositionSide side, decimal quantityBase, decimal entryPrice, decimal leverage, CrossMarginAccount account)
+    public override VenueLiquidationPrice Cross(PositionSide side, decimal quantityBase, decimal entryPrice, decimal leverage, CrossMarginAccount account)
     {
         MarginModelInputs.Position(Tiers, side, quantityBase, entryPrice, leverage, wholeLeverage: true);
         return Solve(side, MarginMode.Cross, quantityBase, entryPrice, leverage, MarginModelInputs.CrossTerm(account));

@@ -18,7 +18,7 @@ namespace LiquidationLab.Core.Margin.Venues;
 /// applies to the whole position (no deduction: OKX's maintenance margin jumps at a tier boundary). No worked example
 /// was found in the stored corpora; the tests use a hand-worked example of this formula, labelled as such.</para>
 /// </remarks>
-public sealed class OkxSwapMarginModel : IMarginModel
+public sealed class OkxSwapMarginModel : TieredMarginModel
 {
     /// <summary>Default taker fee rate in the liquidation condition: 0.05 %, OKX's regular-user (Lv1) USDT-margined swap
     /// taker fee.</summary>
@@ -30,13 +30,10 @@ public sealed class OkxSwapMarginModel : IMarginModel
     /// <exception cref="ArgumentException">The table is not an OKX swap table.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The fee rate is outside [0, 0.01).</exception>
     public OkxSwapMarginModel(MarginTierTable tiers, decimal takerFeeRate = DefaultTakerFeeRate)
+        : base(tiers, Venue.OkxSwap, TierBasis.Contracts, "an OKX swap (contract) tier table")
     {
-        ArgumentNullException.ThrowIfNull(tiers);
-        if (tiers.Venue != Venue.OkxSwap || tiers.Basis != TierBasis.Contracts)
-            throw new ArgumentException($"Expected an OKX swap (contract) tier table, found {VenueInfo.TierFolder(tiers.Venue)} ({tiers.SourceName}).", nameof(tiers));
         if (takerFeeRate is < 0 or >= 0.01m)
             throw new ArgumentOutOfRangeException(nameof(takerFeeRate), takerFeeRate, "The taker fee rate must be ≥ 0 and < 0.01.");
-        Tiers = tiers;
         TakerFeeRate = takerFeeRate;
     }
 
@@ -47,35 +44,7 @@ public sealed class OkxSwapMarginModel : IMarginModel
     public decimal ContractValueBase => Tiers.ContractValueBase!.Value;
 
     /// <inheritdoc />
-    public Venue Venue => Venue.OkxSwap;
-
-    /// <inheritdoc />
-    public string Symbol => Tiers.Symbol;
-
-    /// <inheritdoc />
-    public MarginTierTable Tiers { get; }
-
-    /// <inheritdoc />
-    public decimal MaxLeverage => Tiers.MaxLeverage;
-
-    /// <summary>OKX maintenance margin: face value × |contracts| × mark price × MMR of the contract count's tier
-    /// (= quantity × mark price × MMR); the liquidation condition adds the fee term on top.</summary>
-    /// <inheritdoc />
-    public decimal MaintenanceMarginUsd(decimal quantityBase, decimal markPrice)
-    {
-        MarginModelInputs.Level(quantityBase, markPrice);
-        return Tiers.MaintenanceMarginUsd(quantityBase, markPrice);
-    }
-
-    /// <inheritdoc />
-    public decimal MaxLeverageAt(decimal quantityBase, decimal price)
-    {
-        MarginModelInputs.Level(quantityBase, price);
-        return Tiers.FindTier(Tiers.SizeOf(quantityBase, price)).MaxLeverage;
-    }
-
-    /// <inheritdoc />
-    public VenueLiquidationPrice Isolated(PositionSide side, decimal quantityBase, decimal entryPrice, decimal leverage, decimal addedMarginUsd = 0m)
+    public override VenueLiquidationPrice Isolated(PositionSide side, decimal quantityBase, decimal entryPrice, decimal leverage, decimal addedMarginUsd = 0m)
     {
         MarginModelInputs.Position(Tiers, side, quantityBase, entryPrice, leverage, wholeLeverage: false);
         MarginModelInputs.AddedMargin(addedMarginUsd);
@@ -83,7 +52,7 @@ public sealed class OkxSwapMarginModel : IMarginModel
     }
 
     /// <inheritdoc />
-    public VenueLiquidationPrice Cross(PositionSide side, decimal quantityBase, decimal entryPrice, decimal leverage, CrossMarginAccount account)
+    public override VenueLiquidationPrice Cross(PositionSide side, decimal quantityBase, decimal entryPrice, decimal leverage, CrossMarginAccount account)
     {
         MarginModelInputs.Position(Tiers, side, quantityBase, entryPrice, leverage, wholeLeverage: false);
         return Solve(side, MarginMode.Cross, quantityBase, entryPrice, leverage, MarginModelInputs.CrossTerm(account));
