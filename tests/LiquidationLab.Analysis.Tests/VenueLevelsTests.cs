@@ -137,4 +137,14 @@ public sealed class VenueLevelsTests : IDisposable
             Analysis().Levels(new LevelsQuery(instrument, 60_000m, (decimal)quantity, [10], [], [], Venue: venue)));
         Assert.Equal("quantity", e.Parameter);
     }
+
+    [Fact]
+    public void A_tiny_entry_price_is_answered_or_refused_by_parameter_never_an_overflow()
+    {
+        // The fit check divided the table's cap by the entry price: 500,000,000 / 1e-28 left decimal's range (an unhandled
+        // OverflowException: a 500 from the API).
+        var tiny = new LevelsQuery("BTCUSDT", 0.0000000000000000000000000001m, 1m, [10], [], []);
+        var e = Record.Exception(() => Analysis().Levels(tiny));
+        Assert.True(e is null or QueryParameterException, e?.ToString());
+    }
 }
