@@ -86,11 +86,12 @@ public sealed class Lab : IDisposable
     /// <param name="leverages">Comma-separated leverages (default 5,10,25,50,100,125).</param>
     /// <param name="side"><c>long</c>, <c>short</c> or <c>both</c>.</param>
     /// <param name="margin"><c>isolated</c>, <c>cross</c> or both (<c>isolated,cross</c>).</param>
+    /// <param name="venue"><c>binance</c> (default), <c>bybit</c>, <c>okx</c> or <c>hyperliquid</c>: whose margin model and tier table.</param>
     /// <exception cref="QueryParameterException">A bad value, naming the parameter.</exception>
-    public LevelsResult Levels(string symbol, double entryPrice, double quantity = 1, string? leverages = null, string side = "both", string margin = "isolated") =>
+    public LevelsResult Levels(string symbol, double entryPrice, double quantity = 1, string? leverages = null, string side = "both", string margin = "isolated", string? venue = null) =>
         Analysis.Levels(new LevelsQuery(symbol, (decimal)entryPrice, (decimal)quantity,
             leverages is null ? LevelsQuery.DefaultLeverages : LevelsQuery.ParseLeverages(leverages.Split(','), "leverages"),
-            LevelsQuery.ParseMarginModes(margin.Split(','), "margin"), LevelsQuery.ParseSides(side)));
+            LevelsQuery.ParseMarginModes(margin.Split(','), "margin"), LevelsQuery.ParseSides(side), Venue: LevelsQuery.ParseVenue(venue)));
 
     /// <summary>The time-evolving heatmap of a symbol over a window, with its end-of-window map.</summary>
     /// <param name="symbol">Candle symbol.</param>

@@ -3,6 +3,7 @@ using LiquidationLab.Core.Backtesting;
 using LiquidationLab.Core.Binning;
 using LiquidationLab.Core.Heatmaps;
 using LiquidationLab.Core.Margin;
+using LiquidationLab.Core.Margin.Venues;
 using LiquidationLab.Core.MarketData;
 using LiquidationLab.Core.Models;
 using LiquidationLab.Data.Query;
@@ -18,15 +19,28 @@ namespace LiquidationLab.Analysis;
 /// through its own store access).
 /// </summary>
 /// <param name="store">How the store is read.</param>
-/// <param name="tiers">The leverage-bracket tables.</param>
+/// <param name="venues">The tier tables of every venue (Binance's leverage brackets among them).</param>
 /// <param name="limits">Upper bounds per query (default <see cref="AnalysisLimits.Default"/>).</param>
-public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBracketTableStore tiers, AnalysisLimits? limits = null)
+public sealed partial class LiquidationAnalysis(IStoreAccess store, VenueTierTableStore venues, AnalysisLimits? limits = null)
 {
+    /// <summary>Uses <paramref name="tiers"/> for Binance and the other venues' shipped tables (found as
+    /// <see cref="VenueTierTableStore.WithShipped"/> finds them).</summary>
+    /// <param name="store">How the store is read.</param>
+    /// <param name="tiers">The Binance USDⓈ-M leverage-bracket tables.</param>
+    /// <param name="limits">Upper bounds per query (default <see cref="AnalysisLimits.Default"/>).</param>
+    public LiquidationAnalysis(IStoreAccess store, LeverageBracketTableStore tiers, AnalysisLimits? limits = null)
+        : this(store, VenueTierTableStore.WithShipped(tiers ?? throw new ArgumentNullException(nameof(tiers))), limits)
+    {
+    }
+
     /// <summary>The store.</summary>
     public IStoreAccess Store { get; } = store ?? throw new ArgumentNullException(nameof(store));
 
-    /// <summary>The tier tables.</summary>
-    public LeverageBracketTableStore Tiers { get; } = tiers ?? throw new ArgumentNullException(nameof(tiers));
+    /// <summary>Every venue's tier tables.</summary>
+    public VenueTierTableStore Venues { get; } = venues ?? throw new ArgumentNullException(nameof(venues));
+
+    /// <summary>The Binance USDⓈ-M tier tables (the heatmap, map, compare and history queries' tables).</summary>
+    public LeverageBracketTableStore Tiers => Venues.Binance;
 
     /// <summary>The limits.</summary>
     public AnalysisLimits Limits { get; } = limits ?? AnalysisLimits.Default;
@@ -42,12 +56,12 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBrac
 
     /// <summary>Opens the store file at <paramref name="path"/> through short-lived read-only connections.</summary>
     public static LiquidationAnalysis ForFile(string path, string? tierDirectory = null, AnalysisLimits? limits = null) =>
-        new(new FileStoreAccess(path), LeverageBracketTableStore.Locate(tierDirectory), limits);
+        new(new FileStoreAccess(path), VenueTierTableStore.Locate(tierDirectory), limits);
 
     /// <summary>Uses an open store (a notebook's, on the user's own machine: <see cref="AnalysisLimits.Local"/>) and the
     /// tier tables found the usual way.</summary>
     public static LiquidationAnalysis ForStore(LabStore store, string? tierDirectory = null) =>
-        new(new OpenStoreAccess(store), LeverageBracketTableStore.Locate(tierDirectory), AnalysisLimits.Local);
+        new(new OpenStoreAccess(store), VenueTierTableStore.Locate(tierDirectory), AnalysisLimits.Local);
 
     /// <summary>Trades a map streams from the store per batch (default 65,536, about 2 MB): the map's memory besides its
     /// bins. Any size gives the same map.</summary>
@@ -66,10 +80,26 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBrac
         return Tiers.Get(symbol);
     }
 
-    /// <summary>Liquidation price, bracket, distance and risk for each leverage, side and margin mode.</summary>
-    /// <exception cref="QueryParameterException">A non-positive price or quantity, too many leverages, other cross
-    /// positions without a wallet balance.</exception>
-    /// <exception cref="LeverageBracketTableNotFoundException">No tier table for the symbol.</exception>
+    /// <summary>The margin model of <paramref name="symbol"/> on <paramref name="venue"/>.</summary>
+    /// <exception cref="QueryParameterException">No symbol given, or an unknown venue.</exception>
+    /// <exception cref="LeverageBracketTableNotFoundException">Binance: no table (the message lists the symbols that have one).</exception>
+    /// <exception cref="VenueTierTableNotFoundException">Another venue: no table (the message lists the venue's instruments).</exception>
+    public IMarginModel MarginModel(Venue venue, string symbol)
+    {
+        if (!VenueInfo.All.Contains(venue))
+            throw new QueryParameterException("venue", $"expected one of {string.Join(", ", VenueInfo.All.Select(VenueInfo.Name))}.");
+        if (string.IsNullOrWhiteSpace(symbol))
+            throw new QueryParameterException("symbol", venue == Venue.BinanceUsdm ? "required, e.g. BTCUSDT." : $"required; {VenueInfo.Name(venue)} has tables for: {string.Join(", ", Venues.Instruments(venue))}.");
+        return Venues.Get(venue, symbol);
+    }
+
+    /// <summary>Liquidation price, tier, distance and risk for each leverage, side and margin mode, from the query's venue's
+    /// margin model (<see cref="VenueLiquidationLevels.Compute"/>; on Binance the rows are those of <see cref="LiquidationLevels"/>).</summary>
+    /// <exception cref="QueryParameterException">A non-positive price or quantity, a position beyond the venue's table, too many
+    /// leverages, other cross positions without a wallet balance, an unknown venue.</exception>
+    /// <exception cref="LeverageBracketTableNotFoundException">Binance: no tier table for the symbol.</exception>
+    /// <exception cref="VenueTierTableNotFoundException">Another venue: no tier table for the instrument (the message lists the
+    /// venue's instruments).</exception>
     public LevelsResult Levels(LevelsQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -94,11 +124,16 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBrac
         if (query.Leverages.Count > Limits.MaxLeverages)
             throw new QueryParameterException("leverage_levels", $"at most {Limits.MaxLeverages} leverages per request, found {query.Leverages.Count}.");
         if (query.Leverages.Any(l => l < 1)) throw new QueryParameterException("leverage_levels", "leverages are whole numbers ≥ 1.");
-        var table = Table(query.Symbol);
-        // The position's notional must fit the table (checked by division: the product of two huge numbers overflows).
-        if (query.QuantityBase > table.MaxNotionalUsd / query.EntryPrice)
-            throw new QueryParameterException("quantity", string.Create(CultureInfo.InvariantCulture,
-                $"{query.QuantityBase} × {query.EntryPrice} USDT is above {table.Symbol}'s largest bracket cap of {table.MaxNotionalUsd:N0} USDT notional."));
+        var model = MarginModel(query.Venue, query.Symbol);
+        var tiers = model.Tiers;
+        var name = model.Venue == Venue.BinanceUsdm ? model.Symbol : $"{VenueInfo.Name(model.Venue)} {model.Symbol}";
+        // The position must fit the table; the quantity is bounded first, so quantity × price (≤ 1e21) cannot overflow.
+        if (query.QuantityBase > MaxVenueQuantityBase)
+            throw new QueryParameterException("quantity", $"the position quantity must be at most {MaxVenueQuantityBase.ToString("N0", CultureInfo.InvariantCulture)} base units, found {query.QuantityBase.ToString(CultureInfo.InvariantCulture)}.");
+        if (tiers.MaxSize is { } cap && (tiers.Basis == TierBasis.NotionalUsd ? query.QuantityBase * query.EntryPrice > cap : query.QuantityBase > cap * tiers.ContractValueBase!.Value))
+            throw new QueryParameterException("quantity", tiers.Basis == TierBasis.NotionalUsd
+                ? string.Create(CultureInfo.InvariantCulture, $"{query.QuantityBase} × {query.EntryPrice} USDT is above {name}'s largest {TierWord(model.Venue)} cap of {cap:N0} USDT notional.")
+                : string.Create(CultureInfo.InvariantCulture, $"{query.QuantityBase} base units ({query.QuantityBase / tiers.ContractValueBase!.Value:0.##########} contracts of {tiers.ContractValueBase.Value}) is above {name}'s largest tier cap of {cap:N0} contracts."));
         var request = new LiquidationLevelsRequest
         {
             EntryPrice = query.EntryPrice,
@@ -111,15 +146,20 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, LeverageBrac
         };
         try
         {
-            return new LevelsResult(query, table, request, LiquidationLevels.Compute(table, request));
+            return new LevelsResult(query, model, request, VenueLiquidationLevels.Compute(model, request));
         }
-        catch (ArgumentOutOfRangeException e) when (e.ParamName == "notionalUsd")
+        catch (ArgumentOutOfRangeException e) when (e.ParamName is "notionalUsd" or "size" or "quantityBase")
         {
             // A short's notional at its liquidation price (above the entry) may leave the table though the entry's fits.
-            throw new QueryParameterException("quantity", $"the position's notional at its liquidation price is above {table.Symbol}'s largest bracket cap of " +
-                $"{table.MaxNotionalUsd.ToString("N0", CultureInfo.InvariantCulture)} USDT: use a smaller quantity.");
+            throw new QueryParameterException("quantity", $"the position's notional at its liquidation price is above {name}'s largest {TierWord(model.Venue)} cap" +
+                (tiers.MaxSize is { } c ? $" of {c.ToString("N0", CultureInfo.InvariantCulture)} {(tiers.Basis == TierBasis.NotionalUsd ? "USDT" : "contracts")}" : "") + ": use a smaller quantity.");
         }
     }
+
+    /// <summary>Largest position quantity a levels query accepts, base units (1e12: the venue models' bound).</summary>
+    public const decimal MaxVenueQuantityBase = 1_000_000_000_000m;
+
+    private static string TierWord(Venue venue) => venue == Venue.BinanceUsdm ? "bracket" : "tier";
 
     /// <summary>The time-evolving model over the window's candles: the heatmap, the open levels at the end, totals.</summary>
     /// <exception cref="QueryParameterException">An unknown model or interval, a bad mix, a window over the limits.</exception>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using LiquidationLab.Core.Binning;
 using LiquidationLab.Core.Margin;
+using LiquidationLab.Core.Margin.Venues;
 using LiquidationLab.Core.Models;
 
 namespace LiquidationLab.Analysis;
@@ -58,6 +59,9 @@ public static class QueryDefaults
 {
     /// <summary>The symbol when none is given.</summary>
     public const string Symbol = "BTCUSDT";
+
+    /// <summary>The venue of a levels query when none is given: Binance USDⓈ-M (<c>binance</c>).</summary>
+    public const Venue Venue = Core.Margin.Venues.Venue.BinanceUsdm;
 
     /// <summary>The heatmap's (and model comparison's) candle interval when none is given.</summary>
     public const string Interval = "5m";
@@ -147,18 +151,34 @@ public readonly record struct TimeWindow(DateTime? From, DateTime? To)
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"[{From:yyyy-MM-dd HH:mm} – {To:yyyy-MM-dd HH:mm})");
 }
 
-/// <summary>Liquidation prices of one position over a batch of leverages (the <c>levels</c> rows).</summary>
-/// <param name="Symbol">USDⓈ-M symbol with a tier table.</param>
-/// <param name="EntryPrice">Entry price, USDT, &gt; 0.</param>
+/// <summary>Liquidation prices of one position over a batch of leverages (the <c>levels</c> rows), on one venue.</summary>
+/// <param name="Symbol">The venue's instrument with a tier table: <c>BTCUSDT</c> (Binance, Bybit), <c>BTC-USDT-SWAP</c> (OKX),
+/// <c>BTC</c> (Hyperliquid).</param>
+/// <param name="EntryPrice">Entry price in the quote currency (USDT; USDC on Hyperliquid), &gt; 0.</param>
 /// <param name="QuantityBase">Position size in base units, &gt; 0.</param>
 /// <param name="Leverages">Leverages, each ≥ 1 (those above the table's maximum come back rejected, with the reason).</param>
 /// <param name="MarginModes">Isolated and/or cross.</param>
 /// <param name="Sides">Long and/or short.</param>
 /// <param name="ReferencePrice">Mark price for distances (default: the entry).</param>
 /// <param name="CrossAccount">Cross: the account's wallet balance and other positions.</param>
+/// <param name="Venue">The venue whose margin model computes the rows (default <see cref="QueryDefaults.Venue"/>, Binance USDⓈ-M).</param>
 public sealed record LevelsQuery(string Symbol, decimal EntryPrice, decimal QuantityBase, IReadOnlyList<int> Leverages,
-    IReadOnlyList<MarginMode> MarginModes, IReadOnlyList<PositionSide> Sides, decimal? ReferencePrice = null, CrossMarginAccount? CrossAccount = null)
+    IReadOnlyList<MarginMode> MarginModes, IReadOnlyList<PositionSide> Sides, decimal? ReferencePrice = null, CrossMarginAccount? CrossAccount = null,
+    Venue Venue = QueryDefaults.Venue)
 {
+    /// <summary>Parses a venue by its user name — <c>binance</c>, <c>bybit</c>, <c>okx</c> or <c>hyperliquid</c> (also its
+    /// tier folder's name, e.g. <c>bybit-linear</c>; case-insensitive); null or blank is the default (Binance).</summary>
+    /// <param name="text">The text given.</param>
+    /// <param name="name">The parameter's name as the caller spells it (<c>venue</c>, <c>--venue</c>).</param>
+    /// <exception cref="QueryParameterException">Anything else, listing the four venues.</exception>
+    public static Venue ParseVenue(string? text, string name = "venue")
+    {
+        if (string.IsNullOrWhiteSpace(text)) return QueryDefaults.Venue;
+        if (VenueInfo.TryParse(text, out var venue)) return venue;
+        var shown = text.Length > 40 ? text[..40] + "…" : text;
+        throw new QueryParameterException(name, $"expected one of {string.Join(", ", VenueInfo.All.Select(VenueInfo.Name))}, found '{shown}'.");
+    }
+
     /// <summary>The default leverages.</summary>
     public static IReadOnlyList<int> DefaultLeverages { get; } = [5, 10, 25, 50, 100, 125];
 

@@ -3,6 +3,7 @@ using LiquidationLab.Charts;
 using LiquidationLab.Core.Binning;
 using LiquidationLab.Core.Heatmaps;
 using LiquidationLab.Core.Margin;
+using LiquidationLab.Core.Margin.Venues;
 using LiquidationLab.Core.MarketData;
 using LiquidationLab.Core.Models;
 using LiquidationLab.Data.Query;
@@ -11,11 +12,20 @@ namespace LiquidationLab.Analysis;
 
 /// <summary>The <c>levels</c> rows of a <see cref="LevelsQuery"/>.</summary>
 /// <param name="Query">The query.</param>
-/// <param name="Table">The tier table used.</param>
+/// <param name="Model">The venue's margin model used (its tier table is <see cref="Table"/>).</param>
 /// <param name="Request">The request as the calculator saw it (defaults filled in).</param>
-/// <param name="Rows">One row per leverage × side × margin mode; a row the table rejects carries the reason.</param>
-public sealed record LevelsResult(LevelsQuery Query, LeverageBracketTable Table, LiquidationLevelsRequest Request, IReadOnlyList<LiquidationLevel> Rows)
+/// <param name="Rows">One row per leverage × side × margin mode; a row the venue rejects carries the reason.</param>
+public sealed record LevelsResult(LevelsQuery Query, IMarginModel Model, LiquidationLevelsRequest Request, IReadOnlyList<VenueLiquidationLevel> Rows)
 {
+    /// <summary>The venue.</summary>
+    public Venue Venue => Model.Venue;
+
+    /// <summary>The tier table used (Binance: its brackets as tiers; deduction = <c>cum</c>).</summary>
+    public MarginTierTable Table => Model.Tiers;
+
+    /// <summary>Decimals to show prices with: the table's tick's (0.10 → 1), else 2.</summary>
+    public int PriceDecimals => Table.TickSize is { } tick ? PriceTicks.Decimals(tick) : 2;
+
     /// <summary>The rows as a serialisable document (prices rounded to 8 decimals), the one shape <c>levels --json</c> and
     /// <c>GET /liquidations/levels</c> print, each in its own naming convention.</summary>
     public LevelsDocument Document()
@@ -23,13 +33,13 @@ public sealed record LevelsResult(LevelsQuery Query, LeverageBracketTable Table,
         static decimal R(decimal v) => Math.Round(v, 8, MidpointRounding.AwayFromZero);
         static decimal? Rn(decimal? v) => v is { } x ? R(x) : null;
         var q = Request;
-        return new LevelsDocument(Table.Symbol, Table.EffectiveDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Table.Source,
+        return new LevelsDocument(VenueInfo.Name(Venue), Table.Symbol, Table.EffectiveDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Table.Source,
             q.EntryPrice, q.QuantityBase, q.QuantityBase * q.EntryPrice, q.ReferencePrice ?? q.EntryPrice,
             new RiskThresholdsPercent(q.RiskThresholds.HighBelowPercent, q.RiskThresholds.MediumBelowPercent),
             Rows.Select(l => new LevelRow(l.Leverage, l.Side == PositionSide.Long ? "long" : "short", l.MarginMode == MarginMode.Cross ? "cross" : "isolated",
-                l.Result?.Bracket.Number, l.Result?.MaintenanceMarginRate, l.Result?.MaintenanceAmountUsd, Rn(l.Result?.LiquidationPrice), l.Result?.IsLiquidatable,
+                l.Result?.Tier.Number, l.Result?.MaintenanceMarginRate, l.Result?.Tier.MaintenanceDeductionUsd, Rn(l.Result?.LiquidationPrice), l.Result?.IsLiquidatable,
                 Rn(l.Result?.BankruptcyPrice), Rn(l.Distance?.DistanceUsd), Rn(l.Distance?.DistancePercent),
-                l.Result is null ? null : l.Risk?.ToString().ToLowerInvariant(), l.Rejection)).ToArray(), Table.TickSize, Table.PriceDecimals);
+                l.Result is null ? null : l.Risk?.ToString().ToLowerInvariant(), l.Rejection)).ToArray(), Table.TickSize, PriceDecimals);
     }
 }
 
@@ -38,13 +48,16 @@ public sealed record LevelsResult(LevelsQuery Query, LeverageBracketTable Table,
 /// <param name="Medium">Medium below this (low above).</param>
 public sealed record RiskThresholdsPercent(decimal High, decimal Medium);
 
-/// <summary>One levels row: the position's bracket, rates, prices (USDT), distance and risk, or why the leverage is not allowed.</summary>
+/// <summary>One levels row: the position's bracket (tier), rates, prices (quote currency), distance and risk, or why the leverage is
+/// not allowed. <c>Bracket</c> is the 1-based tier number; <c>MaintenanceAmountUsd</c> the tier's deduction (Binance <c>cum</c>,
+/// Bybit <c>mmDeduction</c>, Hyperliquid's maintenance deduction, 0 on OKX).</summary>
 public sealed record LevelRow(int Leverage, string Side, string MarginMode, int? Bracket, decimal? MaintenanceMarginRate, decimal? MaintenanceAmountUsd,
     decimal? LiquidationPrice, bool? Liquidatable, decimal? BankruptcyPrice, decimal? DistanceUsd, decimal? DistancePercent, string? Risk, string? Rejection);
 
 /// <summary>The levels of one position: the table used, the request and the rows. Prices are exact to 8 decimals; a front end
 /// shows them with <paramref name="PriceDecimals"/> (the symbol's tick).</summary>
-/// <param name="Symbol">The symbol.</param>
+/// <param name="Venue">The venue's user name: <c>binance</c>, <c>bybit</c>, <c>okx</c> or <c>hyperliquid</c>.</param>
+/// <param name="Symbol">The venue's instrument.</param>
 /// <param name="BracketsEffectiveDate">The tier table's effective date, yyyy-MM-dd.</param>
 /// <param name="BracketsSource">The tier table's provenance.</param>
 /// <param name="EntryPrice">Entry price, USDT.</param>
@@ -55,7 +68,7 @@ public sealed record LevelRow(int Leverage, string Side, string MarginMode, int?
 /// <param name="Levels">One row per leverage × side × margin mode.</param>
 /// <param name="TickSize">The symbol's price tick (USDT), null when its table has none.</param>
 /// <param name="PriceDecimals">Decimals to show prices with: the tick's (0.10 → 1), else 2.</param>
-public sealed record LevelsDocument(string Symbol, string BracketsEffectiveDate, string BracketsSource, decimal EntryPrice, decimal QuantityBase,
+public sealed record LevelsDocument(string Venue, string Symbol, string BracketsEffectiveDate, string BracketsSource, decimal EntryPrice, decimal QuantityBase,
     decimal NotionalUsd, decimal ReferencePrice, RiskThresholdsPercent RiskThresholdsPercent, IReadOnlyList<LevelRow> Levels, decimal? TickSize, int PriceDecimals);
 
 /// <summary>A time-evolving heatmap and what went into it.</summary>

@@ -97,26 +97,32 @@ public sealed class LeverageBracketTableStore
     public static LeverageBracketTableStore Locate(string? explicitDirectory = null)
     {
         var layers = new List<string>();
-        var user = !string.IsNullOrWhiteSpace(explicitDirectory) ? explicitDirectory
-            : Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } env && !string.IsNullOrWhiteSpace(env) ? env : null;
+        var user = UserDirectory(explicitDirectory);
         if (user is not null) layers.Add(user);
-        if (Shipped(out var looked) is { } shipped) layers.Add(shipped);
+        if (Shipped(RelativeDirectory, out var looked) is { } shipped) layers.Add(shipped);
         else if (user is null)
             throw new DirectoryNotFoundException(
                 $"No leverage-bracket tables found. Pass --tiers DIR or set {EnvironmentVariable}. Looked in: {string.Join(", ", looked)}");
         return new LeverageBracketTableStore(layers);
     }
 
-    /// <summary>The shipped tables' directory: the repository's (above the binary, then above the current directory), else a copy
-    /// beside the binary or this assembly; null when none exists.</summary>
-    private static string? Shipped(out List<string> looked)
+    /// <summary>The user's tier directory: <paramref name="explicitDirectory"/> (<c>--tiers</c>), else the <c>LIQLAB_TIERS</c>
+    /// environment variable; null when neither is set.</summary>
+    internal static string? UserDirectory(string? explicitDirectory) =>
+        !string.IsNullOrWhiteSpace(explicitDirectory) ? explicitDirectory
+            : Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } env && !string.IsNullOrWhiteSpace(env) ? env : null;
+
+    /// <summary>The shipped tables' directory <paramref name="relativeDirectory"/> (e.g. <c>data/tiers/bybit-linear</c>): the
+    /// repository's (above the binary, then above the current directory), else a copy beside the binary or this assembly;
+    /// null when none exists. The venue stores (<see cref="VenueTierTableStore"/>) find their folders the same way.</summary>
+    internal static string? Shipped(string relativeDirectory, out List<string> looked)
     {
         looked = [];
-        static string? InClone(string start, List<string> looked)
+        string? InClone(string start, List<string> looked)
         {
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
-                var candidate = Path.Combine(dir.FullName, RelativeDirectory);
+                var candidate = Path.Combine(dir.FullName, relativeDirectory);
                 // The clone's root holds the solution; a build's output folder (bin/…/data/tiers) is a copy, not the source.
                 if (File.Exists(Path.Combine(dir.FullName, "LiquidationLab.sln")))
                 {
@@ -128,9 +134,9 @@ public sealed class LeverageBracketTableStore
         }
         if (InClone(AppContext.BaseDirectory, looked) is { } fromBinary) return fromBinary;
         if (InClone(System.IO.Directory.GetCurrentDirectory(), looked) is { } fromCwd) return fromCwd;
-        var copies = new List<string> { Path.Combine(AppContext.BaseDirectory, RelativeDirectory) };
+        var copies = new List<string> { Path.Combine(AppContext.BaseDirectory, relativeDirectory) };
         if (Path.GetDirectoryName(typeof(LeverageBracketTableStore).Assembly.Location) is { Length: > 0 } assemblyDirectory)
-            copies.Add(Path.Combine(assemblyDirectory, RelativeDirectory));
+            copies.Add(Path.Combine(assemblyDirectory, relativeDirectory));
         foreach (var copy in copies.Distinct(StringComparer.Ordinal))
         {
             looked.Add(copy);
@@ -139,7 +145,7 @@ public sealed class LeverageBracketTableStore
         // Outside a clone and without a copy: any data/tiers above the current directory (a folder laid out like the repository's).
         for (var dir = new DirectoryInfo(System.IO.Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(dir.FullName, RelativeDirectory);
+            var candidate = Path.Combine(dir.FullName, relativeDirectory);
             looked.Add(candidate);
             if (System.IO.Directory.Exists(candidate)) return candidate;
         }

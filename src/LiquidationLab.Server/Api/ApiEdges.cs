@@ -33,7 +33,7 @@ internal sealed class Scrubber(LiquidationAnalysis analysis)
         (analysis.Store.Path, Path.GetFileName(analysis.Store.Path)),
         (Path.GetDirectoryName(analysis.Store.Path) ?? "", "the store's folder"),
         (analysis.Tiers.Directory, "the tier tables"),
-    }.Where(r => r.Item1.Length > 1).OrderByDescending(r => r.Item1.Length).ToArray();
+    }.Concat(analysis.Venues.AllDirectories.Select(d => (d, "the tier tables"))).Where(r => r.Item1.Length > 1).OrderByDescending(r => r.Item1.Length).ToArray();
 
     /// <summary><paramref name="text"/> without the server's absolute paths.</summary>
     public string Clean(string text)
@@ -79,7 +79,7 @@ internal static class RequestGuard
 }
 
 /// <summary>A symbol the API can serve: its table and what the store holds for it.</summary>
-internal sealed record SymbolInfo(string Symbol, int MaxLeverage, string BracketsEffectiveDate, IReadOnlyList<string> PerpIntervals, IReadOnlyList<string> SpotIntervals, long AggTrades);
+internal sealed record SymbolInfo(string Venue, string Symbol, decimal MaxLeverage, string BracketsEffectiveDate, string BracketsSource, IReadOnlyList<string> PerpIntervals, IReadOnlyList<string> SpotIntervals, long AggTrades);
 
 /// <summary>The page's static files: the HTML (embedded) and plotly.js (the copy the charts embed).</summary>
 internal static class Page

@@ -6,6 +6,8 @@ using System.Text.Json;
 using LiquidationLab.Analysis;
 using LiquidationLab.Charts;
 using LiquidationLab.Core.Margin;
+using LiquidationLab.Core.Margin.Venues;
+using LiquidationLab.Data.Tiers;
 using LiquidationLab.Data.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -119,8 +121,10 @@ public sealed class LiquidationApi : IAsyncDisposable
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
         {
             doc.Info.Title = "LiquidationLab API";
-            doc.Info.Description = "Binance USDS-M liquidation levels, time × price heatmaps, liquidation maps, model comparisons and real liquidation history, " +
-                                   "computed from the LiquidationLab store. Read-only. Times are UTC, prices USDT, notionals USD.";
+            doc.Info.Description = "Liquidation levels on Binance USDS-M, Bybit linear, OKX USDT swaps and Hyperliquid (the `venue` parameter of " +
+                                   "/liquidations/levels; each venue's instruments with a tier table: " + VenueList(analysis) + "; /liquidations/symbols?venue=… lists them), " +
+                                   "and Binance USDS-M time × price heatmaps, liquidation maps, model comparisons and real liquidation history, " +
+                                   "computed from the LiquidationLab store. Read-only. Times are UTC, prices USDT (USDC on Hyperliquid), notionals USD.";
             return Task.CompletedTask;
         }));
         var app = builder.Build();
@@ -163,6 +167,10 @@ public sealed class LiquidationApi : IAsyncDisposable
 
     private static string Clip(string text) => text.Length > 80 ? text[..80] + "…" : text;
 
+    /// <summary>Each venue with its instruments, for the OpenAPI description: <c>binance (BTCUSDT, ETHUSDT), bybit (BTCUSDT), …</c>.</summary>
+    private static string VenueList(LiquidationAnalysis analysis) =>
+        string.Join(", ", VenueInfo.All.Select(v => $"{VenueInfo.Name(v)} ({(analysis.Venues.Instruments(v) is { Count: > 0 } i ? string.Join(", ", i) : "none")})"));
+
     /// <summary>Waits until the server stops (Ctrl+C or <paramref name="cancellationToken"/>).</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions.WaitForShutdownAsync(_app, cancellationToken);
 
@@ -191,7 +199,8 @@ public sealed class LiquidationApi : IAsyncDisposable
 
             var liq = app.MapGroup("/liquidations");
             liq.MapGet("/levels", (HttpContext ctx,
-                    [Description("Binance USDS-M symbol with a tier table, e.g. BTCUSDT")] string? symbol,
+                    [Description("Venue whose margin model and tier table compute the levels: binance (USDS-M, default), bybit (linear), okx (USDT swaps) or hyperliquid")] string? venue,
+                    [Description("The venue's instrument with a tier table (default BTCUSDT): BTCUSDT on binance and bybit, BTC-USDT-SWAP on okx, BTC on hyperliquid; /liquidations/symbols?venue=… lists them")] string? symbol,
                     [Description("Entry price, USDT (required)")] string? entry_price,
                     [Description("Leverages, comma-separated (default 5,10,25,50,100,125)")] string? leverage_levels,
                     [Description("isolated, cross or both (default isolated)")] string? margin,
@@ -199,16 +208,20 @@ public sealed class LiquidationApi : IAsyncDisposable
                     [Description("Position size in base units (default 1)")] string? quantity,
                     [Description("Mark price for distances, USDT (default: the entry)")] string? mark,
                     [Description("Cross: wallet balance, USDT")] string? wallet_balance) =>
-                Serve(ctx, ["symbol", "entry_price", "leverage_levels", "margin", "side", "quantity", "mark", "wallet_balance"], "tiers", bounded: false, () =>
+                Serve(ctx, ["venue", "symbol", "entry_price", "leverage_levels", "margin", "side", "quantity", "mark", "wallet_balance"], "tiers", bounded: false, () =>
                 {
+                    var parsedVenue = LevelsQuery.ParseVenue(venue);
                     var query = new LevelsQuery(symbol ?? QueryDefaults.Symbol, Required(entry_price, "entry_price", Decimal), quantity is null ? 1m : Decimal(quantity, "quantity"),
                         leverage_levels is null ? LevelsQuery.DefaultLeverages : LevelsQuery.ParseLeverages([leverage_levels]),
                         LevelsQuery.ParseMarginModes(margin is null ? [] : [margin]), LevelsQuery.ParseSides(side), mark is null ? null : Decimal(mark, "mark"),
-                        wallet_balance is null ? null : new CrossMarginAccount(Decimal(wallet_balance, "wallet_balance"), 0, 0));
+                        wallet_balance is null ? null : new CrossMarginAccount(Decimal(wallet_balance, "wallet_balance"), 0, 0), parsedVenue);
                     return Json(ApiDocuments.Levels(analysis.Levels(query)));
                 }))
-                .WithSummary("Liquidation prices, brackets, distance and risk for a batch of leverages")
-                .WithDescription("Binance's exact USDS-M formula with maintenance-margin brackets; leverages above the table's maximum come back with a rejection.");
+                .WithSummary("Liquidation prices, brackets (tiers), distance and risk for a batch of leverages, on one venue")
+                .WithDescription("The venue's margin model with its tier table: Binance's exact USDS-M formula with maintenance-margin brackets (default), " +
+                                 "Bybit's linear risk-limit tiers, OKX swap position tiers (contracts), Hyperliquid's margin tables. The result names the venue and " +
+                                 "the table's source and effective date; leverages above a tier's maximum come back with a rejection. Instruments per venue: " +
+                                 VenueList(analysis) + ".");
 
             liq.MapGet("/heatmap", (HttpContext ctx,
                     [Description("Symbol with candles, open interest and a tier table (default BTCUSDT)")] string? symbol,
@@ -309,20 +322,34 @@ public sealed class LiquidationApi : IAsyncDisposable
                 .WithSummary("The evaluation protocol: ex-ante and conditional forecasts, zone touches and price-level scores against real liquidations, with baselines and bootstrap intervals")
                 .WithDescription("The same JSON document as `liqlab backtest --json` (camelCase names, NaN where a metric is undefined).");
 
-            liq.MapGet("/symbols", (Delegate)((HttpContext ctx) => Serve(ctx, [], null, bounded: true, () => Json(Symbols()))))
-                .WithSummary("Symbols with a tier table and the data the store holds for each");
+            liq.MapGet("/symbols", (HttpContext ctx,
+                    [Description("binance (default: its symbols and the market data the store holds for each), bybit, okx or hyperliquid (their instruments with a tier table; the store holds Binance market data only)")] string? venue) =>
+                Serve(ctx, ["venue"], null, bounded: true, () => Json(Symbols(LevelsQuery.ParseVenue(venue)))))
+                .WithSummary("A venue's instruments with a tier table, and the data the store holds for each")
+                .WithDescription("Instruments per venue: " + VenueList(analysis) + ".");
 
             app.MapGet("/health", (HttpContext ctx) => Health(ctx)).WithSummary("Store reachable, schema version, data freshness per series");
         }
 
-        private SymbolInfo[] Symbols() => analysis.Store.Read(store => analysis.Tiers.Symbols.Select(s =>
+        private SymbolInfo[] Symbols(Venue venue)
         {
-            var reader = new Data.Query.MarketDataReader(store);
-            var table = analysis.Tiers.Get(s);
-            var trades = reader.TradeCount(s);
-            return new SymbolInfo(s, table.MaxInitialLeverage, table.EffectiveDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                reader.CandleIntervals(s, "perp"), reader.CandleIntervals(s, "spot"), trades);
-        }).ToArray());
+            var name = VenueInfo.Name(venue);
+            if (venue != Venue.BinanceUsdm)
+                return analysis.Venues.Instruments(venue).Select(s =>
+                {
+                    var tiers = analysis.Venues.Get(venue, s).Tiers;
+                    // The store's market data is Binance's: nothing of it is claimed for another venue's instrument.
+                    return new SymbolInfo(name, s, tiers.MaxLeverage, tiers.EffectiveDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), tiers.Source, [], [], 0);
+                }).ToArray();
+            return analysis.Store.Read(store => analysis.Tiers.Symbols.Select(s =>
+            {
+                var reader = new Data.Query.MarketDataReader(store);
+                var table = analysis.Tiers.Get(s);
+                var trades = reader.TradeCount(s);
+                return new SymbolInfo(name, s, table.MaxInitialLeverage, table.EffectiveDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), table.Source,
+                    reader.CandleIntervals(s, "perp"), reader.CandleIntervals(s, "spot"), trades);
+            }).ToArray());
+        }
 
         private IResult Health(HttpContext ctx)
         {
@@ -336,7 +363,7 @@ public sealed class LiquidationApi : IAsyncDisposable
                 {
                     Status = "ok",
                     Store = new { File = Path.GetFileName(analysis.Store.Path), Reachable = true, SchemaVersion = schema, analysis.Store.Version },
-                    Tiers = new { analysis.Tiers.Symbols },
+                    Tiers = new { analysis.Tiers.Symbols, Venues = VenueInfo.All.ToDictionary(VenueInfo.Name, analysis.Venues.Instruments) },
                     Series = tables.Select(t => new
                     {
                         t.Table, t.Rows, t.Symbols,
@@ -392,6 +419,10 @@ public sealed class LiquidationApi : IAsyncDisposable
                 return Problem(400, "Invalid parameter", scrub.Clean(e.Message), e.Parameter);
             }
             catch (LeverageBracketTableNotFoundException e)
+            {
+                return Problem(404, "No tier table for the symbol", scrub.Clean(e.Message), "symbol");
+            }
+            catch (VenueTierTableNotFoundException e)
             {
                 return Problem(404, "No tier table for the symbol", scrub.Clean(e.Message), "symbol");
             }

@@ -88,4 +88,37 @@ public class LevelsCommandTests
         Assert.NotEqual(0, exit);
         Assert.Contains("--leverage: 'abc' is not a whole number ≥ 1.", err, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Venue_bybit_prints_the_venues_tiers_and_names_the_venue()
+    {
+        var (exit, output, err) = await CliRunner.Run("levels", "--venue", "bybit", "--symbol", "BTCUSDT", "--entry", "20000", "--leverage", "50", "--side", "long");
+        Assert.True(exit == 0, err);
+        Assert.Contains("bybit BTCUSDT 1 @ 20,000", output, StringComparison.Ordinal);
+        Assert.Contains("tiers effective", output, StringComparison.Ordinal);
+        Assert.Contains("Tier", output, StringComparison.Ordinal);
+        Assert.Contains("19,700", output, StringComparison.Ordinal); // Bybit's worked example: 1 BTC long at 20,000, 50x, MMR 0.5 % → 19,700
+    }
+
+    [Fact]
+    public async Task Venue_json_names_the_venue_and_its_tables_source()
+    {
+        var (exit, output, err) = await CliRunner.Run("levels", "--venue", "hyperliquid", "--symbol", "BTC", "--entry", "60000", "--leverage", "10,50", "--json");
+        Assert.True(exit == 0, err);
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal("hyperliquid", doc.RootElement.GetProperty("venue").GetString());
+        Assert.Equal("BTC", doc.RootElement.GetProperty("symbol").GetString());
+        Assert.Contains("Hyperliquid", doc.RootElement.GetProperty("bracketsSource").GetString(), StringComparison.Ordinal);
+        Assert.Equal("max 40x at this size", doc.RootElement.GetProperty("levels")[2].GetProperty("rejection").GetString()); // 50x long
+    }
+
+    [Theory]
+    [InlineData("kraken", "BTCUSDT", "liqlab: --venue: expected one of binance, bybit, okx, hyperliquid, found 'kraken'.")]
+    [InlineData("okx", "ETH-USDT-SWAP", "liqlab: No okx tier table for 'ETH-USDT-SWAP'; okx has tables for: BTC-USDT-SWAP.")]
+    public async Task Venue_errors_name_the_option_and_list_what_exists(string venue, string symbol, string expected)
+    {
+        var (exit, _, err) = await CliRunner.Run("levels", "--venue", venue, "--symbol", symbol, "--entry", "3000");
+        Assert.Equal(1, exit);
+        Assert.StartsWith(expected, err.Trim(), StringComparison.Ordinal);
+    }
 }

@@ -66,13 +66,13 @@ public sealed partial class HostileApiTests(HostileApiFixture f) : IClassFixture
 {
     private static readonly Dictionary<string, string[]> Endpoints = new()
     {
-        ["/liquidations/levels"] = ["symbol", "entry_price", "leverage_levels", "margin", "side", "quantity", "mark", "wallet_balance"],
+        ["/liquidations/levels"] = ["venue", "symbol", "entry_price", "leverage_levels", "margin", "side", "quantity", "mark", "wallet_balance"],
         ["/liquidations/heatmap"] = ["symbol", "interval", "from", "to", "model", "market", "mix", "candles_per_column", "oi_symbol", "format"],
         ["/liquidations/map"] = ["symbol", "from", "to", "mode", "threshold", "mix", "bin_width", "format"],
         ["/liquidations/compare-models"] = ["symbol", "trade_from", "trade_to", "candle_from", "candle_to", "interval", "portion", "format"],
         ["/liquidations/history"] = ["symbol", "interval", "from", "to", "market", "oi_symbol", "scope", "format"],
         ["/liquidations/backtest"] = ["symbol", "interval", "from", "test_from", "test_to", "train_until", "market", "model", "oi_symbol", "scope", "side", "refit_days", "block_days", "event_quantile", "resamples"],
-        ["/liquidations/symbols"] = [],
+        ["/liquidations/symbols"] = ["venue"],
         ["/health"] = [],
     };
 
