@@ -257,14 +257,21 @@ public sealed class BinanceVisionDownloader(HttpClient http, DownloaderOptions o
             {
                 var compressed = Math.Max(1, entry.CompressedLength);
                 long read = 0;
-                using var s = entry.Open();
-                int n;
-                while ((n = s.Read(buffer, 0, buffer.Length)) > 0)
+                var crc = new System.IO.Hashing.Crc32();
+                using (var s = entry.Open())
                 {
-                    read += n;
-                    if (read > limits.MaxBytes || read > limits.RatioFloorBytes && read / (double)compressed > limits.MaxRatio)
-                        return string.Create(CultureInfo.InvariantCulture, $"{entry.FullName} expands past the limits ({limits.MaxBytes:N0} bytes, {limits.MaxRatio:0}×)");
+                    int n;
+                    while ((n = s.Read(buffer, 0, buffer.Length)) > 0)
+                    {
+                        read += n;
+                        if (read > limits.MaxBytes || read > limits.RatioFloorBytes && read / (double)compressed > limits.MaxRatio)
+                            return string.Create(CultureInfo.InvariantCulture, $"{entry.FullName} expands past the limits ({limits.MaxBytes:N0} bytes, {limits.MaxRatio:0}×)");
+                        crc.Append(buffer.AsSpan(0, n));
+                    }
                 }
+                // System.IO.Compression does not compare an entry's content with its recorded CRC-32: done here.
+                if (crc.GetCurrentHashAsUInt32() != entry.Crc32)
+                    return string.Create(CultureInfo.InvariantCulture, $"{entry.FullName}: its content does not match its CRC-32 {entry.Crc32:x8}");
             }
             return null;
         }

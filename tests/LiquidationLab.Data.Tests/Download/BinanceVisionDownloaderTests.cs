@@ -209,14 +209,21 @@ public sealed class BinanceVisionDownloaderTests : IDisposable
     [Fact]
     public async Task A_zip_without_a_checksum_whose_entry_fails_its_crc_is_deleted_not_kept()
     {
-        var zip = LiquidationSnapshotZip("BTCUSDT", "2024-03-29", "1711843200123,SELL,LIMIT,IOC,0.050,69900.10,69950.50,FILLED,0.050,0.050");
-        var tampered = (byte[])zip.Clone();
-        // Inside the compressed data of the only entry (after the 30-byte local header and the entry's name): the zip's
-        // directory opens, its content does not read back to the recorded CRC-32.
-        tampered[30 + "BTCUSDT-liquidationSnapshot-2024-03-29.csv".Length + 8] ^= 0x20;
+        // A stored (uncompressed) entry with one byte of its content changed: the zip opens and the entry reads to its end,
+        // only its CRC-32 tells.
+        byte[] tampered;
+        using (var ms = new MemoryStream())
+        {
+            using (var archive = new ZipArchive(ms, ZipArchiveMode.Create, leaveOpen: true))
+            using (var w = new StreamWriter(archive.CreateEntry("BTCUSDT-liquidationSnapshot-2024-03-29.csv", CompressionLevel.NoCompression).Open()))
+                w.Write("1711843200123,SELL,LIMIT,IOC,0.050,69900.10,69950.50,FILLED,0.050,0.050\n");
+            tampered = ms.ToArray();
+        }
+        tampered[30 + "BTCUSDT-liquidationSnapshot-2024-03-29.csv".Length + 20] ^= 0x01; // a digit of the price
         _server.Serve(Data3 + "BTCUSDT-liquidationSnapshot-2024-03-29.zip", tampered);
         var r = await Downloader().FetchAsync(BinanceVisionDownloader.Plan("BTCUSDT", ["liquidationSnapshot"], new DateOnly(2024, 3, 29), new DateOnly(2024, 3, 29))[0]);
         Assert.Equal(FetchStatus.ChecksumMismatch, r.Status);
+        Assert.Contains("does not match its CRC-32", r.Message, StringComparison.Ordinal);
         Assert.Null(r.LocalPath);
         Assert.Empty(Directory.EnumerateFiles(_dest, "*", SearchOption.AllDirectories));
     }
