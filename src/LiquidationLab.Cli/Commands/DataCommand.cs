@@ -254,22 +254,48 @@ internal static class DataCommand
     private static Command Fetch()
     {
         var fetch = new Command("fetch", "Download exchange archives.");
-        var symbol = new Option<string>("--symbol") { Description = "USDⓈ-M symbol.", DefaultValueFactory = _ => "BTCUSDT" };
+        var symbol = new Option<string>("--symbol")
+        {
+            Description = "USDⓈ-M symbol, as Binance spells it (2 to 30 capital letters and digits).",
+            DefaultValueFactory = _ => "BTCUSDT",
+        };
+        symbol.Validators.Add(r =>
+        {
+            var text = r.GetValueOrDefault<string>() ?? "";
+            if (!BinanceVisionDownloader.IsSymbol(text.ToUpperInvariant()))
+                r.AddError($"--symbol: expected a Binance USDⓈ-M symbol (2 to 30 letters and digits, e.g. BTCUSDT), found '{(text.Length > 40 ? text[..40] + "…" : text)}'.");
+        });
         var kinds = new Option<string>("--kinds")
         {
-            Description = "Comma-separated: aggTrades, trades, klines:<interval>, metrics, fundingRate, bookDepth, liquidationSnapshot.",
+            Description = "Comma-separated: aggTrades, trades, klines:<interval>, metrics, fundingRate, bookDepth, liquidationSnapshot. " +
+                          "Liquidation prints with the market data to map before each one: liquidationSnapshot,klines:5m,metrics (see docs/data.md).",
             DefaultValueFactory = _ => "aggTrades,metrics,fundingRate,klines:5m",
         };
         var from = new Option<string>("--from") { Description = "First day, yyyy-MM-dd (UTC).", Required = true };
         var to = new Option<string>("--to") { Description = "Last day, yyyy-MM-dd (UTC), inclusive.", Required = true };
-        var baseUrl = new Option<string>("--base-url") { Description = "Archive server.", DefaultValueFactory = _ => "https://data.binance.vision/" };
-        var dest = new Option<string>("--dest") { Description = "Where archives are kept (resumable).", DefaultValueFactory = _ => "data/binance-vision" };
-        var attempts = new Option<int>("--attempts") { Description = "Attempts per request, with exponential backoff.", DefaultValueFactory = _ => 4 };
+        var baseUrl = OptionRules.Url("--base-url", "https://data.binance.vision/", "Archive server.", "https", "http");
+        var dest = new Option<string>("--dest") { Description = "Where archives are kept (resumable); nothing is written outside it.", DefaultValueFactory = _ => "data/binance-vision" };
+        var attempts = new Option<int>("--attempts")
+        {
+            Description = "Attempts per request, with exponential backoff; 1–20.",
+            DefaultValueFactory = _ => 4,
+            CustomParser = r =>
+            {
+                var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+                if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 20) return n;
+                r.AddError($"--attempts: expected a whole number from 1 to 20, found '{text}'.");
+                return 4;
+            },
+        };
+        var maxUnzipped = OptionRules.Number("--max-unzipped-bytes", ArchiveLimits.Default.MaxBytes, 1 << 20, 1e15, "Most bytes a .zip entry may expand to.");
+        var maxRatio = OptionRules.Number("--max-unzip-ratio", ArchiveLimits.Default.MaxRatio, 1, 1_000_000, "Most expansion of a .zip entry (uncompressed ÷ compressed), a zip-bomb defence.");
         var noIngest = new Option<bool>("--no-ingest") { Description = "Only download; do not ingest into the store." };
         var db = DbOption();
-        var binance = new Command("binance", "Binance Vision USDⓈ-M daily/monthly archives, verified against their .CHECKSUM, then ingested.")
+        var binance = new Command("binance",
+            "Binance Vision USDⓈ-M daily/monthly archives, verified against their .CHECKSUM (zip CRC-32 where Binance publishes none), then ingested. " +
+            "liquidationSnapshot comes from data3/liquidationSnapshot/ (mid-2023 to 2024-03-31).")
         {
-            symbol, kinds, from, to, baseUrl, dest, attempts, noIngest, db,
+            symbol, kinds, from, to, baseUrl, dest, attempts, maxUnzipped, maxRatio, noIngest, db,
         };
         binance.SetAction(async (parse, ct) =>
         {
@@ -277,13 +303,15 @@ internal static class DataCommand
             var plan = BinanceVisionDownloader.Plan(parse.GetValue(symbol)!.ToUpperInvariant(),
                 parse.GetValue(kinds)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 BinanceVisionDownloader.ParseDate(parse.GetValue(from)!, "--from"), BinanceVisionDownloader.ParseDate(parse.GetValue(to)!, "--to"));
-            var baseUri = new Uri(parse.GetValue(baseUrl)!.TrimEnd('/') + "/");
+            var baseUri = new Uri(parse.GetValue(baseUrl)!.ToString().TrimEnd('/') + "/");
+            var limits = ArchiveLimits.Default with { MaxBytes = (long)parse.GetValue(maxUnzipped), MaxRatio = parse.GetValue(maxRatio) };
             using var http = new HttpClient();
             var downloader = new BinanceVisionDownloader(http, new DownloaderOptions
             {
                 BaseUrl = baseUri,
                 Destination = Path.GetFullPath(parse.GetValue(dest)!),
-                Attempts = Math.Max(1, parse.GetValue(attempts)),
+                Attempts = parse.GetValue(attempts),
+                ArchiveLimits = limits,
             });
             console.MarkupLine($"Fetching {plan.Count} archives from {Markup.Escape(baseUri.ToString())}");
             IReadOnlyList<FetchResult> results = [];
@@ -308,7 +336,7 @@ internal static class DataCommand
             if (!parse.GetValue(noIngest) && files.Count > 0)
             {
                 using var store = Workspace.OpenStore(Workspace.StorePath(parse.GetValue(db), StoreUse.Create), readOnly: false, WriterLockWait);
-                var ingested = new Ingestor(store).Ingest(files);
+                var ingested = new Ingestor(store) { ArchiveLimits = limits }.Ingest(files);
                 console.MarkupLine($"Ingested {ingested.Count(r => r.Status == IngestStatus.Ingested)} files " +
                                    $"({ingested.Sum(r => r.Rows):N0} rows), {ingested.Count(r => r.Status == IngestStatus.AlreadyIngested)} unchanged → {Markup.Escape(store.Path)}");
             }

@@ -6,6 +6,7 @@ public static class BuiltInImporters
     /// <summary>All built-in importers; the first that recognises a file imports it.</summary>
     public static IReadOnlyList<IImporter> All { get; } =
     [
+        new Liquidations.LiquidationSnapshotImporter(),
         new Binance.BinanceVisionImporter(),
         new Binance.WebSocketRecordingImporter(),
         new Liquidations.ForceOrderCsvImporter(),

@@ -7,7 +7,8 @@ namespace LiquidationLab.Data.Ingest.Binance;
 
 /// <summary>
 /// Binance Vision (data.binance.vision) USDⓈ-M daily/monthly files, <c>.csv</c> or <c>.zip</c>, with or without a
-/// header row: <c>&lt;SYMBOL&gt;-aggTrades|trades|&lt;interval&gt;|metrics|fundingRate|bookDepth|liquidationSnapshot-&lt;date&gt;</c>.
+/// header row: <c>&lt;SYMBOL&gt;-aggTrades|trades|&lt;interval&gt;|metrics|fundingRate|bookDepth-&lt;date&gt;</c>
+/// (<c>liquidationSnapshot</c> files: <see cref="Liquidations.LiquidationSnapshotImporter"/>).
 /// Parsed inside DuckDB with <c>read_csv</c> and explicit column types (no per-row managed code). The epoch unit (s, ms,
 /// µs or ns) is decided per file from its first row, and a row outside TimeBounds (2009-01-03 … now + 1 h) in that unit fails the file naming
 /// the field and the value.
@@ -37,17 +38,13 @@ public sealed partial class BinanceVisionImporter : IImporter
             [("calc_time", "BIGINT"), ("funding_interval_hours", "INTEGER"), ("last_funding_rate", "DOUBLE")]),
         ["bookDepth"] = new("timestamp,percentage,depth,notional",
             [("timestamp", "TIMESTAMP"), ("percentage", "DOUBLE"), ("depth", "DOUBLE"), ("notional", "DOUBLE")]),
-        ["liquidationSnapshot"] = new("time,side,order_type,time_in_force,original_quantity,price,average_price,order_status,last_fill_quantity,accumulated_fill_quantity",
-            [("time", "BIGINT"), ("side", "VARCHAR"), ("order_type", "VARCHAR"), ("time_in_force", "VARCHAR"), ("original_quantity", "DOUBLE"),
-             ("price", "DOUBLE"), ("average_price", "DOUBLE"), ("order_status", "VARCHAR"), ("last_fill_quantity", "DOUBLE"),
-             ("accumulated_fill_quantity", "DOUBLE")]),
     };
 
     /// <inheritdoc />
     public string Kind => "binance-vision";
 
     /// <inheritdoc />
-    public string Description => "Binance Vision USDⓈ-M files (.csv/.zip, with or without header): aggTrades, trades, klines, metrics, fundingRate, bookDepth, liquidationSnapshot.";
+    public string Description => "Binance Vision USDⓈ-M files (.csv/.zip, with or without header): aggTrades, trades, klines, metrics, fundingRate, bookDepth.";
 
     /// <inheritdoc />
     public bool CanImport(FileProbe probe) => Parse(probe.FileName) is not null;
@@ -77,7 +74,7 @@ public sealed partial class BinanceVisionImporter : IImporter
         var symbol = LabStore.Literal(name.Symbol);
         var epochColumn = name.Kind switch
         {
-            "aggTrades" => "transact_time", "trades" or "liquidationSnapshot" => "time", "klines" => "open_time", "fundingRate" => "calc_time", _ => null,
+            "aggTrades" => "transact_time", "trades" => "time", "klines" => "open_time", "fundingRate" => "calc_time", _ => null,
         };
         var unit = epochColumn is null ? EpochUnit.Milliseconds
             : EpochUnits.Detect(context.Probe.Head, hasHeader, Array.FindIndex(format.Columns, c => c.Name == epochColumn)) ?? EpochUnit.Milliseconds;
@@ -108,23 +105,6 @@ public sealed partial class BinanceVisionImporter : IImporter
                     $"INSERT INTO trades_data ({TradeRow.Table.ColumnList}) SELECT {store.SeriesId(Venue, name.Symbol)}, id, price, qty, quote_qty, {Epoch("time")}, is_buyer_maker, NULL, {id} FROM {src}",
                     new() { ["transact_time"] = ("time", Epoch("time")), ["price"] = ("price", "price"), ["quantity"] = ("qty", "qty"),
                             ["quote_quantity"] = ("quote_qty", "quote_qty"), ["is_buyer_maker"] = ("is_buyer_maker", "is_buyer_maker") });
-            case "liquidationSnapshot":
-            {
-                // The order's price and quantity, the average fill price and filled quantity kept apart (schema v4). COIN-M
-                // archives (BTCUSD_PERP) count contracts of a fixed USD value: converted to base units at the fill (or order)
-                // price. The archive repeats rows: identical rows are one event.
-                var contractUsd = CoinMarginedContractUsd(name.Symbol);
-                string Base(string qty, string px) => contractUsd is { } usd ? $"{qty} * {usd.ToString(CultureInfo.InvariantCulture)} / {px}" : qty;
-                const string ap = "CASE WHEN average_price > 0 THEN average_price END";
-                const string px = "coalesce(CASE WHEN average_price > 0 THEN average_price END, price)";
-                var distinct = $"(SELECT DISTINCT * FROM {src})";
-                return direct.Insert("liquidation_orders", "time",
-                    $"INSERT INTO liquidation_orders ({LiquidationOrderRow.Table.ColumnList}) " +
-                    $"SELECT '{(contractUsd is null ? Venue : "binance-coinm")}', {symbol}, {Epoch("time")}, side, price, {Base("original_quantity", px)}, order_type, NULL, {id}, " +
-                    $"CASE WHEN upper(side) = 'SELL' THEN 'long' ELSE 'short' END, {ap}, {Base("accumulated_fill_quantity", px)}, 'binance-vision-liquidationSnapshot' FROM {distinct}",
-                    new() { ["time"] = ("time", Epoch("time")), ["price"] = ("price", "price"), ["quantity"] = ("original_quantity", Base("original_quantity", px)),
-                            ["side"] = ("side", "side"), ["order_type"] = ("order_type", "order_type") });
-            }
             case "bookDepth":
                 return direct.Insert("book_depth_bands", "time",
                     $"INSERT INTO book_depth_bands ({StoreTables.BookDepthBands.ColumnList}) SELECT '{Venue}', {symbol}, timestamp, percentage, depth, notional, {id} FROM {src}",
@@ -247,7 +227,7 @@ public sealed partial class BinanceVisionImporter : IImporter
     [GeneratedRegex(@"NOT NULL constraint failed: \w+\.(\w+)")]
     private static partial Regex NotNull();
 
-    [GeneratedRegex(@"^([A-Z0-9_]+)-(aggTrades|trades|metrics|fundingRate|bookDepth|liquidationSnapshot|\d+[smhdwM])-(\d{4}-\d{2}(?:-\d{2})?)(?:\.[a-z]+)?\.(?:csv|zip)$")]
+    [GeneratedRegex(@"^([A-Z0-9_]+)-(aggTrades|trades|metrics|fundingRate|bookDepth|\d+[smhdwM])-(\d{4}-\d{2}(?:-\d{2})?)(?:\.[a-z]+)?\.(?:csv|zip)$")]
     private static partial Regex FileName();
 
     [GeneratedRegex(@"^\d+[smhdwM]$")]
