@@ -12,6 +12,7 @@ public static class BuiltInImporters
         new Liquidations.ForceOrderJsonImporter(),
         new Liquidations.HyperliquidLiquidationsImporter(),
         new Liquidations.LiqmapSqliteImporter(),
+        new Hyperliquid.TopTraderLevelsImporter(),
         new Polymarket.PolymarketJsonImporter(),
         new Polymarket.PolymarketTopOfBookCsvImporter(),
         .. BarLayouts.All.Select(l => (IImporter)new BarCsvImporter(l)),
