@@ -29,6 +29,8 @@ public sealed class MarketDataReader(LabStore store)
     /// <param name="market"><c>perp</c> (default) or <c>spot</c>.</param>
     /// <param name="openInterestSymbol">The open-interest series' symbol when it differs from the candles' (e.g. <c>BTC</c> for
     /// Coinglass's all-exchange OI beside BTCUSDT candles); default: <paramref name="symbol"/>.</param>
+    /// <remarks>One candle per open time: where several venues name the same symbol (Binance USDⓈ-M and Bybit linear both
+    /// list <c>BTCUSDT</c>), Binance USDⓈ-M's bar is read, else the first venue by name.</remarks>
     public Candle[] Candles(string symbol, string interval, DateTime from, DateTime to, string market = "perp", string? openInterestSymbol = null)
     {
         const string sql = """
@@ -39,6 +41,7 @@ public sealed class MarketDataReader(LabStore store)
             SELECT k.open_time, k.open, k.high, k.low, k.close, k.volume, k.taker_buy_volume, oi.oi_usd
             FROM klines k LEFT JOIN oi ON oi.time = k.open_time
             WHERE k.symbol = $1 AND k.interval = $2 AND k.open_time >= $3 AND k.open_time < $4 AND k.market = $5
+            QUALIFY row_number() OVER (PARTITION BY k.open_time ORDER BY k.venue <> 'binance-usdm', k.venue) = 1
             ORDER BY k.open_time
             """;
         using var cmd = store.Command(sql, symbol, interval, from, to, market, OpenInterestSourcePreference.ToArray(), openInterestSymbol ?? symbol);

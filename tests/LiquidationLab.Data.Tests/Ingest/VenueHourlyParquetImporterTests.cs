@@ -73,4 +73,16 @@ public sealed class VenueHourlyParquetImporterTests : IDisposable
         var path = Parquet("other.parquet", "SELECT 1 AS a, 'x' AS b");
         Assert.Null(new LiquidationLab.Data.Ingest.Hyperliquid.VenueHourlyParquetImporter().CanImport(FileProbe.Read(path)) ? "taken" : null);
     }
+
+    [Fact]
+    public void Candles_of_a_symbol_two_venues_share_are_read_once_per_hour_from_binance()
+    {
+        _t.Ingestor.IngestFile(Candles("two-venues.parquet",
+            "(TIMESTAMPTZ '2025-12-04 06:00:00+00', 'bybit', 'BTC', 93110.0, 93190.0, 93040.0, 93098.0, 2882.755), " +
+            "(TIMESTAMPTZ '2025-12-04 06:00:00+00', 'binance', 'BTC', 93120.0, 93200.0, 93050.0, 93103.1, 5104.689), " +
+            "(TIMESTAMPTZ '2025-12-04 07:00:00+00', 'bybit', 'BTC', 93098.0, 93390.0, 93090.0, 93350.0, 3001.5)"));
+        var candles = new LiquidationLab.Data.Query.MarketDataReader(_t.Store).Candles("BTCUSDT", "1h",
+            new DateTime(2025, 12, 4, 0, 0, 0, DateTimeKind.Utc), new DateTime(2025, 12, 5, 0, 0, 0, DateTimeKind.Utc));
+        Assert.Equal([93103.1, 93350.0], candles.Select(c => c.Close)); // Binance's bar at 06:00, Bybit's where Binance has none
+    }
 }
