@@ -13,6 +13,8 @@ public static class BuiltInImporters
         new Liquidations.ForceOrderJsonImporter(),
         new Liquidations.HyperliquidLiquidationsImporter(),
         new Liquidations.LiqmapSqliteImporter(),
+        new Hyperliquid.TopTraderLevelsImporter(),
+        new Hyperliquid.VenueHourlyParquetImporter(),
         new Polymarket.PolymarketJsonImporter(),
         new Polymarket.PolymarketTopOfBookCsvImporter(),
         .. BarLayouts.All.Select(l => (IImporter)new BarCsvImporter(l)),

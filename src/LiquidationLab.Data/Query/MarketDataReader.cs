@@ -29,6 +29,8 @@ public sealed class MarketDataReader(LabStore store)
     /// <param name="market"><c>perp</c> (default) or <c>spot</c>.</param>
     /// <param name="openInterestSymbol">The open-interest series' symbol when it differs from the candles' (e.g. <c>BTC</c> for
     /// Coinglass's all-exchange OI beside BTCUSDT candles); default: <paramref name="symbol"/>.</param>
+    /// <remarks>One candle per open time: where several venues name the same symbol (Binance USDⓈ-M and Bybit linear both
+    /// list <c>BTCUSDT</c>), Binance USDⓈ-M's bar is read, else the first venue by name.</remarks>
     public Candle[] Candles(string symbol, string interval, DateTime from, DateTime to, string market = "perp", string? openInterestSymbol = null)
     {
         const string sql = """
@@ -39,6 +41,7 @@ public sealed class MarketDataReader(LabStore store)
             SELECT k.open_time, k.open, k.high, k.low, k.close, k.volume, k.taker_buy_volume, oi.oi_usd
             FROM klines k LEFT JOIN oi ON oi.time = k.open_time
             WHERE k.symbol = $1 AND k.interval = $2 AND k.open_time >= $3 AND k.open_time < $4 AND k.market = $5
+            QUALIFY row_number() OVER (PARTITION BY k.open_time ORDER BY k.venue <> 'binance-usdm', k.venue) = 1
             ORDER BY k.open_time
             """;
         using var cmd = store.Command(sql, symbol, interval, from, to, market, OpenInterestSourcePreference.ToArray(), openInterestSymbol ?? symbol);
@@ -296,6 +299,49 @@ public sealed class MarketDataReader(LabStore store)
         return list.ToArray();
     }
 
+    /// <summary>
+    /// The true liquidation levels of <paramref name="coin"/> as they stood at <paramref name="at"/>: the latest snapshot of
+    /// <c>position_level_buckets</c> taken at or before that time (and no older than <paramref name="maxAge"/>), its buckets by
+    /// side, price and leverage class; null when there is none.
+    /// </summary>
+    /// <param name="coin">The venue's coin, e.g. <c>BTC</c>.</param>
+    /// <param name="at">The time, UTC.</param>
+    /// <param name="source">The publisher, e.g. <c>kittycapital-hl-top-traders</c>.</param>
+    /// <param name="maxAge">Oldest snapshot accepted, counted back from <paramref name="at"/>; null for any age.</param>
+    public PositionLevelSnapshot? PositionLevelsAt(string coin, DateTime at, string source, TimeSpan? maxAge = null)
+    {
+        var earliest = maxAge is { } age ? at - age : DateTime.MinValue;
+        using var cmd = store.Command(
+            "SELECT time, venue, source, coin, reference_price, liquidated_side, price, leverage_class, value_usd, trader_count, position_count " +
+            "FROM position_level_buckets WHERE coin = $1 AND source = $2 AND time = (SELECT max(time) FROM position_level_buckets " +
+            "WHERE coin = $1 AND source = $2 AND time <= $3 AND time >= $4) ORDER BY liquidated_side, price, leverage_class", coin, source, at, earliest);
+        using var r = cmd.ExecuteReader();
+        PositionLevelSnapshot? snapshot = null;
+        var buckets = new List<PositionLevelBucket>();
+        while (r.Read())
+        {
+            snapshot ??= new PositionLevelSnapshot(r.GetDateTime(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetDouble(4), r.GetInt32(9),
+                r.IsDBNull(10) ? null : r.GetInt32(10), []);
+            buckets.Add(new PositionLevelBucket(r.GetString(5), r.GetDouble(6), r.GetInt32(7), r.GetDouble(8)));
+        }
+        return snapshot is null ? null : snapshot with { Buckets = buckets.ToArray() };
+    }
+
+    /// <summary>The times of the <c>position_level_buckets</c> snapshots of a coin and source in [from, to), ascending.</summary>
+    /// <param name="coin">The venue's coin, e.g. <c>BTC</c>.</param>
+    /// <param name="source">The publisher.</param>
+    /// <param name="from">Inclusive start, UTC.</param>
+    /// <param name="to">Exclusive end, UTC.</param>
+    public IReadOnlyList<DateTime> PositionLevelTimes(string coin, string source, DateTime from, DateTime to)
+    {
+        using var cmd = store.Command(
+            "SELECT DISTINCT time FROM position_level_buckets WHERE coin = $1 AND source = $2 AND time >= $3 AND time < $4 ORDER BY time", coin, source, from, to);
+        using var r = cmd.ExecuteReader();
+        var list = new List<DateTime>();
+        while (r.Read()) list.Add(r.GetDateTime(0));
+        return list;
+    }
+
     /// <summary>The candle intervals stored for a symbol and market (e.g. <c>1h</c>, <c>5m</c>), sorted by name.</summary>
     public IReadOnlyList<string> CandleIntervals(string symbol, string market = "perp") =>
         Strings("SELECT DISTINCT interval FROM klines WHERE symbol = $1 AND market = $2 ORDER BY 1", symbol, market);
@@ -490,3 +536,26 @@ public sealed record LiquidationPrint(DateTime Time, string OrderSide, double Pr
 /// <param name="NotionalUsd">Predicted liquidation notional there, USD.</param>
 public sealed record PeerBand(DateTime ReportTime, double ReferencePrice, int Band, double Price, string LiquidatedSide, double NotionalUsd);
 
+
+/// <summary>One snapshot of real liquidation levels (<c>position_level_buckets</c>) of one coin.</summary>
+/// <param name="Time">Snapshot time, UTC.</param>
+/// <param name="Venue">Venue whose positions were read (<c>hyperliquid</c>).</param>
+/// <param name="Source">The publisher.</param>
+/// <param name="Coin">The venue's coin.</param>
+/// <param name="ReferencePrice">The coin's price at the snapshot, USD.</param>
+/// <param name="TraderCount">Accounts the publisher scanned (the sample: the largest accounts of the venue, not the market).</param>
+/// <param name="PositionCount">Positions in the coin the publisher counted, where given.</param>
+/// <param name="Buckets">The non-zero buckets, by side, price and leverage class.</param>
+public sealed record PositionLevelSnapshot(DateTime Time, string Venue, string Source, string Coin, double ReferencePrice, int TraderCount, int? PositionCount,
+    PositionLevelBucket[] Buckets)
+{
+    /// <summary>Total USD notional of the snapshot's buckets of one side (<c>long</c> or <c>short</c>).</summary>
+    public double TotalUsd(string liquidatedSide) => Buckets.Where(b => b.LiquidatedSide == liquidatedSide).Sum(b => b.ValueUsd);
+}
+
+/// <summary>USD notional of real positions whose liquidation price falls in one price bucket, for one leverage class.</summary>
+/// <param name="LiquidatedSide"><c>long</c> (below the price) or <c>short</c> (above).</param>
+/// <param name="Price">The bucket's price (the publisher's bucket edges), USD.</param>
+/// <param name="LeverageClass">The publisher's leverage class: 10, 25, 50 or 100 (x).</param>
+/// <param name="ValueUsd">USD notional, ≥ 0.</param>
+public sealed record PositionLevelBucket(string LiquidatedSide, double Price, int LeverageClass, double ValueUsd);

@@ -78,7 +78,8 @@ public static class StoreSnapshot
     /// and imported into the <c>*_data</c> tables through <c>series</c>.</summary>
     public static IReadOnlyList<string> Tables { get; } =
     [
-        "instruments", "klines", "open_interest", "funding_rates", "liquidation_totals", "liquidation_orders", "peer_liquidation_bands", "agg_trades", "trades",
+        "instruments", "klines", "open_interest", "funding_rates", "liquidation_totals", "liquidation_orders", "peer_liquidation_bands", "position_levels",
+        "position_level_buckets", "agg_trades", "trades",
         "book_snapshots", "book_trades", "book_depth_bands", "long_short_ratios", "book_state",
         "klines_revisions", "open_interest_revisions", "funding_rates_revisions", "liquidation_totals_revisions", "long_short_ratios_revisions",
         "redeliveries",

@@ -158,6 +158,24 @@ public static class Schema
             raw VARCHAR NOT NULL, raw_bytes BIGINT NOT NULL, session VARCHAR NOT NULL, recorded_at TIMESTAMP NOT NULL
         );
         """,
+        // v7: true liquidation levels (issue 32). Two tables, because an aggregated snapshot and a position are different
+        // things: position_levels holds one open position per row (a per-account recorder: the account as a hash, size,
+        // entry, leverage, liquidation price, margin mode); position_level_buckets holds a publisher's aggregated levels
+        // (USD notional of the positions whose liquidation price falls in a price bucket, per leverage class, with the
+        // number of accounts scanned), which can never be split back into positions. Summing one into the other would
+        // count the same positions twice, so they stay apart.
+        """
+        CREATE TABLE position_levels (
+            time TIMESTAMP NOT NULL, venue VARCHAR NOT NULL, source VARCHAR NOT NULL, account_hash VARCHAR, coin VARCHAR NOT NULL,
+            side VARCHAR NOT NULL, size DOUBLE NOT NULL, notional_usd DOUBLE, entry_price DOUBLE NOT NULL, leverage DOUBLE,
+            liquidation_price DOUBLE, margin_mode VARCHAR, file_id BIGINT NOT NULL
+        );
+        CREATE TABLE position_level_buckets (
+            time TIMESTAMP NOT NULL, venue VARCHAR NOT NULL, source VARCHAR NOT NULL, coin VARCHAR NOT NULL, reference_price DOUBLE NOT NULL,
+            liquidated_side VARCHAR NOT NULL, price DOUBLE NOT NULL, leverage_class INTEGER NOT NULL, value_usd DOUBLE NOT NULL,
+            trader_count INTEGER NOT NULL, position_count INTEGER, file_id BIGINT NOT NULL
+        );
+        """,
     ];
 
     /// <summary>
@@ -203,7 +221,7 @@ public static class Schema
     [
         "agg_trades", "trades", "klines", "open_interest", "funding_rates", "liquidation_totals", "liquidation_orders",
         "book_snapshots", "book_trades", "book_depth_bands", "long_short_ratios", "instruments", "liquidity_reports", "peer_liquidation_bands", "recording_gaps",
-        "recording_rejects",
+        "recording_rejects", "position_levels", "position_level_buckets",
     ];
 
     /// <summary>Every table holding rows of ingested files (<c>file_id</c>): the data tables (physical names), the book continuation state and the revisions.</summary>
@@ -212,5 +230,6 @@ public static class Schema
         "agg_trades_data", "trades_data", "klines", "open_interest", "funding_rates", "liquidation_totals", "liquidation_orders",
         "book_snapshots", "book_trades", "book_depth_bands", "long_short_ratios", "instruments", "book_state", "peer_liquidation_bands",
         "klines_revisions", "open_interest_revisions", "funding_rates_revisions", "liquidation_totals_revisions", "long_short_ratios_revisions",
+        "position_levels", "position_level_buckets",
     ];
 }

@@ -29,6 +29,8 @@ public static class StoreStatus
         ["peer_liquidation_bands"] = ("source || ' ' || symbol", "report_time"),
         ["recording_gaps"] = ("symbol || ' ' || stream || ' ' || kind", "gap_start"),
         ["recording_rejects"] = ("coalesce(stream, '(no stream)')", "received_at"),
+        ["position_levels"] = ("venue || ' ' || coin", "time"),
+        ["position_level_buckets"] = ("source || ' ' || coin", "time"),
     };
 
     /// <summary>Reads the summary of every data table plus the ingest log.</summary>

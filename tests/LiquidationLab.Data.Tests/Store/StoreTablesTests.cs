@@ -138,6 +138,7 @@ public sealed class StoreTablesTests
             "43aa3ef3dbfabfd780c24479d1faacfcc7d69623da0bae40da640e5995b1fa07", // v4
             "0646a086cf9eccf647ebba04dd38bbc236ec95f99b22321ee629114009c02a47", // v5
             "3a08acc7ba64042defe7d9ab61a64210faf4f83e6b36607227654e24e48de390", // v6
+            "ceef167a59836bffd491dfe6eb80809999c61590d439ce8b7739399303c1a821", // v7
         ];
         var actual = Schema.Migrations.Take(released.Length)
             .Select(m => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(m.ReplaceLineEndings("\n")))))

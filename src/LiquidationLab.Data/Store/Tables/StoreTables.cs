@@ -76,7 +76,7 @@ public static class StoreTables
         SchemaVersion, IngestLog.Table, Series, InstrumentRow.Table, AggTradeRow.Table, TradeRow.Table, Klines, OpenInterest, FundingRateRow.Table,
         LiquidationTotals, LiquidationOrderRow.Table, BookSnapshotRow.Table, BookTradeRow.Table, BookDepthBands, LongShortRatios, BookStateRow.Table,
         LiquidityReportRow.Table, .. Revised.Select(RevisionsOf), Redeliveries, PeerLiquidationBandRow.Table, RecordingGapRow.Table,
-        RecordingRejectRow.Table,
+        RecordingRejectRow.Table, PositionLevelRow.Table, PositionLevelBucketRow.Table,
     ];
 
     /// <summary>The declaration of the table <paramref name="name"/>.</summary>
