@@ -342,6 +342,17 @@ public sealed class MarketDataReader(LabStore store)
         return list;
     }
 
+    /// <summary>The candle intervals of a symbol and market with at least two bars that carry open interest (what
+    /// <see cref="Candles"/> joins: same symbol, interval and time, <c>oi_usd</c> not null) — the intervals a time-evolving
+    /// heatmap can be computed on; sorted by name.</summary>
+    public IReadOnlyList<string> CandleIntervalsWithOpenInterest(string symbol, string market = "perp") =>
+        Strings("""
+            SELECT k.interval FROM klines k
+            WHERE k.symbol = $1 AND k.market = $2
+              AND EXISTS (SELECT 1 FROM open_interest o WHERE o.symbol = k.symbol AND o.interval = k.interval AND o.time = k.open_time AND o.oi_usd IS NOT NULL)
+            GROUP BY k.interval HAVING count(DISTINCT k.open_time) >= 2 ORDER BY 1
+            """, symbol, market);
+
     /// <summary>The candle intervals stored for a symbol and market (e.g. <c>1h</c>, <c>5m</c>), sorted by name.</summary>
     public IReadOnlyList<string> CandleIntervals(string symbol, string market = "perp") =>
         Strings("SELECT DISTINCT interval FROM klines WHERE symbol = $1 AND market = $2 ORDER BY 1", symbol, market);

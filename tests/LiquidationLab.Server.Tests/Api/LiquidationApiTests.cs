@@ -105,7 +105,7 @@ public sealed class LiquidationApiTests : IAsyncLifetime, IDisposable
         AssertProblem(await Get("/liquidations/heatmap?from=2026-06-10&to=2026-06-01"), HttpStatusCode.BadRequest, "to", "after");
         AssertProblem(await Get("/liquidations/heatmap?from=last+week"), HttpStatusCode.BadRequest, "from", "yyyy-MM-dd");
         AssertProblem(await Get("/liquidations/heatmap?format=svg"), HttpStatusCode.BadRequest, "format", "plotly");
-        AssertProblem(await Get("/liquidations/heatmap?symbol=ETHUSDT"), HttpStatusCode.NotFound, null, "no perp candles for ETHUSDT");
+        AssertProblem(await Get("/liquidations/heatmap?symbol=ETHUSDT"), HttpStatusCode.NotFound, null, "No perp 5m candles for ETHUSDT");
         AssertProblem(await Get("/liquidations/map?mode=top_n&threshold=0.5"), HttpStatusCode.BadRequest, "threshold", "whole number");
         AssertProblem(await Get("/liquidations/map?from=2020-01-01&to=2020-01-02"), HttpStatusCode.NotFound, null, "No aggregate trades");
     }
@@ -283,19 +283,24 @@ public sealed class LiquidationApiTests : IAsyncLifetime, IDisposable
             var table = _api.Analysis.Table(symbol);
             Assert.Equal(table.MaxInitialLeverage, json.GetProperty("max_leverage").GetInt32());
             Assert.Equal(table.EffectiveDate.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), json.GetProperty("brackets_effective_date").GetString());
-            var (perp, spot, trades) = _api.Analysis.Store.Read(s =>
+            var (perp, spot, heatmap, trades) = _api.Analysis.Store.Read(s =>
             {
                 var reader = new MarketDataReader(s);
-                return (reader.CandleIntervals(symbol, "perp"), reader.CandleIntervals(symbol, "spot"), reader.TradeCount(symbol));
+                return (reader.CandleIntervals(symbol, "perp"), reader.CandleIntervals(symbol, "spot"), reader.CandleIntervalsWithOpenInterest(symbol, "perp"), reader.TradeCount(symbol));
             });
             Assert.Equal(perp, json.GetProperty("perp_intervals").EnumerateArray().Select(i => i.GetString()));
             Assert.Equal(spot, json.GetProperty("spot_intervals").EnumerateArray().Select(i => i.GetString()));
+            Assert.Equal(heatmap, json.GetProperty("heatmap_intervals").EnumerateArray().Select(i => i.GetString()));
             Assert.Equal(trades, json.GetProperty("agg_trades").GetInt64());
         }
         // The trade counts are the ones the map counts in its window.
         Assert.Equal(_api.Analysis.Map(new MapQuery("ETHUSDT", default, TradeFilter.All)).Trades.TradeCount,
             list.Single(s => s.GetProperty("symbol").GetString() == "ETHUSDT").GetProperty("agg_trades").GetInt64());
-        Assert.Contains(list, s => s.GetProperty("symbol").GetString() == "BTCUSDT" && s.GetProperty("perp_intervals").EnumerateArray().Any(i => i.GetString() == "5m"));
+        Assert.Contains(list, s => s.GetProperty("symbol").GetString() == "BTCUSDT" && s.GetProperty("heatmap_intervals").EnumerateArray().Any(i => i.GetString() == "5m"));
+        // ETHUSDT has Binance perp 1h candles but no open interest at 1h: listed as candles, not as a heatmap interval.
+        var eth = list.Single(s => s.GetProperty("symbol").GetString() == "ETHUSDT");
+        Assert.Contains("1h", eth.GetProperty("perp_intervals").EnumerateArray().Select(i => i.GetString()));
+        Assert.DoesNotContain("1h", eth.GetProperty("heatmap_intervals").EnumerateArray().Select(i => i.GetString()));
     }
 
     [Fact]
