@@ -9,8 +9,8 @@ namespace LiquidationLab.Charts;
 /// <summary>True liquidation levels (a venue's real open positions) beside a model's map.</summary>
 public static class TrueLevelCharts
 {
-    private const string LongColor = "#ef476f";
-    private const string ShortColor = "#06d6a0";
+    private const string LongColor = PrintCharts.LongColor;
+    private const string ShortColor = PrintCharts.ShortColor;
     private static readonly string[] MapColors = ["#f0b429", "#58a6ff", "#d2a8ff", "#ffa657"];
 
     /// <summary>
