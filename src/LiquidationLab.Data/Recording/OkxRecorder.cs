@@ -204,16 +204,18 @@ public sealed class OkxRecorder(VenueRecorderOptions options) : VenueRecorder(op
         var time = Time(d, "ts", out ms);
         var rate = Rate(d, "fundingRate");
         string? interval = null;
-        if (d.TryGetProperty("fundingTime", out _) && d.TryGetProperty("nextFundingTime", out _))
-        {
-            Time(d, "fundingTime", out var settle);
-            Time(d, "nextFundingTime", out var next);
-            if (next > settle && (next - settle) % 3_600_000 == 0) interval = ((next - settle) / 3_600_000).ToString(CultureInfo.InvariantCulture) + "h";
-        }
+        // Settlement times lie ahead (up to a funding interval), so they are not held to the "now + 1 h" of a message's time;
+        // the interval is stated only when both are whole epoch milliseconds a whole number of hours apart.
+        if (SettlementMs(d, "fundingTime") is { } settle && SettlementMs(d, "nextFundingTime") is { } next && next > settle && (next - settle) % 3_600_000 == 0)
+            interval = ((next - settle) / 3_600_000).ToString(CultureInfo.InvariantCulture) + "h";
         if (_lastRate.TryGetValue(symbol, out var last) && last == rate) return;
         rows.Funding.Add(new FundingRateRow(StoreVenue, symbol, FundingSource, interval, time, rate, null, 0));
         _lastRate[symbol] = rate;
     }
+
+    private static long? SettlementMs(JsonElement d, string field) =>
+        d.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.String && long.TryParse(v.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
+        && ms is > 0 and <= 253_402_300_799_999 ? ms : null;
 
     private LiquidationOrderRow Liquidation(JsonElement d, string symbol, double ctVal, out long ms)
     {

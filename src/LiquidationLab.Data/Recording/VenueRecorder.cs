@@ -231,7 +231,9 @@ public abstract partial class VenueRecorder
                 received += result.Count;
                 if (received > Options.MaxMessageBytes)
                 {
-                    // Bounded memory whatever the server sends: the start of the message is kept, the connection closed (1009).
+                    // Bounded memory whatever the server sends: the message's first MaxMessageBytes (at most KeptRawBytes of them)
+                    // are kept, the connection closed (1009).
+                    message.Write(buffer, 0, (int)Math.Max(0, Options.MaxMessageBytes - (received - result.Count)));
                     var head = Encoding.UTF8.GetString(message.GetBuffer(), 0, (int)Math.Min(message.Length, RecorderOptions.KeptRawBytes));
                     AddReject(null, null, DateTime.UtcNow, string.Create(CultureInfo.InvariantCulture,
                         $"message over the {Options.MaxMessageBytes:N0}-byte cap ({received:N0} bytes and more): connection closed (1009) and opened again"), head, received);
