@@ -50,7 +50,7 @@ public sealed record VenueRecorderOptions(string StorePath, IReadOnlyList<string
         if (Symbols.Count > 100) throw Invalid("At most 100 symbols per recorder.", nameof(Symbols));
         foreach (var s in Symbols)
             if (!VenueInfo.IsInstrument(venue, s))
-                throw Invalid($"Symbol '{(s is { Length: > 40 } ? s[..40] + "…" : s)}' is not a {VenueInfo.Name(venue)} instrument ({Grammar(venue)}).", nameof(Symbols));
+                throw Invalid($"Symbol '{(s is { Length: > 40 } ? s[..40] + "…" : s)}' is not a valid {VenueInfo.Name(venue)} instrument ({Grammar(venue)}).", nameof(Symbols));
         foreach (var k in Streams ?? [])
             if (!knownStreams.Contains(k, StringComparer.Ordinal))
                 throw Invalid($"Unknown stream '{(k.Length > 40 ? k[..40] + "…" : k)}'; known: {string.Join(", ", knownStreams)}.", nameof(Streams));
