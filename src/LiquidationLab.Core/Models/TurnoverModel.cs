@@ -129,6 +129,12 @@ public sealed class TurnoverModel(LeverageMix? mix = null, TurnoverSettings? set
         for (var i = 0; i < candles.Count; i++)
         {
             var c = candles[i];
+            if (book.Count >= compactAt)
+            {
+                // Before the bar, so the bar's opens make good what the faded positions took (the book still follows OI).
+                closed += book.Compact(1e-12);
+                compactAt = Math.Max(4096, 2 * book.Count);
+            }
             book.CandleIndex = i;
             var (longConsumed, shortConsumed) = book.Consume(c.Low, c.High);
             consumedTotal += longConsumed + shortConsumed;
@@ -158,12 +164,6 @@ public sealed class TurnoverModel(LeverageMix? mix = null, TurnoverSettings? set
                 }
                 created += opens;
             }
-            if (book.Count >= compactAt)
-            {
-                closed += book.Compact(1e-12);
-                compactAt = Math.Max(4096, 2 * book.Count);
-            }
-
             if (i % CandlesPerColumn == CandlesPerColumn - 1 || i == candles.Count - 1)
                 book.Snapshot(grid.Values, i / CandlesPerColumn);
         }
