@@ -147,6 +147,7 @@ public sealed record BacktestResult(BacktestQuery Query, BacktestSeries Series, 
     public string ToJson() => JsonSerializer.Serialize(new
     {
         symbol = Series.Symbol, interval = Series.Interval, market = Series.Market, candles = Series.CandleSource, openInterestSymbol = Series.OpenInterestSymbol,
+        openInterestExchanges = Series.OpenInterestExchanges, openInterestMatchesScope = Series.OpenInterestMatchesScope,
         liquidationScope = Series.LiquidationScope, side = Series.Side.ToString().ToLowerInvariant(), liquidationTotals = Series.TotalsSource,
         models = Models, settings = Settings, exAnte = ExAnte, conditional = Conditional,
         zones = Zones is null ? null : new
@@ -161,7 +162,7 @@ public sealed record BacktestResult(BacktestQuery Query, BacktestSeries Series, 
             refits = Turnover.Refits.Select(r => new
             {
                 r.TrainEndTime, r.Parameters.LeverageExponent, mix = r.Parameters.Mix.Tiers.Select(t => new { t.Leverage, t.Weight }),
-                r.Parameters.TurnoverShare, r.Parameters.HazardPerBar, r.Parameters.LifetimeBars, r.Parameters.LongTilt, r.Scale, r.Loss, r.Evaluations,
+                r.Parameters.TurnoverShare, r.Parameters.HazardPerBar, r.Parameters.LifetimeBars, r.Parameters.LongTilt, r.Parameters.FloorUsd, r.Scale, r.Loss, r.Evaluations,
             }),
             Turnover.Spread,
         },
@@ -355,8 +356,18 @@ internal static class BacktestSeriesReader
             LongUsd = kept.Select(c => longs.GetValueOrDefault(c.OpenTime, double.NaN)).ToArray(),
             ShortUsd = kept.Select(c => shorts.GetValueOrDefault(c.OpenTime, double.NaN)).ToArray(),
             Funding = funding,
+            OpenInterestExchanges = OpenInterestExchanges(openInterestSymbol ?? symbol),
         };
     }
 
     private static string Describe(TimeWindow w) => w.From is null && w.To is null ? "the store" : w.ToString();
+
+    /// <summary>
+    /// The exchanges an OI series covers, in the liquidation scopes' terms: a pair symbol (<c>BTCUSDT</c>) is the Binance pair's
+    /// OI (Binance's <c>openInterestHist</c> or Coinglass's Binance-pair series: data/real/SOURCES.md), a bare asset (<c>BTC</c>)
+    /// Coinglass's all-exchange aggregate. No stored OI series covers Binance+Bybit+OKX together, so the 3-exchange totals
+    /// never match (the result says so).
+    /// </summary>
+    internal static string OpenInterestExchanges(string openInterestSymbol) =>
+        openInterestSymbol.EndsWith("USDT", StringComparison.Ordinal) ? "Binance" : "all exchanges";
 }

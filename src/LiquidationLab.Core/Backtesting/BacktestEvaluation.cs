@@ -33,6 +33,9 @@ public sealed record TurnoverInputs(IReadOnlyList<FundingRate> Funding, IReadOnl
 /// </summary>
 public static class BacktestEvaluation
 {
+    /// <summary>Days of training periods each turnover-model fit uses (the latest before its window): 60.</summary>
+    public const double TurnoverTrainingDays = 60;
+
     /// <summary>Runs everything.</summary>
     /// <param name="candles">Bars with OI (USD), one per period.</param>
     /// <param name="actual">Real liquidation totals (USD) per period.</param>
@@ -61,9 +64,9 @@ public static class BacktestEvaluation
         if (turnover is not null)
         {
             fit = ConditionalProtocol.Turnover(candles, turnover.Funding, brackets, turnover.LongUsd, turnover.ShortUsd, actual, settings,
-                (int)Math.Round(2 * periodsPerDay), side, turnover.Start);
+                (int)Math.Round(2 * periodsPerDay), side, turnover.Start, (int)Math.Round(TurnoverTrainingDays * periodsPerDay));
             conditionalForecasts.Add(fit.Forecast);
-            diagnosis = ConditionalProtocol.Diagnose(actual, [.. ConditionalProtocol.Baselines(candles, actual, settings, side), .. conditionalForecasts], settings);
+            diagnosis = ConditionalProtocol.Diagnose(actual, [.. ConditionalProtocol.Baselines(candles, actual, settings, side), .. conditionalForecasts, fit.BookOnly], settings);
         }
         var conditional = ConditionalProtocol.Evaluate(candles, actual, conditionalForecasts, settings, side);
         var zones = ZoneTouchEvaluation.Evaluate(ZoneTouchEvaluation.Observe(runs[0].Grid, candles, runs[0].Volatility), settings.TestStart, settings.FitRefit,

@@ -27,6 +27,13 @@ public sealed record BacktestSeries(string Symbol, string Interval, string Marke
     /// <summary>Short liquidations per period, USD, aligned with <see cref="Candles"/>, or null when not read.</summary>
     public double[]? ShortUsd { get; init; }
 
+    /// <summary>The exchanges the open-interest series covers, in the liquidation scopes' terms (e.g. <c>Binance</c>, or
+    /// <c>all exchanges</c> for an aggregate); empty when not named.</summary>
+    public string OpenInterestExchanges { get; init; } = "";
+
+    /// <summary>Whether <see cref="OpenInterestExchanges"/> is the exchange set of <see cref="LiquidationScope"/>.</summary>
+    public bool OpenInterestMatchesScope => OpenInterestExchanges == LiquidationScope;
+
     /// <summary>Funding rates of the candles' symbol over the series (the turnover model's long share where candles lack taker
     /// volume), empty when none are stored.</summary>
     public FundingRate[] Funding { get; init; } = [];

@@ -102,15 +102,16 @@ public static class ConditionalProtocol
     /// <param name="warmup">Leading periods left out of every fit's loss (the book's first fill), ≥ 0.</param>
     /// <param name="side">Which liquidations are scored.</param>
     /// <param name="start">Where the first fit starts (e.g. the frozen parameters); null: <see cref="TurnoverParameters.Start"/>.</param>
+    /// <param name="maxTrainPeriods">Most training periods per fit (the latest before each window).</param>
     public static TurnoverFitResult Turnover(IReadOnlyList<Candle> candles, IReadOnlyList<FundingRate> funding, LeverageBracketTable brackets,
         IReadOnlyList<double>? longUsd, IReadOnlyList<double>? shortUsd, IReadOnlyList<double> actual, ExAnteSettings settings, int warmup,
-        LiquidationSide side = LiquidationSide.Total, TurnoverParameters? start = null)
+        LiquidationSide side = LiquidationSide.Total, TurnoverParameters? start = null, int maxTrainPeriods = int.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(actual);
         ArgumentNullException.ThrowIfNull(settings);
         var perSide = longUsd is not null && shortUsd is not null;
         return TurnoverFit.WalkForward(candles, funding, brackets, perSide ? longUsd! : actual, perSide ? shortUsd : null, side,
-            settings.FitStart, settings.FitRefit, Math.Min(warmup, settings.FitStart - 10), start);
+            settings.FitStart, settings.FitRefit, Math.Min(warmup, settings.FitStart - 10), start, maxTrainPeriods: Math.Max(maxTrainPeriods, warmup + 10));
     }
 
     /// <summary>

@@ -11,10 +11,14 @@ namespace LiquidationLab.Core.Backtesting;
 /// <param name="TurnoverShare">s: opens + closes ≤ s × traded volume, in [0.001, 100].</param>
 /// <param name="HazardPerBar">h: share of every position closing per bar, in [0.001, 0.9]; lifetime 1 ÷ h bars.</param>
 /// <param name="LongTilt">τ: log-odds added to the long share of opens, in [−5, 5].</param>
-public sealed record TurnoverParameters(double LeverageExponent, double TurnoverShare, double HazardPerBar, double LongTilt)
+/// <param name="FloorUsd">c: USD per side and period that the book does not explain (liquidations of positions the map cannot
+/// see), added to the scaled consumption in the forecast, in [0.001, 1e8]. It is the calibration's intercept, as the range × OI
+/// regression has one; it is not part of the book.</param>
+public sealed record TurnoverParameters(double LeverageExponent, double TurnoverShare, double HazardPerBar, double LongTilt, double FloorUsd = 0.001)
 {
-    /// <summary>Where a fit starts when nothing earlier is known: the seed-like mix (α = 0.3), s = 0.5, a day's lifetime of hourly bars, no tilt.</summary>
-    public static TurnoverParameters Start { get; } = new(0.3, 0.5, 1.0 / 24, 0);
+    /// <summary>Where a fit starts when nothing earlier is known: the seed-like mix (α = 0.3), s = 0.5, a day's lifetime of hourly
+    /// bars, no tilt, a floor of 10,000 USD.</summary>
+    public static TurnoverParameters Start { get; } = new(0.3, 0.5, 1.0 / 24, 0, 10_000);
 
     /// <summary>The leverage mix of <see cref="LeverageExponent"/>.</summary>
     public LeverageMix Mix => LeverageMix.PowerLaw(LeverageExponent);
@@ -32,13 +36,15 @@ public sealed record TurnoverParameters(double LeverageExponent, double Turnover
     internal double[] ToVector() =>
     [
         Atanh(LeverageExponent / 4), Atanh((Math.Log10(TurnoverShare) - LogShareMid) / LogShareHalf),
-        Logit((HazardPerBar - 0.001) / 0.899), Atanh(LongTilt / 5),
+        Logit((HazardPerBar - 0.001) / 0.899), Atanh(LongTilt / 5), Atanh((Math.Log10(Math.Max(FloorUsd, 1e-3)) - LogFloorMid) / LogFloorHalf),
     ];
 
     internal static TurnoverParameters FromVector(IReadOnlyList<double> v) =>
-        new(4 * Math.Tanh(v[0]), Math.Pow(10, LogShareMid + LogShareHalf * Math.Tanh(v[1])), 0.001 + 0.899 / (1 + Math.Exp(-v[2])), 5 * Math.Tanh(v[3]));
+        new(4 * Math.Tanh(v[0]), Math.Pow(10, LogShareMid + LogShareHalf * Math.Tanh(v[1])), 0.001 + 0.899 / (1 + Math.Exp(-v[2])), 5 * Math.Tanh(v[3]),
+            Math.Pow(10, LogFloorMid + LogFloorHalf * Math.Tanh(v[4])));
 
     private const double LogShareMid = -0.5, LogShareHalf = 2.5; // log10 s in [−3, 2]
+    private const double LogFloorMid = 2.5, LogFloorHalf = 5.5;  // log10 c in [−3, 8]
 
     private static double Atanh(double x) => Math.Atanh(Math.Clamp(x, -0.999, 0.999));
 
@@ -68,24 +74,35 @@ public sealed record ParameterSpread(string Name, double Min, double Median, dou
 /// <summary>The walk-forward turnover model: its USD forecast, every refit and the spread of the fitted values.</summary>
 /// <param name="Forecast">USD per period (NaN before the first fitted window).</param>
 /// <param name="Refits">The fits, in time order.</param>
-/// <param name="Spread">Min / median / max of α, s, lifetime (bars), τ and k across the refits.</param>
+/// <param name="Spread">Min / median / max of α, s, lifetime (bars), τ, c and k across the refits.</param>
 /// <param name="ShareSource">Where the long share of opens came from.</param>
 /// <param name="PerSide">Whether the fit used long and short totals separately (else the one series given).</param>
-public sealed record TurnoverFitResult(Forecast Forecast, IReadOnlyList<TurnoverRefit> Refits, IReadOnlyList<ParameterSpread> Spread, LongShareSource ShareSource, bool PerSide);
+/// <param name="BookOnly">The same forecast without the floor c (k × the book's consumption alone): what the book itself says, for
+/// the near-zero diagnosis.</param>
+public sealed record TurnoverFitResult(Forecast Forecast, IReadOnlyList<TurnoverRefit> Refits, IReadOnlyList<ParameterSpread> Spread, LongShareSource ShareSource, bool PerSide,
+    Forecast BookOnly);
 
 /// <summary>
 /// Fits the turnover model (<see cref="TurnoverModel"/>) on realised liquidations, walk-forward: at each refit the leverage
-/// exponent α, the turnover share s, the hazard h and the long tilt τ minimise the squared error of ln(1 + USD) between the
-/// realised liquidations per side and k × the model's liquidated notional per side (k profiled out by golden-section search
-/// for each candidate), over the training periods only (after a warm-up), with MathNet's Nelder–Mead simplex on bounded
-/// transforms of the four parameters. The model run for a fit is given the candles before the training end and nothing else,
+/// exponent α, the turnover share s, the hazard h, the long tilt τ and the floor c minimise the squared error of ln(1 + USD)
+/// between the realised liquidations per side and k × the model's liquidated notional per side + c (k profiled out by
+/// golden-section search for each candidate), over the training periods only (after a warm-up), with MathNet's Nelder–Mead
+/// simplex on bounded transforms of the five parameters. The model run for a fit is given the candles before the training end and nothing else,
 /// so no later value can reach a fit; the forecast of a period in window w is k_w × the consumption of that period under the
-/// parameters of w (which uses the period's own high and low: the conditional protocol's information).
+/// parameters of w + c (which uses the period's own high and low: the conditional protocol's information).
 /// </summary>
 public static class TurnoverFit
 {
-    /// <summary>Most model runs per fit.</summary>
-    public const int MaxEvaluations = 160;
+    /// <summary>Most model runs per fit (two Nelder–Mead passes of half as many each).</summary>
+    public const int MaxEvaluations = 120;
+
+    private const int Dimensions = 5;
+
+    /// <summary>The forecast's name in reports.</summary>
+    public const string ForecastName = "turnover model (fitted)";
+
+    /// <summary>The name of the forecast without the floor (the book alone).</summary>
+    public const string BookOnlyName = "turnover model, book alone (no floor)";
 
     /// <summary>Fits on the periods before <paramref name="trainEnd"/>.</summary>
     /// <param name="candles">Bars with OI (USD), volume and, where known, taker-buy volume, by time.</param>
@@ -98,9 +115,12 @@ public static class TurnoverFit
     /// <param name="warmup">Leading periods left out of the loss (the book fills at the first bar), ≥ 0.</param>
     /// <param name="start">Starting point (e.g. the previous refit's parameters); null: <see cref="TurnoverParameters.Start"/>.</param>
     /// <param name="maxEvaluations">Most model runs.</param>
+    /// <param name="maxTrainPeriods">Most training periods (the latest before <paramref name="trainEnd"/>; the warm-up is counted from
+    /// the first of them): bounds each model run's length, so a refit costs the same late in a long series as early.</param>
     /// <exception cref="ArgumentException">Misaligned series, or too few training periods.</exception>
     public static TurnoverRefit Fit(IReadOnlyList<Candle> candles, IReadOnlyList<FundingRate> funding, LeverageBracketTable brackets, IReadOnlyList<double> longUsd,
-        IReadOnlyList<double>? shortUsd, LiquidationSide side, int trainEnd, int warmup, TurnoverParameters? start = null, int maxEvaluations = MaxEvaluations)
+        IReadOnlyList<double>? shortUsd, LiquidationSide side, int trainEnd, int warmup, TurnoverParameters? start = null, int maxEvaluations = MaxEvaluations,
+        int maxTrainPeriods = int.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(candles);
         ArgumentNullException.ThrowIfNull(funding);
@@ -110,11 +130,14 @@ public static class TurnoverFit
             throw new ArgumentException($"{candles.Count} candles but {longUsd.Count} / {shortUsd?.Count} realised values.");
         if (warmup < 0 || trainEnd < warmup + 10 || trainEnd > candles.Count)
             throw new ArgumentException($"The training span ({trainEnd} periods) must hold the warm-up ({warmup}) and 10 more, within the {candles.Count} periods.");
-        var train = candles.Take(trainEnd).ToArray();
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxTrainPeriods, warmup + 10);
+        var first = Math.Max(0, trainEnd - maxTrainPeriods);
+        var train = candles.Skip(first).Take(trainEnd - first).ToArray();
         var ends = train[^1].OpenTime;
         var rates = funding.Where(f => f.Time <= ends).ToArray();
         var window = new MarketWindow(brackets.Symbol, brackets, train, [], rates);
-        var targets = Targets(longUsd, shortUsd, warmup, trainEnd);
+        var length = trainEnd - first;
+        var targets = Targets(longUsd.Skip(first).ToArray(), shortUsd?.Skip(first).ToArray(), warmup, length);
         var evaluations = 0;
         var best = (Loss: double.PositiveInfinity, Point: (start ?? TurnoverParameters.Start).ToVector(), Scale: double.NaN);
 
@@ -123,19 +146,24 @@ public static class TurnoverFit
             evaluations++;
             var p = TurnoverParameters.FromVector(v.ToArray());
             var run = p.Model().Run(window).Liquidations!;
-            var (loss, scale) = ProfileScale(Consumed(run, shortUsd is not null, side, warmup, trainEnd), targets);
+            var (loss, scale) = ProfileScale(Consumed(run, shortUsd is not null, side, warmup, length), targets, p.FloorUsd);
             if (loss < best.Loss) best = (loss, v.ToArray(), scale);
             return loss;
         }
 
-        try
+        // Two passes (the second restarts the simplex at the first's best point, a usual guard against a simplex that collapsed
+        // early), each with at most half the evaluations.
+        for (var pass = 0; pass < 2; pass++)
         {
-            NelderMeadSimplex.Minimum(ObjectiveFunction.Value(Objective), Vector<double>.Build.DenseOfArray(best.Point),
-                Vector<double>.Build.Dense(4, 0.6), 1e-5, maxEvaluations);
-        }
-        catch (MaximumIterationsException)
-        {
-            // Out of evaluations: the best point seen is the fit (kept by the objective).
+            try
+            {
+                NelderMeadSimplex.Minimum(ObjectiveFunction.Value(Objective), Vector<double>.Build.DenseOfArray(best.Point),
+                    Vector<double>.Build.Dense(Dimensions, pass == 0 ? 0.8 : 0.3), 1e-6, maxEvaluations / 2);
+            }
+            catch (MaximumIterationsException)
+            {
+                // Out of evaluations: the best point seen is the fit (kept by the objective).
+            }
         }
         return new TurnoverRefit(trainEnd, trainEnd < candles.Count ? candles[trainEnd].OpenTime : ends, TurnoverParameters.FromVector(best.Point), best.Scale, best.Loss, evaluations);
     }
@@ -153,30 +181,39 @@ public static class TurnoverFit
     /// <param name="warmup">Leading periods left out of every loss.</param>
     /// <param name="start">Where the first fit starts; null: <see cref="TurnoverParameters.Start"/>.</param>
     /// <param name="maxEvaluations">Most model runs per fit.</param>
+    /// <param name="maxTrainPeriods">Most training periods per fit (the latest).</param>
     /// <exception cref="ArgumentException">Misaligned series, spans below their minimum.</exception>
     public static TurnoverFitResult WalkForward(IReadOnlyList<Candle> candles, IReadOnlyList<FundingRate> funding, LeverageBracketTable brackets,
         IReadOnlyList<double> longUsd, IReadOnlyList<double>? shortUsd, LiquidationSide side, int trainPeriods, int refitPeriods, int warmup,
-        TurnoverParameters? start = null, int maxEvaluations = MaxEvaluations)
+        TurnoverParameters? start = null, int maxEvaluations = MaxEvaluations, int maxTrainPeriods = int.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(candles);
         ArgumentOutOfRangeException.ThrowIfLessThan(refitPeriods, 1);
         var forecast = Enumerable.Repeat(double.NaN, candles.Count).ToArray();
+        var bookOnly = Enumerable.Repeat(double.NaN, candles.Count).ToArray();
         var refits = new List<TurnoverRefit>();
         var previous = start;
         var all = candles as Candle[] ?? candles.ToArray();
         for (var from = trainPeriods; from < candles.Count; from = (int)Math.Min(candles.Count, (long)from + refitPeriods))
         {
-            var fit = Fit(all, funding, brackets, longUsd, shortUsd, side, from, warmup, previous, maxEvaluations);
+            var fit = Fit(all, funding, brackets, longUsd, shortUsd, side, from, warmup, previous, maxEvaluations, maxTrainPeriods);
             refits.Add(fit);
             previous = fit.Parameters;
             var end = (int)Math.Min(candles.Count, (long)from + refitPeriods);
             // The run covers the window's own bars: bar i's consumption uses bar i's range and the book built before it.
             var run = fit.Parameters.Model().Run(new MarketWindow(brackets.Symbol, brackets, all[..end], [], funding.Where(f => f.Time <= all[end - 1].OpenTime).ToArray()))
                 .Liquidations!;
-            for (var i = from; i < end; i++) forecast[i] = fit.Scale * Pick(run[i], side);
+            // The floor c is per side: the total gets it twice when the fit was per side.
+            var floor = fit.Parameters.FloorUsd * (shortUsd is not null && side == LiquidationSide.Total ? 2 : 1);
+            for (var i = from; i < end; i++)
+            {
+                bookOnly[i] = fit.Scale * Pick(run[i], side);
+                forecast[i] = bookOnly[i] + floor;
+            }
         }
         var source = TurnoverModel.ShareSource(new MarketWindow(brackets.Symbol, brackets, all, [], funding));
-        return new TurnoverFitResult(new Forecast("turnover model (fitted, scaled)", forecast), refits, Spread(refits), source, shortUsd is not null);
+        return new TurnoverFitResult(new Forecast(ForecastName, forecast), refits, Spread(refits), source, shortUsd is not null,
+            new Forecast(BookOnlyName, bookOnly));
     }
 
     /// <summary>Min / median / max of each fitted value across <paramref name="refits"/>.</summary>
@@ -195,6 +232,7 @@ public static class TurnoverFit
             Of("turnover share s", r => r.Parameters.TurnoverShare),
             Of("lifetime (bars)", r => r.Parameters.LifetimeBars),
             Of("long tilt τ", r => r.Parameters.LongTilt),
+            Of("floor c (USD)", r => r.Parameters.FloorUsd),
             Of("scale k", r => r.Scale),
         ];
     }
@@ -219,8 +257,8 @@ public static class TurnoverFit
         return perSide ? [Of(p => p.LongUsd), Of(p => p.ShortUsd)] : [Of(p => Pick(p, side))];
     }
 
-    /// <summary>min over k of the mean of (ln(1 + y) − ln(1 + k·x))², by golden-section search on ln k; the loss and k.</summary>
-    internal static (double Loss, double Scale) ProfileScale(double[][] consumed, double[][] targets)
+    /// <summary>min over k of the mean of (ln(1 + y) − ln(1 + k·x + c))², by golden-section search on ln k; the loss and k.</summary>
+    internal static (double Loss, double Scale) ProfileScale(double[][] consumed, double[][] targets, double floor)
     {
         var n = 0;
         for (var s = 0; s < targets.Length; s++)
@@ -237,7 +275,7 @@ public static class TurnoverFit
                 for (var i = 0; i < y.Length; i++)
                 {
                     if (double.IsNaN(y[i])) continue;
-                    var d = y[i] - Math.Log(1 + k * x[i]);
+                    var d = y[i] - Math.Log(1 + k * x[i] + floor);
                     sum += d * d;
                 }
             }

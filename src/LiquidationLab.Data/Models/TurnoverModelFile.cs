@@ -15,7 +15,7 @@ public sealed record TurnoverModelConfig(string Path, TurnoverParameters Paramet
 /// The frozen turnover model (<c>data/models/turnover-model.json</c>), beside the touch model's file (which stays readable:
 /// <see cref="TouchModelConfigFile"/>). Fields: <c>version</c> (1), <c>model</c> (<c>time-evolving-turnover</c>),
 /// <c>parameters</c> { <c>leverageExponent</c> in [−4, 4], <c>turnoverShare</c> in [0.001, 100], <c>hazardPerBar</c> in
-/// [0.001, 0.9], <c>longTilt</c> in [−5, 5] } and the provenance strings <c>chosenOn</c>, <c>frozen</c>, <c>why</c>.
+/// [0.001, 0.9], <c>longTilt</c> in [−5, 5], <c>floorUsd</c> in [0.001, 1e8] } and the provenance strings <c>chosenOn</c>, <c>frozen</c>, <c>why</c>.
 /// </summary>
 public static class TurnoverModelFile
 {
@@ -64,7 +64,7 @@ public static class TurnoverModelFile
                 p.TryGetProperty(field, out var x) && x.ValueKind == JsonValueKind.Number && x.GetDouble() is var d && d >= lo && d <= hi ? d
                     : throw new FormatException($"{name}: field 'parameters.{field}' must be a number from {lo} to {hi}.");
             var parameters = new TurnoverParameters(Number("leverageExponent", -4, 4), Number("turnoverShare", 0.001, 100), Number("hazardPerBar", 0.001, 0.9),
-                Number("longTilt", -5, 5));
+                Number("longTilt", -5, 5), Number("floorUsd", 0.001, 1e8));
             return new TurnoverModelConfig(path, parameters, Text(root, "chosenOn"), Text(root, "frozen"));
         }
     }

@@ -83,7 +83,7 @@ public class TurnoverFitTests
         Assert.NotEqual(before.Refits[2].Parameters, after.Refits[2].Parameters); // the check can fail: later data do reach later fits
         // Forecasts of periods before the cut are the same too (each uses its own bar's range and the book before it).
         Assert.Equal(before.Forecast.Predicted.Take(cut), after.Forecast.Predicted.Take(cut));
-        Assert.Equal(5, before.Spread.Count);
+        Assert.Equal(6, before.Spread.Count);
         Assert.All(before.Spread, s => Assert.True(s.Min <= s.Median && s.Median <= s.Max, s.Name));
     }
 
