@@ -17,7 +17,7 @@ public sealed class TurnoverModelFileTests : IDisposable
         return path;
     }
 
-    private const string Parameters = """"parameters":{"leverageExponent":0.5,"turnoverShare":2,"hazardPerBar":0.1,"longTilt":0.2,"floorUsd":5000}""";
+    private const string Parameters = "\"parameters\":{\"leverageExponent\":0.5,\"turnoverShare\":2,\"hazardPerBar\":0.1,\"longTilt\":0.2,\"floorUsd\":5000}";
 
     [Fact]
     public void The_repositorys_frozen_turnover_model_reads_beside_the_touch_models_file()
