@@ -158,6 +158,11 @@ internal static class BenchSuite
             }
             cases.Add(new Case("heatmap, a year of 5m candles (105,120)", "< 1.5 s",
                 Liqlab("heatmap", "--db", year, "--out", Path.Combine(dir, "heatmap-year.html")), null, null, (s, _) => s < 1.5));
+            // The turnover inventory (issue 29): ~40 positions opened per candle, decayed in O(1) a candle, compacted when they double.
+            cases.Add(new Case("heatmap, hourly series, turnover model", "— (no target)",
+                Liqlab("heatmap", "--interval", "1h", "--market", "spot", "--model", "time-evolving-turnover", "--out", Path.Combine(dir, "heatmap-1h-turnover.html")), null, null, null));
+            cases.Add(new Case("heatmap, a year of 5m candles, turnover model", "— (no target)",
+                Liqlab("heatmap", "--db", year, "--model", "time-evolving-turnover", "--out", Path.Combine(dir, "heatmap-year-turnover.html")), null, null, null));
         }
         if (wanted.Contains("report"))
         {

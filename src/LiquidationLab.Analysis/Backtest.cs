@@ -124,8 +124,14 @@ public sealed record BacktestResult(BacktestQuery Query, BacktestSeries Series, 
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
+    /// <summary>The turnover model's walk-forward fit (refits, spread of the fitted values), or null when not scored.</summary>
+    public TurnoverFitResult? Turnover { get; init; }
+
+    /// <summary>The conditional diagnosis (near-zero shares, the models against range × OI), or null.</summary>
+    public ConditionalDiagnosis? Diagnosis { get; init; }
+
     /// <summary>The whole evaluation as one report (null when only the baselines were scored).</summary>
-    public BacktestReport? Report => Zones is null ? null : new BacktestReport(ExAnte, Conditional, Zones, Models, Prints, PrintSettings);
+    public BacktestReport? Report => Zones is null ? null : new BacktestReport(ExAnte, Conditional, Zones, Models, Prints, PrintSettings, Turnover, Diagnosis);
 
     /// <summary>What the liquidation totals are: the scope, and the side when not the total (e.g. <c>Binance+Bybit+OKX long</c>).</summary>
     public string TotalsLabel
@@ -141,6 +147,7 @@ public sealed record BacktestResult(BacktestQuery Query, BacktestSeries Series, 
     public string ToJson() => JsonSerializer.Serialize(new
     {
         symbol = Series.Symbol, interval = Series.Interval, market = Series.Market, candles = Series.CandleSource, openInterestSymbol = Series.OpenInterestSymbol,
+        openInterestExchanges = Series.OpenInterestExchanges, openInterestMatchesScope = Series.OpenInterestMatchesScope,
         liquidationScope = Series.LiquidationScope, side = Series.Side.ToString().ToLowerInvariant(), liquidationTotals = Series.TotalsSource,
         models = Models, settings = Settings, exAnte = ExAnte, conditional = Conditional,
         zones = Zones is null ? null : new
@@ -149,6 +156,17 @@ public sealed record BacktestResult(BacktestQuery Query, BacktestSeries Series, 
             scores = Zones.Scores.Select(z => new { z.Name, z.Brier, z.Reliability }),
         },
         prints = Prints, printSettings = PrintSettings,
+        turnover = Turnover is null ? null : new
+        {
+            shareSource = Turnover.ShareSource.ToString(), Turnover.PerSide,
+            refits = Turnover.Refits.Select(r => new
+            {
+                r.TrainEndTime, r.Parameters.LeverageExponent, mix = r.Parameters.Mix.Tiers.Select(t => new { t.Leverage, t.Weight }),
+                r.Parameters.TurnoverShare, r.Parameters.HazardPerBar, r.Parameters.LifetimeBars, r.Parameters.LongTilt, r.Parameters.FloorUsd, r.Scale, r.Loss, r.Evaluations,
+            }),
+            Turnover.Spread,
+        },
+        conditionalDiagnosis = Diagnosis,
     }, JsonOptions);
 }
 
@@ -220,8 +238,12 @@ public sealed partial class LiquidationAnalysis
         if (configs.Count == 0)
             return new BacktestResult(query, series, configs, settings, ExAnteProtocol.Evaluate(series.Candles, series.ActualUsd, [], settings),
                 ConditionalProtocol.Evaluate(series.Candles, series.ActualUsd, [], settings, query.Side), null, null, null);
-        var report = BacktestEvaluation.Run(series.Candles, series.ActualUsd, brackets!, configs, settings, series.PeriodsPerDay, query.Side, prints);
-        return new BacktestResult(query, series, configs, settings, report.ExAnte, report.Conditional, report.Zones, report.Prints, report.PrintSettings);
+        var report = BacktestEvaluation.Run(series.Candles, series.ActualUsd, brackets!, configs, settings, series.PeriodsPerDay, query.Side, prints,
+            turnover: new TurnoverInputs(series.Funding, series.LongUsd, series.ShortUsd, TurnoverModelFile.Frozen()?.Parameters));
+        return new BacktestResult(query, series, configs, settings, report.ExAnte, report.Conditional, report.Zones, report.Prints, report.PrintSettings)
+        {
+            Turnover = report.Turnover, Diagnosis = report.Diagnosis,
+        };
     }
 
     private static readonly string[] Markets = ["perp", "spot"];
@@ -324,9 +346,28 @@ internal static class BacktestSeriesReader
         if (testStart <= 0)
             throw new QueryParameterException("test_from", string.Create(CultureInfo.InvariantCulture,
                 $"{testFrom:yyyy-MM-ddTHH:mm}Z leaves no training periods before it, or no periods from it (data {kept[0].OpenTime:yyyy-MM-ddTHH:mm}Z – {kept[^1].OpenTime:yyyy-MM-ddTHH:mm}Z)."));
+        Dictionary<DateTime, double> Of(LiquidationSide s) => totalsInterval == interval ? raw.ToDictionary(t => t.PeriodStart, t => BacktestSeries.Pick(t, s))
+            : BacktestSeries.SumTotals(raw, period, BarPeriod.Parse(totalsInterval)!.Value, s);
+        var (longs, shorts) = (Of(LiquidationSide.Long), Of(LiquidationSide.Short));
+        var funding = reader.FundingRates(symbol, "binance-fundingRate", kept[0].OpenTime.AddDays(-3), kept[^1].OpenTime.Add(period));
         return new BacktestSeries(symbol, interval, market, source, openInterestSymbol ?? symbol, sc, side,
-            totalsInterval == interval ? interval : $"{interval} summed from {totalsInterval}", kept, actual, testStart, TimeSpan.FromDays(1) / period);
+            totalsInterval == interval ? interval : $"{interval} summed from {totalsInterval}", kept, actual, testStart, TimeSpan.FromDays(1) / period)
+        {
+            LongUsd = kept.Select(c => longs.GetValueOrDefault(c.OpenTime, double.NaN)).ToArray(),
+            ShortUsd = kept.Select(c => shorts.GetValueOrDefault(c.OpenTime, double.NaN)).ToArray(),
+            Funding = funding,
+            OpenInterestExchanges = OpenInterestExchanges(openInterestSymbol ?? symbol),
+        };
     }
 
     private static string Describe(TimeWindow w) => w.From is null && w.To is null ? "the store" : w.ToString();
+
+    /// <summary>
+    /// The exchanges an OI series covers, in the liquidation scopes' terms: a pair symbol (<c>BTCUSDT</c>) is the Binance pair's
+    /// OI (Binance's <c>openInterestHist</c> or Coinglass's Binance-pair series: data/real/SOURCES.md), a bare asset (<c>BTC</c>)
+    /// Coinglass's all-exchange aggregate. No stored OI series covers Binance+Bybit+OKX together, so the 3-exchange totals
+    /// never match (the result says so).
+    /// </summary>
+    internal static string OpenInterestExchanges(string openInterestSymbol) =>
+        openInterestSymbol.EndsWith("USDT", StringComparison.Ordinal) ? "Binance" : "all exchanges";
 }

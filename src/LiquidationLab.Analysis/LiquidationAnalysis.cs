@@ -52,7 +52,7 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, VenueTierTab
     public const double MaxBinWidthUsd = 1e9;
 
     /// <summary>The models <see cref="HeatmapQuery"/> accepts.</summary>
-    public static IReadOnlyList<string> HeatmapModels { get; } = [TimeEvolvingModel.ModelName];
+    public static IReadOnlyList<string> HeatmapModels { get; } = [TimeEvolvingModel.ModelName, TurnoverModel.ModelName];
 
     /// <summary>Opens the store file at <paramref name="path"/> through short-lived read-only connections.</summary>
     public static LiquidationAnalysis ForFile(string path, string? tierDirectory = null, AnalysisLimits? limits = null) =>
@@ -191,14 +191,18 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, VenueTierTab
         var perColumn = query.CandlesPerColumn > 0 ? query.CandlesPerColumn : Math.Max(1, (candles.Length + query.MaxColumns - 1) / query.MaxColumns);
         if ((candles.Length + perColumn - 1) / perColumn > Limits.MaxColumns)
             throw new QueryParameterException("candles_per_column", $"{candles.Length:N0} candles at {perColumn} per column make more than {Limits.MaxColumns:N0} columns.");
-        var model = new TimeEvolvingModel(mix, candlesPerColumn: perColumn);
+        // The turnover model runs with the frozen parameters (data/models/turnover-model.json), a given mix replacing theirs.
+        var turnover = query.Model == TurnoverModel.ModelName ? Data.Models.TurnoverModelFile.Frozen()?.Parameters ?? Core.Backtesting.TurnoverParameters.Start : null;
+        ILiquidationModel model = turnover is null ? new TimeEvolvingModel(mix, candlesPerColumn: perColumn)
+            : new TurnoverModel(mix ?? turnover.Mix, new TurnoverSettings(turnover.TurnoverShare, turnover.HazardPerBar, turnover.LongTilt), candlesPerColumn: perColumn);
+        var usedMix = model is TurnoverModel t ? t.Mix : ((TimeEvolvingModel)model).Mix;
         var result = model.Run(new MarketWindow(symbol, table, candles, [], []));
         var frozen = FrozenRuns.OpenInterest(candles);
         var grid = result.Heatmap!;
-        var map = LiquidationMap.FromLevels(result.Levels, grid.Price, candles[^1].Close, model.Mix.Tiers.Select(t => t.Leverage).ToArray());
+        var map = LiquidationMap.FromLevels(result.Levels, grid.Price, candles[^1].Close, usedMix.Tiers.Select(t => t.Leverage).ToArray());
         var title = string.Create(CultureInfo.InvariantCulture,
             $"{symbol} {query.Market} {query.Interval} liquidation heatmap ({model.Name}), {candles[0].OpenTime:yyyy-MM-dd HH:mm} – {candles[^1].OpenTime:yyyy-MM-dd HH:mm} UTC{(chosen ? $" ({query.Market}: the candles the store has)" : "")}");
-        return new HeatmapResult(query, table, candles, oiCount, model.Mix, perColumn, result, result.Totals!.Value, frozen, map, title);
+        return new HeatmapResult(query, table, candles, oiCount, usedMix, perColumn, result, result.Totals!.Value, frozen, map, title);
     }
 
     /// <summary>

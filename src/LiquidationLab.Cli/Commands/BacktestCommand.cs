@@ -125,6 +125,7 @@ internal static class BacktestCommand
             Print(console, series.Symbol, series.CandleSource, what, result.ExAnte);
             console.WriteLine();
             Print(console, series.Symbol, series.CandleSource, what, result.Conditional);
+            if (result.Diagnosis is { } diagnosis && result.Turnover is { } turnover) PrintTurnover(console, series, diagnosis, turnover);
             if (result.Zones is { } zones)
             {
                 console.WriteLine();
@@ -137,6 +138,18 @@ internal static class BacktestCommand
             }
             return Task.FromResult(0);
         }
+    }
+
+    private static void PrintTurnover(IAnsiConsole console, BacktestSeries series, ConditionalDiagnosis d, TurnoverFitResult t)
+    {
+        static string F(FormattableString s) => Markup.Escape(s.ToString(CultureInfo.InvariantCulture));
+        console.MarkupLine(F($"Open interest: {series.OpenInterestSymbol} ({series.OpenInterestExchanges}); liquidations: {series.LiquidationScope}{(series.OpenInterestMatchesScope ? " — same exchanges." : " — NOT the same exchanges: the OI stands for a different market than the liquidations.")}"));
+        console.MarkupLine(F($"Near zero (below {d.ThresholdUsd / 100:N0} USD) while ≥ {d.ThresholdUsd / 1e6:0.##} M USD was liquidated, {d.PeriodsAtThreshold:N0} of {d.Periods:N0} scored periods: ") +
+                           Markup.Escape(string.Join("; ", d.NearZero.Select(n => string.Create(CultureInfo.InvariantCulture, $"{n.Forecast} {n.Share:P1}")))));
+        foreach (var c in d.Comparisons)
+            console.MarkupLine(F($"{c.Forecast} − {c.Baseline}: MAE {c.MaeDifference.Estimate / 1e6:+0.###;−0.###} M USD [{c.MaeDifference.Lower / 1e6:+0.###;−0.###}, {c.MaeDifference.Upper / 1e6:+0.###;−0.###}], Spearman {c.SpearmanDifference.Estimate:+0.###;−0.###} [{c.SpearmanDifference.Lower:+0.###;−0.###}, {c.SpearmanDifference.Upper:+0.###;−0.###}], RMSLE {c.RmsleDifference.Estimate:+0.##;−0.##} [{c.RmsleDifference.Lower:+0.##;−0.##}, {c.RmsleDifference.Upper:+0.##;−0.##}]."));
+        console.MarkupLine(F($"Turnover model fitted {t.Refits.Count} times walk-forward ({(t.PerSide ? "per side" : "one series")}; long share of opens from {t.ShareSource}): ") +
+                           Markup.Escape(string.Join("; ", t.Spread.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Name} {p.Median:G3} ({p.Min:G3} – {p.Max:G3})")))));
     }
 
     private static void PrintZones(IAnsiConsole console, ZoneReport z)

@@ -22,7 +22,7 @@ internal static class ChartCommands
         var market = new Option<string?>("--market") { Description = "perp or spot candles (default: what the store has for the symbol, interval and window; perp when both)." };
         var from = new Option<string?>("--from") { Description = "Start, ISO 8601: yyyy-MM-dd or yyyy-MM-ddTHH:mm with Z or an offset (none: UTC); default: first candle." };
         var to = new Option<string?>("--to") { Description = "End (a date includes that whole day); default: last candle." };
-        var model = new Option<string>("--model") { DefaultValueFactory = _ => TimeEvolvingModel.ModelName, Description = "Time-aware model (time-evolving)." };
+        var model = new Option<string>("--model") { DefaultValueFactory = _ => TimeEvolvingModel.ModelName, Description = "Time-aware model: time-evolving, or time-evolving-turnover (an inventory that turns over, with the parameters frozen in data/models/turnover-model.json)." };
         var mix = new Option<string?>("--mix") { Description = "Leverage mix, e.g. 5:0.15,10:0.3,25:0.25,50:0.2,100:0.1 (default)." };
         var perColumn = new Option<int>("--candles-per-column") { DefaultValueFactory = _ => 0, Description = "Candles per heatmap column (default: enough to keep ≤ 1,000 columns)." };
         var output = new Option<string>("--out") { DefaultValueFactory = _ => "heatmap.html", Description = "HTML file to write." };

@@ -12,8 +12,18 @@ namespace LiquidationLab.Core.Backtesting;
 /// <param name="Prints">Price-level scores of the same book against real liquidation prints in the test periods (each period
 /// scored with the book at its open); null when no prints were given or none fall in the test span.</param>
 /// <param name="PrintSettings">The settings <paramref name="Prints"/> were scored with (null with it).</param>
+/// <param name="Turnover">The turnover model's walk-forward fit (its refits and their spread), when it was scored.</param>
+/// <param name="Diagnosis">The conditional diagnosis (near-zero shares, comparisons with range × OI), when the turnover model was scored.</param>
 public sealed record BacktestReport(ProtocolReport ExAnte, ProtocolReport Conditional, ZoneReport Zones, IReadOnlyList<TouchModelConfig> Models,
-    PooledPriceLevelScore? Prints = null, PriceLevelScoringSettings? PrintSettings = null);
+    PooledPriceLevelScore? Prints = null, PriceLevelScoringSettings? PrintSettings = null, TurnoverFitResult? Turnover = null, ConditionalDiagnosis? Diagnosis = null);
+
+/// <summary>What the turnover model needs beyond the scored series (<see cref="BacktestEvaluation.Run"/>).</summary>
+/// <param name="Funding">Funding rates by time (may be empty).</param>
+/// <param name="LongUsd">Realised long liquidations per period (with <paramref name="ShortUsd"/>: the fit is per side), or null.</param>
+/// <param name="ShortUsd">Realised short liquidations per period, or null.</param>
+/// <param name="Start">Where every fit starts (the frozen parameters), or null for <see cref="TurnoverParameters.Start"/>.</param>
+public sealed record TurnoverInputs(IReadOnlyList<FundingRate> Funding, IReadOnlyList<double>? LongUsd = null, IReadOnlyList<double>? ShortUsd = null,
+    TurnoverParameters? Start = null);
 
 /// <summary>
 /// Runs the evaluation the way <c>liqlab backtest</c> and notebook 05 do: the ex-ante protocol with the touch-model
@@ -23,6 +33,9 @@ public sealed record BacktestReport(ProtocolReport ExAnte, ProtocolReport Condit
 /// </summary>
 public static class BacktestEvaluation
 {
+    /// <summary>Days of training periods each turnover-model fit uses (the latest before its window): 60.</summary>
+    public const double TurnoverTrainingDays = 60;
+
     /// <summary>Runs everything.</summary>
     /// <param name="candles">Bars with OI (USD), one per period.</param>
     /// <param name="actual">Real liquidation totals (USD) per period.</param>
@@ -33,18 +46,29 @@ public static class BacktestEvaluation
     /// <param name="side">Which liquidations <paramref name="actual"/> counts (the models and the conditional baselines follow it).</param>
     /// <param name="prints">Real liquidation prints (any time; those in the test periods are scored), or null.</param>
     /// <param name="printSettings">Price-level scoring settings; by default <see cref="DefaultPrintSettings"/>.</param>
+    /// <param name="turnover">With a value, the turnover model is fitted walk-forward and scored in the conditional protocol beside
+    /// the time-evolving one, with the diagnosis (<see cref="ConditionalProtocol.Diagnose"/>).</param>
     /// <exception cref="ArgumentException">No configuration, or the protocol's own checks.</exception>
     public static BacktestReport Run(IReadOnlyList<Candle> candles, IReadOnlyList<double> actual, LeverageBracketTable brackets, IReadOnlyList<TouchModelConfig> models,
         ExAnteSettings settings, double periodsPerDay, LiquidationSide side = LiquidationSide.Total,
-        IReadOnlyList<LiquidationPrintPoint>? prints = null, PriceLevelScoringSettings? printSettings = null)
+        IReadOnlyList<LiquidationPrintPoint>? prints = null, PriceLevelScoringSettings? printSettings = null, TurnoverInputs? turnover = null)
     {
         ArgumentNullException.ThrowIfNull(models);
         ArgumentNullException.ThrowIfNull(settings);
         if (models.Count == 0) throw new ArgumentException("At least one touch-model configuration is needed.", nameof(models));
         var runs = models.Select(m => TouchForecast.Build(candles, actual, brackets, m, settings.FitStart, settings.FitRefit, periodsPerDay, side)).ToList();
         var exAnte = ExAnteProtocol.Evaluate(candles, actual, runs.Select(r => r.Forecast).ToList(), settings);
-        var conditional = ConditionalProtocol.Evaluate(candles, actual,
-            [ConditionalProtocol.TimeEvolving(candles, actual, brackets, models[0].DecreaseRule, settings, models[0].Mix, side)], settings, side);
+        List<Forecast> conditionalForecasts = [ConditionalProtocol.TimeEvolving(candles, actual, brackets, models[0].DecreaseRule, settings, models[0].Mix, side)];
+        TurnoverFitResult? fit = null;
+        ConditionalDiagnosis? diagnosis = null;
+        if (turnover is not null)
+        {
+            fit = ConditionalProtocol.Turnover(candles, turnover.Funding, brackets, turnover.LongUsd, turnover.ShortUsd, actual, settings,
+                (int)Math.Round(2 * periodsPerDay), side, turnover.Start, (int)Math.Round(TurnoverTrainingDays * periodsPerDay));
+            conditionalForecasts.Add(fit.Forecast);
+            diagnosis = ConditionalProtocol.Diagnose(actual, [.. ConditionalProtocol.Baselines(candles, actual, settings, side), .. conditionalForecasts, fit.BookOnly], settings);
+        }
+        var conditional = ConditionalProtocol.Evaluate(candles, actual, conditionalForecasts, settings, side);
         var zones = ZoneTouchEvaluation.Evaluate(ZoneTouchEvaluation.Observe(runs[0].Grid, candles, runs[0].Volatility), settings.TestStart, settings.FitRefit,
             settings.BlockLength, settings.Resamples, settings.TrainEnd);
         PooledPriceLevelScore? printScore = null;
@@ -57,7 +81,7 @@ public static class BacktestEvaluation
             if (scored.Long is not null || scored.Short is not null || scored.ExcludedPrints > 0) printScore = scored;
             printSettings = ps;
         }
-        return new BacktestReport(exAnte, conditional, zones, models, printScore, printScore is null ? null : printSettings);
+        return new BacktestReport(exAnte, conditional, zones, models, printScore, printScore is null ? null : printSettings, fit, diagnosis);
     }
 
     /// <summary>

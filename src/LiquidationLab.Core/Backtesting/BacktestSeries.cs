@@ -20,6 +20,24 @@ namespace LiquidationLab.Core.Backtesting;
 public sealed record BacktestSeries(string Symbol, string Interval, string Market, string CandleSource, string OpenInterestSymbol, string LiquidationScope,
     LiquidationSide Side, string TotalsSource, Candle[] Candles, double[] ActualUsd, int TestStart, double PeriodsPerDay)
 {
+    /// <summary>Long liquidations per period, USD, aligned with <see cref="Candles"/> (what the turnover model is fitted on, per
+    /// side), or null when not read.</summary>
+    public double[]? LongUsd { get; init; }
+
+    /// <summary>Short liquidations per period, USD, aligned with <see cref="Candles"/>, or null when not read.</summary>
+    public double[]? ShortUsd { get; init; }
+
+    /// <summary>The exchanges the open-interest series covers, in the liquidation scopes' terms (e.g. <c>Binance</c>, or
+    /// <c>all exchanges</c> for an aggregate); empty when not named.</summary>
+    public string OpenInterestExchanges { get; init; } = "";
+
+    /// <summary>Whether <see cref="OpenInterestExchanges"/> is the exchange set of <see cref="LiquidationScope"/>.</summary>
+    public bool OpenInterestMatchesScope => OpenInterestExchanges == LiquidationScope;
+
+    /// <summary>Funding rates of the candles' symbol over the series (the turnover model's long share where candles lack taker
+    /// volume), empty when none are stored.</summary>
+    public FundingRate[] Funding { get; init; } = [];
+
     /// <summary>Protocol settings for this series: refit and bootstrap block lengths in days, events at a training quantile.</summary>
     /// <param name="refitDays">Walk-forward refit interval, days.</param>
     /// <param name="blockDays">Bootstrap block length, days.</param>

@@ -31,6 +31,29 @@ public sealed record LeverageMix
     /// <summary>The seed's default mix.</summary>
     public static LeverageMix Default { get; } = new([(5, 0.15), (10, 0.30), (25, 0.25), (50, 0.20), (100, 0.10)]);
 
+    /// <summary>The leverages of <see cref="PowerLaw"/>: the seed's tiers.</summary>
+    public static IReadOnlyList<int> PowerLawLeverages { get; } = [5, 10, 25, 50, 100];
+
+    /// <summary>
+    /// A one-parameter family over <paramref name="leverages"/> (default <see cref="PowerLawLeverages"/>): weight ∝ leverage^α,
+    /// normalised. α = 0 weighs every tier alike, α &gt; 0 leans towards high leverage, α &lt; 0 towards low; the fitted
+    /// turnover model (<c>TurnoverFit</c>) estimates α.
+    /// </summary>
+    /// <param name="alpha">Exponent, finite, |α| ≤ 10.</param>
+    /// <param name="leverages">Distinct leverages ≥ 1; null: <see cref="PowerLawLeverages"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException">α not finite or beyond ±10.</exception>
+    public static LeverageMix PowerLaw(double alpha, IReadOnlyList<int>? leverages = null)
+    {
+        if (!(Math.Abs(alpha) <= 10)) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "Must be finite, |α| ≤ 10.");
+        var levs = leverages ?? PowerLawLeverages;
+        var w = levs.Select(l => Math.Pow(l, alpha)).ToArray();
+        var sum = w.Sum();
+        var tiers = levs.Select((l, i) => (l, w[i] / sum)).ToArray();
+        // Re-normalise the last weight so the sum is 1 within the constructor's tolerance whatever the rounding.
+        tiers[^1].Item2 = 1 - tiers.Take(tiers.Length - 1).Sum(t => t.Item2);
+        return new LeverageMix(tiers);
+    }
+
     /// <summary>Parses <c>5:0.15,10:0.3,…</c> (leverage:weight).</summary>
     /// <exception cref="FormatException">Malformed pairs.</exception>
     public static LeverageMix Parse(string text)

@@ -86,14 +86,14 @@ public sealed class TimeEvolvingModel(LeverageMix? mix = null, int priceBinCount
         ArgumentNullException.ThrowIfNull(window);
         var candles = window.Candles;
         if (candles.Count == 0) throw new InvalidOperationException($"{Name} needs candles.");
-        var bins = Bins(candles);
+        var bins = BinsFor(candles, Mix, PriceBinWidth, PriceBinCount);
         var columns = (candles.Count + CandlesPerColumn - 1) / CandlesPerColumn;
         var times = new DateTime[columns];
         for (var c = 0; c < columns; c++) times[c] = candles[c * CandlesPerColumn].OpenTime;
         var grid = new TimePriceGrid(bins, times);
         var periods = new PeriodLiquidations[candles.Count];
         var calc = new BulkLiquidationPriceCalculator(window.Brackets);
-        var book = new Book(bins.Count) { OnConsumed = OnConsumed };
+        var book = new PositionBook(bins.Count) { OnConsumed = OnConsumed };
         var tiers = Mix.Tiers;
         var effective = tiers.Select(t => Math.Min(t.Leverage, calc.MaxLeverageFor(RepresentativePositionUsd))).ToArray();
         double created = 0, consumedTotal = 0, closed = 0;
@@ -151,7 +151,8 @@ public sealed class TimeEvolvingModel(LeverageMix? mix = null, int priceBinCount
             ? Math.Clamp(c.TakerBuyVolumeBase / c.VolumeBase, 0, 1)
             : c.Close >= c.Open ? 1 : 0;
 
-    private PriceBins Bins(IReadOnlyList<Candle> candles)
+    /// <summary>The price bins of a run: the window's range padded by the lowest tier's liquidation distance.</summary>
+    internal static PriceBins BinsFor(IReadOnlyList<Candle> candles, LeverageMix mix, double? priceBinWidth, int priceBinCount)
     {
         double lo = double.MaxValue, hi = double.MinValue;
         foreach (var c in candles)
@@ -159,111 +160,9 @@ public sealed class TimeEvolvingModel(LeverageMix? mix = null, int priceBinCount
             lo = Math.Min(lo, c.Low);
             hi = Math.Max(hi, c.High);
         }
-        var pad = 1.0 / Mix.Tiers[0].Leverage;
+        var pad = 1.0 / mix.Tiers[0].Leverage;
         lo *= Math.Max(0.01, 1 - pad);
         hi *= 1 + pad;
-        return PriceBinWidth is { } w ? PriceBins.FixedWidth(lo, hi, w) : PriceBins.Nice(lo, hi, PriceBinCount);
-    }
-
-    /// <summary>Open positions: two heaps by liquidation price, unscaled notionals, a global scale and a per-bin density.</summary>
-    private sealed class Book(int binCount)
-    {
-        private readonly PriorityQueue<int, double> _longs = new();   // priority −LP: highest LP first
-        private readonly PriorityQueue<int, double> _shorts = new();  // priority LP: lowest LP first
-        private readonly List<double> _notional = [];                  // unscaled
-        private readonly List<double> _price = [];
-        private readonly List<double> _entry = [];
-        private readonly List<int> _bin = [];
-        private readonly List<int> _tier = [];
-        private readonly List<PositionSide> _side = [];
-        private readonly double[] _density = new double[binCount];    // unscaled notional per bin
-        private double _scale = 1.0;
-        private double _openUnscaled;
-
-        public Action<int, PositionSide, double>? OnConsumed { get; init; }
-
-        public int CandleIndex { get; set; }
-
-        public double OpenUsd => _openUnscaled * _scale;
-
-        public void Add(PositionSide side, int tier, double liquidationPrice, double notionalUsd, PriceBins bins, double entryPrice)
-        {
-            if (!(notionalUsd > 0)) return;
-            var id = _notional.Count;
-            var unscaled = notionalUsd / _scale;
-            var bin = bins.IndexOf(liquidationPrice);
-            _notional.Add(unscaled);
-            _price.Add(liquidationPrice);
-            _bin.Add(bin);
-            _tier.Add(tier);
-            _side.Add(side);
-            _entry.Add(entryPrice);
-            if (bin >= 0) _density[bin] += unscaled;
-            _openUnscaled += unscaled;
-            if (side == PositionSide.Long) _longs.Enqueue(id, -liquidationPrice);
-            else _shorts.Enqueue(id, liquidationPrice);
-        }
-
-        /// <summary>Liquidates longs with LP ≥ low and shorts with LP ≤ high; returns the consumed USD per side.</summary>
-        public (double Long, double Short) Consume(double low, double high)
-        {
-            double l = 0, s = 0;
-            while (_longs.TryPeek(out var id, out var p) && -p >= low)
-            {
-                _longs.Dequeue();
-                l += Remove(id);
-            }
-            while (_shorts.TryPeek(out var id, out var p) && p <= high)
-            {
-                _shorts.Dequeue();
-                s += Remove(id);
-            }
-            return (l * _scale, s * _scale);
-        }
-
-        private double Remove(int id)
-        {
-            OnConsumed?.Invoke(CandleIndex, _side[id], _price[id]);
-            var n = _notional[id];
-            if (_bin[id] >= 0) _density[_bin[id]] -= n;
-            _openUnscaled -= n;
-            _notional[id] = 0;
-            return n;
-        }
-
-        /// <summary>Removes the same fraction of every open position; returns the USD removed.</summary>
-        public double ScaleAll(double fraction)
-        {
-            var removed = OpenUsd * fraction;
-            _scale *= 1 - fraction;
-            if (_scale < 1e-150) Renormalise();
-            return removed;
-        }
-
-        private void Renormalise()
-        {
-            for (var i = 0; i < _notional.Count; i++) _notional[i] *= _scale;
-            for (var b = 0; b < _density.Length; b++) _density[b] *= _scale;
-            _openUnscaled *= _scale;
-            _scale = 1.0;
-        }
-
-        public void Snapshot(double[,] grid, int column)
-        {
-            for (var b = 0; b < _density.Length; b++)
-            {
-                var v = _density[b] * _scale;
-                grid[b, column] = v > 1e-9 ? v : 0; // clears floating-point residue of removed positions
-            }
-        }
-
-        public void AddOpenTo(LiquidationMap map)
-        {
-            for (var i = 0; i < _notional.Count; i++)
-            {
-                if (_notional[i] <= 0) continue;
-                map.Add(_side[i], _tier[i], _price[i], _notional[i] * _scale, _entry[i]);
-            }
-        }
+        return priceBinWidth is { } w ? PriceBins.FixedWidth(lo, hi, w) : PriceBins.Nice(lo, hi, priceBinCount);
     }
 }

@@ -38,8 +38,16 @@ public sealed class BacktestCommandTests
 
         var conditional = root.GetProperty("conditional");
         Assert.Equal("conditional on the period's range", conditional.GetProperty("protocol").GetString());
-        Assert.Equal(["hour-of-week climatology", "range × OI (scaled)", "range × OI regression", "time-evolving (absolute, scaled)"],
+        Assert.Equal(["hour-of-week climatology", "range × OI (scaled)", "range × OI regression", "time-evolving (absolute, scaled)", "turnover model (fitted)"],
             conditional.GetProperty("scores").EnumerateArray().Select(s => s.GetProperty("name").GetString()));
+        // The turnover model's refits and the diagnosis (issue 29): near-zero shares for every forecast, each model against range × OI.
+        var turnover = root.GetProperty("turnover");
+        Assert.True(turnover.GetProperty("refits").GetArrayLength() >= 1);
+        Assert.Equal(6, turnover.GetProperty("spread").GetArrayLength());
+        var diagnosis = root.GetProperty("conditionalDiagnosis");
+        Assert.Equal(6, diagnosis.GetProperty("nearZero").GetArrayLength());
+        Assert.All(diagnosis.GetProperty("comparisons").EnumerateArray(), c => Assert.Equal("range × OI regression", c.GetProperty("baseline").GetString()));
+        Assert.Equal(root.GetProperty("openInterestSymbol").GetString() == "BTCUSDT" ? "Binance" : "all exchanges", root.GetProperty("openInterestExchanges").GetString());
         var zones = root.GetProperty("zones");
         Assert.True(zones.GetProperty("zoneCount").GetInt32() > 1000);
         Assert.Equal(3, zones.GetProperty("scores").GetArrayLength());
