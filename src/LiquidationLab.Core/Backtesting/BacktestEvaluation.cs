@@ -12,8 +12,11 @@ namespace LiquidationLab.Core.Backtesting;
 /// <param name="Prints">Price-level scores of the same book against real liquidation prints in the test periods (each period
 /// scored with the book at its open); null when no prints were given or none fall in the test span.</param>
 /// <param name="PrintSettings">The settings <paramref name="Prints"/> were scored with (null with it).</param>
+/// <param name="Quantiles">P50/P90/P99 forecasts of the climatology quantile, quantile HAR and each configuration's regression
+/// (with and without the map), scored by pinball loss and coverage.</param>
+/// <param name="Ablation">Each configuration's results beside the same regression without the map's feature.</param>
 public sealed record BacktestReport(ProtocolReport ExAnte, ProtocolReport Conditional, ZoneReport Zones, IReadOnlyList<TouchModelConfig> Models,
-    PooledPriceLevelScore? Prints = null, PriceLevelScoringSettings? PrintSettings = null);
+    PooledPriceLevelScore? Prints = null, PriceLevelScoringSettings? PrintSettings = null, QuantileReport? Quantiles = null, IReadOnlyList<AblationRow>? Ablation = null);
 
 /// <summary>
 /// Runs the evaluation the way <c>liqlab backtest</c> and notebook 05 do: the ex-ante protocol with the touch-model
@@ -33,16 +36,20 @@ public static class BacktestEvaluation
     /// <param name="side">Which liquidations <paramref name="actual"/> counts (the models and the conditional baselines follow it).</param>
     /// <param name="prints">Real liquidation prints (any time; those in the test periods are scored), or null.</param>
     /// <param name="printSettings">Price-level scoring settings; by default <see cref="DefaultPrintSettings"/>.</param>
+    /// <param name="fundingRate">The funding rate known at each period's open (aligned) for the ladder's funding rung, or null.</param>
     /// <exception cref="ArgumentException">No configuration, or the protocol's own checks.</exception>
     public static BacktestReport Run(IReadOnlyList<Candle> candles, IReadOnlyList<double> actual, LeverageBracketTable brackets, IReadOnlyList<TouchModelConfig> models,
         ExAnteSettings settings, double periodsPerDay, LiquidationSide side = LiquidationSide.Total,
-        IReadOnlyList<LiquidationPrintPoint>? prints = null, PriceLevelScoringSettings? printSettings = null)
+        IReadOnlyList<LiquidationPrintPoint>? prints = null, PriceLevelScoringSettings? printSettings = null, IReadOnlyList<double>? fundingRate = null)
     {
         ArgumentNullException.ThrowIfNull(models);
         ArgumentNullException.ThrowIfNull(settings);
         if (models.Count == 0) throw new ArgumentException("At least one touch-model configuration is needed.", nameof(models));
         var runs = models.Select(m => TouchForecast.Build(candles, actual, brackets, m, settings.FitStart, settings.FitRefit, periodsPerDay, side)).ToList();
-        var exAnte = ExAnteProtocol.Evaluate(candles, actual, runs.Select(r => r.Forecast).ToList(), settings);
+        var exAnte = ExAnteProtocol.Evaluate(candles, actual, runs.SelectMany(r => r.Forecasts).ToList(), settings, fundingRate);
+        var (modelQuantiles, ablationPairs) = ModelQuantilesAndAblation(models, runs, actual, settings);
+        var quantiles = QuantileProtocol.Evaluate(candles, actual, modelQuantiles, settings);
+        var ablation = Ablation.Evaluate(actual, ablationPairs, settings);
         var conditional = ConditionalProtocol.Evaluate(candles, actual,
             [ConditionalProtocol.TimeEvolving(candles, actual, brackets, models[0].DecreaseRule, settings, models[0].Mix, side)], settings, side);
         var zones = ZoneTouchEvaluation.Evaluate(ZoneTouchEvaluation.Observe(runs[0].Grid, candles, runs[0].Volatility), settings.TestStart, settings.FitRefit,
@@ -57,7 +64,51 @@ public static class BacktestEvaluation
             if (scored.Long is not null || scored.Short is not null || scored.ExcludedPrints > 0) printScore = scored;
             printSettings = ps;
         }
-        return new BacktestReport(exAnte, conditional, zones, models, printScore, printScore is null ? null : printSettings);
+        return new BacktestReport(exAnte, conditional, zones, models, printScore, printScore is null ? null : printSettings, quantiles, ablation);
+    }
+
+    /// <summary>
+    /// Each configuration's quantile regressions at every level (its features, and the same without the map, named by
+    /// <see cref="TouchModelRun.WithoutMapName"/>; duplicates once) and its ablation pairs: MAE and Spearman of the median
+    /// forecast, RMSLE of the log1p one (regression calibrations only), the pinball loss at every level.
+    /// </summary>
+    public static (IReadOnlyList<QuantileForecast> Quantiles, IReadOnlyList<AblationPair> Pairs) ModelQuantilesAndAblation(IReadOnlyList<TouchModelConfig> models,
+        IReadOnlyList<TouchModelRun> runs, IReadOnlyList<double> actual, ExAnteSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        ArgumentNullException.ThrowIfNull(runs);
+        ArgumentNullException.ThrowIfNull(settings);
+        var quantiles = new List<QuantileForecast>();
+        var pairs = new List<AblationPair>();
+        for (var m = 0; m < runs.Count; m++)
+        {
+            var (config, run) = (models[m], runs[m]);
+            if (config.Calibration != TouchCalibration.Scale)
+            {
+                foreach (var calibration in Enum.GetValues<PointCalibration>())
+                {
+                    var with = run.Forecasts.Single(f => f.Name == config.Name + CalibratedRegression.Suffix(calibration));
+                    var without = CalibratedRegression.Point(run.FeaturesWithoutMap, actual, settings.FitStart, settings.FitRefit, calibration).Forecast;
+                    var withoutName = run.WithoutMapName + CalibratedRegression.Suffix(calibration);
+                    if (calibration == PointCalibration.Median)
+                    {
+                        pairs.Add(new AblationPair(with.Name, withoutName, "MAE", with.Predicted, without, Metrics.Mae));
+                        pairs.Add(new AblationPair(with.Name, withoutName, "Spearman", with.Predicted, without, Metrics.Spearman, IsSpearman: true));
+                    }
+                    else pairs.Add(new AblationPair(with.Name, withoutName, "RMSLE", with.Predicted, without, Metrics.Rmsle));
+                }
+            }
+            foreach (var tau in QuantileProtocol.Levels)
+            {
+                var with = new QuantileForecast(config.Name, tau, CalibratedRegression.Quantile(run.Features, actual, settings.FitStart, settings.FitRefit, tau).Forecast);
+                var without = new QuantileForecast(run.WithoutMapName, tau, CalibratedRegression.Quantile(run.FeaturesWithoutMap, actual, settings.FitStart, settings.FitRefit, tau).Forecast);
+                if (!quantiles.Any(q => q.Name == with.Name && q.Tau == tau)) quantiles.Add(with);
+                if (!quantiles.Any(q => q.Name == without.Name && q.Tau == tau)) quantiles.Add(without);
+                var t = tau;
+                pairs.Add(new AblationPair(with.Name, without.Name, $"pinball P{100 * tau:0.#}", with.Predicted, without.Predicted, (p, a) => Metrics.Pinball(p, a, t)));
+            }
+        }
+        return (quantiles, pairs);
     }
 
     /// <summary>
