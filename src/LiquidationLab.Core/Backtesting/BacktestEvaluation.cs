@@ -98,10 +98,14 @@ public static class BacktestEvaluation
                     else pairs.Add(new AblationPair(with.Name, withoutName, "RMSLE", with.Predicted, without, Metrics.Rmsle));
                 }
             }
-            foreach (var tau in QuantileProtocol.Levels)
+            // Six independent fits (with and without the map at each level), in parallel and in order.
+            var fits = QuantileProtocol.Levels.SelectMany(tau => new[] { (Tau: tau, Features: run.Features), (Tau: tau, Features: run.FeaturesWithoutMap) })
+                .AsParallel().AsOrdered().Select(x => CalibratedRegression.Quantile(x.Features, actual, settings.FitStart, settings.FitRefit, x.Tau).Forecast).ToArray();
+            for (var l = 0; l < QuantileProtocol.Levels.Count; l++)
             {
-                var with = new QuantileForecast(config.Name, tau, CalibratedRegression.Quantile(run.Features, actual, settings.FitStart, settings.FitRefit, tau).Forecast);
-                var without = new QuantileForecast(run.WithoutMapName, tau, CalibratedRegression.Quantile(run.FeaturesWithoutMap, actual, settings.FitStart, settings.FitRefit, tau).Forecast);
+                var tau = QuantileProtocol.Levels[l];
+                var with = new QuantileForecast(config.Name, tau, fits[2 * l]);
+                var without = new QuantileForecast(run.WithoutMapName, tau, fits[2 * l + 1]);
                 if (!quantiles.Any(q => q.Name == with.Name && q.Tau == tau)) quantiles.Add(with);
                 if (!quantiles.Any(q => q.Name == without.Name && q.Tau == tau)) quantiles.Add(without);
                 var t = tau;

@@ -202,10 +202,11 @@ public static class BaselineLadder
             new(NaiveDay, SeasonalNaive(starts, actual, TimeSpan.FromDays(1))),
             new(NaiveWeek, SeasonalNaive(starts, actual, TimeSpan.FromDays(7))),
         };
-        foreach (var rung in Rungs(candles, actual, settings.PeriodsPerDay, fundingRate))
-        foreach (var calibration in Enum.GetValues<PointCalibration>())
-            list.Add(new Forecast(rung.Name + CalibratedRegression.Suffix(calibration),
-                CalibratedRegression.Point(rung.Features, actual, settings.FitStart, settings.FitRefit, calibration).Forecast));
+        // Independent fits, in parallel; AsOrdered keeps the ladder's order whatever the core count.
+        list.AddRange(Rungs(candles, actual, settings.PeriodsPerDay, fundingRate).SelectMany(r => Enum.GetValues<PointCalibration>().Select(c => (Rung: r, Calibration: c)))
+            .AsParallel().AsOrdered()
+            .Select(x => new Forecast(x.Rung.Name + CalibratedRegression.Suffix(x.Calibration),
+                CalibratedRegression.Point(x.Rung.Features, actual, settings.FitStart, settings.FitRefit, x.Calibration).Forecast)));
         return list;
     }
 }

@@ -119,12 +119,14 @@ public static class QuantileProtocol
         var har = BaselineLadder.HarFeatures(actual, settings.PeriodsPerDay);
         var forecasts = new List<QuantileForecast>();
         var rules = new List<ClimatologyQuantileRule>();
-        foreach (var tau in Levels)
+        // The quantile HAR fits are independent: in parallel, in level order.
+        var harFits = Levels.AsParallel().AsOrdered().Select(tau => CalibratedRegression.Quantile(har, actual, settings.FitStart, settings.FitRefit, tau).Forecast).ToArray();
+        for (var k = 0; k < Levels.Count; k++)
         {
-            var (clim, rule) = ClimatologyQuantile(starts, actual, settings.FitStart, settings.FitRefit, tau);
+            var (clim, rule) = ClimatologyQuantile(starts, actual, settings.FitStart, settings.FitRefit, Levels[k]);
             rules.Add(rule);
-            forecasts.Add(new QuantileForecast(ClimatologyName, tau, clim));
-            forecasts.Add(new QuantileForecast(HarName, tau, CalibratedRegression.Quantile(har, actual, settings.FitStart, settings.FitRefit, tau).Forecast));
+            forecasts.Add(new QuantileForecast(ClimatologyName, Levels[k], clim));
+            forecasts.Add(new QuantileForecast(HarName, Levels[k], harFits[k]));
         }
         return (forecasts, rules);
     }

@@ -38,7 +38,10 @@ public static class QuantileRegression
     /// <summary>Most vertex exchanges before the search stops (each lowers the objective; a few dozen are typical).</summary>
     public const int MaxExchanges = 5000;
 
-    private const int ReweightingIterations = 40;
+    private const int ReweightingIterations = 25;
+
+    /// <summary>Relative objective improvement below which reweighting stops and the exact vertex search takes over.</summary>
+    private const double ReweightingTolerance = 1e-6;
 
     /// <summary>Fits β̂(τ).</summary>
     /// <param name="features">n rows of p features each (no intercept column; finite values).</param>
@@ -100,7 +103,7 @@ public static class QuantileRegression
             if (!(nextObjective < objective)) break;
             var improvement = objective - nextObjective;
             (beta, objective) = (next, nextObjective);
-            if (improvement <= 1e-12 * Math.Max(objective, scale)) break;
+            if (improvement <= ReweightingTolerance * Math.Max(objective, scale)) break;
         }
         Objective(x, y, beta, tau, r);
 
@@ -114,40 +117,70 @@ public static class QuantileRegression
         for (var exchange = 0; exchange < MaxExchanges; exchange++, iterations++)
         {
             var improved = false;
-            var inBasis = new HashSet<int>(basis);
-            for (var j = 0; j < p && !improved; j++)
-            for (var sign = -1; sign <= 1 && !improved; sign += 2)
+            var inBasis = new bool[n];
+            foreach (var b in basis) inBasis[b] = true;
+            // Directional derivatives of all 2p edges in one pass (edge (j, ±): leave basis row j, its residual becoming
+            // nonzero, while the other basis rows stay interpolated; direction ±X_B⁻¹e_j). Steepest first.
+            var slopes = new double[p, 2];
+            var scales = new double[p];
+            for (var i = 0; i < n; i++)
             {
-                // Edge: leave basis row j (its residual becomes nonzero), the other basis rows stay interpolated.
+                if (inBasis[i] && Array.IndexOf(basis, i) is var own && own >= 0)
+                {
+                    double gj = 0;
+                    for (var k = 0; k < p; k++) gj += x[i, k] * inverse[k, own];
+                    // the leaving row: residual 0, moving away from it costs (1 − τ)·g or τ·|g| either way
+                    slopes[own, 1] += gj > 0 ? (1 - tau) * gj : -tau * gj;
+                    slopes[own, 0] += -gj > 0 ? (1 - tau) * -gj : tau * gj;
+                    scales[own] = Math.Max(scales[own], Math.Abs(gj));
+                    continue;
+                }
+                for (var j = 0; j < p; j++)
+                {
+                    double gi = 0;
+                    for (var k = 0; k < p; k++) gi += x[i, k] * inverse[k, j];
+                    scales[j] = Math.Max(scales[j], Math.Abs(gi));
+                    if (r[i] == 0)
+                    {
+                        slopes[j, 1] += gi > 0 ? (1 - tau) * gi : -tau * gi;
+                        slopes[j, 0] += -gi > 0 ? (1 - tau) * -gi : tau * gi;
+                    }
+                    else
+                    {
+                        var c = r[i] > 0 ? -tau * gi : (1 - tau) * gi;
+                        slopes[j, 1] += c;
+                        slopes[j, 0] -= c;
+                    }
+                }
+            }
+            var edges = Enumerable.Range(0, 2 * p).Select(e => (J: e / 2, Sign: e % 2 == 1 ? 1 : -1, Slope: slopes[e / 2, e % 2]))
+                .Where(e => e.Slope < -1e-12 * Math.Max(1, scales[e.J])).OrderBy(e => e.Slope).ToArray();
+            foreach (var (j, sign, edgeSlope) in edges)
+            {
                 for (var k = 0; k < p; k++) d[k] = sign * inverse[k, j];
-                double slope = 0;
                 for (var i = 0; i < n; i++)
                 {
                     double gi = 0;
                     for (var k = 0; k < p; k++) gi += x[i, k] * d[k];
                     g[i] = gi;
-                    if (inBasis.Contains(i) && i != basis[j]) continue;
-                    if (i == basis[j] || r[i] == 0) slope += gi > 0 ? (1 - tau) * gi : -tau * gi;
-                    else slope += r[i] > 0 ? -tau * gi : (1 - tau) * gi;
                 }
-                if (slope >= -1e-12 * Math.Max(1, Norm(g, n))) continue;
+                var slope = edgeSlope;
                 // Weighted-quantile line search: kinks where a row's residual reaches zero; each adds |gᵢ| to the slope.
                 var kinks = new List<(double T, int Row)>();
                 for (var i = 0; i < n; i++)
                 {
-                    if (inBasis.Contains(i) || g[i] == 0) continue;
+                    if (inBasis[i] || g[i] == 0) continue;
                     var t = r[i] / g[i];
                     if (t > 0) kinks.Add((t, i));
                 }
                 kinks.Sort((a, b) => a.T.CompareTo(b.T));
                 var entering = -1;
-                var step = 0.0;
-                foreach (var (t, row) in kinks)
+                foreach (var (_, row) in kinks)
                 {
                     slope += Math.Abs(g[row]);
                     if (slope >= 0)
                     {
-                        (entering, step) = (row, t);
+                        entering = row;
                         break;
                     }
                 }
@@ -169,6 +202,7 @@ public static class QuantileRegression
                 (basis, vertex, inverse, vertexObjective) = (newBasis, candidate, candidateInverse, candidateObjective);
                 Objective(x, y, vertex, tau, r);
                 improved = true;
+                break;
             }
             if (!improved)
             {
@@ -193,13 +227,6 @@ public static class QuantileRegression
             sum += v >= 0 ? tau * v : (tau - 1) * v;
         }
         return sum;
-    }
-
-    private static double Norm(double[] g, int n)
-    {
-        double s = 0;
-        for (var i = 0; i < n; i++) s = Math.Max(s, Math.Abs(g[i]));
-        return s;
     }
 
     private static void CheckRank(double[,] x, bool intercept)
@@ -236,21 +263,24 @@ public static class QuantileRegression
     {
         var n = y.Length;
         var p = x.GetLength(1);
-        var a = Matrix<double>.Build.Dense(p, p);
-        var b = Vector<double>.Build.Dense(p);
+        // Normal equations accumulated in plain arrays (the n·p² inner loop), solved by MathNet.
+        var xtx = new double[p, p];
+        var xty = new double[p];
+        var row = new double[p];
         for (var i = 0; i < n; i++)
         {
             var wi = w?[i] ?? 1;
+            for (var k = 0; k < p; k++) row[k] = x[i, k];
             for (var k = 0; k < p; k++)
             {
-                var xk = wi * x[i, k];
-                b[k] += xk * y[i];
-                for (var l = 0; l <= k; l++) a[k, l] += xk * x[i, l];
+                var xk = wi * row[k];
+                xty[k] += xk * y[i];
+                for (var l = 0; l <= k; l++) xtx[k, l] += xk * row[l];
             }
         }
         for (var k = 0; k < p; k++)
-            for (var l = k + 1; l < p; l++) a[k, l] = a[l, k];
-        var solution = a.Solve(b);
+            for (var l = k + 1; l < p; l++) xtx[k, l] = xtx[l, k];
+        var solution = Matrix<double>.Build.DenseOfArray(xtx).Solve(Vector<double>.Build.Dense(xty));
         if (solution.Any(v => !double.IsFinite(v))) throw new ArgumentException("A singular weighted least-squares step.");
         return solution.ToArray();
     }
