@@ -30,9 +30,10 @@ public static class CalibratedRegression
     /// <param name="trainPeriods">Periods before the first window, ≥ 10.</param>
     /// <param name="refitPeriods">Periods per window, ≥ 1.</param>
     /// <param name="calibration">Median (MAE) or log1p least squares (RMSLE).</param>
-    /// <returns>USD forecasts ≥ 0 (NaN before <paramref name="trainPeriods"/>, where a row is unusable, or where a window's
-    /// design is singular: features that repeat one another), with each window's coefficients (a feature constant over a
-    /// window's training rows is left out of that fit: coefficient 0).</returns>
+    /// <returns>USD forecasts ≥ 0 (NaN before <paramref name="trainPeriods"/>, where a row is unusable, or where a window has
+    /// too few usable rows), with each window's coefficients (a feature constant over a window's training rows, or a linear
+    /// combination of the features before it there, is left out of that fit: coefficient 0; see
+    /// <see cref="QuantileRegression.IndependentFeatures"/>).</returns>
     /// <exception cref="ArgumentException">Different lengths, ragged rows, or spans out of range.</exception>
     public static RegressionForecast Point(IReadOnlyList<double[]> features, IReadOnlyList<double> actual, int trainPeriods, int refitPeriods, PointCalibration calibration) =>
         calibration == PointCalibration.Median
@@ -76,9 +77,9 @@ public static class CalibratedRegression
             starts.Add(start);
             rows.Add(train.Length);
             var beta = Enumerable.Repeat(double.NaN, width + 1).ToArray();
-            // A feature constant over the training rows (e.g. a frozen OI export) carries nothing the intercept does not:
-            // it is left out of this window's fit (coefficient 0) instead of making the design singular.
-            var kept = Enumerable.Range(0, width).Where(k => train.Any(i => features[i][k] != features[train[0]][k])).ToArray();
+            // A feature constant over the training rows (e.g. a frozen OI export), or one the others already span there, carries
+            // nothing new: it is left out of this window's fit (coefficient 0) instead of making the design singular.
+            var kept = QuantileRegression.IndependentFeatures(train.Select(i => features[i]).ToArray());
             if (train.Length >= kept.Length + 3)
             {
                 try

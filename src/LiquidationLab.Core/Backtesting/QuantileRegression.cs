@@ -215,6 +215,44 @@ public static class QuantileRegression
             : new QuantileFit(beta, objective, iterations, false);
     }
 
+    /// <summary>
+    /// The features that keep the design (with the intercept first when <paramref name="intercept"/>) of full column rank,
+    /// chosen greedily in order: a feature that is constant beside the intercept, or (numerically, relative residual below
+    /// 1e-9 after projection on the columns kept before it) a linear combination of them, is left out.
+    /// </summary>
+    /// <param name="features">Rows of finite values, same width.</param>
+    /// <param name="intercept">Whether the design has an intercept column.</param>
+    /// <returns>Indices of the kept features, increasing.</returns>
+    public static int[] IndependentFeatures(IReadOnlyList<double[]> features, bool intercept = true)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        var n = features.Count;
+        var width = n == 0 ? 0 : features[0].Length;
+        var basis = new List<double[]>();
+        if (intercept && n > 0) basis.Add(Enumerable.Repeat(1 / Math.Sqrt(n), n).ToArray());
+        var kept = new List<int>();
+        for (var k = 0; k < width; k++)
+        {
+            var c = new double[n];
+            for (var i = 0; i < n; i++) c[i] = features[i][k];
+            var norm = Math.Sqrt(c.Sum(v => v * v));
+            if (norm == 0 || !double.IsFinite(norm)) continue;
+            for (var i = 0; i < n; i++) c[i] /= norm;
+            foreach (var b in basis)
+            {
+                double dot = 0;
+                for (var i = 0; i < n; i++) dot += c[i] * b[i];
+                for (var i = 0; i < n; i++) c[i] -= dot * b[i];
+            }
+            var rest = Math.Sqrt(c.Sum(v => v * v));
+            if (rest < 1e-9) continue;
+            for (var i = 0; i < n; i++) c[i] /= rest;
+            basis.Add(c);
+            kept.Add(k);
+        }
+        return kept.ToArray();
+    }
+
     /// <summary>Σ ρ_τ(y − p) over the pairs: the check (pinball) loss summed; see <see cref="Metrics.Pinball"/> for the mean.</summary>
     private static double Objective(double[,] x, double[] y, double[] beta, double tau, double[] residuals)
     {

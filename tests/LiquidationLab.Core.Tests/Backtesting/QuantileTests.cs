@@ -146,6 +146,21 @@ public class QuantileTests
     }
 
     [Fact]
+    public void A_walk_forward_fit_leaves_out_a_feature_that_is_constant_or_repeats_another_in_its_window()
+    {
+        // A frozen OI export (a constant) or two features that move together must not cost the rung its forecasts.
+        var random = new Random(9);
+        var x = Enumerable.Range(0, 80).Select(_ => random.NextDouble()).ToArray();
+        var y = x.Select(v => Math.Exp(3 + 2 * v + 0.1 * random.NextDouble()) - 1).ToArray();
+        var alone = CalibratedRegression.Point(x.Select(v => new[] { v }).ToArray(), y, 40, 20, PointCalibration.Median);
+        var padded = CalibratedRegression.Point(x.Select(v => new[] { v, 7.0, 2 * v }).ToArray(), y, 40, 20, PointCalibration.Median);
+        Assert.Equal([0, 2], QuantileRegression.IndependentFeatures([[1, 7, 2], [2, 7, 4], [3, 7, 5]]));
+        for (var i = 40; i < 80; i++) Assert.Equal(alone.Forecast[i], padded.Forecast[i], alone.Forecast[i] * 1e-9);
+        Assert.Equal(0, padded.Coefficients[0][2]); // the constant's coefficient
+        Assert.Equal(0, padded.Coefficients[0][3]); // the repeat's
+    }
+
+    [Fact]
     public void Climatology_quantiles_use_the_time_of_day_once_every_slot_has_enough_training_values()
     {
         // Hourly, value = hour of day + day index: each slot's values in training are h + 0 … h + d − 1.
