@@ -108,8 +108,20 @@ public static class QuantileRegression
         Objective(x, y, beta, tau, r);
 
         // 2. The vertex through the p rows with the smallest residuals (independent ones), then edge exchanges.
-        var basis = StartBasis(x, r, p);
-        var (vertex, inverse) = Solve(x, y, basis);
+        int[] basis;
+        double[] vertex;
+        double[,] inverse;
+        try
+        {
+            basis = StartBasis(x, r, p);
+            (vertex, inverse) = Solve(x, y, basis);
+        }
+        catch (ArgumentException)
+        {
+            // No well-conditioned vertex near the start (rows almost on a lower-dimensional curve, e.g. features that are all
+            // smooth functions of time): the reweighted solution is returned, without the optimality certificate.
+            return new QuantileFit(beta, objective, iterations, false);
+        }
         var vertexObjective = Objective(x, y, vertex, tau, r);
         var optimal = false;
         var g = new double[n];
