@@ -113,8 +113,12 @@ public sealed record BacktestQuery(
 /// <param name="Zones">Zone-touch probabilities of the first configuration's book; null with no configuration.</param>
 /// <param name="Prints">Price-level scores against the real prints of the test span; null when none were scored.</param>
 /// <param name="PrintSettings">The settings <paramref name="Prints"/> were scored with, or null.</param>
+/// <param name="Quantiles">P50/P90/P99 forecasts (climatology quantile, quantile HAR, each configuration's regression with and
+/// without the map) scored by pinball loss and coverage.</param>
+/// <param name="Ablation">Each configuration's results beside the same regression without the map's feature (empty without a configuration).</param>
 public sealed record BacktestResult(BacktestQuery Query, BacktestSeries Series, IReadOnlyList<TouchModelConfig> Models, ExAnteSettings Settings,
-    ProtocolReport ExAnte, ProtocolReport Conditional, ZoneReport? Zones, PooledPriceLevelScore? Prints, PriceLevelScoringSettings? PrintSettings)
+    ProtocolReport ExAnte, ProtocolReport Conditional, ZoneReport? Zones, PooledPriceLevelScore? Prints, PriceLevelScoringSettings? PrintSettings,
+    QuantileReport? Quantiles = null, IReadOnlyList<AblationRow>? Ablation = null)
 {
     /// <summary>The JSON conventions of the document: camelCase names, NaN where a metric is undefined, indented.</summary>
     public static JsonSerializerOptions JsonOptions { get; } = new()
@@ -131,7 +135,7 @@ public sealed record BacktestResult(BacktestQuery Query, BacktestSeries Series, 
     public ConditionalDiagnosis? Diagnosis { get; init; }
 
     /// <summary>The whole evaluation as one report (null when only the baselines were scored).</summary>
-    public BacktestReport? Report => Zones is null ? null : new BacktestReport(ExAnte, Conditional, Zones, Models, Prints, PrintSettings, Turnover, Diagnosis);
+    public BacktestReport? Report => Zones is null ? null : new BacktestReport(ExAnte, Conditional, Zones, Models, Prints, PrintSettings, Turnover, Diagnosis, Quantiles, Ablation);
 
     /// <summary>What the liquidation totals are: the scope, and the side when not the total (e.g. <c>Binance+Bybit+OKX long</c>).</summary>
     public string TotalsLabel
@@ -143,13 +147,14 @@ public sealed record BacktestResult(BacktestQuery Query, BacktestSeries Series, 
         }
     }
 
-    /// <summary>The report as JSON (UTF-8 text): series, configurations, settings, both protocols, zones, prints.</summary>
+    /// <summary>The report as JSON (UTF-8 text): series, configurations, settings, both protocols (the ex-ante one with the baseline
+    /// ladder), the quantile forecasts, the ablation, zones, prints.</summary>
     public string ToJson() => JsonSerializer.Serialize(new
     {
         symbol = Series.Symbol, interval = Series.Interval, market = Series.Market, candles = Series.CandleSource, openInterestSymbol = Series.OpenInterestSymbol,
         openInterestExchanges = Series.OpenInterestExchanges, openInterestMatchesScope = Series.OpenInterestMatchesScope,
-        liquidationScope = Series.LiquidationScope, side = Series.Side.ToString().ToLowerInvariant(), liquidationTotals = Series.TotalsSource,
-        models = Models, settings = Settings, exAnte = ExAnte, conditional = Conditional,
+        liquidationScope = Series.LiquidationScope, side = Series.Side.ToString().ToLowerInvariant(), liquidationTotals = Series.TotalsSource, funding = Series.Funding,
+        models = Models, settings = Settings, exAnte = ExAnte, conditional = Conditional, quantiles = Quantiles, ablation = Ablation,
         zones = Zones is null ? null : new
         {
             Zones.TestPeriods, zoneCount = Zones.Observations.Count, Zones.TouchRate, Zones.BrierDifference,
@@ -236,11 +241,13 @@ public sealed partial class LiquidationAnalysis
         ExAnteSettings settings, LiquidationPrintPoint[] prints)
     {
         if (configs.Count == 0)
-            return new BacktestResult(query, series, configs, settings, ExAnteProtocol.Evaluate(series.Candles, series.ActualUsd, [], settings),
-                ConditionalProtocol.Evaluate(series.Candles, series.ActualUsd, [], settings, query.Side), null, null, null);
+            return new BacktestResult(query, series, configs, settings, ExAnteProtocol.Evaluate(series.Candles, series.ActualUsd, [], settings, series.FundingRate),
+                ConditionalProtocol.Evaluate(series.Candles, series.ActualUsd, [], settings, query.Side), null, null, null,
+                QuantileProtocol.Evaluate(series.Candles, series.ActualUsd, [], settings), []);
         var report = BacktestEvaluation.Run(series.Candles, series.ActualUsd, brackets!, configs, settings, series.PeriodsPerDay, query.Side, prints,
-            turnover: new TurnoverInputs(series.Funding, series.LongUsd, series.ShortUsd, TurnoverModelFile.Frozen()?.Parameters));
-        return new BacktestResult(query, series, configs, settings, report.ExAnte, report.Conditional, report.Zones, report.Prints, report.PrintSettings)
+            turnover: new TurnoverInputs(series.FundingRates, series.LongUsd, series.ShortUsd, TurnoverModelFile.Frozen()?.Parameters), fundingRate: series.FundingRate);
+        return new BacktestResult(query, series, configs, settings, report.ExAnte, report.Conditional, report.Zones, report.Prints, report.PrintSettings,
+            report.Quantiles, report.Ablation ?? [])
         {
             Turnover = report.Turnover, Diagnosis = report.Diagnosis,
         };
@@ -349,15 +356,41 @@ internal static class BacktestSeriesReader
         Dictionary<DateTime, double> Of(LiquidationSide s) => totalsInterval == interval ? raw.ToDictionary(t => t.PeriodStart, t => BacktestSeries.Pick(t, s))
             : BacktestSeries.SumTotals(raw, period, BarPeriod.Parse(totalsInterval)!.Value, s);
         var (longs, shorts) = (Of(LiquidationSide.Long), Of(LiquidationSide.Short));
-        var funding = reader.FundingRates(symbol, "binance-fundingRate", kept[0].OpenTime.AddDays(-3), kept[^1].OpenTime.Add(period));
+        var fundingRates = reader.FundingRates(symbol, "binance-fundingRate", kept[0].OpenTime.AddDays(-3), kept[^1].OpenTime.Add(period));
+        var (fundingRate, funding) = Funding(reader, [openInterestSymbol ?? symbol, symbol, asset], kept, testStart, period);
         return new BacktestSeries(symbol, interval, market, source, openInterestSymbol ?? symbol, sc, side,
-            totalsInterval == interval ? interval : $"{interval} summed from {totalsInterval}", kept, actual, testStart, TimeSpan.FromDays(1) / period)
+            totalsInterval == interval ? interval : $"{interval} summed from {totalsInterval}", kept, actual, testStart, TimeSpan.FromDays(1) / period,
+            fundingRate, funding)
         {
             LongUsd = kept.Select(c => longs.GetValueOrDefault(c.OpenTime, double.NaN)).ToArray(),
             ShortUsd = kept.Select(c => shorts.GetValueOrDefault(c.OpenTime, double.NaN)).ToArray(),
-            Funding = funding,
+            FundingRates = fundingRates,
             OpenInterestExchanges = OpenInterestExchanges(openInterestSymbol ?? symbol),
         };
+    }
+
+    /// <summary>
+    /// The funding rate known at each period's open for the ladder's funding rung: of the first of <paramref name="symbols"/> with
+    /// funding stored over the span, the source with the most settlements there, as of each open; none (and why) when no
+    /// source has a rate within a day before every scored period.
+    /// </summary>
+    private static (double[]? Rate, string Note) Funding(MarketDataReader reader, IEnumerable<string> symbols, Candle[] kept, int testStart, TimeSpan period)
+    {
+        var (from, to) = (kept[0].OpenTime.AddDays(-2), kept[^1].OpenTime);
+        var starts = kept.Select(c => c.OpenTime).ToArray();
+        var tried = new List<string>();
+        foreach (var symbol in symbols.Distinct())
+        {
+            foreach (var source in reader.FundingSources(symbol, from, to))
+            {
+                var rate = BaselineLadder.FundingAtOpen(starts, reader.FundingRates(symbol, source, from, to), period);
+                if (rate.Skip(testStart).All(double.IsFinite)) return (rate, $"{symbol} {source}");
+                tried.Add($"{symbol} {source}");
+            }
+        }
+        return (null, tried.Count == 0
+            ? $"no funding rates stored for {string.Join(" or ", symbols.Distinct())} over the span: the funding rung is left out"
+            : $"funding ({string.Join(", ", tried)}) does not cover every scored period: the funding rung is left out");
     }
 
     private static string Describe(TimeWindow w) => w.From is null && w.To is null ? "the store" : w.ToString();

@@ -123,6 +123,17 @@ internal static class BacktestCommand
             var console = Terminal.Console(output);
             var (series, what) = (result.Series, result.TotalsLabel);
             Print(console, series.Symbol, series.CandleSource, what, result.ExAnte);
+            console.MarkupLine(Markup.Escape($"Ladder: seasonal naive, HAR (last period, 24 h and 168 h means), + realised variance, + OI and ΔOI, + funding; every regression calibrated for MAE (· median) and for RMSLE (· log1p). Funding: {series.Funding}."));
+            if (result.Quantiles is { } quantiles)
+            {
+                console.WriteLine();
+                PrintQuantiles(console, quantiles);
+            }
+            if (result.Ablation is { Count: > 0 } ablation)
+            {
+                console.WriteLine();
+                PrintAblation(console, ablation);
+            }
             console.WriteLine();
             Print(console, series.Symbol, series.CandleSource, what, result.Conditional);
             if (result.Diagnosis is { } diagnosis && result.Turnover is { } turnover) PrintTurnover(console, series, diagnosis, turnover);
@@ -150,6 +161,38 @@ internal static class BacktestCommand
             console.MarkupLine(F($"{c.Forecast} − {c.Baseline}: MAE {c.MaeDifference.Estimate / 1e6:+0.###;−0.###} M USD [{c.MaeDifference.Lower / 1e6:+0.###;−0.###}, {c.MaeDifference.Upper / 1e6:+0.###;−0.###}], Spearman {c.SpearmanDifference.Estimate:+0.###;−0.###} [{c.SpearmanDifference.Lower:+0.###;−0.###}, {c.SpearmanDifference.Upper:+0.###;−0.###}], RMSLE {c.RmsleDifference.Estimate:+0.##;−0.##} [{c.RmsleDifference.Lower:+0.##;−0.##}, {c.RmsleDifference.Upper:+0.##;−0.##}]."));
         console.MarkupLine(F($"Turnover model fitted {t.Refits.Count} times walk-forward ({(t.PerSide ? "per side" : "one series")}; long share of opens from {t.ShareSource}): ") +
                            Markup.Escape(string.Join("; ", t.Spread.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Name} {p.Median:G3} ({p.Min:G3} – {p.Max:G3})")))));
+    }
+
+    private static void PrintQuantiles(IAnsiConsole console, QuantileReport q)
+    {
+        static string F(FormattableString s) => Markup.Escape(s.ToString(CultureInfo.InvariantCulture));
+        console.MarkupLine(F($"Quantile forecasts — {q.Protocol}, scored {q.TestFrom:yyyy-MM-dd HH:mm} – {q.TestTo:yyyy-MM-dd HH:mm} UTC: pinball loss (M USD, lower is better), coverage (share of actuals ≤ forecast; calibrated = τ) and pinball minus climatology's on the same resamples, 95 % block-bootstrap intervals."));
+        console.MarkupLine(Markup.Escape("Climatology quantile: per time of day when every slot has ≥ ⌈5 ÷ (1 − τ)⌉ training values, else pooled — " +
+            string.Join("; ", q.Climatology.Select(c => string.Create(CultureInfo.InvariantCulture, $"P{100 * c.Tau:0.#}: per slot in {c.WindowsByTimeOfDay} of {c.Windows} fits (≥ {c.MinimumPerSlot})"))) + "."));
+        var table = new Table().Border(TableBorder.Rounded);
+        foreach (var h in new[] { "τ", "forecast", "periods", "pinball (M USD)", "coverage", "pinball − climatology (M USD)" }) table.AddColumn(h);
+        foreach (var s in q.Scores)
+            table.AddRow(F($"P{100 * s.Tau:0.#}"), Markup.Escape(s.Name), F($"{s.Periods:N0}"),
+                F($"{s.Pinball.Estimate / 1e6:0.###} [{s.Pinball.Lower / 1e6:0.###}, {s.Pinball.Upper / 1e6:0.###}]"),
+                F($"{s.Coverage.Estimate:0.000} [{s.Coverage.Lower:0.000}, {s.Coverage.Upper:0.000}]"),
+                s.Name == QuantileProtocol.ClimatologyName ? "—" : F($"{s.PinballMinusClimatology.Estimate / 1e6:+0.###;−0.###;0} [{s.PinballMinusClimatology.Lower / 1e6:+0.###;−0.###;0}, {s.PinballMinusClimatology.Upper / 1e6:+0.###;−0.###;0}]"));
+        console.Write(table);
+    }
+
+    private static void PrintAblation(IAnsiConsole console, IReadOnlyList<AblationRow> rows)
+    {
+        static string F(FormattableString s) => Markup.Escape(s.ToString(CultureInfo.InvariantCulture));
+        console.MarkupLine(Markup.Escape("Ablation: each model result beside the same regression without the map's feature (the touch model's expected liquidations); difference = model − without, on the same resampled periods (errors: below zero = the map helps; Spearman: above zero)."));
+        var table = new Table().Border(TableBorder.Rounded);
+        foreach (var h in new[] { "model forecast", "without the map", "metric", "model", "without", "difference" }) table.AddColumn(h);
+        foreach (var r in rows)
+        {
+            var usd = r.Metric is "MAE" || r.Metric.StartsWith("pinball", StringComparison.Ordinal);
+            var scale = usd ? 1e6 : 1;
+            string I(BootstrapInterval b) => F($"{b.Estimate / scale:0.###} [{b.Lower / scale:0.###}, {b.Upper / scale:0.###}]");
+            table.AddRow(Markup.Escape(r.Forecast), Markup.Escape(r.Without), Markup.Escape(usd ? r.Metric + " (M USD)" : r.Metric), I(r.Model), I(r.WithoutMap), I(r.Difference));
+        }
+        console.Write(table);
     }
 
     private static void PrintZones(IAnsiConsole console, ZoneReport z)

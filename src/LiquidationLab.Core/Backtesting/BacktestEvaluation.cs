@@ -14,8 +14,12 @@ namespace LiquidationLab.Core.Backtesting;
 /// <param name="PrintSettings">The settings <paramref name="Prints"/> were scored with (null with it).</param>
 /// <param name="Turnover">The turnover model's walk-forward fit (its refits and their spread), when it was scored.</param>
 /// <param name="Diagnosis">The conditional diagnosis (near-zero shares, comparisons with range × OI), when the turnover model was scored.</param>
+/// <param name="Quantiles">P50/P90/P99 forecasts of the climatology quantile, quantile HAR and each configuration's regression
+/// (with and without the map), scored by pinball loss and coverage.</param>
+/// <param name="Ablation">Each configuration's results beside the same regression without the map's feature.</param>
 public sealed record BacktestReport(ProtocolReport ExAnte, ProtocolReport Conditional, ZoneReport Zones, IReadOnlyList<TouchModelConfig> Models,
-    PooledPriceLevelScore? Prints = null, PriceLevelScoringSettings? PrintSettings = null, TurnoverFitResult? Turnover = null, ConditionalDiagnosis? Diagnosis = null);
+    PooledPriceLevelScore? Prints = null, PriceLevelScoringSettings? PrintSettings = null, TurnoverFitResult? Turnover = null, ConditionalDiagnosis? Diagnosis = null,
+    QuantileReport? Quantiles = null, IReadOnlyList<AblationRow>? Ablation = null);
 
 /// <summary>What the turnover model needs beyond the scored series (<see cref="BacktestEvaluation.Run"/>).</summary>
 /// <param name="Funding">Funding rates by time (may be empty).</param>
@@ -48,16 +52,21 @@ public static class BacktestEvaluation
     /// <param name="printSettings">Price-level scoring settings; by default <see cref="DefaultPrintSettings"/>.</param>
     /// <param name="turnover">With a value, the turnover model is fitted walk-forward and scored in the conditional protocol beside
     /// the time-evolving one, with the diagnosis (<see cref="ConditionalProtocol.Diagnose"/>).</param>
+    /// <param name="fundingRate">The funding rate known at each period's open (aligned) for the ladder's funding rung, or null.</param>
     /// <exception cref="ArgumentException">No configuration, or the protocol's own checks.</exception>
     public static BacktestReport Run(IReadOnlyList<Candle> candles, IReadOnlyList<double> actual, LeverageBracketTable brackets, IReadOnlyList<TouchModelConfig> models,
         ExAnteSettings settings, double periodsPerDay, LiquidationSide side = LiquidationSide.Total,
-        IReadOnlyList<LiquidationPrintPoint>? prints = null, PriceLevelScoringSettings? printSettings = null, TurnoverInputs? turnover = null)
+        IReadOnlyList<LiquidationPrintPoint>? prints = null, PriceLevelScoringSettings? printSettings = null, TurnoverInputs? turnover = null,
+        IReadOnlyList<double>? fundingRate = null)
     {
         ArgumentNullException.ThrowIfNull(models);
         ArgumentNullException.ThrowIfNull(settings);
         if (models.Count == 0) throw new ArgumentException("At least one touch-model configuration is needed.", nameof(models));
         var runs = models.Select(m => TouchForecast.Build(candles, actual, brackets, m, settings.FitStart, settings.FitRefit, periodsPerDay, side)).ToList();
-        var exAnte = ExAnteProtocol.Evaluate(candles, actual, runs.Select(r => r.Forecast).ToList(), settings);
+        var exAnte = ExAnteProtocol.Evaluate(candles, actual, runs.SelectMany(r => r.Forecasts).ToList(), settings, fundingRate);
+        var (modelQuantiles, ablationPairs) = ModelQuantilesAndAblation(models, runs, actual, settings);
+        var quantiles = QuantileProtocol.Evaluate(candles, actual, modelQuantiles, settings);
+        var ablation = Ablation.Evaluate(actual, ablationPairs, settings);
         List<Forecast> conditionalForecasts = [ConditionalProtocol.TimeEvolving(candles, actual, brackets, models[0].DecreaseRule, settings, models[0].Mix, side)];
         TurnoverFitResult? fit = null;
         ConditionalDiagnosis? diagnosis = null;
@@ -81,7 +90,55 @@ public static class BacktestEvaluation
             if (scored.Long is not null || scored.Short is not null || scored.ExcludedPrints > 0) printScore = scored;
             printSettings = ps;
         }
-        return new BacktestReport(exAnte, conditional, zones, models, printScore, printScore is null ? null : printSettings, fit, diagnosis);
+        return new BacktestReport(exAnte, conditional, zones, models, printScore, printScore is null ? null : printSettings, fit, diagnosis, quantiles, ablation);
+    }
+
+    /// <summary>
+    /// Each configuration's quantile regressions at every level (its features, and the same without the map, named by
+    /// <see cref="TouchModelRun.WithoutMapName"/>; duplicates once) and its ablation pairs: MAE and Spearman of the median
+    /// forecast, RMSLE of the log1p one (regression calibrations only), the pinball loss at every level.
+    /// </summary>
+    public static (IReadOnlyList<QuantileForecast> Quantiles, IReadOnlyList<AblationPair> Pairs) ModelQuantilesAndAblation(IReadOnlyList<TouchModelConfig> models,
+        IReadOnlyList<TouchModelRun> runs, IReadOnlyList<double> actual, ExAnteSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        ArgumentNullException.ThrowIfNull(runs);
+        ArgumentNullException.ThrowIfNull(settings);
+        var quantiles = new List<QuantileForecast>();
+        var pairs = new List<AblationPair>();
+        for (var m = 0; m < runs.Count; m++)
+        {
+            var (config, run) = (models[m], runs[m]);
+            if (config.Calibration != TouchCalibration.Scale)
+            {
+                foreach (var calibration in Enum.GetValues<PointCalibration>())
+                {
+                    var with = run.Forecasts.Single(f => f.Name == config.Name + CalibratedRegression.Suffix(calibration));
+                    var without = CalibratedRegression.Point(run.FeaturesWithoutMap, actual, settings.FitStart, settings.FitRefit, calibration).Forecast;
+                    var withoutName = run.WithoutMapName + CalibratedRegression.Suffix(calibration);
+                    if (calibration == PointCalibration.Median)
+                    {
+                        pairs.Add(new AblationPair(with.Name, withoutName, "MAE", with.Predicted, without, Metrics.Mae));
+                        pairs.Add(new AblationPair(with.Name, withoutName, "Spearman", with.Predicted, without, Metrics.Spearman, IsSpearman: true));
+                    }
+                    else pairs.Add(new AblationPair(with.Name, withoutName, "RMSLE", with.Predicted, without, Metrics.Rmsle));
+                }
+            }
+            // Six independent fits (with and without the map at each level), in parallel and in order.
+            var fits = QuantileProtocol.Levels.SelectMany(tau => new[] { (Tau: tau, Features: run.Features), (Tau: tau, Features: run.FeaturesWithoutMap) })
+                .AsParallel().AsOrdered().Select(x => CalibratedRegression.Quantile(x.Features, actual, settings.FitStart, settings.FitRefit, x.Tau).Forecast).ToArray();
+            for (var l = 0; l < QuantileProtocol.Levels.Count; l++)
+            {
+                var tau = QuantileProtocol.Levels[l];
+                var with = new QuantileForecast(config.Name, tau, fits[2 * l]);
+                var without = new QuantileForecast(run.WithoutMapName, tau, fits[2 * l + 1]);
+                if (!quantiles.Any(q => q.Name == with.Name && q.Tau == tau)) quantiles.Add(with);
+                if (!quantiles.Any(q => q.Name == without.Name && q.Tau == tau)) quantiles.Add(without);
+                var t = tau;
+                pairs.Add(new AblationPair(with.Name, without.Name, $"pinball P{100 * tau:0.#}", with.Predicted, without.Predicted, (p, a) => Metrics.Pinball(p, a, t)));
+            }
+        }
+        return (quantiles, pairs);
     }
 
     /// <summary>

@@ -17,8 +17,12 @@ namespace LiquidationLab.Core.Backtesting;
 /// <param name="ActualUsd">Liquidation totals (long + short, USD), aligned with <paramref name="Candles"/>.</param>
 /// <param name="TestStart">Index of the first scored period.</param>
 /// <param name="PeriodsPerDay">Bars per day.</param>
+/// <param name="FundingRate">The funding rate known at each period's open (<see cref="BaselineLadder.FundingAtOpen"/>), aligned with
+/// <paramref name="Candles"/>; null when the store has no funding series covering every period from the test start on.</param>
+/// <param name="Funding">Which funding series was used (symbol and source), or why none was.</param>
 public sealed record BacktestSeries(string Symbol, string Interval, string Market, string CandleSource, string OpenInterestSymbol, string LiquidationScope,
-    LiquidationSide Side, string TotalsSource, Candle[] Candles, double[] ActualUsd, int TestStart, double PeriodsPerDay)
+    LiquidationSide Side, string TotalsSource, Candle[] Candles, double[] ActualUsd, int TestStart, double PeriodsPerDay,
+    double[]? FundingRate = null, string Funding = "no funding rates read")
 {
     /// <summary>Long liquidations per period, USD, aligned with <see cref="Candles"/> (what the turnover model is fitted on, per
     /// side), or null when not read.</summary>
@@ -36,7 +40,7 @@ public sealed record BacktestSeries(string Symbol, string Interval, string Marke
 
     /// <summary>Funding rates of the candles' symbol over the series (the turnover model's long share where candles lack taker
     /// volume), empty when none are stored.</summary>
-    public FundingRate[] Funding { get; init; } = [];
+    public FundingRate[] FundingRates { get; init; } = [];
 
     /// <summary>Protocol settings for this series: refit and bootstrap block lengths in days, events at a training quantile.</summary>
     /// <param name="refitDays">Walk-forward refit interval, days.</param>
@@ -58,7 +62,7 @@ public sealed record BacktestSeries(string Symbol, string Interval, string Marke
                     $"{until:yyyy-MM-ddTHH:mm}Z must leave at least 10 training periods and not pass the test start ({Candles[TestStart].OpenTime:yyyy-MM-ddTHH:mm}Z)."));
         }
         return new(TestStart, Math.Max(1, (int)Math.Round(refitDays * PeriodsPerDay)), Math.Max(1, (int)Math.Round(blockDays * PeriodsPerDay)), eventQuantile,
-            EwmaHalfLife: PeriodsPerDay, VolatilityHalfLife: PeriodsPerDay, Resamples: resamples, TrainEnd: trainEnd);
+            EwmaHalfLife: PeriodsPerDay, VolatilityHalfLife: PeriodsPerDay, Resamples: resamples, TrainEnd: trainEnd, PeriodsPerDay: PeriodsPerDay);
     }
 
     /// <summary>Start of the first scored period and end of the last (UTC).</summary>

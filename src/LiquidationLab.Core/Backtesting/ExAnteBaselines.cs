@@ -63,6 +63,15 @@ public static class ExAnteBaselines
         ArgumentNullException.ThrowIfNull(candles);
         ArgumentNullException.ThrowIfNull(actual);
         if (candles.Count != actual.Count) throw new ArgumentException($"candles has {candles.Count} values, actual {actual.Count}.");
+        return WalkForwardRegression.Fit(VolatilityOpenInterestFeatures(candles, volatilityHalfLife), actual, trainPeriods, testPeriods, logTarget: true);
+    }
+
+    /// <summary>The volatility × OI regression's features per period: ln σ̂[i] and ln OI[i−1] (NaN where not known yet).</summary>
+    /// <param name="candles">Bars with open interest (USD).</param>
+    /// <param name="volatilityHalfLife">Half-life of the volatility EWMA in bars.</param>
+    public static double[][] VolatilityOpenInterestFeatures(IReadOnlyList<Candle> candles, double volatilityHalfLife = 24)
+    {
+        ArgumentNullException.ThrowIfNull(candles);
         var sigma = PastValues.ParkinsonVolatility(candles, volatilityHalfLife);
         var features = new double[candles.Count][];
         for (var i = 0; i < features.Length; i++)
@@ -70,7 +79,7 @@ public static class ExAnteBaselines
             var oi = i > 0 ? candles[i - 1].OpenInterestUsd : double.NaN;
             features[i] = [sigma[i] > 0 ? Math.Log(sigma[i]) : double.NaN, oi > 0 ? Math.Log(oi) : double.NaN];
         }
-        return WalkForwardRegression.Fit(features, actual, trainPeriods, testPeriods, logTarget: true);
+        return features;
     }
 
     /// <summary>
@@ -87,6 +96,18 @@ public static class ExAnteBaselines
     public static RegressionForecast Stacked(IReadOnlyList<Candle> candles, IReadOnlyList<double> actual, int trainPeriods, int refitPeriods, double periodsPerDay,
         IReadOnlyList<double[]>? extraFeatures = null)
     {
+        var rows = StackedFeatures(candles, actual, periodsPerDay, extraFeatures);
+        return WalkForwardRegression.Fit(rows, actual, trainPeriods, refitPeriods, logTarget: true);
+    }
+
+    /// <summary>The stacked baselines' features per period (see <see cref="Stacked"/>), with <paramref name="extraFeatures"/> appended.</summary>
+    /// <param name="candles">Bars with OI, one per period.</param>
+    /// <param name="actual">Totals per period (≥ 0).</param>
+    /// <param name="periodsPerDay">Bars per day (EWMA and volatility half-lives are a day).</param>
+    /// <param name="extraFeatures">Extra per-period features known at each period's open, or null.</param>
+    /// <exception cref="ArgumentException">Misaligned inputs.</exception>
+    public static double[][] StackedFeatures(IReadOnlyList<Candle> candles, IReadOnlyList<double> actual, double periodsPerDay, IReadOnlyList<double[]>? extraFeatures = null)
+    {
         ArgumentNullException.ThrowIfNull(candles);
         ArgumentNullException.ThrowIfNull(actual);
         if (candles.Count != actual.Count) throw new ArgumentException($"candles has {candles.Count} values, actual {actual.Count}.");
@@ -102,7 +123,7 @@ public static class ExAnteBaselines
             double[] baseRow = [Math.Log(1 + last[i]), Math.Log(1 + ewma[i]), Math.Log(1 + climatology[i]), sigma[i] > 0 ? Math.Log(sigma[i]) : double.NaN, oi > 0 ? Math.Log(oi) : double.NaN];
             rows[i] = extraFeatures is null ? baseRow : [.. baseRow, .. extraFeatures[i]];
         }
-        return WalkForwardRegression.Fit(rows, actual, trainPeriods, refitPeriods, logTarget: true);
+        return rows;
     }
 }
 

@@ -14,8 +14,9 @@ namespace LiquidationLab.Core.Backtesting;
 /// <param name="Resamples">Bootstrap resamples.</param>
 /// <param name="TrainEnd">With a value, everything fitted is fitted once on the periods before this index and frozen (no
 /// walk-forward refits): scoring a frozen configuration on data that arrived later. Must be ≤ <paramref name="TestStart"/>.</param>
+/// <param name="PeriodsPerDay">Periods per day (24 for 1h, 6 for 4h): the baseline ladder's day and week windows.</param>
 public sealed record ExAnteSettings(int TestStart, int RefitPeriods, int BlockLength, double EventQuantile = 0.8, double EwmaHalfLife = 24,
-    double VolatilityHalfLife = 24, double MapeFloor = 1_000_000, int Resamples = 2000, int? TrainEnd = null)
+    double VolatilityHalfLife = 24, double MapeFloor = 1_000_000, int Resamples = 2000, int? TrainEnd = null, double PeriodsPerDay = 24)
 {
     /// <summary>The first period a fit forecasts (fits use the periods before it): <see cref="TrainEnd"/>, else <see cref="TestStart"/>; at least 10.</summary>
     public int FitStart => Math.Max(10, TrainEnd ?? TestStart);
@@ -74,20 +75,44 @@ public static class ExAnteProtocol
     /// <summary>Protocol name in reports.</summary>
     public const string Name = "ex-ante, next period";
 
-    /// <summary>The baselines for periods aligned with <paramref name="candles"/> and <paramref name="actual"/>.</summary>
-    public static IReadOnlyList<Forecast> Baselines(IReadOnlyList<Candle> candles, IReadOnlyList<double> actual, ExAnteSettings settings)
+    /// <summary>Name of the stacked baselines' regression (without a calibration suffix).</summary>
+    public const string StackedName = "stacked baselines";
+
+    /// <summary>Name of the volatility × open-interest regression (without a calibration suffix).</summary>
+    public const string VolatilityOpenInterestName = "volatility × OI regression";
+
+    /// <summary>
+    /// The baselines for periods aligned with <paramref name="candles"/> and <paramref name="actual"/>: persistence, EWMA,
+    /// hour-of-week climatology, then the ladder (<see cref="BaselineLadder"/>: seasonal naive, HAR, + RV, + OI, + funding where
+    /// <paramref name="fundingRate"/> is given), the volatility × OI regression and the stacked baselines — every
+    /// regression twice, calibrated for MAE (<c>· median</c>) and for RMSLE (<c>· log1p</c>), see <see cref="CalibratedRegression"/>.
+    /// </summary>
+    /// <param name="candles">One bar per period (OI in USD).</param>
+    /// <param name="actual">Liquidated USD per period, aligned.</param>
+    /// <param name="settings">Protocol settings (refit cadence, half-lives, periods per day).</param>
+    /// <param name="fundingRate">The funding rate (a fraction) known at each period's open, aligned, or null when the series has
+    /// none (the ladder's funding rung is then left out).</param>
+    public static IReadOnlyList<Forecast> Baselines(IReadOnlyList<Candle> candles, IReadOnlyList<double> actual, ExAnteSettings settings, IReadOnlyList<double>? fundingRate = null)
     {
         ArgumentNullException.ThrowIfNull(candles);
         ArgumentNullException.ThrowIfNull(actual);
         ArgumentNullException.ThrowIfNull(settings);
-        return
-        [
-            new Forecast("persistence", WalkForward.Persistence(actual)),
-            new Forecast($"EWMA (half-life {settings.EwmaHalfLife:0.#})", PastValues.Ewma(actual, settings.EwmaHalfLife)),
-            new Forecast(ExAnteBaselines.ClimatologyName, ExAnteBaselines.SeasonalClimatology(candles.Select(c => c.OpenTime).ToArray(), actual)),
-            new Forecast("volatility × OI regression", ExAnteBaselines.VolatilityOpenInterest(candles, actual, settings.FitStart, settings.FitRefit, settings.VolatilityHalfLife).Forecast),
-            new Forecast("stacked baselines", ExAnteBaselines.Stacked(candles, actual, settings.FitStart, settings.FitRefit, settings.EwmaHalfLife).Forecast),
-        ];
+        var list = new List<Forecast>
+        {
+            new("persistence", WalkForward.Persistence(actual)),
+            new($"EWMA (half-life {settings.EwmaHalfLife:0.#})", PastValues.Ewma(actual, settings.EwmaHalfLife)),
+            new(ExAnteBaselines.ClimatologyName, ExAnteBaselines.SeasonalClimatology(candles.Select(c => c.OpenTime).ToArray(), actual)),
+        };
+        list.AddRange(BaselineLadder.Forecasts(candles, actual, settings, fundingRate));
+        var regressions = new[]
+        {
+            (VolatilityOpenInterestName, ExAnteBaselines.VolatilityOpenInterestFeatures(candles, settings.VolatilityHalfLife)),
+            (StackedName, ExAnteBaselines.StackedFeatures(candles, actual, settings.EwmaHalfLife)),
+        };
+        // Independent fits, in parallel; AsOrdered keeps the report's order whatever the core count.
+        list.AddRange(regressions.SelectMany(r => Enum.GetValues<PointCalibration>().Select(c => (r.Item1, r.Item2, Calibration: c))).AsParallel().AsOrdered()
+            .Select(r => new Forecast(r.Item1 + CalibratedRegression.Suffix(r.Calibration), CalibratedRegression.Point(r.Item2, actual, settings.FitStart, settings.FitRefit, r.Calibration).Forecast)));
+        return list;
     }
 
     /// <summary>Scores <paramref name="forecasts"/> and the ex-ante baselines over periods <c>TestStart…</c>.</summary>
@@ -95,9 +120,11 @@ public static class ExAnteProtocol
     /// <param name="actual">Liquidated USD per period (≥ 0), aligned.</param>
     /// <param name="forecasts">Forecasts to evaluate (each aligned; they must use only data before each period).</param>
     /// <param name="settings">Protocol settings.</param>
+    /// <param name="fundingRate">The funding rate known at each period's open (aligned), or null: see <see cref="Baselines"/>.</param>
     /// <exception cref="ArgumentException">Misaligned inputs, or too few training or test periods.</exception>
-    public static ProtocolReport Evaluate(IReadOnlyList<Candle> candles, IReadOnlyList<double> actual, IReadOnlyList<Forecast> forecasts, ExAnteSettings settings) =>
-        ForecastEvaluation.Score(Name, candles, actual, Baselines(candles, actual, settings), forecasts, settings);
+    public static ProtocolReport Evaluate(IReadOnlyList<Candle> candles, IReadOnlyList<double> actual, IReadOnlyList<Forecast> forecasts, ExAnteSettings settings,
+        IReadOnlyList<double>? fundingRate = null) =>
+        ForecastEvaluation.Score(Name, candles, actual, Baselines(candles, actual, settings, fundingRate), forecasts, settings);
     /// <summary>
     /// Event flags of a forecast, ex ante and free of its scale: period i is flagged when its forecast is at or above the
     /// <paramref name="quantile"/> of the forecast's own earlier values (at least <paramref name="minHistory"/> of them) —

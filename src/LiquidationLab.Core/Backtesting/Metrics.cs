@@ -152,6 +152,50 @@ public static class Metrics
         return n == 0 || reference == 0 ? double.NaN : model / reference;
     }
 
+    /// <summary>
+    /// Mean pinball (check) loss of a τ-quantile forecast: mean of ρ_τ(a − p) with ρ_τ(u) = τ·u for u ≥ 0 and (τ − 1)·u for
+    /// u &lt; 0 — an actual above the forecast costs τ per unit, one below it 1 − τ. A proper scoring rule for the τ-quantile
+    /// (its expectation is smallest at the true quantile); in the series' unit (USD here). NaN without pairs.
+    /// </summary>
+    /// <param name="predicted">τ-quantile forecasts.</param>
+    /// <param name="actual">Observed values.</param>
+    /// <param name="tau">Quantile level in (0, 1).</param>
+    /// <exception cref="ArgumentException">Different lengths, or τ outside (0, 1).</exception>
+    public static double Pinball(ReadOnlySpan<double> predicted, ReadOnlySpan<double> actual, double tau)
+    {
+        Check(predicted, actual);
+        if (!(tau > 0 && tau < 1)) throw new ArgumentException($"The quantile level τ must be within (0, 1), found {tau}.", nameof(tau));
+        double sum = 0;
+        var n = 0;
+        for (var i = 0; i < actual.Length; i++)
+        {
+            if (double.IsNaN(predicted[i]) || double.IsNaN(actual[i])) continue;
+            var u = actual[i] - predicted[i];
+            sum += u >= 0 ? tau * u : (tau - 1) * u;
+            n++;
+        }
+        return n == 0 ? double.NaN : sum / n;
+    }
+
+    /// <summary>
+    /// Coverage of a quantile forecast: the share of pairs whose actual value is at or below the forecast, in [0, 1] (a
+    /// calibrated τ-quantile covers τ of them). NaN without pairs.
+    /// </summary>
+    /// <exception cref="ArgumentException">Different lengths.</exception>
+    public static double Coverage(ReadOnlySpan<double> predicted, ReadOnlySpan<double> actual)
+    {
+        Check(predicted, actual);
+        var covered = 0;
+        var n = 0;
+        for (var i = 0; i < actual.Length; i++)
+        {
+            if (double.IsNaN(predicted[i]) || double.IsNaN(actual[i])) continue;
+            if (actual[i] <= predicted[i]) covered++;
+            n++;
+        }
+        return n == 0 ? double.NaN : (double)covered / n;
+    }
+
     /// <summary>Pearson correlation; NaN with fewer than 2 pairs or when a series is constant.</summary>
     public static double Pearson(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
     {

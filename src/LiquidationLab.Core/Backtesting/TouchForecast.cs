@@ -11,11 +11,13 @@ public enum TouchCalibration
     /// <summary>USD = k × expected notional, k by least squares through the origin.</summary>
     Scale,
 
-    /// <summary>ln(1 + USD) = a + b ln(1 + expected notional), back-transformed with Duan's smearing.</summary>
+    /// <summary>ln(1 + USD) = a + b ln(1 + expected notional), fitted for each loss (<see cref="CalibratedRegression"/>): the conditional
+    /// median for MAE, log1p least squares for RMSLE.</summary>
     LogLinear,
 
-    /// <summary>ln(1 + USD) on ln(1 + expected notional) plus every baseline's information (<see cref="ExAnteBaselines.Stacked"/>):
-    /// it counts only if it beats the same regression without the model's feature, the "stacked baselines".</summary>
+    /// <summary>ln(1 + USD) on ln(1 + expected notional) plus every baseline's information (<see cref="ExAnteBaselines.StackedFeatures"/>),
+    /// fitted for each loss like <see cref="LogLinear"/>: it counts only if it beats the same regression without the model's
+    /// feature, the "stacked baselines" (the ablation).</summary>
     Stacked,
 }
 
@@ -73,12 +75,21 @@ public sealed record TouchModelConfig(OpenInterestDecreaseRule DecreaseRule, Tou
     };
 }
 
-/// <summary>A touch-model run: its USD forecast and what it was built from.</summary>
-/// <param name="Forecast">The calibrated USD forecast per period.</param>
+/// <summary>A touch-model run: its USD forecasts and what they were built from.</summary>
+/// <param name="Forecast">The calibrated USD point forecast per period for MAE: the median (<c>· median</c>) for the log-linear
+/// and stacked calibrations, the scaled expectation for <see cref="TouchCalibration.Scale"/>.</param>
 /// <param name="Expected">Expected liquidations in model notional, per side.</param>
 /// <param name="Grid">The time-evolving book, one column per candle, fixed-width bins.</param>
 /// <param name="Volatility">The per-bar volatility forecast (σ̂ known at each period's open).</param>
-public sealed record TouchModelRun(Forecast Forecast, ExpectedLiquidations Expected, TimePriceGrid Grid, double[] Volatility);
+/// <param name="Forecasts">Every point forecast of the run: <c>· median</c> (MAE) and <c>· log1p</c> (RMSLE) for the regression
+/// calibrations, the scaled one alone for <see cref="TouchCalibration.Scale"/>.</param>
+/// <param name="Features">The regression's features per period with the map's (ln(1 + expected notional) last): the stacked
+/// baselines' and the map's for <see cref="TouchCalibration.Stacked"/>, the map's alone otherwise.</param>
+/// <param name="FeaturesWithoutMap">The same regression without the map's feature (the ablation): the stacked baselines' features,
+/// or none (an intercept alone).</param>
+/// <param name="WithoutMapName">What the regression is without the map: <c>stacked baselines</c> or <c>intercept only</c>.</param>
+public sealed record TouchModelRun(Forecast Forecast, ExpectedLiquidations Expected, TimePriceGrid Grid, double[] Volatility,
+    IReadOnlyList<Forecast> Forecasts, double[][] Features, double[][] FeaturesWithoutMap, string WithoutMapName);
 
 /// <summary>
 /// The ex-ante touch forecast: the touch model's expected liquidations at each period's open (<see cref="TouchModel"/>:
@@ -109,19 +120,16 @@ public static class TouchForecast
         var model = new TouchModel(config.DecreaseRule, config.Mix, config.VolatilityHalfLifeDays * periodsPerDay, config.HorizonBars);
         var book = model.Expect(brackets, candles);
         var e = book.Expected.Of(side);
-        double[] forecast;
-        switch (config.Calibration)
-        {
-            case TouchCalibration.Scale:
-                forecast = WalkForward.ScaledForecast(e, actual, trainPeriods, refitPeriods).Forecast;
-                break;
-            case TouchCalibration.LogLinear:
-                forecast = WalkForwardRegression.Fit(e.Select(v => new[] { Math.Log(1 + v) }).ToArray(), actual, trainPeriods, refitPeriods, logTarget: true).Forecast;
-                break;
-            default:
-                forecast = ExAnteBaselines.Stacked(candles, actual, trainPeriods, refitPeriods, periodsPerDay, e.Select(v => new[] { Math.Log(1 + v) }).ToArray()).Forecast;
-                break;
-        }
-        return new TouchModelRun(new Forecast(config.Name, forecast), book.Expected, book.Grid, book.Volatility);
+        var map = e.Select(v => new[] { Math.Log(1 + v) }).ToArray();
+        var stacked = config.Calibration == TouchCalibration.Stacked;
+        var without = stacked ? ExAnteBaselines.StackedFeatures(candles, actual, periodsPerDay) : candles.Select(_ => Array.Empty<double>()).ToArray();
+        var features = BaselineLadder.Join(without, map);
+        // Point forecasts calibrated to the loss that scores them: the median for MAE, log1p least squares for RMSLE.
+        Forecast[] forecasts = config.Calibration == TouchCalibration.Scale
+            ? [new Forecast(config.Name, WalkForward.ScaledForecast(e, actual, trainPeriods, refitPeriods).Forecast)]
+            : Enum.GetValues<PointCalibration>().Select(c => new Forecast(config.Name + CalibratedRegression.Suffix(c),
+                CalibratedRegression.Point(features, actual, trainPeriods, refitPeriods, c).Forecast)).ToArray();
+        return new TouchModelRun(forecasts[0], book.Expected, book.Grid, book.Volatility, forecasts, features, without,
+            stacked ? ExAnteProtocol.StackedName : "intercept only");
     }
 }

@@ -411,6 +411,12 @@ public sealed class MarketDataReader(LabStore store)
     public IReadOnlyList<string> LiquidationScopes(string symbol, string interval) =>
         Strings("SELECT DISTINCT exchange_scope FROM liquidation_totals WHERE symbol = $1 AND interval = $2 ORDER BY 1", symbol, interval);
 
+    /// <summary>The funding-rate sources of <paramref name="symbol"/> with settlements in [<paramref name="from"/>, <paramref name="to"/>),
+    /// most settlements first (ties by name).</summary>
+    public IReadOnlyList<string> FundingSources(string symbol, DateTime from, DateTime to) =>
+        Strings("SELECT source FROM funding_rates WHERE symbol = $1 AND funding_time >= $2 AND funding_time < $3 GROUP BY source ORDER BY count(*) DESC, source",
+            symbol, from, to);
+
     /// <summary>Funding rates of <paramref name="symbol"/> from one source (e.g. <c>binance-fundingRate</c>).</summary>
     public FundingRate[] FundingRates(string symbol, string source, DateTime from, DateTime to)
     {

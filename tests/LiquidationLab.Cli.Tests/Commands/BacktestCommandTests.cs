@@ -23,8 +23,13 @@ public sealed class BacktestCommandTests
         Assert.True(report.GetProperty("testFrom").GetDateTime() >= new DateTime(2026, 2, 15, 0, 0, 0, DateTimeKind.Utc));
         Assert.True(report.GetProperty("trainPeriods").GetInt32() > 1000);
         var scores = report.GetProperty("scores").EnumerateArray().ToList();
-        Assert.Equal(["persistence", "EWMA (half-life 24)", "hour-of-week climatology", "volatility × OI regression", "stacked baselines", "touch model (absolute, stacked)"],
-            scores.Select(s => s.GetProperty("name").GetString())); // the baselines, then the frozen model of data/models/touch-model.json
+        Assert.Equal(["persistence", "EWMA (half-life 24)", "hour-of-week climatology", "naive: same period yesterday", "naive: same period last week",
+                "HAR · median", "HAR · log1p", "HAR + RV · median", "HAR + RV · log1p", "HAR + RV + OI · median", "HAR + RV + OI · log1p",
+                "HAR + RV + OI + funding · median", "HAR + RV + OI + funding · log1p",
+                "volatility × OI regression · median", "volatility × OI regression · log1p", "stacked baselines · median", "stacked baselines · log1p",
+                "touch model (absolute, stacked) · median", "touch model (absolute, stacked) · log1p"],
+            scores.Select(s => s.GetProperty("name").GetString())); // the baselines and the ladder, then the frozen model of data/models/touch-model.json
+        Assert.Equal("BTCUSDT coinglass-1h", root.GetProperty("funding").GetString()); // the hourly Coinglass export's funding of the Binance pair
         foreach (var s in scores)
         {
             Assert.Equal(report.GetProperty("testPeriods").GetInt32(), s.GetProperty("periods").GetInt32());
@@ -34,7 +39,25 @@ public sealed class BacktestCommandTests
                 Assert.InRange(i.GetProperty("estimate").GetDouble(), i.GetProperty("lower").GetDouble(), i.GetProperty("upper").GetDouble());
             }
         }
-        Assert.Single(report.GetProperty("comparisons").EnumerateArray().ToList());
+        Assert.Equal(2, report.GetProperty("comparisons").GetArrayLength()); // the model's median and log1p forecasts against the best baseline
+
+        // Quantiles: climatology, quantile HAR, the model's regression and the same without the map, at P50, P90 and P99.
+        var quantiles = root.GetProperty("quantiles");
+        Assert.Equal([0.5, 0.9, 0.99], quantiles.GetProperty("levels").EnumerateArray().Select(l => l.GetDouble()));
+        var q = quantiles.GetProperty("scores").EnumerateArray().ToList();
+        Assert.Equal(12, q.Count);
+        Assert.Equal(["climatology quantile", "quantile HAR", "touch model (absolute, stacked)", "stacked baselines"],
+            q.Where(s => s.GetProperty("tau").GetDouble() == 0.9).Select(s => s.GetProperty("name").GetString()));
+        foreach (var s in q)
+        {
+            var coverage = s.GetProperty("coverage");
+            Assert.InRange(coverage.GetProperty("estimate").GetDouble(), coverage.GetProperty("lower").GetDouble(), coverage.GetProperty("upper").GetDouble());
+            Assert.True(s.GetProperty("pinball").GetProperty("estimate").GetDouble() > 0);
+        }
+        // Ablation: MAE, Spearman, RMSLE and the three pinball losses of the model beside the stacked baselines.
+        var ablation = root.GetProperty("ablation").EnumerateArray().ToList();
+        Assert.Equal(["MAE", "Spearman", "RMSLE", "pinball P50", "pinball P90", "pinball P99"], ablation.Select(a => a.GetProperty("metric").GetString()));
+        Assert.All(ablation, a => Assert.True(a.GetProperty("difference").TryGetProperty("upper", out _)));
 
         var conditional = root.GetProperty("conditional");
         Assert.Equal("conditional on the period's range", conditional.GetProperty("protocol").GetString());
@@ -147,6 +170,10 @@ public sealed class BacktestCommandTests
         Assert.True(table.Exit == 0, table.Err);
         Assert.Contains("Binance liquidation totals", table.Out, StringComparison.Ordinal);
         Assert.Contains("Diebold–Mariano p =", table.Out, StringComparison.Ordinal);
+        Assert.Contains("HAR + RV + OI", table.Out, StringComparison.Ordinal); // the ladder
+        Assert.Contains("Quantile forecasts", table.Out, StringComparison.Ordinal);
+        Assert.Contains("pinball − climatology", table.Out, StringComparison.Ordinal);
+        Assert.Contains("Ablation: each model result beside the same regression without the map", table.Out, StringComparison.Ordinal);
         Assert.Contains("protocol: conditional on the period's range", table.Out, StringComparison.Ordinal);
         Assert.Contains("Model minus calibrated zone-free Brier", table.Out, StringComparison.Ordinal);
 

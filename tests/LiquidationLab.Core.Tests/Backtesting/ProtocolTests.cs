@@ -95,18 +95,34 @@ public class ProtocolTests
         var times = Enumerable.Range(0, n).Select(h => T0.AddHours(h)).ToArray();
         var candles = Enumerable.Range(0, n).Select(i => Bar(i, 100, 100 + 2 * random.NextDouble() + 0.1, 99 - random.NextDouble(), 100, 1e9 * (1 + random.NextDouble()))).ToArray();
         var actual = Enumerable.Range(0, n).Select(_ => 1e6 * Math.Exp(2 * random.NextDouble())).ToArray();
-        foreach (var k in new[] { 150, 173, 250, 399 })
+        // Funding stamped every 8 hours (a bar's close value stamped at its open), aligned as of each period's open.
+        var funding = Enumerable.Range(0, n / 8).Select(j => new FundingRate(T0.AddHours(8 * j), 1e-4 * (random.NextDouble() - 0.3))).ToArray();
+        foreach (var k in new[] { 150, 173, 248, 250, 399 }) // 248: a funding stamp at the open itself (the bar's close value, not known yet)
         {
             var actual2 = actual.Select((v, i) => i >= k ? v * 10 + 12345 : v).ToArray();
             var candles2 = candles.Select((c, i) => i >= k ? c with { High = c.High * 1.5, OpenInterestUsd = c.OpenInterestUsd * 3 } : c).ToArray();
-            foreach (var (name, f) in Forecasts(times, candles, actual).Zip(Forecasts(times, candles2, actual2), (a, b) => (a.Name, (a.Values, b.Values))))
+            var funding2 = funding.Select(f => f.Time >= times[k] ? f with { Rate = f.Rate * 7 + 1e-3 } : f).ToArray();
+            var names = 0;
+            foreach (var (name, f) in Forecasts(times, candles, actual, funding).Zip(Forecasts(times, candles2, actual2, funding2), (a, b) => (a.Name, (a.Values, b.Values))))
+            {
+                names++;
                 for (var i = 0; i <= k; i++)
                     Assert.True(f.Item1[i].Equals(f.Item2[i]), $"{name}: forecast {i} changed when periods ≥ {k} changed");
+                Assert.Contains(f.Item1.Skip(100), v => !double.IsNaN(v)); // every forecast exists in the scored span: the check is not vacuous
+            }
+            Assert.True(names > 60, $"{names} forecasts checked");
         }
     }
 
-    private static IEnumerable<(string Name, double[] Values)> Forecasts(DateTime[] times, Candle[] candles, double[] actual)
+    private static IEnumerable<(string Name, double[] Values)> Forecasts(DateTime[] times, Candle[] candles, double[] actual, FundingRate[] funding)
     {
+        // Every ex-ante baseline the protocol scores: the ladder (seasonal naive, HAR, + RV, + OI, + funding; median and log1p) and the
+        // volatility × OI and stacked regressions in both calibrations, fitted walk-forward like the protocol does.
+        var settings = new ExAnteSettings(TestStart: 100, RefitPeriods: 48, BlockLength: 24, Resamples: 200);
+        var fundingAtOpen = BaselineLadder.FundingAtOpen(times, funding, TimeSpan.FromHours(1));
+        foreach (var b in ExAnteProtocol.Baselines(candles, actual, settings, fundingAtOpen)) yield return (b.Name, b.Predicted);
+        // The quantile baselines at every level.
+        foreach (var q in QuantileProtocol.Baselines(candles, actual, settings).Forecasts) yield return ($"{q.Name} P{100 * q.Tau}", q.Predicted);
         yield return ("persistence", WalkForward.Persistence(actual));
         yield return ("ewma", PastValues.Ewma(actual, 12));
         yield return ("climatology", ExAnteBaselines.SeasonalClimatology(times, actual));
@@ -118,7 +134,12 @@ public class ProtocolTests
         foreach (var calibration in Enum.GetValues<TouchCalibration>())
         {
             var config = new TouchModelConfig(rule, calibration);
-            yield return (config.Name, TouchForecast.Build(candles, actual, brackets, config, trainPeriods: 100, refitPeriods: 48, periodsPerDay: 24).Forecast.Predicted);
+            var run = TouchForecast.Build(candles, actual, brackets, config, trainPeriods: 100, refitPeriods: 48, periodsPerDay: 24);
+            foreach (var f in run.Forecasts) yield return (f.Name, f.Predicted);
+            // The model's quantile regressions (with and without the map) and the ablated point forecasts.
+            var (quantiles, pairs) = BacktestEvaluation.ModelQuantilesAndAblation([config], [run], actual, settings);
+            foreach (var q in quantiles) yield return ($"{q.Name} P{100 * q.Tau}", q.Predicted);
+            foreach (var p in pairs) yield return ($"{p.Without} ({p.Metric})", p.WithoutMap);
         }
     }
 
@@ -240,7 +261,9 @@ public class ExAnteProtocolTests
         Assert.Equal(600, report.TrainPeriods);
         Assert.Equal(600, report.TestPeriods);
         Assert.Equal(T0.AddHours(600), report.TestFrom);
-        Assert.Equal(["persistence", "EWMA (half-life 24)", "hour-of-week climatology", "volatility × OI regression", "stacked baselines", "informed"], report.Scores.Select(s => s.Name));
+        Assert.Equal(["persistence", "EWMA (half-life 24)", "hour-of-week climatology", BaselineLadder.NaiveDay, BaselineLadder.NaiveWeek,
+            "HAR · median", "HAR · log1p", "HAR + RV · median", "HAR + RV · log1p", "HAR + RV + OI · median", "HAR + RV + OI · log1p",
+            "volatility × OI regression · median", "volatility × OI regression · log1p", "stacked baselines · median", "stacked baselines · log1p", "informed"], report.Scores.Select(s => s.Name));
         Assert.All(report.Scores, s => Assert.Equal(600, s.Periods)); // every forecast on the same periods
         var model = report.Scores.Single(s => s.Name == "informed");
         Assert.All(model.Metrics, m => Assert.InRange(m.Interval.Estimate, m.Interval.Lower, m.Interval.Upper));
@@ -458,7 +481,7 @@ public class ConditionalAndZoneTests
         double Spearman(ProtocolReport r, string name) => r.Scores.Single(s => s.Name == name).Metrics.Single(m => m.Name == "Spearman").Interval.Estimate;
         // (The ranges are independent draws here, so nothing known at a period's open can rank them.)
         var conditional = Spearman(report.Conditional, "range × OI regression");
-        var exAnte = Spearman(report.ExAnte, "stacked baselines");
+        var exAnte = Spearman(report.ExAnte, "stacked baselines · median");
         Assert.True(conditional > 0.6 && exAnte < conditional - 0.3, $"conditional {conditional}, ex ante {exAnte}");
         Assert.NotEmpty(report.Zones.Observations);
     }
