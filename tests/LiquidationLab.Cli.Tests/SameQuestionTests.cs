@@ -110,7 +110,7 @@ public sealed partial class SameQuestionTests : IAsyncLifetime, IDisposable
             "--venues", "binance,hyperliquid", "--price-venue", "binance", "--out", html);
         Assert.True(cli.Exit == 0, cli.Err);
         Assert.Contains($"{notebook.Grid.Price.Count} price bins × {notebook.Grid.Times.Count} columns", cli.Out, StringComparison.Ordinal);
-        Assert.Contains("hyperliquid BTC: open interest hyperliquid BTC group-m-hourly 1h", cli.Out.Replace("\n", " ", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Contains("hyperliquid BTC: open interest hyperliquid BTC group-m-hourly 1h", cli.Out, StringComparison.Ordinal);
         var page = await File.ReadAllTextAsync(html);
         Assert.Contains("venues binance + hyperliquid (hyperliquid on binance prices)", page, StringComparison.Ordinal);
         using var figure = JsonDocument.Parse(FigureScript().Match(page).Groups[1].Value);
