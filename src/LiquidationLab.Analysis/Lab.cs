@@ -151,6 +151,14 @@ public sealed class Lab : IDisposable
         Analysis.PeerComparison(new PeerComparisonQuery(symbol, TimeWindow.Parse(from, to),
             Settings: new PriceLevelScoringSettings(Zones: zones, TolerancePercent: tolerancePercent)));
 
+    /// <summary>Our map against the true liquidation levels of a venue's largest accounts (<see cref="LiquidationAnalysis.TrueLevels"/>):
+    /// snapshots of <paramref name="coin"/> in [from, to] (all when null), the k densest buckets within ±<paramref name="maxDistance"/>
+    /// of the price, a level within <paramref name="tolerancePercent"/> % of a bucket centre (at least half a bucket) counting for it.</summary>
+    public TrueLevelsResult TrueLevels(string coin = "BTC", string? from = null, string? to = null, int zones = 3, double tolerancePercent = 0.5, double maxDistance = 0.15,
+        double warmupDays = QueryDefaults.TrueLevelWarmupDays, string? mix = null) =>
+        Analysis.TrueLevels(new TrueLevelsQuery(coin, TimeWindow.Parse(from, to), Mix: mix, WarmupDays: warmupDays,
+            Settings: new TrueLevelSettings(Zones: zones, TolerancePercent: tolerancePercent, MaxDistance: maxDistance)));
+
     /// <summary>Real liquidation totals next to the time-evolving model's, per period, with the stored prints.</summary>
     public HistoryResult History(string symbol, string interval, string? from = null, string? to = null, string? market = null, string? openInterestSymbol = null) =>
         Analysis.History(new HistoryQuery(symbol, interval, TimeWindow.Parse(from, to), market, openInterestSymbol));

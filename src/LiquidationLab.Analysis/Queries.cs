@@ -90,6 +90,12 @@ public static class QueryDefaults
     /// <summary>The backtest's event quantile of the training totals when none is given.</summary>
     public const double EventQuantile = 0.8;
 
+    /// <summary>The publisher of true liquidation levels when none is given: the kittycapital snapshots of Hyperliquid's largest accounts.</summary>
+    public const string TrueLevelSource = "kittycapital-hl-top-traders";
+
+    /// <summary>Days of candles a true-levels map runs before the first snapshot when none are given (its inventory builds up).</summary>
+    public const double TrueLevelWarmupDays = 30;
+
     /// <summary>Time columns a heatmap aims for when candles per column are not given (candles are grouped to stay at or under it).</summary>
     public const int MaxColumns = 1000;
 

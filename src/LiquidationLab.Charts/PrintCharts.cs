@@ -10,8 +10,8 @@ namespace LiquidationLab.Charts;
 /// <summary>Real liquidation prints: where they happened, and a model's map next to them.</summary>
 public static class PrintCharts
 {
-    private const string LongColor = "#ef476f";
-    private const string ShortColor = "#06d6a0";
+    internal const string LongColor = "#ef476f";
+    internal const string ShortColor = "#06d6a0";
 
     /// <summary>
     /// Prints against time and price: liquidated longs and shorts in their colours, marker area proportional to notional,

@@ -395,6 +395,30 @@ public sealed class MarketDataReader(LabStore store)
         return list;
     }
 
+    /// <summary>The open-interest series of <paramref name="symbol"/> at <paramref name="interval"/> in [from, to) with a USD value:
+    /// venue, source and readings, most readings first (what <see cref="Candles"/> joins, before its per-time source preference).</summary>
+    public IReadOnlyList<(string Venue, string Source, long Readings)> OpenInterestSeries(string symbol, string interval, DateTime from, DateTime to)
+    {
+        using var cmd = store.Command(
+            "SELECT venue, source, count(*) FROM open_interest WHERE symbol = $1 AND interval = $2 AND time >= $3 AND time < $4 AND oi_usd IS NOT NULL " +
+            "GROUP BY ALL ORDER BY 3 DESC, 1, 2", symbol, interval, from, to);
+        using var r = cmd.ExecuteReader();
+        var list = new List<(string, string, long)>();
+        while (r.Read()) list.Add((r.GetString(0), r.GetString(1), r.GetInt64(2)));
+        return list;
+    }
+
+    /// <summary>The candle intervals of a symbol and market with at least two bars that carry open interest (what
+    /// <see cref="Candles"/> joins: same symbol, interval and time, <c>oi_usd</c> not null) — the intervals a time-evolving
+    /// heatmap can be computed on; sorted by name.</summary>
+    public IReadOnlyList<string> CandleIntervalsWithOpenInterest(string symbol, string market = "perp") =>
+        Strings("""
+            SELECT k.interval FROM klines k
+            WHERE k.symbol = $1 AND k.market = $2
+              AND EXISTS (SELECT 1 FROM open_interest o WHERE o.symbol = k.symbol AND o.interval = k.interval AND o.time = k.open_time AND o.oi_usd IS NOT NULL)
+            GROUP BY k.interval HAVING count(DISTINCT k.open_time) >= 2 ORDER BY 1
+            """, symbol, market);
+
     /// <summary>The candle intervals stored for a symbol and market (e.g. <c>1h</c>, <c>5m</c>), sorted by name.</summary>
     public IReadOnlyList<string> CandleIntervals(string symbol, string market = "perp") =>
         Strings("SELECT DISTINCT interval FROM klines WHERE symbol = $1 AND market = $2 ORDER BY 1", symbol, market);

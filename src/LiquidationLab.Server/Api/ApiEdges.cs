@@ -78,8 +78,9 @@ internal static class RequestGuard
     }
 }
 
-/// <summary>A symbol the API can serve: its table and what the store holds for it.</summary>
-internal sealed record SymbolInfo(string Venue, string Symbol, decimal MaxLeverage, string BracketsEffectiveDate, string BracketsSource, IReadOnlyList<string> PerpIntervals, IReadOnlyList<string> SpotIntervals, long AggTrades);
+/// <summary>A symbol the API can serve: its table and what the store holds for it (<c>HeatmapIntervals</c>: the perp intervals
+/// whose candles carry open interest, what the heatmap needs).</summary>
+internal sealed record SymbolInfo(string Venue, string Symbol, decimal MaxLeverage, string BracketsEffectiveDate, string BracketsSource, IReadOnlyList<string> PerpIntervals, IReadOnlyList<string> SpotIntervals, IReadOnlyList<string> HeatmapIntervals, long AggTrades);
 
 /// <summary>The page's static files: the HTML (embedded) and plotly.js (the copy the charts embed).</summary>
 internal static class Page

@@ -348,7 +348,7 @@ public sealed partial class LiquidationApi : IAsyncDisposable
                 {
                     var tiers = analysis.Venues.Get(venue, s).Tiers;
                     // The store's market data is Binance's: nothing of it is claimed for another venue's instrument.
-                    return new SymbolInfo(name, s, tiers.MaxLeverage, tiers.EffectiveDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), tiers.Source, [], [], 0);
+                    return new SymbolInfo(name, s, tiers.MaxLeverage, tiers.EffectiveDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), tiers.Source, [], [], [], 0);
                 }).ToArray();
             return analysis.Store.Read(store => analysis.Tiers.Symbols.Select(s =>
             {
@@ -356,7 +356,7 @@ public sealed partial class LiquidationApi : IAsyncDisposable
                 var table = analysis.Tiers.Get(s);
                 var trades = reader.TradeCount(s);
                 return new SymbolInfo(name, s, table.MaxInitialLeverage, table.EffectiveDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), table.Source,
-                    reader.CandleIntervals(s, "perp"), reader.CandleIntervals(s, "spot"), trades);
+                    reader.CandleIntervals(s, "perp"), reader.CandleIntervals(s, "spot"), reader.CandleIntervalsWithOpenInterest(s, "perp"), trades);
             }).ToArray());
         }
 

@@ -12,29 +12,8 @@ using LiquidationLab.TestSupport;
 namespace LiquidationLab.Server.Tests.Api;
 
 /// <summary>The REST API in-process (Kestrel on a free loopback port) over the repository's real-data snapshot.</summary>
-public sealed class LiquidationApiTests : IAsyncLifetime, IDisposable
+public sealed class LiquidationApiTests : RealSnapshotApiTests
 {
-    private LiquidationApi _api = null!;
-    private HttpClient _http = null!;
-
-    public async Task InitializeAsync()
-    {
-        _api = await LiquidationApi.StartAsync(new LiquidationApiOptions(RealSnapshot.StorePath, Urls: ["http://127.0.0.1:0"]));
-        _http = new HttpClient { BaseAddress = _api.Urls[0] };
-    }
-
-    public async Task DisposeAsync() => await _api.DisposeAsync();
-
-    public void Dispose() => _http.Dispose();
-
-    private async Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> Get(string url)
-    {
-        var response = await _http.GetAsync(new Uri(url, UriKind.Relative));
-        var text = await response.Content.ReadAsStringAsync();
-        using var doc = JsonDocument.Parse(text);
-        return (response.StatusCode, doc.RootElement.Clone(), response);
-    }
-
     private static void AssertProblem((HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response) r, HttpStatusCode status, string? parameter, string detailPart)
     {
         Assert.Equal(status, r.Status);
@@ -61,7 +40,7 @@ public sealed class LiquidationApiTests : IAsyncLifetime, IDisposable
         Assert.All(rejected, l => Assert.Equal(JsonValueKind.Null, l.GetProperty("liquidation_price").ValueKind));
 
         // Every row is the application layer's for the same question with the API's defaults written out (quantity 1, isolated).
-        var direct = _api.Analysis.Levels(new LevelsQuery("ETHUSDT", 3500m, 1m, [10, 200], [MarginMode.Isolated], [PositionSide.Long, PositionSide.Short])).Document();
+        var direct = Api.Analysis.Levels(new LevelsQuery("ETHUSDT", 3500m, 1m, [10, 200], [MarginMode.Isolated], [PositionSide.Long, PositionSide.Short])).Document();
         Assert.Equal(direct.Levels.Count, levels.Length);
         Assert.Equal(direct.NotionalUsd, body.GetProperty("notional_usd").GetDecimal());
         Assert.Equal(direct.BracketsEffectiveDate, body.GetProperty("brackets_effective_date").GetString());
@@ -105,7 +84,7 @@ public sealed class LiquidationApiTests : IAsyncLifetime, IDisposable
         AssertProblem(await Get("/liquidations/heatmap?from=2026-06-10&to=2026-06-01"), HttpStatusCode.BadRequest, "to", "after");
         AssertProblem(await Get("/liquidations/heatmap?from=last+week"), HttpStatusCode.BadRequest, "from", "yyyy-MM-dd");
         AssertProblem(await Get("/liquidations/heatmap?format=svg"), HttpStatusCode.BadRequest, "format", "plotly");
-        AssertProblem(await Get("/liquidations/heatmap?symbol=ETHUSDT"), HttpStatusCode.NotFound, null, "no perp candles for ETHUSDT");
+        AssertProblem(await Get("/liquidations/heatmap?symbol=ETHUSDT"), HttpStatusCode.NotFound, null, "No perp 5m candles for ETHUSDT");
         AssertProblem(await Get("/liquidations/map?mode=top_n&threshold=0.5"), HttpStatusCode.BadRequest, "threshold", "whole number");
         AssertProblem(await Get("/liquidations/map?from=2020-01-01&to=2020-01-02"), HttpStatusCode.NotFound, null, "No aggregate trades");
     }
@@ -114,17 +93,17 @@ public sealed class LiquidationApiTests : IAsyncLifetime, IDisposable
     public async Task Heatmap_grid_is_the_application_layers_and_is_cached_per_store_version()
     {
         const string url = "/liquidations/heatmap?symbol=BTCUSDT&interval=5m&from=2026-06-01&to=2026-06-07";
-        var first = await _http.GetAsync(new Uri(url, UriKind.Relative));
+        var first = await Http.GetAsync(new Uri(url, UriKind.Relative));
         var bytes = await first.Content.ReadAsByteArrayAsync();
         Assert.Equal("miss", first.Headers.GetValues("X-Cache").Single());
-        var second = await _http.GetAsync(new Uri(url, UriKind.Relative));
+        var second = await Http.GetAsync(new Uri(url, UriKind.Relative));
         Assert.Equal("hit", second.Headers.GetValues("X-Cache").Single());
         Assert.Equal(bytes, await second.Content.ReadAsByteArrayAsync());
 
         using (var gzipRequest = new HttpRequestMessage(HttpMethod.Get, url))
         {
             gzipRequest.Headers.AcceptEncoding.ParseAdd("gzip");
-            var zipped = await _http.SendAsync(gzipRequest);
+            var zipped = await Http.SendAsync(gzipRequest);
             Assert.Equal("gzip", zipped.Content.Headers.ContentEncoding.Single());
             var compressed = await zipped.Content.ReadAsByteArrayAsync();
             Assert.True(compressed.Length < bytes.Length * 4 / 5, $"{compressed.Length} of {bytes.Length} bytes");
@@ -143,7 +122,7 @@ public sealed class LiquidationApiTests : IAsyncLifetime, IDisposable
         Assert.All(values, row => Assert.Equal(times, row.GetArrayLength()));
         Assert.Equal(bins.GetProperty("count").GetInt32(), bins.GetProperty("centers").GetArrayLength());
 
-        var direct = _api.Analysis.Heatmap(new HeatmapQuery("BTCUSDT", "5m", TimeWindow.Parse("2026-06-01", "2026-06-07")));
+        var direct = Api.Analysis.Heatmap(new HeatmapQuery("BTCUSDT", "5m", TimeWindow.Parse("2026-06-01", "2026-06-07")));
         Assert.Equal(direct.Candles.Length, body.GetProperty("candles").GetInt32());
         Assert.Equal(direct.Candles.Length, body.GetProperty("price_path").GetProperty("close").GetArrayLength());
         Assert.Equal(direct.Grid.Times.Count, times);
@@ -159,7 +138,7 @@ public sealed class LiquidationApiTests : IAsyncLifetime, IDisposable
 
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
         request.Headers.Accept.ParseAdd("text/html");
-        var html = await _http.SendAsync(request);
+        var html = await Http.SendAsync(request);
         Assert.Equal("text/html", html.Content.Headers.ContentType?.MediaType);
         var page = await html.Content.ReadAsStringAsync();
         Assert.Contains("embedded for offline use", page, StringComparison.Ordinal);
@@ -171,7 +150,7 @@ public sealed class LiquidationApiTests : IAsyncLifetime, IDisposable
     {
         var (status, map, _) = await Get("/liquidations/map?symbol=ETHUSDT&mode=portion&threshold=0.05");
         Assert.Equal(HttpStatusCode.OK, status);
-        var direct = _api.Analysis.Map(new MapQuery("ETHUSDT", default, MapQuery.ParseFilter("portion", 0.05)));
+        var direct = Api.Analysis.Map(new MapQuery("ETHUSDT", default, MapQuery.ParseFilter("portion", 0.05)));
         var m = direct.Map;
         Assert.True(direct.Trades.SelectedCount > 0 && m.LongUsd.Cast<double>().Sum() > 0 && m.ShortUsd.Cast<double>().Sum() > 0); // values to compare
         Assert.Equal(direct.Trades.TradeCount, map.GetProperty("trades_in_window").GetInt64());
@@ -200,7 +179,7 @@ public sealed class LiquidationApiTests : IAsyncLifetime, IDisposable
     {
         var (cs, compare, _) = await Get("/liquidations/compare-models?symbol=BTCUSDT");
         Assert.Equal(HttpStatusCode.OK, cs);
-        var direct = _api.Analysis.Compare(new CompareQuery("BTCUSDT", default, default));
+        var direct = Api.Analysis.Compare(new CompareQuery("BTCUSDT", default, default));
         Assert.Equal((direct.Trades, direct.Candles, direct.FundingObservations),
             (compare.GetProperty("trades").GetInt32(), compare.GetProperty("candles").GetInt32(), compare.GetProperty("funding_observations").GetInt32()));
         Assert.Equal(Utc(direct.TradeWindow!.Value.Start), compare.GetProperty("trade_window").GetProperty("from").GetString());
@@ -223,7 +202,7 @@ public sealed class LiquidationApiTests : IAsyncLifetime, IDisposable
 
         var (ethStatus, eth, _) = await Get("/liquidations/compare-models?symbol=ETHUSDT");
         Assert.Equal(HttpStatusCode.OK, ethStatus);
-        var ethDirect = _api.Analysis.Compare(new CompareQuery("ETHUSDT", default, default));
+        var ethDirect = Api.Analysis.Compare(new CompareQuery("ETHUSDT", default, default));
         Assert.Equal(ethDirect.Models.Select(m => m.NotRun), eth.GetProperty("models").EnumerateArray().Select(m => m.GetProperty("reason").GetString()));
         Assert.Contains(eth.GetProperty("models").EnumerateArray(), m => m.GetProperty("model").GetString() == "time-evolving" && m.GetProperty("reason").GetString()!.Contains("no 5m candles", StringComparison.Ordinal));
     }
@@ -233,7 +212,7 @@ public sealed class LiquidationApiTests : IAsyncLifetime, IDisposable
     {
         var (hs, history, _) = await Get("/liquidations/history?symbol=BTCUSDT&interval=4h&oi_symbol=BTC&from=2025-01-01&to=2025-04-01");
         Assert.Equal(HttpStatusCode.OK, hs);
-        var direct = _api.Analysis.History(new HistoryQuery("BTCUSDT", "4h", TimeWindow.Parse("2025-01-01", "2025-04-01"), OpenInterestSymbol: "BTC"));
+        var direct = Api.Analysis.History(new HistoryQuery("BTCUSDT", "4h", TimeWindow.Parse("2025-01-01", "2025-04-01"), OpenInterestSymbol: "BTC"));
         Assert.Equal((direct.Query.Market, direct.Scope, direct.CandleSource, direct.TotalsSource),
             (history.GetProperty("market").GetString(), history.GetProperty("scope").GetString(), history.GetProperty("candle_source").GetString(), history.GetProperty("totals_source").GetString()));
         Assert.Equal("Binance", direct.Scope);
@@ -259,10 +238,10 @@ public sealed class LiquidationApiTests : IAsyncLifetime, IDisposable
         var (status, health, _) = await Get("/health");
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("ok", health.GetProperty("status").GetString());
-        var (schema, tables) = _api.Analysis.Store.Read(s => (s.SchemaVersion, StoreStatus.Read(s)));
+        var (schema, tables) = Api.Analysis.Store.Read(s => (s.SchemaVersion, StoreStatus.Read(s)));
         Assert.Equal(Schema.CurrentVersion, schema);
         Assert.Equal(schema, health.GetProperty("store").GetProperty("schema_version").GetInt32());
-        Assert.Equal(_api.Analysis.Store.Version, health.GetProperty("store").GetProperty("version").GetString());
+        Assert.Equal(Api.Analysis.Store.Version, health.GetProperty("store").GetProperty("version").GetString());
         var series = health.GetProperty("series").EnumerateArray().ToArray();
         Assert.Equal(tables.Select(t => t.Table), series.Select(s => s.GetProperty("table").GetString()));
         Assert.Contains(tables, t => t.Table == "klines" && t.Rows > 0);
@@ -272,30 +251,35 @@ public sealed class LiquidationApiTests : IAsyncLifetime, IDisposable
             Assert.Equal(table.FirstTime is { } f ? Utc(f) : null, json.GetProperty("first_time").GetString());
             Assert.Equal(table.LastTime is { } l ? Utc(l) : null, json.GetProperty("last_time").GetString());
         }
-        Assert.Equal(_api.Analysis.Tiers.Symbols, health.GetProperty("tiers").GetProperty("symbols").EnumerateArray().Select(s => s.GetString()));
+        Assert.Equal(Api.Analysis.Tiers.Symbols, health.GetProperty("tiers").GetProperty("symbols").EnumerateArray().Select(s => s.GetString()));
 
         var (_, symbols, _) = await Get("/liquidations/symbols");
         var list = symbols.EnumerateArray().ToArray();
-        Assert.Equal(_api.Analysis.Tiers.Symbols, list.Select(s => s.GetProperty("symbol").GetString()));
+        Assert.Equal(Api.Analysis.Tiers.Symbols, list.Select(s => s.GetProperty("symbol").GetString()));
         foreach (var json in list)
         {
             var symbol = json.GetProperty("symbol").GetString()!;
-            var table = _api.Analysis.Table(symbol);
+            var table = Api.Analysis.Table(symbol);
             Assert.Equal(table.MaxInitialLeverage, json.GetProperty("max_leverage").GetInt32());
             Assert.Equal(table.EffectiveDate.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), json.GetProperty("brackets_effective_date").GetString());
-            var (perp, spot, trades) = _api.Analysis.Store.Read(s =>
+            var (perp, spot, heatmap, trades) = Api.Analysis.Store.Read(s =>
             {
                 var reader = new MarketDataReader(s);
-                return (reader.CandleIntervals(symbol, "perp"), reader.CandleIntervals(symbol, "spot"), reader.TradeCount(symbol));
+                return (reader.CandleIntervals(symbol, "perp"), reader.CandleIntervals(symbol, "spot"), reader.CandleIntervalsWithOpenInterest(symbol, "perp"), reader.TradeCount(symbol));
             });
             Assert.Equal(perp, json.GetProperty("perp_intervals").EnumerateArray().Select(i => i.GetString()));
             Assert.Equal(spot, json.GetProperty("spot_intervals").EnumerateArray().Select(i => i.GetString()));
+            Assert.Equal(heatmap, json.GetProperty("heatmap_intervals").EnumerateArray().Select(i => i.GetString()));
             Assert.Equal(trades, json.GetProperty("agg_trades").GetInt64());
         }
         // The trade counts are the ones the map counts in its window.
-        Assert.Equal(_api.Analysis.Map(new MapQuery("ETHUSDT", default, TradeFilter.All)).Trades.TradeCount,
+        Assert.Equal(Api.Analysis.Map(new MapQuery("ETHUSDT", default, TradeFilter.All)).Trades.TradeCount,
             list.Single(s => s.GetProperty("symbol").GetString() == "ETHUSDT").GetProperty("agg_trades").GetInt64());
-        Assert.Contains(list, s => s.GetProperty("symbol").GetString() == "BTCUSDT" && s.GetProperty("perp_intervals").EnumerateArray().Any(i => i.GetString() == "5m"));
+        Assert.Contains(list, s => s.GetProperty("symbol").GetString() == "BTCUSDT" && s.GetProperty("heatmap_intervals").EnumerateArray().Any(i => i.GetString() == "5m"));
+        // ETHUSDT has Binance perp 1h candles but no open interest at 1h: listed as candles, not as a heatmap interval.
+        var eth = list.Single(s => s.GetProperty("symbol").GetString() == "ETHUSDT");
+        Assert.Contains("1h", eth.GetProperty("perp_intervals").EnumerateArray().Select(i => i.GetString()));
+        Assert.DoesNotContain("1h", eth.GetProperty("heatmap_intervals").EnumerateArray().Select(i => i.GetString()));
     }
 
     [Fact]
@@ -309,16 +293,16 @@ public sealed class LiquidationApiTests : IAsyncLifetime, IDisposable
         var levelParams = paths.GetProperty("/liquidations/levels").GetProperty("get").GetProperty("parameters").EnumerateArray().ToArray();
         Assert.Contains(levelParams, p => p.GetProperty("name").GetString() == "entry_price" && p.GetProperty("description").GetString()!.Contains("USDT", StringComparison.Ordinal));
 
-        var reference = await _http.GetStringAsync(new Uri("/scalar/", UriKind.Relative));
+        var reference = await Http.GetStringAsync(new Uri("/scalar/", UriKind.Relative));
         Assert.Contains("openapi/v1.json", reference, StringComparison.Ordinal);
         Assert.DoesNotContain("cdn.jsdelivr", reference, StringComparison.Ordinal);
         // Nothing that leads off the machine: no "Ask AI" agent, no MCP, no telemetry, no "Deploy"/"Generate SDK" toolbar.
         foreach (var setting in new[] { "\"agent\":{\"disabled\":true}", "\"mcp\":{\"disabled\":true}", "\"telemetry\":false", "\"showDeveloperTools\":\"never\"" })
             Assert.Contains(setting, reference, StringComparison.Ordinal);
         Assert.DoesNotContain("\u24C8", openapi.ToString(), StringComparison.Ordinal); // "USDⓈ-M" is a missing glyph in Chromium's default fonts
-        var page = await _http.GetStringAsync(new Uri("/", UriKind.Relative));
+        var page = await Http.GetStringAsync(new Uri("/", UriKind.Relative));
         Assert.Contains("/assets/plotly.min.js", page, StringComparison.Ordinal);
-        var plotly = await _http.GetAsync(new Uri("/assets/plotly.min.js", UriKind.Relative));
+        var plotly = await Http.GetAsync(new Uri("/assets/plotly.min.js", UriKind.Relative));
         Assert.True((await plotly.Content.ReadAsByteArrayAsync()).Length > 1_000_000);
     }
 
@@ -342,8 +326,8 @@ public sealed class LiquidationApiTests : IAsyncLifetime, IDisposable
             Assert.Contains("selects 11 trades; at most 10 per request", tradesText, StringComparison.Ordinal);
             Assert.Contains("\"parameter\":\"threshold\"", tradesText, StringComparison.Ordinal);
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/liquidations/map?symbol=ETHUSDT&mode=top_n&threshold=10", UriKind.Relative))).StatusCode);
-            Assert.Equal(AnalysisLimits.Default, _api.Analysis.Limits); // a server started without limits keeps a shared server's
-            Assert.Equal(2_000_000, _api.Analysis.Limits.MaxSelectedTrades);
+            Assert.Equal(AnalysisLimits.Default, Api.Analysis.Limits); // a server started without limits keeps a shared server's
+            Assert.Equal(2_000_000, Api.Analysis.Limits.MaxSelectedTrades);
 
             await using var empty = await LiquidationApi.StartAsync(new LiquidationApiOptions(Path.Combine(dir, "none.duckdb"), Urls: ["http://127.0.0.1:0"]));
             using var http2 = new HttpClient { BaseAddress = empty.Urls[0] };
