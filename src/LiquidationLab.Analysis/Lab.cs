@@ -101,9 +101,14 @@ public sealed class Lab : IDisposable
     /// <param name="market"><c>perp</c> or <c>spot</c> candles; null: what the store has (perp when both).</param>
     /// <param name="maxColumns">Heatmap columns at most (candles are grouped to stay below).</param>
     /// <param name="openInterestSymbol">OI series when it is another symbol's (e.g. <c>BTC</c>).</param>
+    /// <param name="venues">Venues whose maps are summed: <c>all</c> or e.g. <c>binance,hyperliquid</c> (each from its own OI, candles and
+    /// tier table; <paramref name="symbol"/> <c>BTC</c> or <c>BTCUSDT</c> names each venue's instrument); null: Binance alone.</param>
+    /// <param name="priceVenue">With <paramref name="venues"/>: the venue whose candles give the price path of a venue without candles
+    /// (e.g. <c>binance</c> for <c>hyperliquid</c>); null: none.</param>
     public HeatmapResult Heatmap(string symbol, string interval, string? from = null, string? to = null, string? market = null, int maxColumns = QueryDefaults.MaxColumns,
-        string? openInterestSymbol = null) =>
-        Analysis.Heatmap(new HeatmapQuery(symbol, interval, TimeWindow.Parse(from, to), market, MaxColumns: maxColumns, OpenInterestSymbol: openInterestSymbol));
+        string? openInterestSymbol = null, string? venues = null, string? priceVenue = null) =>
+        Analysis.Heatmap(new HeatmapQuery(symbol, interval, TimeWindow.Parse(from, to), market, MaxColumns: maxColumns, OpenInterestSymbol: openInterestSymbol,
+            Venues: VenueSelection.Parse(venues), PriceVenue: HeatmapQuery.ParsePriceVenue(priceVenue, "priceVenue")));
 
     /// <summary>A liquidation map from the window's large trades (Binance standard model).</summary>
     /// <param name="symbol">Symbol with stored aggregate trades.</param>

@@ -161,10 +161,15 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, VenueTierTab
 
     private static string TierWord(Venue venue) => venue == Venue.BinanceUsdm ? "bracket" : "tier";
 
-    /// <summary>The time-evolving model over the window's candles: the heatmap, the open levels at the end, totals.</summary>
-    /// <exception cref="QueryParameterException">An unknown model or interval, a bad mix, a window over the limits.</exception>
-    /// <exception cref="DataUnavailableException">No candles, or fewer than two with open interest.</exception>
+    /// <summary>The time-evolving model over the window's candles: the heatmap, the open levels at the end, totals. With
+    /// <see cref="HeatmapQuery.Venues"/>, one map per venue from its own open interest, candles and tier table, summed on one
+    /// price grid and time axis (see <see cref="HeatmapQuery"/>).</summary>
+    /// <exception cref="QueryParameterException">An unknown model or interval, a bad mix, a window over the limits; with venues,
+    /// a symbol naming no asset, <c>spot</c> candles, an <c>oi_symbol</c>, a price venue without candles.</exception>
+    /// <exception cref="DataUnavailableException">No candles, or fewer than two with open interest; with venues, a named venue
+    /// without open interest in the window, or without candles and no price venue (the message names the venue and the fix).</exception>
     /// <exception cref="LeverageBracketTableNotFoundException">No tier table for the symbol.</exception>
+    /// <exception cref="VenueTierTableNotFoundException">A named venue has no tier table for the symbol's instrument.</exception>
     public HeatmapResult Heatmap(HeatmapQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -174,6 +179,14 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, VenueTierTab
         if (query.CandlesPerColumn < 0) throw new QueryParameterException("candles_per_column", "must be ≥ 0 (0 chooses).");
         if (query.MaxColumns < 1) throw new QueryParameterException("max_columns", "must be ≥ 1.");
         var mix = ParseMix(query.Mix);
+        if (query.Venues is not null)
+        {
+            if (query.Model != TimeEvolvingModel.ModelName)
+                throw new QueryParameterException("model", $"a heatmap of venues runs the {TimeEvolvingModel.ModelName} model with each venue's margin model; '{query.Model}' prices Binance USDⓈ-M positions only: leave venues out, or use model={TimeEvolvingModel.ModelName}.");
+            return HeatmapOfVenues(query, mix);
+        }
+        if (query.PriceVenue is not null)
+            throw new QueryParameterException("price_venue", "applies to a heatmap of venues: give venues too (e.g. venues=binance,hyperliquid&price_venue=binance).");
         var table = Table(query.Symbol);
         var symbol = table.Symbol;
         var chosen = query.Market is null;

@@ -26,7 +26,13 @@ public sealed class QueryParameterException : ArgumentException
 }
 
 /// <summary>The store lacks the data a valid query needs (no candles for the symbol and window, no trades, …).</summary>
-public sealed class DataUnavailableException(string message) : InvalidOperationException(message);
+/// <param name="message">What is missing, in the user's terms.</param>
+/// <param name="parameter">The parameter whose choice met the gap (e.g. <c>venues</c>, <c>price_venue</c>), or null.</param>
+public sealed class DataUnavailableException(string message, string? parameter = null) : InvalidOperationException(message)
+{
+    /// <summary>The parameter whose choice met the gap, as the API spells it, or null.</summary>
+    public string? Parameter { get; } = parameter;
+}
 
 /// <summary>Upper bounds on what one query may ask for, so one request cannot exhaust the server. The front end chooses them
 /// for its context: <see cref="Default"/> for a shared server (<c>liqlab serve</c>), <see cref="Local"/> on a user's own
@@ -241,8 +247,75 @@ public sealed record LevelsQuery(string Symbol, decimal EntryPrice, decimal Quan
 /// <param name="CandlesPerColumn">Candles per column; 0 chooses enough to keep ≤ <paramref name="MaxColumns"/> columns.</param>
 /// <param name="OpenInterestSymbol">OI series symbol when it differs from the candles' (e.g. <c>BTC</c> for Coinglass).</param>
 /// <param name="MaxColumns">Column budget when <paramref name="CandlesPerColumn"/> is 0 (default 1,000).</param>
+/// <param name="Venues">The venues whose maps are summed (each from its own open interest, candles and tier table), or null for
+/// the default: Binance USDⓈ-M alone, read as it always was (any venue's open interest of the symbol, Binance's candles first).</param>
+/// <param name="PriceVenue">For a venue with open interest but no candles of its own: the venue whose candles give its price path
+/// (e.g. Binance's for Hyperliquid); null (default) makes such a venue an error (or, with <see cref="VenueSelection.All"/>, left out).</param>
 public sealed record HeatmapQuery(string Symbol, string Interval, TimeWindow Window, string? Market = null, string Model = TimeEvolvingModel.ModelName,
-    string? Mix = null, int CandlesPerColumn = 0, string? OpenInterestSymbol = null, int MaxColumns = QueryDefaults.MaxColumns);
+    string? Mix = null, int CandlesPerColumn = 0, string? OpenInterestSymbol = null, int MaxColumns = QueryDefaults.MaxColumns,
+    VenueSelection? Venues = null, Venue? PriceVenue = null)
+{
+    /// <summary>Parses the <c>price_venue</c> parameter: a venue's user name (<c>binance</c>, <c>bybit</c>, <c>okx</c>,
+    /// <c>hyperliquid</c>); null or blank: none (the default).</summary>
+    /// <param name="text">The text given.</param>
+    /// <param name="name">The parameter's name as the caller spells it (<c>price_venue</c>, <c>--price-venue</c>).</param>
+    /// <exception cref="QueryParameterException">Anything else, listing the venues.</exception>
+    public static Venue? ParsePriceVenue(string? text, string name = "price_venue") =>
+        string.IsNullOrWhiteSpace(text) ? null : LevelsQuery.ParseVenue(text, name);
+}
+
+/// <summary>The venues of a heatmap: a list named by the user, or <see cref="All"/> of them (then a venue lacking data is left
+/// out and the result says why, where a named venue lacking data is an error).</summary>
+/// <param name="List">The venues, in the order given, each once.</param>
+/// <param name="All">True when the user asked for every venue (<c>all</c>).</param>
+public sealed record VenueSelection(IReadOnlyList<Venue> List, bool All)
+{
+    /// <summary>The longest <c>venues</c> text accepted, characters.</summary>
+    public const int MaxTextLength = 200;
+
+    /// <summary>Every venue (<c>all</c>).</summary>
+    public static VenueSelection Every { get; } = new(VenueInfo.All, true);
+
+    /// <summary>A list of venues (duplicates dropped).</summary>
+    /// <exception cref="ArgumentException">No venue.</exception>
+    public static VenueSelection Of(params Venue[] venues)
+    {
+        ArgumentNullException.ThrowIfNull(venues);
+        return venues.Length == 0 ? throw new ArgumentException("At least one venue.", nameof(venues)) : new(venues.Distinct().ToArray(), false);
+    }
+
+    /// <summary>
+    /// Parses the <c>venues</c> parameter: <c>all</c>, or a comma-separated list of <c>binance</c>, <c>bybit</c>, <c>okx</c>,
+    /// <c>hyperliquid</c> (tier-folder names such as <c>bybit-linear</c> too; case-insensitive; duplicates dropped). Null or
+    /// blank: null, the default (Binance USDⓈ-M alone).
+    /// </summary>
+    /// <param name="text">The text given.</param>
+    /// <param name="name">The parameter's name as the caller spells it (<c>venues</c>, <c>--venues</c>).</param>
+    /// <exception cref="QueryParameterException">An unknown venue, an empty list or a text over <see cref="MaxTextLength"/> characters.</exception>
+    public static VenueSelection? Parse(string? text, string name = "venues")
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        var known = $"all, or a comma-separated list of {string.Join(", ", VenueInfo.All.Select(VenueInfo.Name))}";
+        if (text.Length > MaxTextLength)
+            throw new QueryParameterException(name, $"expected {known}; found {text.Length:N0} characters.");
+        if (string.Equals(text.Trim(), "all", StringComparison.OrdinalIgnoreCase)) return Every;
+        var venues = new List<Venue>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (part.Length == 0) continue;
+            if (!VenueInfo.TryParse(part, out var venue))
+            {
+                var shown = part.Length > 40 ? part[..40] + "…" : part;
+                throw new QueryParameterException(name, $"'{shown}' is not a venue; expected {known}.");
+            }
+            if (!venues.Contains(venue)) venues.Add(venue);
+        }
+        return venues.Count == 0 ? throw new QueryParameterException(name, $"expected {known}; found no venue.") : new VenueSelection(venues, false);
+    }
+
+    /// <summary><c>all</c>, or the venues' user names joined by commas (what <see cref="Parse"/> reads back).</summary>
+    public override string ToString() => All ? "all" : string.Join(",", List.Select(VenueInfo.Name));
+}
 
 /// <summary>A large-trade liquidation map (Binance standard model) from stored aggregate trades.</summary>
 /// <param name="Symbol">Symbol with trades and a tier table.</param>

@@ -71,35 +71,98 @@ public sealed record LevelRow(int Leverage, string Side, string MarginMode, int?
 public sealed record LevelsDocument(string Venue, string Symbol, string BracketsEffectiveDate, string BracketsSource, decimal EntryPrice, decimal QuantityBase,
     decimal NotionalUsd, decimal ReferencePrice, RiskThresholdsPercent RiskThresholdsPercent, IReadOnlyList<LevelRow> Levels, decimal? TickSize, int PriceDecimals);
 
-/// <summary>A time-evolving heatmap and what went into it.</summary>
+/// <summary>A time-evolving heatmap and what went into it: of Binance USDⓈ-M alone (the default), or the sum of several venues'
+/// maps on one price grid and time axis (<see cref="VenueMaps"/>).</summary>
 /// <param name="Query">The query.</param>
-/// <param name="Table">The tier table used.</param>
-/// <param name="Candles">The candles read, by time.</param>
-/// <param name="OpenInterestCandles">How many carry open interest.</param>
+/// <param name="Table">The Binance tier table used; null when Binance is not among the venues.</param>
+/// <param name="Candles">The candles of the price path, by time (the aggregate's: its first venue with candles of its own).</param>
+/// <param name="OpenInterestCandles">How many carry open interest (the aggregate: candles where at least one venue's does).</param>
 /// <param name="Mix">The leverage mix.</param>
 /// <param name="CandlesPerColumn">Candles per heatmap column.</param>
-/// <param name="Result">The model's output: levels open at the end, the grid, liquidations per candle.</param>
-/// <param name="Totals">Created, consumed, closed and open notional, USD.</param>
-/// <param name="FrozenOpenInterest">Spans where the OI source stopped updating (shaded on the chart).</param>
+/// <param name="Result">The model's output: levels open at the end, the grid, liquidations per candle (the aggregate: sums).</param>
+/// <param name="Totals">Created, consumed, closed and open notional, USD (the aggregate: sums over the venues).</param>
+/// <param name="FrozenOpenInterest">Spans where an OI source stopped updating (shaded on the chart).</param>
 /// <param name="EndMap">The levels open after the last candle as a liquidation map on the grid's bins.</param>
-/// <param name="Title">Chart title.</param>
-public sealed record HeatmapResult(HeatmapQuery Query, LeverageBracketTable Table, Candle[] Candles, int OpenInterestCandles, LeverageMix Mix, int CandlesPerColumn,
-    LiquidationModelResult Result, TimeEvolvingTotals Totals, IReadOnlyList<FrozenSpan> FrozenOpenInterest, LiquidationMap EndMap, string Title)
+/// <param name="Title">Chart title (an aggregate's names its venue set).</param>
+/// <param name="VenueMaps">Per venue, in the order asked: its instrument, margin model, the OI and candle series used, its map and
+/// totals; null for the default query (Binance alone, read as before venues existed).</param>
+/// <param name="LeftOut">Venues of <c>venues=all</c> left out, each with the reason; empty otherwise.</param>
+public sealed record HeatmapResult(HeatmapQuery Query, LeverageBracketTable? Table, Candle[] Candles, int OpenInterestCandles, LeverageMix Mix, int CandlesPerColumn,
+    LiquidationModelResult Result, TimeEvolvingTotals Totals, IReadOnlyList<FrozenSpan> FrozenOpenInterest, LiquidationMap EndMap, string Title,
+    IReadOnlyList<VenueHeatmap>? VenueMaps = null, IReadOnlyList<VenueLeftOut>? LeftOut = null)
 {
     /// <summary>The time × price grid of open liquidation notional, USD per bin.</summary>
     public TimePriceGrid Grid => Result.Heatmap!;
 
+    /// <summary>The symbol: the Binance table's (default query), else the user's asset (e.g. <c>BTC</c>) for a venue set.</summary>
+    public string Symbol => VenueMaps is null ? Table!.Symbol : VenueInfo.BaseAsset(Query.Symbol) ?? Query.Symbol;
+
+    /// <summary>The venues whose maps the grid sums, by user name (<c>binance</c> for the default query).</summary>
+    public IReadOnlyList<string> VenueNames => VenueMaps is null ? [VenueInfo.Name(Venue.BinanceUsdm)] : VenueMaps.Select(v => v.Name).ToArray();
+
+    /// <summary>The venue set as a label: <c>binance</c>, <c>binance + hyperliquid</c>.</summary>
+    public string VenueSet => string.Join(" + ", VenueNames);
+
+    /// <summary>Decimals prices are shown with: the Binance table's tick's, else the first venue's table's, else 2.</summary>
+    public int PriceDecimals => Table?.PriceDecimals
+        ?? (VenueMaps is [var first, ..] && first.Margin.Tiers.TickSize is { } tick ? PriceTicks.Decimals(tick) : 2);
+
     /// <summary>The heatmap with the price path (dark theme, colour bar in USD, frozen OI shaded).</summary>
-    public Figure HeatmapFigure() => LiquidationCharts.Heatmap(Grid, Candles, Title, FrozenOpenInterest, Table.PriceDecimals);
+    public Figure HeatmapFigure() => LiquidationCharts.Heatmap(Grid, Candles, Title, FrozenOpenInterest, PriceDecimals);
 
     /// <summary>The liquidation map of the last column.</summary>
-    public Figure EndMapFigure() => LiquidationCharts.Map(EndMap, $"Open liquidation levels at the end of the window ({Result.Model})", Table.PriceDecimals);
+    public Figure EndMapFigure() => LiquidationCharts.Map(EndMap,
+        $"Open liquidation levels at the end of the window ({Result.Model}{(VenueMaps is null ? "" : ", venues " + VenueSet)})", PriceDecimals);
 
-    /// <summary>One sentence: candles, OI coverage and the model's totals.</summary>
+    /// <summary>One sentence: candles, OI coverage and the model's totals; for a venue set, each venue's open notional, the
+    /// series it used and the venues left out.</summary>
     public string Summary => string.Create(CultureInfo.InvariantCulture,
         $"{Candles.Length:N0} candles ({OpenInterestCandles:N0} with open interest). Created {Totals.CreatedUsd:N0} USD of positions, " +
-        $"liquidated {Totals.ConsumedUsd:N0}, closed by OI decreases {Totals.ClosedUsd:N0}, open at the end {Totals.OpenUsd:N0}.");
+        $"liquidated {Totals.ConsumedUsd:N0}, closed by OI decreases {Totals.ClosedUsd:N0}, open at the end {Totals.OpenUsd:N0}.") + VenueSummary;
+
+    private string VenueSummary => VenueMaps is null ? "" :
+        $" Venues {VenueSet}: " + string.Join("; ", VenueMaps.Select(v => string.Create(CultureInfo.InvariantCulture,
+            $"{v.Name} {v.Instrument} open {v.Totals.OpenUsd:N0} USD (OI {v.OpenInterest.Describe()}; candles {v.Candles.Describe()})"))) + "." +
+        (LeftOut is { Count: > 0 } ? " Left out: " + string.Join("; ", LeftOut.Select(l => $"{VenueInfo.Name(l.Venue)} ({l.Reason})")) + "." : "");
 }
+
+/// <summary>A stored series a venue's heatmap read.</summary>
+/// <param name="Venue">The store's venue (<c>binance-usdm</c>, <c>hyperliquid</c>, …).</param>
+/// <param name="Symbol">The store's symbol (the venue's instrument).</param>
+/// <param name="Source">The rows' source (open interest: e.g. <c>coinglass</c>, <c>group-m-hourly</c>; candles: <c>klines perp</c>).</param>
+/// <param name="Interval">The interval, e.g. <c>1h</c>.</param>
+/// <param name="Rows">Rows used (after the common time axis).</param>
+public sealed record SeriesUsed(string Venue, string Symbol, string Source, string Interval, int Rows)
+{
+    /// <summary><c>hyperliquid BTC group-m-hourly 1h, 744 rows</c>.</summary>
+    public string Describe() => string.Create(CultureInfo.InvariantCulture, $"{Venue} {Symbol} {Source} {Interval}, {Rows:N0} rows");
+}
+
+/// <summary>One venue's part of a heatmap.</summary>
+/// <param name="Venue">The venue.</param>
+/// <param name="Instrument">Its instrument for the user's symbol (<see cref="VenueInfo.Instrument"/>).</param>
+/// <param name="Margin">Its margin model (tier table with source and effective date).</param>
+/// <param name="OpenInterest">The open-interest series used.</param>
+/// <param name="Candles">The candle series of its price path: its own, or another venue's when the query names a price venue.</param>
+/// <param name="OpenInterestCandles">Candles carrying this venue's open interest.</param>
+/// <param name="Result">Its run: grid on the common price axis and time columns, levels, liquidations, totals.</param>
+public sealed record VenueHeatmap(Venue Venue, string Instrument, IMarginModel Margin, SeriesUsed OpenInterest, SeriesUsed Candles, int OpenInterestCandles,
+    LiquidationModelResult Result)
+{
+    /// <summary>The venue's user name (<c>binance</c>, <c>hyperliquid</c>).</summary>
+    public string Name => VenueInfo.Name(Venue);
+
+    /// <summary>Its grid, USD per bin.</summary>
+    public TimePriceGrid Grid => Result.Heatmap!;
+
+    /// <summary>Its totals, USD.</summary>
+    public TimeEvolvingTotals Totals => Result.Totals!.Value;
+}
+
+/// <summary>A venue of <c>venues=all</c> that the result leaves out.</summary>
+/// <param name="Venue">The venue.</param>
+/// <param name="Reason">What it lacks (e.g. no 1h open interest of BTCUSDT in the window).</param>
+public sealed record VenueLeftOut(Venue Venue, string Reason);
 
 /// <summary>A liquidation map from large trades.</summary>
 /// <param name="Query">The query.</param>

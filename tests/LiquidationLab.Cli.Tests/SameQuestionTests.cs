@@ -85,4 +85,54 @@ public sealed partial class SameQuestionTests : IAsyncLifetime, IDisposable
         Assert.Equal(2000, doc.RootElement.GetProperty("settings").GetProperty("resamples").GetInt32());
         Assert.Equal("touch model (absolute, stacked)", doc.RootElement.GetProperty("models")[0].GetProperty("name").GetString());
     }
+
+    [Fact]
+    public async Task An_aggregated_heatmap_of_binance_and_hyperliquid_is_the_same_everywhere()
+    {
+        // The snapshot's January 2026: Binance USDⓈ-M candles and Coinglass OI; Hyperliquid OI on Binance's price path.
+        const string from = "2026-01-01", to = "2026-01-31";
+        using var lab = Lab.Open(RealSnapshot.StorePath);
+        var notebook = lab.Heatmap("BTC", "1h", from, to, venues: "binance,hyperliquid", priceVenue: "binance");
+        Assert.Equal(["binance", "hyperliquid"], notebook.VenueNames);
+
+        using var api = JsonDocument.Parse(await _http.GetStringAsync(new Uri(
+            $"/liquidations/heatmap?symbol=BTC&interval=1h&from={from}&to={to}&venues=binance,hyperliquid&price_venue=binance", UriKind.Relative)));
+        Assert.Equal(notebook.Grid.Times, api.RootElement.GetProperty("times").EnumerateArray().Select(t => t.GetDateTime()).ToArray());
+        var values = api.RootElement.GetProperty("values").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
+        for (var b = 0; b < notebook.Grid.Price.Count; b++)
+            for (var t = 0; t < notebook.Grid.Times.Count; t++)
+                Assert.Equal(Math.Round(notebook.Grid.Values[b, t]), values[b][t]);
+        Assert.Equal(notebook.Summary, api.RootElement.GetProperty("summary").GetString());
+        Assert.Equal(["binance", "hyperliquid"], api.RootElement.GetProperty("venues").EnumerateArray().Select(v => v.GetString()));
+
+        var html = Path.Combine(_dir, "venues.html");
+        var cli = await CliRunner.Run("heatmap", "--db", RealSnapshot.StorePath, "--symbol", "BTC", "--interval", "1h", "--from", from, "--to", to,
+            "--venues", "binance,hyperliquid", "--price-venue", "binance", "--out", html);
+        Assert.True(cli.Exit == 0, cli.Err);
+        Assert.Contains($"{notebook.Grid.Price.Count} price bins × {notebook.Grid.Times.Count} columns", cli.Out, StringComparison.Ordinal);
+        Assert.Contains("hyperliquid BTC: open interest hyperliquid BTC group-m-hourly 1h", cli.Out, StringComparison.Ordinal);
+        var page = await File.ReadAllTextAsync(html);
+        Assert.Contains("venues binance + hyperliquid (hyperliquid on binance prices)", page, StringComparison.Ordinal);
+        using var figure = JsonDocument.Parse(FigureScript().Match(page).Groups[1].Value);
+        var z = figure.RootElement.GetProperty("data")[0].GetProperty("z").EnumerateArray().Select(r => r.EnumerateArray().Sum(v => v.ValueKind == JsonValueKind.Number ? v.GetDouble() : 0)).Sum();
+        var total = 0.0;
+        foreach (var v in notebook.Grid.Values) total += v;
+        Assert.Equal(total, z, total * 1e-9);
+    }
+
+    [Fact]
+    public async Task A_venue_without_data_is_an_error_in_the_cli_naming_it_and_the_option_to_use()
+    {
+        var bybit = await CliRunner.Run("heatmap", "--db", RealSnapshot.StorePath, "--symbol", "BTC", "--interval", "1h", "--from", "2026-01-01", "--to", "2026-01-31",
+            "--venues", "binance,bybit", "--out", Path.Combine(_dir, "x.html"));
+        Assert.NotEqual(0, bybit.Exit);
+        Assert.Contains("bybit: no 1h open interest of BTCUSDT", bybit.Err, StringComparison.Ordinal);
+        var hyperliquid = await CliRunner.Run("heatmap", "--db", RealSnapshot.StorePath, "--symbol", "BTC", "--interval", "1h", "--venues", "hyperliquid", "--out", Path.Combine(_dir, "x.html"));
+        Assert.NotEqual(0, hyperliquid.Exit);
+        Assert.Contains("--price-venue", hyperliquid.Err, StringComparison.Ordinal);
+        var unknown = await CliRunner.Run("heatmap", "--db", RealSnapshot.StorePath, "--venues", "binance,ftx", "--out", Path.Combine(_dir, "x.html"));
+        Assert.NotEqual(0, unknown.Exit);
+        Assert.Contains("--venues: 'ftx' is not a venue", unknown.Err, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_dir, "x.html")));
+    }
 }

@@ -29,9 +29,18 @@ internal static class ChartCommands
         var db = DataCommand.DbOption();
         var tiers = new Option<string?>("--tiers") { Description = "Tier-table directory." };
         var oiSymbol = new Option<string?>("--oi-symbol") { Description = "Open-interest series symbol when it differs from the candles' (e.g. BTC: Coinglass all-exchange OI)." };
-        var cmd = new Command("heatmap", "Time × price liquidation heatmap of a time-aware model over candles with open interest, as HTML.")
+        var venues = new Option<string?>("--venues")
         {
-            symbol, interval, market, from, to, model, mix, perColumn, oiSymbol, output, db, tiers,
+            Description = "Venues whose maps are summed, each from its own open interest, candles and tier table: all, or a comma-separated list of " +
+                          "binance, bybit, okx, hyperliquid (default: binance alone, as without the option). --symbol BTC or BTCUSDT names each venue's instrument.",
+        };
+        var priceVenue = new Option<string?>("--price-venue")
+        {
+            Description = "With --venues: the venue whose candles give the price path of a venue with open interest but no candles of its own (e.g. binance for hyperliquid); default none (such a venue is an error, or left out with --venues all).",
+        };
+        var cmd = new Command("heatmap", "Time × price liquidation heatmap of a time-aware model over candles with open interest, as HTML: of Binance, or summed over venues.")
+        {
+            symbol, interval, market, from, to, model, mix, perColumn, oiSymbol, venues, priceVenue, output, db, tiers,
         };
         cmd.SetAction((parse, _) =>
         {
@@ -40,13 +49,19 @@ internal static class ChartCommands
             var analysis = LiquidationAnalysis.ForFile(Workspace.StorePath(parse.GetValue(db), StoreUse.Read), parse.GetValue(tiers));
             var result = analysis.Heatmap(new HeatmapQuery(parse.GetValue(symbol)!, parse.GetValue(interval)!,
                 TimeWindow.Parse(parse.GetValue(from), parse.GetValue(to), "--from", "--to"), parse.GetValue(market), parse.GetValue(model)!,
-                parse.GetValue(mix), parse.GetValue(perColumn), parse.GetValue(oiSymbol)));
+                parse.GetValue(mix), parse.GetValue(perColumn), parse.GetValue(oiSymbol),
+                Venues: VenueSelection.Parse(parse.GetValue(venues), "--venues"), PriceVenue: HeatmapQuery.ParsePriceVenue(parse.GetValue(priceVenue), "--price-venue")));
             foreach (var f in result.FrozenOpenInterest)
                 console.MarkupLine(Markup.Escape(
                     $"warning: open interest repeats {f.Value:N0} USD for {f.Samples:N0} candles, {f.From:yyyy-MM-dd HH:mm} → {f.To:yyyy-MM-dd HH:mm} UTC: the source stopped updating; the span is shaded on the chart."));
             var path = Path.GetFullPath(parse.GetValue(output)!);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            File.WriteAllText(path, HtmlDocument.Render($"{result.Table.Symbol} liquidation heatmap report", [result.HeatmapFigure(), result.EndMapFigure()], result.Summary));
+            foreach (var v in result.VenueMaps ?? [])
+                console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                    $"{v.Name} {v.Instrument}: open interest {v.OpenInterest.Describe()}; candles {v.Candles.Describe()}; tier table effective {v.Margin.Tiers.EffectiveDate:yyyy-MM-dd}; open at the end {v.Totals.OpenUsd:N0} USD")));
+            foreach (var l in result.LeftOut ?? [])
+                console.MarkupLine(Markup.Escape($"left out: {Core.Margin.Venues.VenueInfo.Name(l.Venue)}: {l.Reason}"));
+            File.WriteAllText(path, HtmlDocument.Render($"{result.Symbol} liquidation heatmap report (venues {result.VenueSet})", [result.HeatmapFigure(), result.EndMapFigure()], result.Summary));
             console.MarkupLine($"Wrote {Markup.Escape(path)} ({result.Candles.Length:N0} candles, {result.Grid.Price.Count} price bins × {result.Grid.Times.Count} columns)");
             return Task.FromResult(0);
         });

@@ -1,6 +1,7 @@
 using LiquidationLab.Core.Binning;
 using LiquidationLab.Core.Heatmaps;
 using LiquidationLab.Core.Margin;
+using LiquidationLab.Core.Margin.Venues;
 using LiquidationLab.Core.MarketData;
 
 namespace LiquidationLab.Core.Models;
@@ -43,8 +44,11 @@ public enum OpenInterestDecreaseRule
 /// lowest first), so consumption pops a contiguous range from one end; proportional removal multiplies a global scale
 /// factor (stored notionals are unscaled); the per-bin density is maintained incrementally, so no candle scans all
 /// positions. Memory: the positions (≤ 2 × tiers per candle) plus the grid, <c>priceBins × ⌈candles ÷ CandlesPerColumn⌉</c> doubles.</para>
-/// <para>Liquidation prices use the exact bracket formula for an isolated position of
-/// <see cref="RepresentativePositionUsd"/> (default 10,000 USD), since the created notional stands for many positions.</para>
+/// <para>Liquidation prices are those of an isolated position of <see cref="RepresentativePositionUsd"/> (default 10,000 USD),
+/// since the created notional stands for many positions, from the venue's <see cref="IMarginModel"/>: Binance USDⓈ-M's exact
+/// bracket formula (its bulk double path) for a <see cref="MarketWindow"/>, or any venue's model given to
+/// <see cref="Run(IReadOnlyList{Candle}, IMarginModel, PriceBins?)"/>; each mix leverage is capped at the maximum of the
+/// position's tier on that venue.</para>
 /// </remarks>
 public sealed class TimeEvolvingModel(LeverageMix? mix = null, int priceBinCount = 250, double? priceBinWidth = null, int candlesPerColumn = 1, double representativePositionUsd = 10_000,
     OpenInterestDecreaseRule decreaseRule = OpenInterestDecreaseRule.Proportional) : ILiquidationModel
@@ -80,22 +84,40 @@ public sealed class TimeEvolvingModel(LeverageMix? mix = null, int priceBinCount
     public string Name => ModelName;
 
     /// <inheritdoc />
+    /// <remarks>Liquidation prices come from Binance USDⓈ-M's margin model on the window's brackets
+    /// (<see cref="Run(IReadOnlyList{Candle}, IMarginModel, PriceBins?)"/> with a <see cref="BinanceUsdmMarginModel"/>).</remarks>
     /// <exception cref="InvalidOperationException">The window has no candles.</exception>
     public LiquidationModelResult Run(MarketWindow window)
     {
         ArgumentNullException.ThrowIfNull(window);
-        var candles = window.Candles;
+        return Run(window.Candles, new BinanceUsdmMarginModel(window.Brackets));
+    }
+
+    /// <summary>
+    /// Runs the model on one venue's candles (with its open interest) with that venue's margin model: each created position's
+    /// liquidation price and the leverage its tier allows come from <paramref name="margin"/> (Binance USDⓈ-M: the exact
+    /// bracket formula's bulk path, as always; Bybit, OKX, Hyperliquid: the venue's isolated formula and tiers).
+    /// </summary>
+    /// <param name="candles">Candles by time, with open interest in USD (NaN where none).</param>
+    /// <param name="margin">The venue's margin model of the instrument.</param>
+    /// <param name="priceAxis">The price axis; null plans it from the candles (<see cref="PlanBins"/>). Give one axis to several runs
+    /// to add their grids cell by cell (an aggregate of venues).</param>
+    /// <exception cref="InvalidOperationException">No candles.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="candles"/> or <paramref name="margin"/> is null.</exception>
+    public LiquidationModelResult Run(IReadOnlyList<Candle> candles, IMarginModel margin, PriceBins? priceAxis = null)
+    {
+        ArgumentNullException.ThrowIfNull(candles);
+        ArgumentNullException.ThrowIfNull(margin);
         if (candles.Count == 0) throw new InvalidOperationException($"{Name} needs candles.");
-        var bins = BinsFor(candles, Mix, PriceBinWidth, PriceBinCount);
+        var bins = priceAxis ?? PlanBins(candles);
         var columns = (candles.Count + CandlesPerColumn - 1) / CandlesPerColumn;
         var times = new DateTime[columns];
         for (var c = 0; c < columns; c++) times[c] = candles[c * CandlesPerColumn].OpenTime;
         var grid = new TimePriceGrid(bins, times);
         var periods = new PeriodLiquidations[candles.Count];
-        var calc = new BulkLiquidationPriceCalculator(window.Brackets);
+        var prices = RepresentativeLiquidationPrices.For(margin, RepresentativePositionUsd, Mix);
         var book = new PositionBook(bins.Count) { OnConsumed = OnConsumed };
         var tiers = Mix.Tiers;
-        var effective = tiers.Select(t => Math.Min(t.Leverage, calc.MaxLeverageFor(RepresentativePositionUsd))).ToArray();
         double created = 0, consumedTotal = 0, closed = 0;
         var previousOi = double.NaN;
 
@@ -119,8 +141,8 @@ public sealed class TimeEvolvingModel(LeverageMix? mix = null, int priceBinCount
                         for (var k = 0; k < tiers.Count; k++)
                         {
                             var w = tiers[k].Weight;
-                            if (longShare > 0) book.Add(PositionSide.Long, k, calc.Isolated(1, qty, c.Close, effective[k]), delta * longShare * w, bins, c.Close);
-                            if (longShare < 1) book.Add(PositionSide.Short, k, calc.Isolated(-1, qty, c.Close, effective[k]), delta * (1 - longShare) * w, bins, c.Close);
+                            if (longShare > 0) book.Add(PositionSide.Long, k, prices.Isolated(1, qty, c.Close, k), delta * longShare * w, bins, c.Close);
+                            if (longShare < 1) book.Add(PositionSide.Short, k, prices.Isolated(-1, qty, c.Close, k), delta * (1 - longShare) * w, bins, c.Close);
                         }
                         created += delta;
                     }
@@ -151,15 +173,25 @@ public sealed class TimeEvolvingModel(LeverageMix? mix = null, int priceBinCount
             ? Math.Clamp(c.TakerBuyVolumeBase / c.VolumeBase, 0, 1)
             : c.Close >= c.Open ? 1 : 0;
 
+    /// <summary>The price axis a run plans from its candles: their lowest low and highest high, widened by 1 ÷ the mix's lowest
+    /// leverage on each side, in ≈ <see cref="PriceBinCount"/> nice bins or bins of <see cref="PriceBinWidth"/>. Planned from
+    /// several venues' candles together, it is the common axis of their aggregate.</summary>
+    /// <param name="candles">Candles (any order), at least one.</param>
+    /// <exception cref="ArgumentException">No candles.</exception>
+    public PriceBins PlanBins(IEnumerable<Candle> candles) => BinsFor(candles, Mix, PriceBinWidth, PriceBinCount);
+
     /// <summary>The price bins of a run: the window's range padded by the lowest tier's liquidation distance.</summary>
-    internal static PriceBins BinsFor(IReadOnlyList<Candle> candles, LeverageMix mix, double? priceBinWidth, int priceBinCount)
+    /// <exception cref="ArgumentException">No candles.</exception>
+    internal static PriceBins BinsFor(IEnumerable<Candle> candles, LeverageMix mix, double? priceBinWidth, int priceBinCount)
     {
+        ArgumentNullException.ThrowIfNull(candles);
         double lo = double.MaxValue, hi = double.MinValue;
         foreach (var c in candles)
         {
             lo = Math.Min(lo, c.Low);
             hi = Math.Max(hi, c.High);
         }
+        if (lo > hi) throw new ArgumentException("No candles to plan a price axis from.", nameof(candles));
         var pad = 1.0 / mix.Tiers[0].Leverage;
         lo *= Math.Max(0.01, 1 - pad);
         hi *= 1 + pad;

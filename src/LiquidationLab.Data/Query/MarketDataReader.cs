@@ -53,6 +53,59 @@ public sealed class MarketDataReader(LabStore store)
         return list.ToArray();
     }
 
+    /// <summary>
+    /// Candles of one venue's instrument, by time, without open interest (NaN): the venue is explicit, so two venues listing
+    /// the same symbol (Binance USDⓈ-M and Bybit linear both list <c>BTCUSDT</c>) are never mixed.
+    /// </summary>
+    /// <param name="venue">The store's venue, e.g. <c>binance-usdm</c>, <c>bybit-linear</c>, <c>okx-swap</c>, <c>hyperliquid</c>.</param>
+    /// <param name="symbol">The venue's instrument, e.g. <c>BTCUSDT</c>, <c>BTC-USDT-SWAP</c>, <c>BTC</c>.</param>
+    /// <param name="interval">e.g. <c>1h</c>.</param>
+    /// <param name="from">Inclusive start, UTC.</param>
+    /// <param name="to">Exclusive end, UTC.</param>
+    /// <param name="market"><c>perp</c> (default) or <c>spot</c>.</param>
+    public Candle[] VenueCandles(string venue, string symbol, string interval, DateTime from, DateTime to, string market = "perp")
+    {
+        using var cmd = store.Command(
+            "SELECT open_time, open, high, low, close, volume, taker_buy_volume FROM klines " +
+            "WHERE venue = $1 AND symbol = $2 AND interval = $3 AND open_time >= $4 AND open_time < $5 AND market = $6 ORDER BY open_time",
+            venue, symbol, interval, from, to, market);
+        using var r = cmd.ExecuteReader();
+        var list = new List<Candle>();
+        while (r.Read())
+            list.Add(new Candle(r.GetDateTime(0), r.GetDouble(1), r.GetDouble(2), r.GetDouble(3), r.GetDouble(4), D(r, 5), D(r, 6), double.NaN));
+        return list.ToArray();
+    }
+
+    /// <summary>
+    /// Open interest (USD) of one venue's instrument at <paramref name="interval"/>, one value per time from the preferred
+    /// source (<see cref="OpenInterestSourcePreference"/>, then the others by name), by time.
+    /// </summary>
+    /// <param name="venue">The store's venue, e.g. <c>hyperliquid</c>.</param>
+    /// <param name="symbol">The venue's instrument, e.g. <c>BTC</c>.</param>
+    /// <param name="interval">e.g. <c>1h</c>.</param>
+    /// <param name="from">Inclusive start, UTC.</param>
+    /// <param name="to">Exclusive end, UTC.</param>
+    public OpenInterestPoint[] VenueOpenInterest(string venue, string symbol, string interval, DateTime from, DateTime to)
+    {
+        using var cmd = store.Command(
+            "SELECT time, oi_usd, source FROM open_interest " +
+            "WHERE venue = $1 AND symbol = $2 AND interval = $3 AND time >= $4 AND time < $5 AND oi_usd IS NOT NULL " +
+            "QUALIFY row_number() OVER (PARTITION BY time ORDER BY coalesce(list_position($6, source), 99), source) = 1 ORDER BY time",
+            venue, symbol, interval, from, to, OpenInterestSourcePreference.ToArray());
+        using var r = cmd.ExecuteReader();
+        var list = new List<OpenInterestPoint>();
+        while (r.Read()) list.Add(new OpenInterestPoint(r.GetDateTime(0), r.GetDouble(1), r.GetString(2)));
+        return list.ToArray();
+    }
+
+    /// <summary>The intervals at which the store has open interest (USD) of one venue's instrument, any time, sorted by name.</summary>
+    public IReadOnlyList<string> VenueOpenInterestIntervals(string venue, string symbol) =>
+        Strings("SELECT DISTINCT interval FROM open_interest WHERE venue = $1 AND symbol = $2 AND oi_usd IS NOT NULL ORDER BY 1", venue, symbol);
+
+    /// <summary>The intervals at which the store has candles of one venue's instrument in a market, any time, sorted by name.</summary>
+    public IReadOnlyList<string> VenueCandleIntervals(string venue, string symbol, string market = "perp") =>
+        Strings("SELECT DISTINCT interval FROM klines WHERE venue = $1 AND symbol = $2 AND market = $3 ORDER BY 1", venue, symbol, market);
+
     /// <summary>Aggregate trades of <paramref name="symbol"/> with notional ≥ <paramref name="minNotionalUsd"/>, by time.</summary>
     public AggTrade[] AggTrades(string symbol, DateTime from, DateTime to, double minNotionalUsd = 0)
     {
@@ -589,3 +642,9 @@ public sealed record PositionLevelSnapshot(DateTime Time, string Venue, string S
 /// <param name="LeverageClass">The publisher's leverage class: 10, 25, 50 or 100 (x).</param>
 /// <param name="ValueUsd">USD notional, ≥ 0.</param>
 public sealed record PositionLevelBucket(string LiquidatedSide, double Price, int LeverageClass, double ValueUsd);
+
+/// <summary>One open-interest value of a venue's instrument.</summary>
+/// <param name="Time">Bar time, UTC.</param>
+/// <param name="OiUsd">Open interest, USD.</param>
+/// <param name="Source">The store's <c>source</c> of the row (e.g. <c>coinglass</c>, <c>group-m-hourly</c>).</param>
+public readonly record struct OpenInterestPoint(DateTime Time, double OiUsd, string Source);

@@ -40,10 +40,12 @@ internal static class ApiDocuments
         }
         return new
         {
-            Symbol = r.Table.Symbol,
+            r.Symbol,
             r.Query.Interval,
             r.Query.Market,
             Model = r.Result.Model,
+            Venues = r.VenueNames,
+            r.VenueSet,
             From = Time(r.Candles[0].OpenTime),
             To = Time(r.Candles[^1].OpenTime),
             Candles = r.Candles.Length,
@@ -69,8 +71,33 @@ internal static class ApiDocuments
             },
             FrozenOpenInterest = r.FrozenOpenInterest.Select(f => new { From = Time(f.From), To = Time(f.To), f.Samples, ValueUsd = f.Value }),
             Totals = new { r.Totals.CreatedUsd, r.Totals.ConsumedUsd, r.Totals.ClosedUsd, r.Totals.OpenUsd },
+            PerVenue = r.VenueMaps?.Select(v => new
+            {
+                Venue = v.Name,
+                v.Instrument,
+                TierTable = new { Source = v.Margin.Tiers.Source, EffectiveDate = v.Margin.Tiers.EffectiveDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) },
+                OpenInterest = Series(v.OpenInterest),
+                Candles = Series(v.Candles),
+                Totals = new { v.Totals.CreatedUsd, v.Totals.ConsumedUsd, v.Totals.ClosedUsd, v.Totals.OpenUsd },
+                Values = Rounded(v.Grid),
+            }),
+            LeftOut = r.LeftOut?.Select(l => new { Venue = Core.Margin.Venues.VenueInfo.Name(l.Venue), l.Reason }),
             r.Summary,
         };
+    }
+
+    private static object Series(SeriesUsed s) => new { StoreVenue = s.Venue, s.Symbol, s.Source, s.Interval, s.Rows };
+
+    private static double[][] Rounded(Core.Heatmaps.TimePriceGrid g)
+    {
+        var z = new double[g.Price.Count][];
+        for (var b = 0; b < g.Price.Count; b++)
+        {
+            var row = new double[g.Times.Count];
+            for (var t = 0; t < row.Length; t++) row[t] = Math.Round(g.Values[b, t]);
+            z[b] = row;
+        }
+        return z;
     }
 
     public static object Map(MapResult r)

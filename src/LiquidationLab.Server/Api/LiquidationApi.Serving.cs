@@ -71,7 +71,7 @@ public sealed partial class LiquidationApi
             }
             catch (DataUnavailableException e)
             {
-                return Problem(404, "No data for the query", scrub.Clean(e.Message), null);
+                return Problem(404, "No data for the query", scrub.Clean(e.Message), e.Parameter);
             }
             catch (StoreLockedException)
             {

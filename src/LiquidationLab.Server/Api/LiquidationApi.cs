@@ -123,7 +123,7 @@ public sealed partial class LiquidationApi : IAsyncDisposable
             doc.Info.Title = "LiquidationLab API";
             doc.Info.Description = "Liquidation levels on Binance USDS-M, Bybit linear, OKX USDT swaps and Hyperliquid (the `venue` parameter of " +
                                    "/liquidations/levels; each venue's instruments with a tier table: " + VenueList(analysis) + "; /liquidations/symbols?venue=… lists them), " +
-                                   "and Binance USDS-M time × price heatmaps, liquidation maps, model comparisons and real liquidation history, " +
+                                   "and time × price heatmaps (Binance USDS-M, or summed over venues), liquidation maps, model comparisons and real liquidation history, " +
                                    "computed from the LiquidationLab store. Read-only. Times are UTC, prices USDT (USDC on Hyperliquid), notionals USD.";
             return Task.CompletedTask;
         }));
@@ -233,15 +233,24 @@ public sealed partial class LiquidationApi : IAsyncDisposable
                     [Description("Leverage mix, e.g. 5:0.15,10:0.3,25:0.25,50:0.2,100:0.1")] string? mix,
                     [Description("Candles per column (default: ≤ 1,000 columns)")] string? candles_per_column,
                     [Description("OI series symbol when it differs from the candles', e.g. BTC")] string? oi_symbol,
+                    [Description("Venues whose maps are summed on one price grid and time axis, each from its own open interest, candles and tier table: " +
+                                 "all (venues without data are left out and named), or a comma-separated list of binance, bybit, okx, hyperliquid " +
+                                 "(a listed venue without data is a 404 naming it). Default: binance alone, as without the parameter. " +
+                                 "symbol BTC or BTCUSDT names each venue's instrument (BTCUSDT, BTC-USDT-SWAP, BTC)")] string? venues,
+                    [Description("With venues: the venue whose candles give the price path of a venue with open interest but no candles of its own, " +
+                                 "e.g. binance for hyperliquid (default none)")] string? price_venue,
                     [Description("json (grid), plotly (figures) or html (chart page); Accept: text/html also gives the page")] string? format) =>
-                Serve(ctx, ["symbol", "interval", "from", "to", "model", "market", "mix", "candles_per_column", "oi_symbol", "format"], null, bounded: true, () =>
+                Serve(ctx, ["symbol", "interval", "from", "to", "model", "market", "mix", "candles_per_column", "oi_symbol", "venues", "price_venue", "format"], null, bounded: true, () =>
                 {
                     var result = analysis.Heatmap(new HeatmapQuery(symbol ?? QueryDefaults.Symbol, interval ?? QueryDefaults.Interval, TimeWindow.Parse(from, to), market,
-                        model ?? Core.Models.TimeEvolvingModel.ModelName, mix, candles_per_column is null ? 0 : Int(candles_per_column, "candles_per_column"), oi_symbol));
+                        model ?? Core.Models.TimeEvolvingModel.ModelName, mix, candles_per_column is null ? 0 : Int(candles_per_column, "candles_per_column"), oi_symbol,
+                        Venues: VenueSelection.Parse(venues), PriceVenue: HeatmapQuery.ParsePriceVenue(price_venue)));
                     return Formatted(ctx, format, () => ApiDocuments.Heatmap(result), result.Title, result.Summary, () => [result.HeatmapFigure(), result.EndMapFigure()]);
                 }))
-                .WithSummary("Time × price liquidation heatmap of the time-evolving model, with the price path")
-                .WithDescription("values[price_bin][time] in USD of open model notional; price_bins.centers and times label the axes.");
+                .WithSummary("Time × price liquidation heatmap of the time-evolving model, with the price path: of Binance, or summed over venues")
+                .WithDescription("values[price_bin][time] in USD of open model notional; price_bins.centers and times label the axes. venues names the set " +
+                                 "summed; per_venue gives each venue's instrument, tier table, open-interest and candle series, totals and values on the same axes " +
+                                 "(their cell-by-cell sum is values); left_out names the venues of venues=all without data and why.");
 
             liq.MapGet("/map", (HttpContext ctx,
                     [Description("Symbol with aggregate trades and a tier table (default BTCUSDT)")] string? symbol,

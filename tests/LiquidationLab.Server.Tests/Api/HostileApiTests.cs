@@ -67,7 +67,7 @@ public sealed partial class HostileApiTests(HostileApiFixture f) : IClassFixture
     private static readonly Dictionary<string, string[]> Endpoints = new()
     {
         ["/liquidations/levels"] = ["venue", "symbol", "entry_price", "leverage_levels", "margin", "side", "quantity", "mark", "wallet_balance"],
-        ["/liquidations/heatmap"] = ["symbol", "interval", "from", "to", "model", "market", "mix", "candles_per_column", "oi_symbol", "format"],
+        ["/liquidations/heatmap"] = ["symbol", "interval", "from", "to", "model", "market", "mix", "candles_per_column", "oi_symbol", "venues", "price_venue", "format"],
         ["/liquidations/map"] = ["symbol", "from", "to", "mode", "threshold", "mix", "bin_width", "format"],
         ["/liquidations/compare-models"] = ["symbol", "trade_from", "trade_to", "candle_from", "candle_to", "interval", "portion", "format"],
         ["/liquidations/history"] = ["symbol", "interval", "from", "to", "market", "oi_symbol", "scope", "format"],
@@ -94,7 +94,7 @@ public sealed partial class HostileApiTests(HostileApiFixture f) : IClassFixture
         new string('A', 5_000), "₿🚀ßü\u202e", "../../etc/passwd", "..\\..\\windows\\win.ini", "/etc/passwd", "\0", "BTCUSDT;DROP TABLE klines", "' OR 1=1 --",
         "<script>alert(1)</script>", "C:\\x", "~/.ssh/id_rsa", "%00", "BTCUSDT", "ETHUSDT", "btcusdt", "5m", "1h", "4h", "1d", "perp", "spot", "json", "plotly",
         "html", "isolated", "cross", "both", "long", "short", "gross_value", "top_n", "portion", "5:0.5,10:0.5", "10:2", "5,10,25", "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51",
-        "time-evolving", "BTC", "Binance", "${jndi:ldap://x}",
+        "time-evolving", "BTC", "Binance", "${jndi:ldap://x}", "all", "binance,hyperliquid", "hyperliquid", "okx,bybit", "binance,,ftx",
     ];
 
     private static readonly string[] UnknownNames = ["x", "fromm", "__proto__", "a[b]", "😀", "FROM", "symbol ", new string('p', 300)];
@@ -166,6 +166,10 @@ public sealed partial class HostileApiTests(HostileApiFixture f) : IClassFixture
     [InlineData("/liquidations/levels?entry_price=60000&margin=cross&wallet_balance=-5", "wallet_balance")]
     [InlineData("/liquidations/heatmap?from=0001-01-01", "from")]
     [InlineData("/liquidations/heatmap?to=9999-12-31", "to")]
+    [InlineData("/liquidations/heatmap?venues=binance,ftx", "venues")]
+    [InlineData("/liquidations/heatmap?venues=../../etc/passwd", "venues")]
+    [InlineData("/liquidations/heatmap?price_venue=binance", "price_venue")]
+    [InlineData("/liquidations/heatmap?venues=all&symbol=../../etc/passwd", "symbol")]
     [InlineData("/liquidations/map?from=9999-12-31T23:59:59", "from")]
     [InlineData("/liquidations/history?interval=1h&to=9999-12-31", "to")]
     [InlineData("/liquidations/backtest?test_from=9999-12-31", "test_from")]

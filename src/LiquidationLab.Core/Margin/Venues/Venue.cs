@@ -87,6 +87,48 @@ public static partial class VenueInfo
         ? instrument + ".json"
         : throw new ArgumentException($"'{instrument}' is not a {Name(venue)} instrument name.", nameof(instrument));
 
+    /// <summary>The venue's name in the store's <c>venue</c> column of candles and open interest (<c>binance-usdm</c>,
+    /// <c>bybit-linear</c>, <c>okx-swap</c>, <c>hyperliquid</c>): the same text as <see cref="TierFolder"/>.</summary>
+    public static string StoreVenue(Venue venue) => TierFolder(venue);
+
+    /// <summary>
+    /// The base asset a user's symbol names, upper-cased: <c>BTC</c> for <c>BTC</c>, <c>btc</c>, <c>BTCUSDT</c> or
+    /// <c>BTC-USDT-SWAP</c> (a USDT-quoted Binance/Bybit symbol, an OKX swap id or a bare coin), surrounding blanks ignored.
+    /// </summary>
+    /// <returns>The asset (<c>[A-Z0-9]{1,20}</c>), or null for anything else (empty, too long, other quote currencies' punctuation).</returns>
+    public static string? BaseAsset(string? symbol)
+    {
+        if (string.IsNullOrWhiteSpace(symbol) || symbol.Length > 40) return null;
+        var s = symbol.Trim().ToUpperInvariant();
+        if (s.EndsWith("-USDT-SWAP", StringComparison.Ordinal)) s = s[..^"-USDT-SWAP".Length];
+        else if (s.Length > 4 && s.EndsWith("USDT", StringComparison.Ordinal)) s = s[..^"USDT".Length];
+        return AssetGrammar().IsMatch(s) ? s : null;
+    }
+
+    /// <summary>
+    /// The venue's instrument for a user's symbol (<see cref="BaseAsset"/>): <c>BTCUSDT</c> on Binance USDⓈ-M and Bybit linear,
+    /// <c>BTC-USDT-SWAP</c> on OKX, <c>BTC</c> on Hyperliquid — so one symbol (<c>BTC</c>, <c>BTCUSDT</c>) names the same
+    /// market on every venue. The result always matches <see cref="IsInstrument"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The symbol names no base asset (see <see cref="BaseAsset"/>).</exception>
+    public static string Instrument(Venue venue, string symbol)
+    {
+        var asset = BaseAsset(symbol)
+            ?? throw new ArgumentException($"'{symbol}' names no asset: give a coin (BTC) or a USDT perpetual (BTCUSDT, BTC-USDT-SWAP).", nameof(symbol));
+        var instrument = venue switch
+        {
+            Venue.BinanceUsdm or Venue.BybitLinear => asset + "USDT",
+            Venue.OkxSwap => asset + "-USDT-SWAP",
+            Venue.Hyperliquid => asset,
+            _ => throw new ArgumentOutOfRangeException(nameof(venue), venue, "Unknown venue."),
+        };
+        return IsInstrument(venue, instrument) ? instrument
+            : throw new ArgumentException($"'{symbol}' is not a {Name(venue)} instrument name ({instrument}).", nameof(symbol));
+    }
+
+    [GeneratedRegex(@"^[A-Z0-9]{1,20}\z", RegexOptions.CultureInvariant)]
+    private static partial Regex AssetGrammar();
+
     [GeneratedRegex(@"^[A-Z0-9]{2,30}\z", RegexOptions.CultureInvariant)]
     private static partial Regex SymbolGrammar();
 
