@@ -7,7 +7,8 @@ using Spectre.Console;
 
 namespace LiquidationLab.Cli.Commands;
 
-/// <summary><c>liqlab data record binance</c>: live capture of Binance USDⓈ-M streams into the store.</summary>
+/// <summary><c>liqlab data record binance</c>: live capture of Binance USDⓈ-M streams into the store (and <c>record hyperliquid</c>,
+/// <see cref="RecordHyperliquidCommand"/>).</summary>
 internal static class RecordCommand
 {
     public static Command Create()
@@ -71,6 +72,7 @@ internal static class RecordCommand
             return 0;
         });
         record.Add(binance);
+        record.Add(RecordHyperliquidCommand.Create());
         return record;
     }
 }
