@@ -185,6 +185,52 @@ public sealed class HyperliquidRecorderTests : IDisposable
     }
 
     [Fact]
+    public async Task An_info_answer_over_the_size_cap_is_set_aside_with_a_gap_and_the_next_account_is_still_read()
+    {
+        using var server = new HyperliquidLoopbackServer([], coins: 0);
+        var big = "{\"assetPositions\":[],\"pad\":\"" + new string('x', 4_000) + "\"}";
+        server.Answers["clearinghouseState"] = r => (200, r.GetProperty("user").GetString() == AccountA ? big : ClearinghouseB);
+        var clock = new FakeTimeProvider(Start);
+        var options = new HyperliquidRecorderOptions(Path.Combine(_dir, "cap.duckdb"), [], [AccountA, AccountB], server.WebSocketUrl, server.InfoUrl)
+        {
+            MaxInfoBytes = 1_024,
+        };
+        using var http = new HttpClient();
+        var recorder = new HyperliquidRecorder(options, http, clock);
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var run = recorder.RunAsync(stop.Token);
+        await Until(() => recorder.Stats.MessagesByStream.GetValueOrDefault("clearinghouseState") == 1 && recorder.Stats.Rejected == 1, "the second account after the refused first", run, recorder);
+        await stop.CancelAsync();
+        await run;
+        using var s = LabStore.Open(options.StorePath, readOnly: true);
+        var a = HyperliquidRecorderOptions.AccountHash(AccountA)[..12];
+        Assert.Equal(new object?[] { $"clearinghouseState account {a}: a 4,030-byte body, over the 1,024-byte cap", 4_030L, "" },
+            Row(s, "SELECT problem, raw_bytes, raw FROM recording_rejects"));
+        Assert.Equal(1, s.Scalar<long>($"SELECT count(*) FROM recording_gaps WHERE kind = 'poll-failed' AND stream = 'clearinghouseState' AND detail LIKE '%account {a}%'"));
+        Assert.Equal(1, s.Scalar<long>("SELECT count(*) FROM position_levels"));
+    }
+
+    [Fact]
+    public async Task A_heartbeat_ping_is_sent_and_the_pong_keeps_a_quiet_connection_open()
+    {
+        using var server = new HyperliquidLoopbackServer([], coins: 1);
+        var options = new HyperliquidRecorderOptions(Path.Combine(_dir, "beat.duckdb"), ["ETH"], WebSocketUrl: server.WebSocketUrl, InfoUrl: server.InfoUrl)
+        {
+            HeartbeatInterval = TimeSpan.FromMilliseconds(50), SilenceTimeout = TimeSpan.FromSeconds(30),
+        };
+        using var http = new HttpClient();
+        var recorder = new HyperliquidRecorder(options, http);
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var run = recorder.RunAsync(stop.Token);
+        await Until(() => recorder.Stats.MessagesByStream.GetValueOrDefault("pong") >= 3, "three pongs", run, recorder);
+        await stop.CancelAsync();
+        await run;
+        Assert.True(server.Pings >= 3);
+        Assert.Equal(1, recorder.Stats.Connections);
+        Assert.Equal(0, recorder.Stats.Rejected);
+    }
+
+    [Fact]
     public void A_bad_position_is_set_aside_naming_its_field_and_the_others_of_the_account_are_kept()
     {
         var path = Path.Combine(_dir, "bad.duckdb");
