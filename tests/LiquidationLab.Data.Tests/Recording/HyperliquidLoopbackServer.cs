@@ -62,6 +62,9 @@ internal sealed class HyperliquidLoopbackServer : IDisposable
     /// <summary>Subscription messages received (all connections).</summary>
     public ConcurrentQueue<string> Subscriptions { get; } = new();
 
+    /// <summary>Per connection number (1-based), a task its frames wait for after the subscriptions (a test's gate).</summary>
+    public ConcurrentDictionary<int, Task> Gates { get; } = new();
+
     /// <summary>Websocket connections accepted.</summary>
     public int ConnectionCount => Volatile.Read(ref _connections);
 
@@ -93,7 +96,7 @@ internal sealed class HyperliquidLoopbackServer : IDisposable
             {
                 var n = Interlocked.Increment(ref _connections);
                 var ws = (await ctx.AcceptWebSocketAsync(null)).WebSocket;
-                await Serve(ctx, ws, n <= Connections.Count ? Connections[n - 1] : ([], false));
+                await Serve(ctx, ws, n <= Connections.Count ? Connections[n - 1] : ([], false), Gates.GetValueOrDefault(n) ?? Task.CompletedTask);
                 return;
             }
             if (ctx.Request.HttpMethod == "POST" && ctx.Request.Url!.AbsolutePath == "/info")
@@ -121,7 +124,7 @@ internal sealed class HyperliquidLoopbackServer : IDisposable
         }
     }
 
-    private async Task Serve(HttpListenerContext ctx, WebSocket ws, (IReadOnlyList<string> Frames, bool Abort) script)
+    private async Task Serve(HttpListenerContext ctx, WebSocket ws, (IReadOnlyList<string> Frames, bool Abort) script, Task gate)
     {
         var subscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var sendLock = new SemaphoreSlim(1, 1); // the reader (pongs, acknowledgements) and the script both send
@@ -169,6 +172,7 @@ internal sealed class HyperliquidLoopbackServer : IDisposable
             }
         });
         await subscribed.Task.WaitAsync(_stop.Token);
+        await gate.WaitAsync(_stop.Token);
         foreach (var frame in script.Frames) await SendText(frame);
         if (script.Abort)
         {

@@ -106,7 +106,15 @@ public sealed class HyperliquidRecorderTests : IDisposable
         using var http = new HttpClient();
         var recorder = new HyperliquidRecorder(options, http, clock);
         using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        // The second connection's frames wait until the first connection's trades are in the store, so the trade sent
+        // again is recognised against a stored row, not merely within one batch.
+        var secondFrames = new TaskCompletionSource();
+        server.Gates[2] = secondFrames.Task;
         var run = recorder.RunAsync(stop.Token);
+        await Until(() => recorder.Stats.Connections >= 2, "the second connection", run, recorder);
+        var batches = recorder.Stats.Batches;
+        await Until(() => recorder.Stats.Batches > batches, "a batch with the first connection's trades", run, recorder);
+        secondFrames.SetResult();
         await Until(() => recorder.Stats.MessagesByStream.GetValueOrDefault("trades") >= 4 && recorder.Stats.Connections >= 2
                           && recorder.Stats.MessagesByStream.GetValueOrDefault("metaAndAssetCtxs") >= 1 && recorder.Stats.MessagesByStream.GetValueOrDefault("clearinghouseState") >= 2,
             "both connections' trades and the first polls", run, recorder);
