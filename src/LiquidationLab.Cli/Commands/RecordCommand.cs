@@ -8,7 +8,8 @@ using Spectre.Console;
 
 namespace LiquidationLab.Cli.Commands;
 
-/// <summary><c>liqlab data record binance|bybit|okx</c>: live capture of a venue's streams into the store.</summary>
+/// <summary><c>liqlab data record binance|bybit|okx</c>: live capture of a venue's streams into the store (and <c>record hyperliquid</c>,
+/// <see cref="RecordHyperliquidCommand"/>).</summary>
 internal static class RecordCommand
 {
     public static Command Create()
@@ -78,6 +79,7 @@ internal static class RecordCommand
         record.Add(VenueCommand(Core.Margin.Venues.Venue.OkxSwap, "BTC-USDT-SWAP", OkxRecorder.KnownStreams, "wss://ws.okx.com:8443/ws/v5/public",
             "OKX USDT swaps: liquidation-orders, trades, open-interest, funding-rate (contracts converted to base units with the contract value), written in short batches; reconnects by itself; Ctrl+C flushes and stops.",
             o => new OkxRecorder(o)));
+        record.Add(RecordHyperliquidCommand.Create());
         return record;
     }
 
