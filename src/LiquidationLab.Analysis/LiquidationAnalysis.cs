@@ -204,8 +204,9 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, VenueTierTab
         var perColumn = query.CandlesPerColumn > 0 ? query.CandlesPerColumn : Math.Max(1, (candles.Length + query.MaxColumns - 1) / query.MaxColumns);
         if ((candles.Length + perColumn - 1) / perColumn > Limits.MaxColumns)
             throw new QueryParameterException("candles_per_column", $"{candles.Length:N0} candles at {perColumn} per column make more than {Limits.MaxColumns:N0} columns.");
-        // The turnover model runs with the frozen parameters (data/models/turnover-model.json), a given mix replacing theirs.
-        var turnover = query.Model == TurnoverModel.ModelName ? Data.Models.TurnoverModelFile.Frozen()?.Parameters ?? Core.Backtesting.TurnoverParameters.Start : null;
+        // The turnover model runs with the frozen parameters (data/models/turnover-model.json) for this interval's bars, a given
+        // mix replacing theirs.
+        var turnover = query.Model == TurnoverModel.ModelName ? FrozenTurnover(query.Interval) : null;
         ILiquidationModel model = turnover is null ? new TimeEvolvingModel(mix, candlesPerColumn: perColumn)
             : new TurnoverModel(mix ?? turnover.Mix, new TurnoverSettings(turnover.TurnoverShare, turnover.HazardPerBar, turnover.LongTilt), candlesPerColumn: perColumn);
         var usedMix = model is TurnoverModel t ? t.Mix : ((TimeEvolvingModel)model).Mix;
@@ -434,6 +435,14 @@ public sealed partial class LiquidationAnalysis(IStoreAccess store, VenueTierTab
     private static void CheckMarket(string market)
     {
         if (market is not ("perp" or "spot")) throw new QueryParameterException("market", $"expected perp or spot, found '{market}'.");
+    }
+
+    /// <summary>The frozen turnover parameters for bars of <paramref name="interval"/> (the hazard converted from the bars they were
+    /// fitted on), or the fit's starting values (hourly) when the clone has no file.</summary>
+    internal static Core.Backtesting.TurnoverParameters FrozenTurnover(string interval)
+    {
+        var bar = BarPeriod.Parse(interval) ?? throw new QueryParameterException("interval", $"'{interval}' is not a candle interval.");
+        return Data.Models.TurnoverModelFile.Frozen() is { } file ? file.ParametersFor(bar) : Core.Backtesting.TurnoverParameters.Start.ForBar(TimeSpan.FromHours(1), bar);
     }
 
     private static LeverageMix? ParseMix(string? text)

@@ -3,6 +3,8 @@ using LiquidationLab.Charts;
 using LiquidationLab.Core.Backtesting;
 using LiquidationLab.Core.Binning;
 using LiquidationLab.Core.Margin;
+using LiquidationLab.Core.Margin.Venues;
+using LiquidationLab.Core.MarketData;
 using LiquidationLab.Core.Models;
 using LiquidationLab.Data.Query;
 
@@ -51,7 +53,7 @@ public sealed record TrueLevelMapScore(string Name, string OpenInterest, string 
 /// <param name="SnapshotTimes">The snapshots in the window, ascending.</param>
 /// <param name="TraderCounts">Accounts the publisher scanned per snapshot (the venue's largest; the sample is theirs, not the market's), ascending by time.</param>
 /// <param name="RealLeverageMix">Share of the real notional (all snapshots, both sides) per leverage class, x → share.</param>
-/// <param name="ModelLeverageMix">The model's leverage mix, x → weight.</param>
+/// <param name="ModelLeverageMix">The time-evolving maps' leverage mix, x → weight (the turnover map's is the frozen one unless a mix is given).</param>
 /// <param name="Maps">Each map's scores.</param>
 public sealed record TrueLevelsResult(TrueLevelsQuery Query, string Venue, IReadOnlyList<DateTime> SnapshotTimes, IReadOnlyList<int> TraderCounts,
     IReadOnlyList<(int Leverage, double Share)> RealLeverageMix, IReadOnlyList<(int Leverage, double Weight)> ModelLeverageMix, IReadOnlyList<TrueLevelMapScore> Maps)
@@ -89,7 +91,9 @@ public sealed partial class LiquidationAnalysis
     /// their basis) with, in turn, Hyperliquid's open interest (the venue of the levels) and Binance's (the <c>…USDT</c> pair's),
     /// from <see cref="TrueLevelsQuery.WarmupDays"/> before the first snapshot. At each snapshot its open notional of the last
     /// closed hour is moved onto the publisher's buckets (<see cref="TrueLevelGrid"/>) and scored (<see cref="TrueLevelScoring"/>).
-    /// The maintenance margins are Binance's brackets for both maps.
+    /// The map on Hyperliquid's OI prices positions with Hyperliquid's margin tables, the one on Binance's with Binance's brackets;
+    /// a third map is the turnover model (positions that open with volume and close at a hazard; the frozen parameters of
+    /// <c>data/models/turnover-model.json</c> for hourly bars) on Hyperliquid's OI, priced with Binance's brackets.
     /// </summary>
     /// <exception cref="QueryParameterException">No coin, a bad mix, warm-up or settings (naming <c>coin</c>, <c>mix</c>, <c>warmup_days</c>, <c>settings</c>).</exception>
     /// <exception cref="DataUnavailableException">Fewer than two snapshots of the coin in the window.</exception>
@@ -126,17 +130,28 @@ public sealed partial class LiquidationAnalysis
             throw new DataUnavailableException($"{levels.Length} {query.Source} snapshot(s) of {coin} in {Describe(query.Window)} in {Store.Path}: at least two are needed for an interval.");
         var from = levels[0].Time.AddDays(-query.WarmupDays);
         var to = levels[^1].Time;
-        var maps = new List<TrueLevelMapScore>();
-        foreach (var (name, oiSymbol) in new[] { ("model on Hyperliquid OI", coin), ("model on Binance OI", symbol) })
-            maps.Add(ScoreMap(name, symbol, oiSymbol, from, to, table, mix, levels, settings));
+        // The time-evolving book priced with the margin model of the venue whose OI it follows; the turnover book (frozen parameters
+        // for hourly bars) prices with Binance's brackets, the only margin model it takes.
+        var hyperliquid = Venues.Get(Venue.Hyperliquid, coin);
+        var turnover = FrozenTurnover("1h");
+        var maps = new List<TrueLevelMapScore>
+        {
+            ScoreMap("model on Hyperliquid OI", symbol, coin, from, to, levels, settings, "Hyperliquid margin tables",
+                c => new TimeEvolvingModel(mix, candlesPerColumn: 1).Run(c, hyperliquid)),
+            ScoreMap("model on Binance OI", symbol, symbol, from, to, levels, settings, "Binance brackets",
+                c => new TimeEvolvingModel(mix, candlesPerColumn: 1).Run(new MarketWindow(symbol, table, c, [], []))),
+            ScoreMap("turnover model on Hyperliquid OI", symbol, coin, from, to, levels, settings, "Binance brackets, frozen turnover parameters",
+                c => new TurnoverModel(query.Mix is null ? turnover.Mix : mix, new TurnoverSettings(turnover.TurnoverShare, turnover.HazardPerBar, turnover.LongTilt), candlesPerColumn: 1)
+                    .Run(new MarketWindow(symbol, table, c, [], []))),
+        };
         var byClass = levels.SelectMany(l => l.Buckets).GroupBy(b => b.LeverageClass).Select(g => (g.Key, g.Sum(b => b.ValueUsd))).OrderBy(x => x.Key).ToArray();
         var total = byClass.Sum(x => x.Item2);
         return new TrueLevelsResult(query, levels[0].Venue, levels.Select(l => l.Time).ToArray(), levels.Select(l => l.TraderCount).ToArray(),
             byClass.Select(x => (x.Key, total > 0 ? x.Item2 / total : double.NaN)).ToArray(), mix.Tiers, maps);
     }
 
-    private TrueLevelMapScore ScoreMap(string name, string symbol, string oiSymbol, DateTime from, DateTime to, LeverageBracketTable table, LeverageMix mix,
-        PositionLevelSnapshot[] levels, TrueLevelSettings settings)
+    private TrueLevelMapScore ScoreMap(string name, string symbol, string oiSymbol, DateTime from, DateTime to, PositionLevelSnapshot[] levels,
+        TrueLevelSettings settings, string margin, Func<Candle[], LiquidationModelResult> run)
     {
         const string interval = "1h";
         var (candles, oiSeries) = Store.Read(s =>
@@ -146,13 +161,12 @@ public sealed partial class LiquidationAnalysis
         });
         var oiText = oiSeries.Count == 0 ? $"none: no {interval} open interest of {oiSymbol}"
             : string.Join("; ", oiSeries.Select(o => string.Create(CultureInfo.InvariantCulture, $"{o.Venue} {oiSymbol} {interval} ({o.Source}, {o.Readings:N0} readings)")));
-        var candleText = string.Create(CultureInfo.InvariantCulture, $"{symbol} perp {interval} ({candles.Length:N0} bars, Binance USDS-M where two venues list the symbol)");
+        var candleText = string.Create(CultureInfo.InvariantCulture, $"{symbol} perp {interval} ({candles.Length:N0} bars, Binance USDS-M where two venues list the symbol); {margin}");
         var withOi = candles.Count(c => double.IsFinite(c.OpenInterestUsd));
         if (withOi < 2)
             return new TrueLevelMapScore(name, oiText, candleText,
                 $"{candles.Length:N0} {symbol} {interval} candles in {from:yyyy-MM-dd} – {to:yyyy-MM-dd HH:mm} but {withOi} with {oiSymbol} open interest: the model needs OI.", null, [], [], levels.Length);
-        var run = new TimeEvolvingModel(mix, candlesPerColumn: 1).Run(new MarketWindow(symbol, table, candles, [], []));
-        var grid = run.Heatmap!;
+        var grid = run(candles).Heatmap!;
         var snapshots = new List<TrueLevelSnapshot>();
         var skipped = 0;
         var density = new double[grid.Price.Count];

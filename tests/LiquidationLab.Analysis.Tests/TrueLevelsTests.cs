@@ -52,6 +52,12 @@ public sealed class TrueLevelsTests : IDisposable
         var hyperliquid = result.Maps.Single(m => m.Name == "model on Hyperliquid OI");
         Assert.Null(hyperliquid.Unavailable);
         Assert.Contains("hyperliquid BTC 1h (group-m-hourly", hyperliquid.OpenInterest, StringComparison.Ordinal);
+        Assert.Contains("Hyperliquid margin tables", hyperliquid.Candles, StringComparison.Ordinal);
+        // The turnover map follows the same OI with positions that turn over; it is scored on the same snapshots.
+        var turnover = result.Maps.Single(m => m.Name == "turnover model on Hyperliquid OI");
+        Assert.Null(turnover.Unavailable);
+        Assert.Equal(3, turnover.Snapshots.Count);
+        Assert.NotEqual(hyperliquid.Snapshots[0].ModelDensity, turnover.Snapshots[0].ModelDensity);
         Assert.Equal(3, hyperliquid.Snapshots.Count);
         Assert.NotNull(hyperliquid.Report);
 
@@ -59,7 +65,7 @@ public sealed class TrueLevelsTests : IDisposable
         // the 09:00 candle (closed at 10:00), moved onto the buckets.
         var first = result.SnapshotTimes[0];
         var candles = new MarketDataReader(_store.Store).Candles("BTCUSDT", "1h", first.AddDays(-3), result.SnapshotTimes[^1], "perp", "BTC");
-        var run = new TimeEvolvingModel(candlesPerColumn: 1).Run(new MarketWindow("BTCUSDT", LeverageBracketTableStore.Locate().Get("BTCUSDT"), candles, [], []));
+        var run = new TimeEvolvingModel(candlesPerColumn: 1).Run(candles, Analysis().Venues.Get(Core.Margin.Venues.Venue.Hyperliquid, "BTC"));
         var column = Array.FindIndex(candles, c => c.OpenTime == T0.AddDays(5).AddHours(9));
         Assert.True(column > 0); // the 10:00 candle had not closed at 10:42
         var density = Enumerable.Range(0, run.Heatmap!.Price.Count).Select(p => run.Heatmap.Values[p, column]).ToArray();

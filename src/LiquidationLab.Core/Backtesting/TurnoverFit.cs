@@ -26,6 +26,23 @@ public sealed record TurnoverParameters(double LeverageExponent, double Turnover
     /// <summary>Mean lifetime of a position, bars (1 ÷ h).</summary>
     public double LifetimeBars => 1 / HazardPerBar;
 
+    /// <summary>
+    /// The same parameters for bars of another length: the hazard is a probability of closing per bar, so a position's survival
+    /// over a span is kept — h' = 1 − (1 − h)^(bar ÷ fittedBar), clamped to the fit's range [0.001, 0.9]. The leverage mix,
+    /// the turnover share (a share of each bar's own volume), the tilt and the floor do not depend on the bar length.
+    /// </summary>
+    /// <param name="fittedBar">The bar length the parameters were fitted on, &gt; 0.</param>
+    /// <param name="bar">The bar length of the candles to run on, &gt; 0.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A non-positive bar length.</exception>
+    public TurnoverParameters ForBar(TimeSpan fittedBar, TimeSpan bar)
+    {
+        if (fittedBar <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(fittedBar), fittedBar, "Must be > 0.");
+        if (bar <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(bar), bar, "Must be > 0.");
+        if (bar == fittedBar) return this;
+        var survival = Math.Pow(1 - HazardPerBar, bar / fittedBar);
+        return this with { HazardPerBar = Math.Clamp(1 - survival, 0.001, 0.9) };
+    }
+
     /// <summary>The model these parameters define.</summary>
     /// <param name="priceBinWidth">Fixed bin width (USD) or null for ~250 bins over the window.</param>
     /// <param name="candlesPerColumn">Candles per heatmap column.</param>

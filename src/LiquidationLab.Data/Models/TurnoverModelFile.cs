@@ -9,13 +9,19 @@ namespace LiquidationLab.Data.Models;
 /// turnover model.</param>
 /// <param name="ChosenOn">The choice span, as free text (provenance).</param>
 /// <param name="Frozen">The date the file was frozen (provenance).</param>
-public sealed record TurnoverModelConfig(string Path, TurnoverParameters Parameters, string ChosenOn, string Frozen);
+/// <param name="BarInterval">The candle interval the parameters were fitted on (the hazard is per bar of it), e.g. 4 hours.</param>
+public sealed record TurnoverModelConfig(string Path, TurnoverParameters Parameters, string ChosenOn, string Frozen, TimeSpan BarInterval)
+{
+    /// <summary>The parameters for candles of <paramref name="bar"/> (<see cref="TurnoverParameters.ForBar"/>).</summary>
+    public TurnoverParameters ParametersFor(TimeSpan bar) => Parameters.ForBar(BarInterval, bar);
+}
 
 /// <summary>
 /// The frozen turnover model (<c>data/models/turnover-model.json</c>), beside the touch model's file (which stays readable:
 /// <see cref="TouchModelConfigFile"/>). Fields: <c>version</c> (1), <c>model</c> (<c>time-evolving-turnover</c>),
 /// <c>parameters</c> { <c>leverageExponent</c> in [−4, 4], <c>turnoverShare</c> in [0.001, 100], <c>hazardPerBar</c> in
-/// [0.001, 0.9], <c>longTilt</c> in [−5, 5], <c>floorUsd</c> in [0.001, 1e8] } and the provenance strings <c>chosenOn</c>, <c>frozen</c>, <c>why</c>.
+/// [0.001, 0.9], <c>longTilt</c> in [−5, 5], <c>floorUsd</c> in [0.001, 1e8] }, <c>barInterval</c> (the candle interval they were
+/// fitted on, e.g. <c>4h</c>: the hazard is per bar of it) and the provenance strings <c>chosenOn</c>, <c>frozen</c>, <c>why</c>.
 /// </summary>
 public static class TurnoverModelFile
 {
@@ -65,7 +71,10 @@ public static class TurnoverModelFile
                     : throw new FormatException($"{name}: field 'parameters.{field}' must be a number from {lo} to {hi}.");
             var parameters = new TurnoverParameters(Number("leverageExponent", -4, 4), Number("turnoverShare", 0.001, 100), Number("hazardPerBar", 0.001, 0.9),
                 Number("longTilt", -5, 5), Number("floorUsd", 0.001, 1e8));
-            return new TurnoverModelConfig(path, parameters, Text(root, "chosenOn"), Text(root, "frozen"));
+            var barText = Text(root, "barInterval");
+            var bar = Core.MarketData.BarPeriod.Parse(barText)
+                ?? throw new FormatException($"{name}: field 'barInterval' is '{barText}'; expected a candle interval such as 1h or 4h.");
+            return new TurnoverModelConfig(path, parameters, Text(root, "chosenOn"), Text(root, "frozen"), bar);
         }
     }
 }

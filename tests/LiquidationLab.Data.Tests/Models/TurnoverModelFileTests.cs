@@ -32,16 +32,23 @@ public sealed class TurnoverModelFileTests : IDisposable
     [Fact]
     public void A_valid_file_reads_and_every_bad_field_is_named()
     {
-        var ok = TurnoverModelFile.Read(Write($$"""{"version":1,"model":"time-evolving-turnover",{{Parameters}},"chosenOn":"span","frozen":"2026-12-08"}"""));
+        var ok = TurnoverModelFile.Read(Write($$"""{"version":1,"model":"time-evolving-turnover",{{Parameters}},"barInterval":"4h","chosenOn":"span","frozen":"2026-12-08"}"""));
         Assert.Equal(new TurnoverParameters(0.5, 2, 0.1, 0.2, 5000), ok.Parameters);
+        Assert.Equal(TimeSpan.FromHours(4), ok.BarInterval);
+        // The hazard is per 4h bar: an hourly bar keeps a position's survival over 4 h, (1 − h')⁴ = 1 − h.
+        Assert.Equal(1 - Math.Pow(0.9, 0.25), ok.ParametersFor(TimeSpan.FromHours(1)).HazardPerBar, 12);
+        Assert.Equal(ok.Parameters, ok.ParametersFor(TimeSpan.FromHours(4)));
+        Assert.Equal(0.9, ok.ParametersFor(TimeSpan.FromDays(30)).HazardPerBar, 12); // clamped to the fit's range
         foreach (var (json, field) in new[]
                  {
-                     ($$"""{"version":2,"model":"time-evolving-turnover",{{Parameters}},"chosenOn":"s","frozen":"d"}""", "'version'"),
-                     ($$"""{"version":1,"model":"touch",{{Parameters}},"chosenOn":"s","frozen":"d"}""", "'model' is 'touch'"),
-                     ("""{"version":1,"model":"time-evolving-turnover","chosenOn":"s","frozen":"d"}""", "'parameters'"),
-                     ($$"""{"version":1,"model":"time-evolving-turnover",{{Parameters.Replace("0.1,", "1.5,", StringComparison.Ordinal)}},"chosenOn":"s","frozen":"d"}""", "'parameters.hazardPerBar'"),
-                     ($$"""{"version":1,"model":"time-evolving-turnover",{{Parameters.Replace("\"longTilt\":0.2,", "", StringComparison.Ordinal)}},"chosenOn":"s","frozen":"d"}""", "'parameters.longTilt'"),
-                     ($$"""{"version":1,"model":"time-evolving-turnover",{{Parameters}},"frozen":"d"}""", "'chosenOn'"),
+                     ($$"""{"version":2,"model":"time-evolving-turnover",{{Parameters}},"barInterval":"4h","chosenOn":"s","frozen":"d"}""", "'version'"),
+                     ($$"""{"version":1,"model":"touch",{{Parameters}},"barInterval":"4h","chosenOn":"s","frozen":"d"}""", "'model' is 'touch'"),
+                     ("""{"version":1,"model":"time-evolving-turnover","barInterval":"4h","chosenOn":"s","frozen":"d"}""", "'parameters'"),
+                     ($$"""{"version":1,"model":"time-evolving-turnover",{{Parameters.Replace("0.1,", "1.5,", StringComparison.Ordinal)}},"barInterval":"4h","chosenOn":"s","frozen":"d"}""", "'parameters.hazardPerBar'"),
+                     ($$"""{"version":1,"model":"time-evolving-turnover",{{Parameters.Replace("\"longTilt\":0.2,", "", StringComparison.Ordinal)}},"barInterval":"4h","chosenOn":"s","frozen":"d"}""", "'parameters.longTilt'"),
+                     ($$"""{"version":1,"model":"time-evolving-turnover",{{Parameters}},"barInterval":"4h","frozen":"d"}""", "'chosenOn'"),
+                     ($$"""{"version":1,"model":"time-evolving-turnover",{{Parameters}},"barInterval":"7x","chosenOn":"s","frozen":"d"}""", "'barInterval' is '7x'"),
+                     ($$"""{"version":1,"model":"time-evolving-turnover",{{Parameters}},"chosenOn":"s","frozen":"d"}""", "'barInterval'"),
                      ("""{"version":1,""", "not valid JSON"),
                  })
         {
